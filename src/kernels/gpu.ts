@@ -1,0 +1,386 @@
+// The GPU runtime everything above it runs on, in a page, a Web Worker and Node (Dawn).
+//
+// A kernel is one WGSL file with an entry point `main`, specialised by `override` constants (the
+// dimensions). The runtime owns:
+//   - a pipeline cache keyed by kernel name + constants, filled up front by `prepare`;
+//   - tensors: labelled storage buffers allocated once by their owner and reused every step;
+//   - dispatches: a pipeline + bind group + workgroup count, built once, replayed by `run` as one
+//     compute pass and one submit;
+//   - error reporting: every pipeline and every submit runs inside a validation error scope, and a
+//     failure is re-thrown with the kernel's name (and, for WGSL, the line the compiler complained of);
+//   - counters of dispatches, submits, GPU→CPU reads, buffers and pipelines, for tests and benchmarks.
+//
+// Nothing here imports Node or the DOM: device acquisition lives in device-node.ts / device-browser.ts.
+
+export type DType = 'f32' | 'u32' | 'i32';
+export type Constants = Readonly<Record<string, number>>;
+export type TypedArray = Float32Array | Uint32Array | Int32Array;
+
+/** One WGSL compute shader (entry point `main`) and the name it is reported under. */
+export interface Kernel {
+  readonly name: string;
+  readonly code: string;
+}
+
+export function kernel(name: string, code: string): Kernel {
+  return { name, code };
+}
+
+/** What a run reports about the adapter it used. */
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** 'node-dawn' or 'browser' */
+  runtime: string;
+  /** True when the adapter is a software rasteriser (SwiftShader): correctness only, never timings. */
+  software: boolean;
+}
+
+export interface GpuCounters {
+  dispatches: number;
+  submits: number;
+  reads: number;
+  buffers: number;
+  bytes: number;
+  pipelines: number;
+}
+
+/** A failure of a kernel launch: bad arguments, a WGSL compile error, a validation error. */
+export class KernelError extends Error {
+  override name = 'KernelError';
+}
+
+/** The GPU device was lost (driver reset, tab in the background too long, `destroy`). */
+export class GpuLostError extends Error {
+  override name = 'GpuLostError';
+}
+
+/** A labelled GPU buffer with a shape. Owned by whoever allocated it; reused, never reallocated per step. */
+export class Tensor {
+  constructor(
+    readonly buffer: GPUBuffer,
+    readonly shape: readonly number[],
+    readonly dtype: DType,
+    readonly label: string,
+    readonly uniform = false,
+  ) {}
+
+  get numel(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  toString(): string {
+    return `${this.label}[${this.shape.join(',')}]`;
+  }
+}
+
+/** One recorded kernel launch: replayed by `Gpu.run` without allocating anything. */
+export interface Dispatch {
+  readonly kernel: string;
+  readonly pipeline: GPUComputePipeline;
+  readonly bindGroup: GPUBindGroup;
+  readonly workgroups: readonly [number, number, number];
+}
+
+export const MAX_WORKGROUPS_PER_DIM = 65535;
+
+/**
+ * Workgroup counts for `n` invocations in workgroups of `size`, folded into a second dimension
+ * when one would exceed the per-dimension limit. Shaders recover the flat index as
+ * `gid.x + gid.y * nwg.x * WG` (see `flat_index` in the WGSL files).
+ */
+export function grid1d(n: number, size: number): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(n / size));
+  if (groups <= MAX_WORKGROUPS_PER_DIM) return [groups, 1, 1];
+  const y = Math.ceil(groups / MAX_WORKGROUPS_PER_DIM);
+  return [Math.ceil(groups / y), y, 1];
+}
+
+function constantsKey(constants: Constants): string {
+  return Object.keys(constants)
+    .sort()
+    .map((k) => `${k}=${constants[k]}`)
+    .join(',');
+}
+
+export class Gpu {
+  readonly counters: GpuCounters = { dispatches: 0, submits: 0, reads: 0, buffers: 0, bytes: 0, pipelines: 0 };
+  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  private readonly staging = new Map<number, GPUBuffer[]>();
+  private readonly pending: Promise<void>[] = [];
+  private failure: Error | null = null;
+  private lostReason: string | null = null;
+  private dummy: Tensor | null = null;
+
+  constructor(
+    readonly device: GPUDevice,
+    readonly adapter: AdapterSummary,
+  ) {
+    device.lost.then((info) => {
+      this.lostReason = `${info.reason ?? 'unknown'}: ${info.message}`;
+    });
+    device.addEventListener('uncapturederror', (event) => {
+      const error = (event as GPUUncapturedErrorEvent).error;
+      this.fail(new KernelError(`uncaptured GPU error: ${error.message}`));
+    });
+  }
+
+  /** A 4-element placeholder bound where a kernel's optional input is absent (e.g. no bias). */
+  get placeholder(): Tensor {
+    this.dummy ??= this.tensor('placeholder', [4]);
+    return this.dummy;
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  // ---- tensors ---------------------------------------------------------------------------------
+
+  /** A storage tensor, zero-filled or initialised from `data`. */
+  tensor(label: string, shape: readonly number[], dtype: DType = 'f32', data?: ArrayLike<number>): Tensor {
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new KernelError(`tensor ${label}: bad shape [${shape.join(',')}]`);
+    }
+    const numel = shape.reduce((a, b) => a * b, 1);
+    const bytes = Math.max(16, Math.ceil((numel * 4) / 16) * 16);
+    if (bytes > this.device.limits.maxStorageBufferBindingSize) {
+      throw new KernelError(
+        `tensor ${label}[${shape.join(',')}] needs ${bytes} bytes; this adapter binds at most ` +
+          `${this.device.limits.maxStorageBufferBindingSize} bytes per storage buffer`,
+      );
+    }
+    const buffer = this.createBuffer(label, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+    const t = new Tensor(buffer, shape, dtype, label);
+    if (data) this.write(t, data);
+    return t;
+  }
+
+  /** A small uniform block of `words` 32-bit values, rewritten with `writeUniform` (no allocation). */
+  uniform(label: string, words: number): Tensor {
+    const bytes = Math.max(16, Math.ceil((words * 4) / 16) * 16);
+    const buffer = this.createBuffer(label, bytes, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+    return new Tensor(buffer, [words], 'u32', label, true);
+  }
+
+  /** Writes `data` into `t`, converting to its dtype. Ordered before the next `run`. */
+  write(t: Tensor, data: ArrayLike<number>, offsetElements = 0): void {
+    if (data.length + offsetElements > t.numel) {
+      throw new KernelError(`write to ${t}: ${data.length} values at offset ${offsetElements} do not fit`);
+    }
+    const typed = toTyped(t.dtype, data);
+    this.device.queue.writeBuffer(t.buffer, offsetElements * 4, typed.buffer, typed.byteOffset, typed.byteLength);
+  }
+
+  /** Writes a uniform block given as a mix of u32 and f32 fields, in declaration order. */
+  writeUniform(t: Tensor, fields: readonly (readonly [number, 'u32' | 'f32' | 'i32'])[]): void {
+    const words = new ArrayBuffer(fields.length * 4);
+    const view = new DataView(words);
+    fields.forEach(([value, type], i) => {
+      if (type === 'f32') view.setFloat32(i * 4, value, true);
+      else if (type === 'i32') view.setInt32(i * 4, value, true);
+      else view.setUint32(i * 4, value, true);
+    });
+    this.device.queue.writeBuffer(t.buffer, 0, words);
+  }
+
+  /** Sets every element of `t` to zero, inside the next submit's order. */
+  zero(t: Tensor): void {
+    const encoder = this.device.createCommandEncoder({ label: `zero ${t.label}` });
+    encoder.clearBuffer(t.buffer);
+    this.device.queue.submit([encoder.finish()]);
+    this.counters.submits++;
+  }
+
+  /** Copies the contents of `t` back to the CPU. The one GPU→CPU path, and it is counted. */
+  async read(t: Tensor): Promise<TypedArray> {
+    this.throwIfBroken();
+    const bytes = t.buffer.size;
+    const pool = this.staging.get(bytes) ?? [];
+    this.staging.set(bytes, pool);
+    const staging = pool.pop() ?? this.createBuffer(`staging ${bytes}B`, bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    const encoder = this.device.createCommandEncoder({ label: `read ${t.label}` });
+    encoder.copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
+    this.device.queue.submit([encoder.finish()]);
+    this.counters.submits++;
+    this.counters.reads++;
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      this.throwIfBroken();
+      throw new KernelError(`reading ${t}: ${(e as Error).message}`);
+    }
+    const copy = staging.getMappedRange().slice(0, t.numel * 4);
+    staging.unmap();
+    pool.push(staging);
+    await this.checkErrors();
+    return t.dtype === 'f32' ? new Float32Array(copy) : t.dtype === 'u32' ? new Uint32Array(copy) : new Int32Array(copy);
+  }
+
+  // ---- pipelines and dispatches ----------------------------------------------------------------
+
+  /**
+   * Compiles the pipelines for `(kernel, constants)` pairs up front, reporting WGSL errors with the
+   * kernel's name and line. Pipelines are cached, so preparing twice is free.
+   */
+  async prepare(entries: readonly (readonly [Kernel, Constants])[]): Promise<void> {
+    await Promise.all(
+      entries.map(async ([k, constants]) => {
+        const key = `${k.name}|${constantsKey(constants)}`;
+        if (this.pipelines.has(key)) return;
+        const module = this.device.createShaderModule({ label: k.name, code: k.code });
+        await this.throwCompileErrors(k, module);
+        try {
+          const pipeline = await this.device.createComputePipelineAsync({
+            label: `${k.name}(${constantsKey(constants)})`,
+            layout: 'auto',
+            compute: { module, entryPoint: 'main', constants: { ...constants } },
+          });
+          this.pipelines.set(key, pipeline);
+          this.counters.pipelines++;
+        } catch (e) {
+          throw new KernelError(`${k.name} (${constantsKey(constants)}): pipeline creation failed: ${(e as Error).message}`);
+        }
+      }),
+    );
+  }
+
+  /** The cached pipeline, created synchronously on a miss (errors surface at the next check). */
+  pipeline(k: Kernel, constants: Constants): GPUComputePipeline {
+    const key = `${k.name}|${constantsKey(constants)}`;
+    const cached = this.pipelines.get(key);
+    if (cached) return cached;
+    const label = `${k.name}(${constantsKey(constants)})`;
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ label: k.name, code: k.code });
+    const pipeline = this.device.createComputePipeline({
+      label,
+      layout: 'auto',
+      compute: { module, entryPoint: 'main', constants: { ...constants } },
+    });
+    this.watch(label, this.device.popErrorScope(), () => this.compileMessages(module));
+    this.pipelines.set(key, pipeline);
+    this.counters.pipelines++;
+    return pipeline;
+  }
+
+  /**
+   * Records a launch of `k`: binding i of group 0 is `bindings[i]`. Building the bind group here, once,
+   * is what lets a training step replay its dispatches without allocating.
+   */
+  dispatch(k: Kernel, constants: Constants, bindings: readonly Tensor[], workgroups: readonly number[]): Dispatch {
+    this.throwIfBroken();
+    const [x, y = 1, z = 1] = workgroups;
+    for (const w of [x, y, z]) {
+      if (!Number.isInteger(w) || w < 1 || w > this.device.limits.maxComputeWorkgroupsPerDimension) {
+        throw new KernelError(`${k.name}: workgroup count [${x},${y},${z}] is outside the adapter's limits`);
+      }
+    }
+    const pipeline = this.pipeline(k, constants);
+    this.device.pushErrorScope('validation');
+    const bindGroup = this.device.createBindGroup({
+      label: `${k.name}: ${bindings.map(String).join(' ')}`,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bindings.map((t, i) => ({ binding: i, resource: { buffer: t.buffer } })),
+    });
+    this.watch(`${k.name} bind group (${bindings.map(String).join(', ')})`, this.device.popErrorScope());
+    return { kernel: k.name, pipeline, bindGroup, workgroups: [x, y, z] };
+  }
+
+  /** Replays `dispatches` in order as one compute pass and one submit. */
+  run(dispatches: readonly Dispatch[], label = dispatches.map((d) => d.kernel).join(',')): void {
+    this.throwIfBroken();
+    this.device.pushErrorScope('validation');
+    const encoder = this.device.createCommandEncoder({ label });
+    const pass = encoder.beginComputePass({ label });
+    for (const d of dispatches) {
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+    }
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+    this.watch(`run [${label}]`, this.device.popErrorScope());
+    this.counters.dispatches += dispatches.length;
+    this.counters.submits++;
+  }
+
+  /** Waits for submitted work and throws the first error any kernel reported. */
+  async sync(): Promise<void> {
+    this.throwIfBroken();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  resetCounters(): void {
+    Object.assign(this.counters, { dispatches: 0, submits: 0, reads: 0 });
+  }
+
+  destroy(): void {
+    for (const pool of this.staging.values()) pool.forEach((b) => b.destroy());
+    this.staging.clear();
+    this.pipelines.clear();
+    this.device.destroy();
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  private createBuffer(label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer {
+    this.throwIfBroken();
+    this.counters.buffers++;
+    this.counters.bytes += size;
+    return this.device.createBuffer({ label, size, usage });
+  }
+
+  private watch(what: string, scope: Promise<GPUError | null>, detail?: () => Promise<string>): void {
+    const p = scope.then(async (error) => {
+      if (!error) return;
+      const extra = detail ? await detail() : '';
+      this.fail(new KernelError(`${what}: ${error.message}${extra ? `\n${extra}` : ''}`));
+    });
+    this.pending.push(p);
+  }
+
+  private async checkErrors(): Promise<void> {
+    const pending = this.pending.splice(0);
+    await Promise.all(pending);
+    this.throwFailure();
+  }
+
+  /** Throws the first recorded error once; the device stays usable for the caller's recovery. */
+  private throwFailure(): void {
+    const failure = this.failure;
+    this.failure = null;
+    if (failure) throw failure;
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+  }
+
+  private throwIfBroken(): void {
+    if (this.lostReason !== null) throw new GpuLostError(`the GPU device was lost (${this.lostReason}); reload to start a new one`);
+    this.throwFailure();
+  }
+
+  private async compileMessages(module: GPUShaderModule): Promise<string> {
+    const info = await module.getCompilationInfo();
+    return info.messages
+      .filter((m) => m.type === 'error')
+      .map((m) => `  ${module.label}.wgsl:${m.lineNum}:${m.linePos}: ${m.message}`)
+      .join('\n');
+  }
+
+  private async throwCompileErrors(k: Kernel, module: GPUShaderModule): Promise<void> {
+    const messages = await this.compileMessages(module);
+    if (messages) throw new KernelError(`${k.name}: WGSL does not compile\n${messages}`);
+  }
+}
+
+function toTyped(dtype: DType, data: ArrayLike<number>): TypedArray {
+  if (dtype === 'f32') return data instanceof Float32Array ? data : Float32Array.from(data);
+  if (dtype === 'u32') return data instanceof Uint32Array ? data : Uint32Array.from(data);
+  return data instanceof Int32Array ? data : Int32Array.from(data);
+}

@@ -1,0 +1,89 @@
+// General tiled matrix multiply, the one GEMM behind all three forms training needs:
+//   c[b] (+)= op(a[b]) · op(b[b]) (+ bias)      for b in 0..BATCH (workgroup z)
+// where op(a) is [M, K] (a stored [M, K], or [K, M] when TRANS_A) and op(b) is [K, N] (b stored
+// [K, N], or [N, K] when TRANS_B). Each workgroup computes a 64×64 tile of c with 16×16 threads
+// holding a 4×4 register block each; K is walked in steps of 16 through workgroup memory.
+// Out-of-range rows and columns read as zero and are not written, so any M, N, K works.
+
+override M: u32;
+override N: u32;
+override K: u32;
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override ACCUMULATE: bool = false;
+override HAS_BIAS: bool = false;
+
+const TS: u32 = 64u;  // tile rows and columns
+const TK: u32 = 16u;  // tile depth
+const RB: u32 = 4u;   // register block per thread (RB × RB)
+const WG: u32 = 16u;  // threads per side; WG * RB == TS
+
+@group(0) @binding(0) var<storage, read_write> c: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+
+var<workgroup> tile_a: array<f32, 1024>;  // [TK][TS]: tile_a[k * TS + m]
+var<workgroup> tile_b: array<f32, 1024>;  // [TK][TS]: tile_b[k * TS + n]
+
+fn load_a(batch: u32, m: u32, k: u32) -> f32 {
+  if (m >= M || k >= K) { return 0.0; }
+  return a[batch * M * K + select(m * K + k, k * M + m, TRANS_A)];
+}
+
+fn load_b(batch: u32, k: u32, n: u32) -> f32 {
+  if (k >= K || n >= N) { return 0.0; }
+  return b[batch * K * N + select(k * N + n, n * K + k, TRANS_B)];
+}
+
+@compute @workgroup_size(16, 16, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(local_invocation_index) li: u32) {
+  let batch = wid.z;
+  let row0 = wid.y * TS;
+  let col0 = wid.x * TS;
+  var acc: array<array<f32, 4>, 4>;
+
+  for (var k0 = 0u; k0 < K; k0 += TK) {
+    // Cooperative load of a TK×TS slab of each operand, 4 elements per thread. Consecutive threads
+    // walk the operand's contiguous dimension so that global reads coalesce.
+    for (var i = 0u; i < 4u; i++) {
+      let e = li + i * WG * WG;
+      let ka = select(e % TK, e / TS, TRANS_A);
+      let ma = select(e / TK, e % TS, TRANS_A);
+      tile_a[ka * TS + ma] = load_a(batch, row0 + ma, k0 + ka);
+      let kb = select(e / TS, e % TK, TRANS_B);
+      let nb = select(e % TS, e / TK, TRANS_B);
+      tile_b[kb * TS + nb] = load_b(batch, k0 + kb, col0 + nb);
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      var av: array<f32, 4>;
+      var bv: array<f32, 4>;
+      for (var i = 0u; i < RB; i++) {
+        av[i] = tile_a[kk * TS + lid.y + i * WG];
+        bv[i] = tile_b[kk * TS + lid.x + i * WG];
+      }
+      for (var i = 0u; i < RB; i++) {
+        for (var j = 0u; j < RB; j++) {
+          acc[i][j] = fma(av[i], bv[j], acc[i][j]);
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+
+  for (var i = 0u; i < RB; i++) {
+    let row = row0 + lid.y + i * WG;
+    if (row >= M) { continue; }
+    for (var j = 0u; j < RB; j++) {
+      let col = col0 + lid.x + j * WG;
+      if (col >= N) { continue; }
+      let idx = batch * M * N + row * N + col;
+      var v = acc[i][j];
+      if (HAS_BIAS) { v += bias[col]; }
+      if (ACCUMULATE) { v += c[idx]; }
+      c[idx] = v;
+    }
+  }
+}
