@@ -230,8 +230,12 @@ export class Gpu {
       entries.map(async ([k, constants]) => {
         const key = `${k.name}|${constantsKey(constants)}`;
         if (this.pipelines.has(key)) return;
+        this.device.pushErrorScope('validation');
         const module = this.device.createShaderModule({ label: k.name, code: k.code });
+        const scoped = this.device.popErrorScope();
         await this.throwCompileErrors(k, module);
+        const error = await scoped;
+        if (error) throw new KernelError(`${k.name}: ${error.message}`);
         try {
           const pipeline = await this.device.createComputePipelineAsync({
             label: `${k.name}(${constantsKey(constants)})`,
