@@ -65,10 +65,17 @@ export class Tensor {
     readonly dtype: DType,
     readonly label: string,
     readonly uniform = false,
+    /** Where this tensor starts inside `buffer` (views into one packed allocation). */
+    readonly byteOffset = 0,
   ) {}
 
   get numel(): number {
     return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** Bytes bound for this tensor: its elements rounded up to whole 16-byte words (min 16). */
+  get byteLength(): number {
+    return Math.max(16, Math.ceil((this.numel * 4) / 16) * 16);
   }
 
   toString(): string {
@@ -158,6 +165,20 @@ export class Gpu {
     return t;
   }
 
+  /**
+   * A view of `numel(shape)` elements of `parent` starting at element `offset`, sharing its memory
+   * (llm.c's one allocation for all parameters). The offset must meet the adapter's storage-buffer
+   * offset alignment (256 bytes = 64 floats by default).
+   */
+  view(parent: Tensor, label: string, offset: number, shape: readonly number[]): Tensor {
+    const numel = shape.reduce((a, b) => a * b, 1);
+    const byteOffset = parent.byteOffset + offset * 4;
+    const align = this.device.limits.minStorageBufferOffsetAlignment;
+    if (byteOffset % align !== 0) throw new KernelError(`view ${label}: offset ${offset} is not a multiple of ${align / 4} elements`);
+    if (offset + numel > parent.numel) throw new KernelError(`view ${label}[${shape.join(',')}] at ${offset} overruns ${parent}`);
+    return new Tensor(parent.buffer, shape, parent.dtype, label, false, byteOffset);
+  }
+
   /** A small uniform block of `words` 32-bit values, rewritten with `writeUniform` (no allocation). */
   uniform(label: string, words: number): Tensor {
     const bytes = Math.max(16, Math.ceil((words * 4) / 16) * 16);
@@ -171,7 +192,7 @@ export class Gpu {
       throw new KernelError(`write to ${t}: ${data.length} values at offset ${offsetElements} do not fit`);
     }
     const typed = toTyped(t.dtype, data);
-    this.device.queue.writeBuffer(t.buffer, offsetElements * 4, typed.buffer, typed.byteOffset, typed.byteLength);
+    this.device.queue.writeBuffer(t.buffer, t.byteOffset + offsetElements * 4, typed.buffer, typed.byteOffset, typed.byteLength);
   }
 
   /** Writes a uniform block given as a mix of u32 and f32 fields, in declaration order. */
@@ -189,7 +210,7 @@ export class Gpu {
   /** Sets every element of `t` to zero, inside the next submit's order. */
   zero(t: Tensor): void {
     const encoder = this.device.createCommandEncoder({ label: `zero ${t.label}` });
-    encoder.clearBuffer(t.buffer);
+    encoder.clearBuffer(t.buffer, t.byteOffset, t.byteLength);
     this.device.queue.submit([encoder.finish()]);
     this.counters.submits++;
   }
@@ -197,12 +218,12 @@ export class Gpu {
   /** Copies the contents of `t` back to the CPU. The one GPU→CPU path, and it is counted. */
   async read(t: Tensor): Promise<TypedArray> {
     this.throwIfBroken();
-    const bytes = t.buffer.size;
+    const bytes = t.byteLength;
     const pool = this.staging.get(bytes) ?? [];
     this.staging.set(bytes, pool);
     const staging = pool.pop() ?? this.createBuffer(`staging ${bytes}B`, bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
     const encoder = this.device.createCommandEncoder({ label: `read ${t.label}` });
-    encoder.copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
+    encoder.copyBufferToBuffer(t.buffer, t.byteOffset, staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
     this.counters.submits++;
     this.counters.reads++;
@@ -287,7 +308,7 @@ export class Gpu {
     const bindGroup = this.device.createBindGroup({
       label: `${k.name}: ${bindings.map(String).join(' ')}`,
       layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((t, i) => ({ binding: i, resource: { buffer: t.buffer } })),
+      entries: bindings.map((t, i) => ({ binding: i, resource: { buffer: t.buffer, offset: t.byteOffset, size: t.byteLength } })),
     });
     this.watch(`${k.name} bind group (${bindings.map(String).join(', ')})`, this.device.popErrorScope());
     return { kernel: k.name, pipeline, bindGroup, workgroups: [x, y, z] };

@@ -109,3 +109,18 @@ describe('GPU runtime', () => {
     expect(out).toMatch(/no WebGPU adapter in Node\. Tried:\n\s+- Dawn with VK_ICD_FILENAMES=\/nonexistent\/icd\.json: no adapter/);
   });
 });
+
+describe('tensor views into one allocation', () => {
+  it('read, write and bind a view at its offset without touching its neighbours', async () => {
+    const gpu = await testGpu();
+    const packed = gpu.tensor('params', [200], 'f32', Array.from({ length: 200 }, (_, i) => i));
+    const a = gpu.view(packed, 'a', 64, [10]);
+    expect(Array.from(await gpu.read(a))).toEqual(Array.from({ length: 10 }, (_, i) => 64 + i));
+    gpu.write(a, [1, 2, 3]);
+    gpu.run([gpu.dispatch(SCALE, { N: 10 }, [a], [1])]);
+    const all = await gpu.read(packed);
+    expect(Array.from(all.slice(62, 76))).toEqual([62, 63, 2, 4, 6, 67 * 2, 68 * 2, 69 * 2, 70 * 2, 71 * 2, 72 * 2, 73 * 2, 74, 75]);
+    expect(() => gpu.view(packed, 'odd', 3, [4])).toThrow(/view odd: offset 3 is not a multiple of 64 elements/);
+    expect(() => gpu.view(packed, 'long', 128, [100])).toThrow(/view long\[100\] at 128 overruns params\[200\]/);
+  });
+});
