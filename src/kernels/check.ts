@@ -7,9 +7,8 @@ import { KernelError, type DType, type Tensor } from './gpu.ts';
 export type Spec = readonly [Tensor, readonly (string | number)[], DType?];
 
 /**
- * Checks that every tensor has the shape its spec names (trailing dims must match exactly; the
- * product must match where a spec has a single entry and the tensor more dims) and that every dim
- * is a positive integer.
+ * Checks that every tensor has the shape its spec names — exactly, or with leading dimensions merged
+ * (same element count and same last dimension) — and its dtype, and that every dim is a positive integer.
  */
 export function checkArgs(kernel: string, dims: Readonly<Record<string, number>>, specs: Readonly<Record<string, Spec>>): void {
   for (const [name, value] of Object.entries(dims)) {
@@ -21,8 +20,9 @@ export function checkArgs(kernel: string, dims: Readonly<Record<string, number>>
   for (const [arg, [t, expected, dtype = 'f32']] of Object.entries(specs)) {
     const sizes = expected.map((e) => (typeof e === 'number' ? e : dims[e]));
     const want = sizes.reduce((a, b) => a * b, 1);
-    const shapeOk =
-      t.shape.length === sizes.length ? t.shape.every((d, i) => d === sizes[i]) : expected.length === 1 && t.numel === want;
+    // Leading dimensions may be merged: a [B, T, C] activation is a valid [N = B·T, C] argument.
+    const lastOk = sizes.length === 1 || t.shape[t.shape.length - 1] === sizes[sizes.length - 1];
+    const shapeOk = t.shape.length === sizes.length ? t.shape.every((d, i) => d === sizes[i]) : t.numel === want && lastOk;
     if (!shapeOk) {
       const named = expected.map((e) => (typeof e === 'number' ? `${e}` : `${e}=${dims[e]}`)).join(', ');
       problems.push(`${arg} is [${t.shape.join(',')}], expected [${named}]`);

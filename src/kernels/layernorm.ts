@@ -1,6 +1,11 @@
 // Layer normalisation over the last dimension C of N rows (GPT-2's ln_1, ln_2, ln_f), eps = 1e-5.
 //   forward   out = (inp − mean)·rstd·weight + bias, saving mean[N], rstd[N]
-//   backward  dinp += …, dweight += Σ_n dout·norm, dbias += Σ_n dout   (see the .wgsl files)
+//   backward  dinp += rstd·(g − mean(g) − norm·mean(g·norm)) with g = dout·weight,
+//             dweight += Σ_n dout·norm, dbias += Σ_n dout   (two kernels: per row, then per column)
+// The forward shifts each row by its first element before summing, so rows with a large common
+// offset (1e4 + small noise) normalise to f32 precision of the noise; the input gradient removes the
+// rounding of the saved f32 mean the same way. dweight does not (it would need a whole-row sum per
+// row): its norm carries up to half an ulp of the row's mean times rstd (see the .wgsl files).
 
 import { checkArgs } from './check.ts';
 import { kernel, type Dispatch, type Gpu, type Tensor } from './gpu.ts';

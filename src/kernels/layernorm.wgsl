@@ -1,7 +1,9 @@
 // layernorm_forward: out[n, :] = (inp[n, :] − mean_n) · rstd_n · weight + bias, saving mean[n] and
 // rstd[n] = 1/√(var_n + 1e-5) for the backward pass. One workgroup of 256 threads per row: a
-// two-pass reduction (mean first, then the variance of the centred values), exact for rows with a
-// large common offset.
+// two-pass reduction (mean first, then the variance of the centred values) of the row shifted by its
+// first element x0, so that a large common offset (1e4 + small noise) cancels exactly before any sum:
+// the f32 sums see only the noise, and the centred values (x − x0) − mean(x − x0) are accurate to f32
+// precision of the noise, not of the offset. (Any x0 of the row is safe: |x0 − mean| ≤ √C·std.)
 
 override N: u32;
 override C: u32;
@@ -34,14 +36,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   if (row >= N) { return; }  // uniform per workgroup
   let lid = lid3.x;
   let base = row * C;
+  let x0 = inp[base];
   var s = 0.0;
-  for (var c = lid; c < C; c += WG) { s += inp[base + c]; }
-  let m = workgroup_sum(s, lid) / f32(C);
+  for (var c = lid; c < C; c += WG) { s += inp[base + c] - x0; }
+  let m = workgroup_sum(s, lid) / f32(C);  // mean of the shifted row: mean = x0 + m
   var v = 0.0;
-  for (var c = lid; c < C; c += WG) { let d = inp[base + c] - m; v += d * d; }
+  for (var c = lid; c < C; c += WG) { let d = (inp[base + c] - x0) - m; v += d * d; }
   let r = inverseSqrt(workgroup_sum(v, lid) / f32(C) + 1e-5);
   for (var c = lid; c < C; c += WG) {
-    out[base + c] = (inp[base + c] - m) * r * weight[c] + bias[c];
+    out[base + c] = ((inp[base + c] - x0) - m) * r * weight[c] + bias[c];
   }
-  if (lid == 0u) { mean[row] = m; rstd[row] = r; }
+  if (lid == 0u) { mean[row] = x0 + m; rstd[row] = r; }
 }

@@ -1,6 +1,10 @@
 // layernorm_backward, input gradient (one workgroup per row):
 //   forward was: norm = (inp − mean)·rstd; out = norm·weight + bias; so now, with g = dout·weight:
 //   dinp += rstd · (g − mean(g) − norm · mean(g·norm))
+// The saved mean is the f32 rounding of the true mean, off by up to half an ulp of the row's offset;
+// for rows like 1e4 + small noise that is not small next to the noise. So the row reduction also sums
+// inp − mean, and the kernel normalises with the residual δ = mean(inp − mean) removed:
+//   norm = (inp − mean − δ)·rstd,  mean(g·norm) = mean(g·(inp − mean))·rstd − δ·rstd·mean(g)
 
 override N: u32;
 override C: u32;
@@ -13,7 +17,7 @@ override C: u32;
 @group(0) @binding(5) var<storage, read> rstd: array<f32>;
 
 const WG: u32 = 256u;
-var<workgroup> partial: array<vec2<f32>, 256>;
+var<workgroup> partial: array<vec3<f32>, 256>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>) {
@@ -23,10 +27,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let base = row * C;
   let m = mean[row];
   let r = rstd[row];
-  var s = vec2<f32>(0.0);
+  var s = vec3<f32>(0.0);
   for (var c = lid; c < C; c += WG) {
     let g = dout[base + c] * weight[c];
-    s += vec2<f32>(g, g * (inp[base + c] - m) * r);
+    let xm = inp[base + c] - m;
+    s += vec3<f32>(g, g * xm, xm);
   }
   partial[lid] = s;
   workgroupBarrier();
@@ -35,9 +40,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     workgroupBarrier();
   }
   let g_mean = partial[0].x / f32(C);
-  let gn_mean = partial[0].y / f32(C);
+  let delta = partial[0].z / f32(C);
+  let gn_mean = (partial[0].y / f32(C) - delta * g_mean) * r;
   for (var c = lid; c < C; c += WG) {
-    let norm = (inp[base + c] - m) * r;
+    let norm = (inp[base + c] - m - delta) * r;
     let g = dout[base + c] * weight[c];
     dinp[base + c] += r * (g - g_mean - norm * gn_mean);
   }
