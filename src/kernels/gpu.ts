@@ -118,6 +118,8 @@ export class Gpu {
   private readonly staging = new Map<number, GPUBuffer[]>();
   private readonly pending: Promise<void>[] = [];
   private failure: Error | null = null;
+  private failureOrder = 0;
+  private order = 0;
   private lostReason: string | null = null;
   private dummy: Tensor | null = null;
 
@@ -359,11 +361,17 @@ export class Gpu {
     return this.device.createBuffer({ label, size, usage });
   }
 
+  /**
+   * Records the outcome of an error scope. Errors are ranked by when their call was made, not when
+   * the GPU answered, so a shader that fails to compile is reported as such rather than as the bind
+   * group that later failed because of it.
+   */
   private watch(what: string, scope: Promise<GPUError | null>, detail?: () => Promise<string>): void {
+    const order = this.order++;
     const p = scope.then(async (error) => {
       if (!error) return;
       const extra = detail ? await detail() : '';
-      this.fail(new KernelError(`${what}: ${error.message}${extra ? `\n${extra}` : ''}`));
+      this.fail(new KernelError(`${what}: ${error.message}${extra ? `\n${extra}` : ''}`), order);
     });
     this.pending.push(p);
   }
@@ -381,8 +389,11 @@ export class Gpu {
     if (failure) throw failure;
   }
 
-  private fail(error: Error): void {
-    this.failure ??= error;
+  private fail(error: Error, order = this.order++): void {
+    if (!this.failure || order < this.failureOrder) {
+      this.failure = error;
+      this.failureOrder = order;
+    }
   }
 
   private throwIfBroken(): void {

@@ -68,6 +68,15 @@ describe('GPU runtime', () => {
     await expect(gpu.prepare([[broken, {}]])).rejects.toThrow(/broken_kernel: WGSL does not compile\n\s+broken_kernel\.wgsl:3:/);
   });
 
+  it('reports the WGSL error, not the bind group, when a kernel compiled on first dispatch is broken', async () => {
+    const gpu = await testGpu();
+    const broken = kernel('broken_on_dispatch', '@group(0) @binding(0) var<storage, read_write> x: array<f32>;\n@compute @workgroup_size(1)\nfn main() {\n  x[0] = nope;\n}');
+    const x = gpu.tensor('x', [4]);
+    gpu.dispatch(broken, {}, [x], [1]);
+    await expect(gpu.sync()).rejects.toThrow(/broken_on_dispatch\(\)[^]*broken_on_dispatch\.wgsl:4:/);
+    await gpu.sync();
+  });
+
   it('names the kernel when a launch fails validation', async () => {
     const gpu = await testGpu();
     const x = gpu.tensor('x', [4]);
