@@ -45,7 +45,8 @@ describe('the notebook in headless Chromium', () => {
     const result = (await handle.jsonValue()) as { failure?: string; adapter?: string; ok?: string; rows?: string[] };
     expect(result.failure, `the page reported: ${result.failure}`).toBeUndefined();
     expect(result.adapter).toBeTruthy();
-    expect(result.rows!.length).toBeGreaterThanOrEqual(3);
+    expect(result.rows!.length).toBeGreaterThanOrEqual(9);
+    expect(result.rows!.join(' ')).toMatch(/attention_backward.*crossentropy_backward/);
     expect(result.ok, result.rows!.join('\n')).toBe('true');
     await page.close();
   });
