@@ -17,7 +17,8 @@ import { lossWeights, maskedMean } from '../kernels/masked_mean.ts';
 import { matmulBackwardBias, matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../kernels/matmul.ts';
 import { addInPlace, residualForward } from '../kernels/residual.ts';
 import type { GPTConfig } from './config.ts';
-import { paramTable, type ParamTable } from './params.ts';
+import type { ParamTable } from './params.ts';
+import { Weights } from './weights.ts';
 
 /** Activations of one transformer block (llm.c's ActivationTensors, per layer). */
 interface Block {
@@ -29,6 +30,8 @@ interface Block {
 
 export class GPT {
   readonly table: ParamTable;
+  /** The parameters (shared with other graphs of the same model) and their packed gradients. */
+  readonly weights: Weights;
   readonly params: Tensor;
   readonly grads: Tensor;
   /** Token ids [B, T], next-token targets [B, T] and the loss mask [B, T] (1 = counted). */
@@ -51,20 +54,17 @@ export class GPT {
   /** Zero grads and trunk backward only, from whatever a head left in dlnf (reward / value heads). */
   readonly trunkBackwardDispatches: Dispatch[] = [];
 
-  private readonly p = new Map<string, Tensor>();
   private readonly g = new Map<string, Tensor>();
 
-  constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, readonly B: number, readonly T: number) {
+  constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, readonly B: number, readonly T: number, weights?: Weights) {
     const { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C } = cfg;
     const BT = B * T;
     if (T > maxT) throw new Error(`GPT: sequence length T=${T} exceeds the model's maxSeqLen ${maxT}`);
-    this.table = paramTable(cfg);
-    this.params = gpu.tensor('params', [this.table.size]);
+    this.weights = weights ?? new Weights(gpu, cfg);
+    this.table = this.weights.table;
+    this.params = this.weights.packed;
     this.grads = gpu.tensor('grads', [this.table.size]);
-    for (const s of this.table.specs) {
-      this.p.set(s.name, gpu.view(this.params, s.name, s.offset, s.shape));
-      this.g.set(s.name, gpu.view(this.grads, `d${s.name}`, s.offset, s.shape));
-    }
+    for (const s of this.table.specs) this.g.set(s.name, gpu.view(this.grads, `d${s.name}`, s.offset, s.shape));
     const act = (name: string, shape: number[], dtype: 'f32' | 'u32' = 'f32') => gpu.tensor(name, shape, dtype);
     this.tokens = act('tokens', [B, T], 'u32');
     this.targets = act('targets', [B, T], 'u32');
@@ -89,7 +89,7 @@ export class GPT {
     this.losses = act('losses', [BT]);
     const ceLse = act('ce_lse', [BT]);
     this.loss = act('loss', [1]);
-    const P = (s: string) => this.p.get(s)!;
+    const P = (s: string) => this.weights.get(s);
     const G = (s: string) => this.g.get(s)!;
 
     // ---- forward (llm.c gpt2_forward) ----
@@ -179,13 +179,7 @@ export class GPT {
     this.trunkBackwardDispatches.push(...zero, ...trunk);
   }
 
-  /** The parameter (or its gradient) `name` as a view into the packed buffer. */
-  param(name: string): Tensor {
-    const t = this.p.get(name);
-    if (!t) throw new Error(`GPT has no parameter ${name}`);
-    return t;
-  }
-
+  /** The gradient of parameter `name` as a view into the packed gradients. */
   grad(name: string): Tensor {
     const t = this.g.get(name);
     if (!t) throw new Error(`GPT has no parameter ${name}`);
