@@ -48,10 +48,12 @@ export class GPT {
   readonly dlnf: Tensor;
 
   readonly forwardDispatches: Dispatch[] = [];
+  /** Sets every parameter gradient to zero. */
+  readonly zeroGrads: Dispatch;
   readonly lossDispatches: Dispatch[] = [];
-  /** Zero grads, lm-head backward, trunk backward. */
+  /** Language-model backward: adds this batch's gradients into `grads`. */
   readonly backwardDispatches: Dispatch[] = [];
-  /** Zero grads and trunk backward only, from whatever a head left in dlnf (reward / value heads). */
+  /** Trunk backward only, from whatever a head left in dlnf (reward / value heads). */
   readonly trunkBackwardDispatches: Dispatch[] = [];
 
   private readonly g = new Map<string, Tensor>();
@@ -130,9 +132,11 @@ export class GPT {
     this.dlnf = dact(this.lnf);
     const dlogits = dact(this.logits);
     const dlosses = dact(this.losses);
-    // Gradients accumulate (+=), so a step starts by zeroing them; dlnf is zeroed by the lm head or
-    // written by whichever head runs before `trunkBackwardDispatches`.
-    const zero = [this.grads, dEncoded, ...d.flatMap((x) => Object.values(x))].map((t) => fill(gpu, t));
+    // Gradients accumulate (+=): the backward lists zero the activation gradients they use; parameter
+    // gradients are zeroed by `zeroGrads` (or by AdamW's zeroGrad), so micro-batches can accumulate.
+    // dlnf is zeroed by the lm head, or written by whichever head runs before `trunkBackwardDispatches`.
+    this.zeroGrads = fill(gpu, this.grads);
+    const zero = [dEncoded, ...d.flatMap((x) => Object.values(x))].map((t) => fill(gpu, t));
     const lmHead = [
       fill(gpu, this.dlnf),
       lossWeights(gpu, dlosses, this.mask, BT),

@@ -32,6 +32,8 @@ export interface ParamTable {
   size: number;
   /** Number of real parameters (padding excluded): what the UI shows. */
   count: number;
+  /** Decayed parameters occupy [0, decayEnd) of the packed buffer; the rest follow. */
+  decayEnd: number;
 }
 
 export function paramTable(cfg: GPTConfig): ParamTable {
@@ -58,16 +60,21 @@ export function paramTable(cfg: GPTConfig): ParamTable {
   }
   add('transformer.ln_f.weight', [C], 'ones');
   add('transformer.ln_f.bias', [C], 'zeros');
+  // Decayed parameters first, then the rest (each group in Hugging Face order): AdamW then needs two
+  // ranges, hence two pipelines, instead of one per alternation of matrix and bias.
+  const ordered = [...raw.filter((r) => r.decay), ...raw.filter((r) => !r.decay)];
   let offset = 0;
   let count = 0;
-  const specs = raw.map((r) => {
+  let decayEnd = 0;
+  const specs = ordered.map((r) => {
     const numel = r.shape.reduce((a, b) => a * b, 1);
     const spec = { ...r, offset };
     offset += Math.ceil(numel / PARAM_ALIGN) * PARAM_ALIGN;
     count += numel;
+    if (r.decay) decayEnd = offset;
     return spec;
   });
-  return { specs, byName: new Map(specs.map((s) => [s.name, s])), size: offset, count };
+  return { specs, byName: new Map(specs.map((s) => [s.name, s])), size: offset, count, decayEnd };
 }
 
 /** GPT-2's initialisation: N(0, 0.02), residual projections scaled by 1/√(2L); returns the packed values. */

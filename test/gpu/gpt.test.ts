@@ -59,6 +59,24 @@ describe('GPT forward and backward on the GPU', () => {
     expect(gpu.counters).toMatchObject({ buffers, reads: 0, submits: 2, dispatches: 2 * step.length });
   });
 
+  it('accumulates parameter gradients across backward passes until zeroGrads', async () => {
+    const gpu = await testGpu();
+    const model = new GPT(gpu, cfg, 2, 7);
+    gpu.write(model.params, initParams(model.table, cfg, (n) => randn(n, 8, 5)));
+    gpu.write(model.tokens, randint(14, 9, cfg.vocabSize));
+    gpu.write(model.targets, randint(14, 10, cfg.vocabSize));
+    gpu.write(model.mask, new Float32Array(14).fill(1));
+    const step = [...model.forwardDispatches, ...model.lossDispatches, ...model.backwardDispatches];
+    gpu.run([model.zeroGrads, ...step]);
+    const once = await gpu.read(model.grads);
+    gpu.run(step);
+    const twice = await gpu.read(model.grads);
+    expectClose(twice, once.map((g) => 2 * g), 'grads after two passes', { atol: 1e-6, rtol: 1e-5 });
+    expect(Math.max(...once.map(Math.abs))).toBeGreaterThan(1e-3);
+    gpu.run([model.zeroGrads]);
+    expect((await gpu.read(model.grads)).every((g) => g === 0)).toBe(true);
+  });
+
   it('refuses a sequence longer than the model', async () => {
     const gpu = await testGpu();
     expect(() => new GPT(gpu, cfg, 1, 17)).toThrow(/T=17 exceeds the model's maxSeqLen 16/);
