@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fill } from '../../src/kernels/fill.ts';
+import { fill, scaleInPlace } from '../../src/kernels/fill.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 describe('fill', () => {
@@ -17,5 +17,17 @@ describe('fill', () => {
     const gpu = await testGpu();
     expect(() => fill(gpu, gpu.tensor('ids', [4], 'u32'))).toThrow(/fill: ids\[4\] is u32/);
     expect(() => fill(gpu, gpu.tensor('x', [4]), 0, 5)).toThrow(/fill: N=5 exceeds x\[4\]/);
+  });
+});
+
+describe('scale', () => {
+  it('multiplies the first N elements in place', async () => {
+    const gpu = await testGpu();
+    const t = gpu.tensor('t', [70], 'f32', Array.from({ length: 70 }, (_, i) => i - 3));
+    gpu.run([scaleInPlace(gpu, t, 0.25, 65)]);
+    const out = Array.from(await gpu.read(t));
+    expect(out.slice(0, 65)).toEqual(Array.from({ length: 65 }, (_, i) => (i - 3) * 0.25));
+    expect(out.slice(65)).toEqual([62, 63, 64, 65, 66]);
+    expect(() => scaleInPlace(gpu, t, NaN)).toThrow(/scale: needs an f32 tensor and a finite factor/);
   });
 });
