@@ -1,8 +1,13 @@
 // The `rlhf` command line as a user runs it: `node bin/rlhf.js …` (what `npx rlhf` runs).
 
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.ts';
+import { loadCheckpoint } from '../../src/models/checkpoint.ts';
+import { PRESETS } from '../../src/models/config.ts';
 
 function rlhf(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/rlhf.js', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -26,6 +31,44 @@ describe('rlhf command line', () => {
     const opt = rlhf('info', '--jsno');
     expect(opt.code).toBe(2);
     expect(opt.stderr).toMatch(/rlhf info: info: unknown option --jsno \(options: --json\)/);
+  });
+});
+
+describe('rlhf pretrain and rlhf sample', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlhf-cli-'));
+  const lines = Array.from({ length: 40 }, (_, i) =>
+    JSON.stringify({ chosen: `\n\nHuman: count ${i}\n\nAssistant: ${i} ${i + 1} ${i + 2}`, rejected: `\n\nHuman: count ${i}\n\nAssistant: no` }),
+  );
+  const data = join(dir, 'hh.jsonl');
+  writeFileSync(data, [...lines.slice(0, 20), '{broken', ...lines.slice(20)].join('\n'));
+  const model = join(dir, 'nano.safetensors');
+  const report = join(dir, 'report.json');
+
+  it('refuses a file with a malformed line, naming the file and line, unless told to skip it', () => {
+    const r = rlhf('pretrain', '--data', data, '--preset', 'nano', '--steps', '2', '--out', model);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`1 invalid line(s), nothing imported (pass --skip-invalid to use the 40 valid ones):\n${data}:21: not valid JSON`);
+  });
+
+  it('trains a nano model whose held-out loss falls, saves a loadable checkpoint, and samples from it', () => {
+    const r = rlhf('pretrain', '--data', data, '--skip-invalid', '--preset', 'nano', '--steps', '12', '--batch', '4', '--seq', '32', '--lr', '0.02', '--seed', '5', '--out', model, '--report', report);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/skipping 1 invalid line/);
+    const rep = JSON.parse(readFileSync(report, 'utf8'));
+    expect(rep.history.length).toBeGreaterThan(1);
+    expect(rep.history.at(-1)['eval/loss']).toBeLessThan(rep.initial_eval_loss - 0.5);
+    expect(rep.adapter.runtime).toBe('node-dawn');
+    const ckpt = loadCheckpoint(readFileSync(model), model);
+    expect(ckpt.cfg).toEqual(PRESETS.nano);
+
+    const s = rlhf('sample', '--model', model, '--prompt', '\\n\\nHuman: count 3\\n\\nAssistant:', '--n', '2', '--max-tokens', '6', '--seed', '9', '--json');
+    expect(s.code, s.stderr).toBe(0);
+    const out = JSON.parse(s.stdout);
+    expect(out.samples).toHaveLength(2);
+    expect(out.logprobs[0].length).toBeGreaterThan(0);
+    expect(out.logprobs[0].every((lp: number) => lp <= 0)).toBe(true);
+    const again = JSON.parse(rlhf('sample', '--model', model, '--prompt', '\\n\\nHuman: count 3\\n\\nAssistant:', '--n', '2', '--max-tokens', '6', '--seed', '9', '--json').stdout);
+    expect(again.samples).toEqual(out.samples); // same seed, same adapter: same text
   });
 });
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the tests have what they need outside npm: a Chrome/Chromium for the browser tests and
-# benchmarks, SwiftShader (inside Debian's chromium) for WebGPU without a GPU, and libvulkan for Dawn.
+# benchmarks, SwiftShader (inside Debian's chromium) for WebGPU without a GPU, libvulkan for Dawn, and
+# Debian's python3-torch for the PyTorch gradient-parity test (run with /usr/bin/python3).
 # On Debian as root it installs what is missing; elsewhere it says what to install and exits 1.
 set -euo pipefail
 
@@ -18,19 +19,20 @@ have_vulkan_loader() {
 missing=()
 find_browser >/dev/null || missing+=(chromium)
 have_vulkan_loader || missing+=(libvulkan1)
+/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || missing+=(python3-torch)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "ensure-browser: installing ${missing[*]} with apt-get" >&2
+    echo "ensure-test-deps: installing ${missing[*]} with apt-get" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
     apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "ensure-browser: missing ${missing[*]}." >&2
-    echo "  Install Chrome or Chromium (Debian: sudo apt-get install chromium libvulkan1) or set CHROME_PATH" >&2
-    echo "  to a Chrome/Chromium binary; Dawn in Node also needs the Vulkan loader libvulkan.so.1." >&2
+    echo "ensure-test-deps: missing ${missing[*]}." >&2
+    echo "  Debian: sudo apt-get install chromium libvulkan1 python3-torch. Elsewhere: Chrome or Chromium (or set" >&2
+    echo "  CHROME_PATH), the Vulkan loader libvulkan.so.1 for Dawn, and PyTorch importable by /usr/bin/python3." >&2
     exit 1
   fi
 fi
-browser=$(find_browser) || { echo "ensure-browser: no Chrome/Chromium found after install; set CHROME_PATH" >&2; exit 1; }
-echo "ensure-browser: using $browser" >&2
+browser=$(find_browser) || { echo "ensure-test-deps: no Chrome/Chromium found after install; set CHROME_PATH" >&2; exit 1; }
+echo "ensure-test-deps: using $browser" >&2

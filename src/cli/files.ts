@@ -1,0 +1,46 @@
+// Reading HH-format files (.jsonl, .jsonl.gz) and writing outputs without ever leaving a half-written
+// file: outputs go to a temporary name first and are renamed into place.
+
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describeProblems, parseHHJsonl, type HHPair } from '../data/hh.ts';
+
+export function readText(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (file.endsWith('.gz')) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      throw new Error(`${file}: not a valid gzip file (${(e as Error).message})`);
+    }
+  }
+  return bytes.toString('utf8');
+}
+
+/** All valid pairs of the files; bad lines are an error listing them unless `skipInvalid`. */
+export function readHHFiles(files: readonly string[], skipInvalid: boolean, warn: (s: string) => void): HHPair[] {
+  const pairs: HHPair[] = [];
+  for (const file of files) {
+    const parsed = parseHHJsonl(readText(file));
+    if (parsed.problems.length) {
+      const list = describeProblems(file, parsed.problems);
+      if (!skipInvalid) throw new Error(`${parsed.problems.length} invalid line(s), nothing imported (pass --skip-invalid to use the ${parsed.pairs.length} valid ones):\n${list}`);
+      warn(`skipping ${parsed.problems.length} invalid line(s):\n${list}\n`);
+    }
+    if (parsed.pairs.length === 0) throw new Error(`${file}: no valid comparison pairs`);
+    pairs.push(...parsed.pairs);
+  }
+  return pairs;
+}
+
+/** Writes `data` to `file` atomically (temporary file + rename). */
+export function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
