@@ -12,9 +12,10 @@ import { checkArgs, checkScalar } from './check.ts';
 import { kernel, type Dispatch, type Gpu, type Tensor } from './gpu.ts';
 import forwardWgsl from './logprob.wgsl?raw';
 import backwardWgsl from './logprob_backward.wgsl?raw';
+import rowWgsl from './logprob_row.wgsl?raw';
 
-export const LOGPROB_FORWARD = kernel('logprob_forward', forwardWgsl);
-export const LOGPROB_BACKWARD = kernel('logprob_backward', backwardWgsl);
+export const LOGPROB_FORWARD = kernel('logprob_forward', `${forwardWgsl}\n${rowWgsl}`);
+export const LOGPROB_BACKWARD = kernel('logprob_backward', `${backwardWgsl}\n${rowWgsl}`);
 
 /** One workgroup per row, rows folded into y beyond 65535. */
 function rowGrid(N: number): [number, number, number] {
