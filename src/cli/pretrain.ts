@@ -3,7 +3,7 @@
 // deduplicated), 90% for training and 10% held out by transcript, and saves a GPT-2-layout checkpoint.
 
 import { LMBatcher, tokenizeTranscripts } from '../data/lm-batches.ts';
-import { byteTokenizer } from '../data/tokenizer.ts';
+import { TOKENIZER_NAMES, isTokenizerName, lmVocabSize, tokenizerByName } from '../data/tokenizers.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
 import { randn, rng } from '../kernels/random.ts';
 import { checkpointBytes } from '../models/checkpoint.ts';
@@ -44,8 +44,11 @@ export async function pretrain(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS, 'pretrain');
   const preset = a.preset as string;
   if (!(preset in PRESETS)) throw new UsageError(`pretrain: unknown --preset ${preset} (one of ${Object.keys(PRESETS).join(', ')})`);
-  if ((a.tokenizer ?? 'byte') !== 'byte') throw new UsageError('pretrain: only --tokenizer byte is available so far (GPT-2 BPE is not built yet)');
-  const cfg = PRESETS[preset as PresetName];
+  const tokenizerName = (a.tokenizer as string | undefined) ?? 'byte';
+  if (!isTokenizerName(tokenizerName)) throw new UsageError(`pretrain: unknown --tokenizer ${tokenizerName} (one of ${TOKENIZER_NAMES.join(', ')})`);
+  const tokenizer = tokenizerByName(tokenizerName);
+  // A preset fixes the architecture; the tokenizer fixes V (258 bytes, or GPT-2's 50257 BPE tokens).
+  const cfg = { ...PRESETS[preset as PresetName], vocabSize: lmVocabSize(tokenizer) };
   const seed = (a.seed as number | undefined) ?? 1;
   const train: LMTrainConfig = {
     ...DEFAULT_LM_TRAIN,
@@ -71,8 +74,8 @@ export async function pretrain(argv: string[]): Promise<void> {
   }
   const nHeld = Math.max(1, Math.floor(transcripts.length / 10));
   const assistantOnly = Boolean(a['assistant-only']);
-  const trainStream = tokenizeTranscripts(transcripts.slice(nHeld), byteTokenizer, assistantOnly);
-  const heldStream = tokenizeTranscripts(transcripts.slice(0, nHeld), byteTokenizer, assistantOnly);
+  const trainStream = tokenizeTranscripts(transcripts.slice(nHeld), tokenizer, assistantOnly);
+  const heldStream = tokenizeTranscripts(transcripts.slice(0, nHeld), tokenizer, assistantOnly);
   const batches = new LMBatcher(trainStream, train.batchSize, train.seqLen, seed);
   const heldBatcher = new LMBatcher(heldStream, train.batchSize, train.seqLen, seed + 1);
   const heldOut = Array.from({ length: 4 }, () => heldBatcher.next());
@@ -107,10 +110,10 @@ export async function pretrain(argv: string[]): Promise<void> {
 
   // 4. save: checkpoint first, then the report that points at it
   const packed = (await gpu.read(trainer.model.params)) as Float32Array;
-  writeAtomic(a.out as string, checkpointBytes(cfg, packed, { tokenizer: 'byte', preset }));
+  writeAtomic(a.out as string, checkpointBytes(cfg, packed, { tokenizer: tokenizer.name, preset }));
   log(`saved ${a.out}: held-out loss ${startLoss.toFixed(3)} → ${history.at(-1)!['eval/loss'].toFixed(3)}\n`);
   if (a.report) {
-    const report = { command: 'pretrain', preset, config: cfg, train, seed, data: a.data, adapter: gpu.adapter, initial_eval_loss: startLoss, history };
+    const report = { command: 'pretrain', preset, tokenizer: tokenizer.name, config: cfg, train, seed, data: a.data, adapter: gpu.adapter, initial_eval_loss: startLoss, history };
     writeAtomic(a.report as string, `${JSON.stringify(report, null, 2)}\n`);
   }
   gpu.destroy();

@@ -3,7 +3,7 @@
 // stops at end-of-text or where the model starts the next "\n\nHuman:" turn.
 
 import { readFileSync } from 'node:fs';
-import { byteTokenizer } from '../data/tokenizer.ts';
+import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import { Sampler } from '../models/sampler.ts';
@@ -31,11 +31,11 @@ export async function sample(argv: string[]): Promise<void> {
     throw new Error(`cannot read ${file}: ${(e as Error).message}`);
   }
   const { cfg, packed, metadata } = loadCheckpoint(bytes, file);
-  if ((metadata.tokenizer ?? 'byte') !== 'byte') throw new Error(`${file}: tokenizer ${metadata.tokenizer} is not available yet (only byte)`);
+  const tokenizer = tokenizerOfCheckpoint(metadata, cfg, file);
   const n = (a.n as number | undefined) ?? 1;
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`sample: --n must be a positive integer, got ${n}`);
   // The CLI reads "\n" in --prompt as a newline, so dialogue prompts can be typed on one line.
-  const prompt = byteTokenizer.encode((a.prompt as string).replace(/\\n/g, '\n'));
+  const prompt = tokenizer.encode((a.prompt as string).replace(/\\n/g, '\n'));
   const maxTokens = (a['max-tokens'] as number | undefined) ?? Math.min(128, cfg.maxSeqLen - prompt.length);
   if (prompt.length + 1 > cfg.maxSeqLen) throw new UsageError(`sample: the prompt has ${prompt.length} tokens; the model's context is ${cfg.maxSeqLen}`);
   const gpu = await createNodeGpu();
@@ -47,10 +47,10 @@ export async function sample(argv: string[]): Promise<void> {
     temperature: (a.temperature as number | undefined) ?? 1,
     topK: (a['top-k'] as number | undefined) ?? 0,
     seed: (a.seed as number | undefined) ?? 1,
-    stopTokens: [byteTokenizer.endOfText],
-    stopSequences: [byteTokenizer.encode('\n\nHuman:')],
+    stopTokens: [tokenizer.endOfText],
+    stopSequences: [tokenizer.encode('\n\nHuman:')],
   });
-  const texts = out.tokens.map((t) => byteTokenizer.decode(t.filter((id) => id !== byteTokenizer.endOfText)));
+  const texts = out.tokens.map((t) => tokenizer.decode(t.filter((id) => id !== tokenizer.endOfText)));
   if (a.json) process.stdout.write(`${JSON.stringify({ prompt: a.prompt, samples: texts, ended: out.ended, logprobs: out.logprobs }, null, 2)}\n`);
   else texts.forEach((t, i) => process.stdout.write(`--- sample ${i + 1}${out.ended[i] ? '' : ' (cut at --max-tokens)'}\n${t}\n`));
   gpu.destroy();

@@ -1,0 +1,57 @@
+// `rlhf synth` as a user runs it: `node bin/rlhf.js synth …` writes the synthetic HH world as two HH files.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseHHJsonl } from '../../src/data/hh.ts';
+import { goldScore } from '../../src/data/synth.ts';
+
+function rlhf(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/rlhf.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const files = (dir: string) => ['helpful', 'harmless'].map((s) => readFileSync(join(dir, `synth-${s}.jsonl`), 'utf8'));
+
+describe('rlhf synth', () => {
+  const root = mkdtempSync(join(tmpdir(), 'rlhf-synth-'));
+
+  it('writes both subsets into a new directory, as HH files the parser reads without problems', () => {
+    const dir = join(root, 'a', 'b');
+    const r = rlhf('synth', '--out', dir, '--pairs', '50', '--seed', '3');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`wrote ${join(dir, 'synth-helpful.jsonl')}: 50 helpful pairs (seed 3`);
+    expect(r.stdout).toContain(`wrote ${join(dir, 'synth-harmless.jsonl')}: 50 harmless pairs (seed 3`);
+    const [helpful, harmless] = files(dir).map(parseHHJsonl);
+    expect(helpful.problems).toEqual([]);
+    expect(harmless.problems).toEqual([]);
+    expect(helpful.pairs).toHaveLength(50);
+    expect(harmless.pairs).toHaveLength(50);
+    const request = (t: string) => goldScore(t.slice(0, t.lastIndexOf('\n\nAssistant:') + 12), '').requestKind;
+    expect(helpful.pairs.every((p) => request(p.chosen) === 'benign')).toBe(true);
+    expect(harmless.pairs.every((p) => request(p.chosen) === 'harmful')).toBe(true);
+  });
+
+  it('is deterministic: the same seed gives identical bytes, another seed other pairs', () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((d) => join(root, d));
+    expect(rlhf('synth', '--out', a, '--pairs', '50', '--seed', '3').code).toBe(0);
+    expect(rlhf('synth', '--out', b, '--pairs', '50', '--seed', '3').code).toBe(0);
+    expect(rlhf('synth', '--out', c, '--pairs', '50', '--seed', '4').code).toBe(0);
+    expect(files(b)).toEqual(files(a));
+    const [ha, hc] = [files(a), files(c)];
+    expect(hc[0]).not.toBe(ha[0]);
+    expect(hc[1]).not.toBe(ha[1]);
+  });
+
+  it('names a bad option or value and exits 2', () => {
+    const bad = rlhf('synth', '--out', join(root, 'x'), '--pair', '5');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown option --pair/);
+    const zero = rlhf('synth', '--out', join(root, 'x'), '--pairs', '0');
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toMatch(/--pairs must be a positive integer/);
+    expect(rlhf('synth').code).toBe(2);
+  });
+});
