@@ -3,8 +3,7 @@
 // checking a model against another implementation (e.g. Hugging Face's GPT2LMHeadModel) id for id.
 //
 // Output: plain, one line of V space-separated numbers; --json, {"tokens": [...], "logits": [...]}.
-// The forward is gpt.ts's GPT graph, which also allocates the training buffers (gradients, activation
-// gradients): simple, but about 2× the memory a forward-only graph would need.
+// The forward is gpt.ts's GPT graph built without its backward pass (no gradient buffers).
 
 import { readFileSync } from 'node:fs';
 import { createNodeGpu } from '../kernels/device-node.ts';
@@ -44,7 +43,7 @@ export async function finalLogits(gpu: Gpu, cfg: GPTConfig, packed: Float32Array
   const T = tokens.length;
   const weights = new Weights(gpu, cfg);
   gpu.write(weights.packed, packed);
-  const model = new GPT(gpu, cfg, 1, T, weights);
+  const model = new GPT(gpu, cfg, 1, T, weights, { backward: false });
   gpu.write(model.tokens, tokens);
   gpu.run(model.forwardDispatches);
   const all = (await gpu.read(model.logits)) as Float32Array;

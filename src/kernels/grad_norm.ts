@@ -54,3 +54,38 @@ export function gradNorm(gpu: Gpu, norm: Tensor, grads: Tensor, scratch: Tensor,
     gpu.dispatch(GRAD_NORM_REDUCE, { G }, [norm, scratch, params], [1, 1, 1]),
   ];
 }
+
+// The global norm over several gradient buffers (a model's packed gradients and a head's): each
+// buffer's partial sums go to its own 64-float-aligned slice of one scratch tensor (a storage view
+// must start at a 256-byte boundary), the gaps between slices stay zero (never written), and one
+// grad_norm_reduce sums the whole scratch. Same kernels, same fixed order.
+const SLICE_ALIGN = 64;
+
+function sliceOffsets(sizes: readonly number[]): { offsets: number[]; total: number } {
+  const offsets: number[] = [];
+  let at = 0;
+  for (const P of sizes) {
+    offsets.push(at);
+    at += Math.ceil(gradNormPartials(P) / SLICE_ALIGN) * SLICE_ALIGN;
+  }
+  return { offsets, total: offsets.at(-1)! + gradNormPartials(sizes.at(-1)!) };
+}
+
+/** The scratch gradNormOver needs for buffers of these sizes; allocate once (zeroed) and reuse. */
+export function gradNormScratchOver(gpu: Gpu, sizes: readonly number[]): Tensor {
+  if (!sizes.length) throw new KernelError('grad_norm: no gradient buffers');
+  return gpu.tensor('grad_norm partials', [sliceOffsets(sizes).total]);
+}
+
+/** norm[0] = ‖(grads₁, grads₂, …)‖₂ over every part, norm[1] = clip scale. Dispatches to run in order. */
+export function gradNormOver(gpu: Gpu, norm: Tensor, parts: readonly { grads: Tensor; P: number }[], scratch: Tensor, params: Tensor): Dispatch[] {
+  const { offsets, total } = sliceOffsets(parts.map((p) => p.P));
+  checkArgs('grad_norm', { G: total }, { norm: [norm, [2]], scratch: [scratch, ['G']] });
+  if (!params.uniform) throw new KernelError(`grad_norm: params must be the uniform from gradNormParams, got ${params}`);
+  const firstPasses = parts.map(({ grads, P }, i) => {
+    const G = gradNormPartials(P);
+    checkArgs('grad_norm', { P }, { grads: [grads, ['P']] });
+    return gpu.dispatch(GRAD_NORM, { P, G }, [gpu.view(scratch, `grad_norm partials ${i}`, offsets[i], [G]), grads], [G, 1, 1]);
+  });
+  return [...firstPasses, gpu.dispatch(GRAD_NORM_REDUCE, { G: total }, [norm, scratch, params], [1, 1, 1])];
+}

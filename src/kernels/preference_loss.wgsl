@@ -6,6 +6,9 @@
 // P (coalesced) and a workgroup-memory reduction of the three sums are enough, in a fixed order.
 
 override P: u32;  // number of pairs
+// r_rejected[p] is read at REJECTED_OFFSET + p: 0 for two tensors; P when both bindings are one
+// rewards[2P] tensor holding the chosen scores first and the rejected ones after them.
+override REJECTED_OFFSET: u32 = 0u;
 
 const WG: u32 = 256u;
 
@@ -32,7 +35,7 @@ fn softplus(x: f32) -> f32 {
 fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   var s = vec3<f32>(0.0);
   for (var p = lid.x; p < P; p += WG) {
-    let m = r_chosen[p] - r_rejected[p];
+    let m = r_chosen[p] - r_rejected[REJECTED_OFFSET + p];
     let loss = softplus(-m);
     losses[p] = loss;
     s += vec3<f32>(loss, select(select(0.0, 0.5, m == 0.0), 1.0, m > 0.0), m);

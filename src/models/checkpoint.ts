@@ -5,6 +5,10 @@
 // Writing: metadata `format: 'pt'` (what HF's loader expects), `rlhf_config` (our GPTConfig as JSON) and
 // whatever the caller adds. The lm head is tied to wte (as in HF GPT-2) and is not written.
 //
+// Scalar heads (head-table.ts) are stored beside the trunk under their own names, `reward_head.weight`
+// [1, C], `reward_head.bias` [1] (and `value_head.*`): Hugging Face's GPT2LMHeadModel ignores them with
+// a warning about unexpected keys; a trunk without heads loads wherever a head is optional.
+//
 // Reading: the config comes from `rlhf_config`; a file without it (an HF export) has its config inferred
 // from the shapes: V and C from wte, maxT from wpe, L by counting `transformer.h.N`. The head count is not
 // in the shapes: it is `expect.numHeads` when the caller gives one, else GPT-2's convention C/64 (head
@@ -15,6 +19,7 @@
 // file or a config that differs from `expect` is an Error naming the file, the tensor and the problem.
 
 import type { GPTConfig } from './config.ts';
+import { headTable, type HeadName } from './head-table.ts';
 import { paramTable, type ParamSpec } from './params.ts';
 import { readSafetensors, writeSafetensors } from './safetensors.ts';
 
@@ -28,7 +33,11 @@ export interface Checkpoint {
   packed: Float32Array;
   /** The file's metadata, as stored. */
   metadata: Record<string, string>;
+  /** Scalar heads found in the file, packed per headTable(name, C). */
+  heads: Partial<Record<HeadName, Float32Array>>;
 }
+
+const HEAD_NAMES: readonly HeadName[] = ['reward_head', 'value_head'];
 
 const CONFIG_KEYS = ['vocabSize', 'maxSeqLen', 'numLayers', 'numHeads', 'channels'] as const;
 
@@ -47,7 +56,7 @@ export function hfShape(spec: ParamSpec): number[] {
 }
 
 /** Serialises packed parameters (paramTable(cfg) layout) as an HF GPT-2 safetensors file. */
-export function checkpointBytes(cfg: GPTConfig, packed: Float32Array, metadata: Record<string, string> = {}): Uint8Array {
+export function checkpointBytes(cfg: GPTConfig, packed: Float32Array, metadata: Record<string, string> = {}, heads: Partial<Record<HeadName, Float32Array>> = {}): Uint8Array {
   const table = paramTable(cfg);
   if (packed.length !== table.size) {
     throw new CheckpointError(`checkpointBytes: packed parameters have ${packed.length} values, the config needs ${table.size}`);
@@ -57,6 +66,13 @@ export function checkpointBytes(cfg: GPTConfig, packed: Float32Array, metadata: 
     const data = packed.subarray(s.offset, s.offset + numel(s.shape));
     // ours [out, in] → HF Conv1D [in, out]
     tensors.set(s.name, { shape: hfShape(s), data: s.hfTranspose ? transpose2d(data, s.shape[0], s.shape[1]) : data.slice() });
+  }
+  for (const name of HEAD_NAMES) {
+    const head = heads[name];
+    if (!head) continue;
+    const ht = headTable(name, cfg.channels);
+    if (head.length !== ht.size) throw new CheckpointError(`checkpointBytes: ${name} has ${head.length} values, expected ${ht.size}`);
+    for (const s of ht.specs) tensors.set(s.name, { shape: [...s.shape], data: head.slice(s.offset, s.offset + numel(s.shape)) });
   }
   return writeSafetensors(tensors, { ...metadata, format: 'pt', rlhf_config: JSON.stringify(configOf(cfg)) });
 }
@@ -80,7 +96,23 @@ export function loadCheckpoint(bytes: Uint8Array, file: string, expect?: GPTConf
     const diff = CONFIG_KEYS.filter((k) => expect[k] !== cfg[k]);
     if (diff.length) fail(`config differs from the expected one: ${diff.map((k) => `${k} ${cfg[k]} (expected ${expect[k]})`).join(', ')}`);
   }
-  // 3. every parameter present with the right shape; nothing unexpected
+  // 3. heads: both tensors of a head, with the right shapes, packed
+  const heads: Partial<Record<HeadName, Float32Array>> = {};
+  for (const name of HEAD_NAMES) {
+    const ht = headTable(name, cfg.channels);
+    const present = ht.specs.filter((s) => tensors.has(s.name));
+    if (!present.length) continue;
+    if (present.length < ht.specs.length) fail(`missing tensor ${ht.specs.find((s) => !tensors.has(s.name))!.name} (the file has the rest of ${name})`);
+    const head = new Float32Array(ht.size);
+    for (const s of ht.specs) {
+      const t = tensors.get(s.name)!;
+      if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i])) fail(`${s.name} has shape [${t.shape}], expected [${s.shape}]`);
+      head.set(t.data, s.offset);
+      tensors.delete(s.name);
+    }
+    heads[name] = head;
+  }
+  // 4. every parameter present with the right shape; nothing unexpected
   const table = paramTable(cfg);
   for (const [name, t] of tensors) {
     const spec = table.byName.get(name);
@@ -90,13 +122,13 @@ export function loadCheckpoint(bytes: Uint8Array, file: string, expect?: GPTConf
   }
   const missing = table.specs.filter((s) => !tensors.has(s.name)).map((s) => s.name);
   if (missing.length) fail(`missing tensor${missing.length > 1 ? 's' : ''} ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? `, … (${missing.length} in all)` : ''}`);
-  // 4. pack, HF [in, out] → ours [out, in]
+  // 5. pack, HF [in, out] → ours [out, in]
   const packed = new Float32Array(table.size);
   for (const s of table.specs) {
     const { data } = tensors.get(s.name)!;
     packed.set(s.hfTranspose ? transpose2d(data, s.shape[1], s.shape[0]) : data, s.offset);
   }
-  return { cfg, packed, metadata };
+  return { cfg, packed, metadata, heads };
 }
 
 function configOf(cfg: GPTConfig): GPTConfig {

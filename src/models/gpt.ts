@@ -28,12 +28,18 @@ interface Block {
   fch: Tensor; fchGelu: Tensor; fcproj: Tensor; residual3: Tensor;
 }
 
+export interface GPTGraphOptions {
+  /** Build the tied language-model head: logits, cross-entropy loss and its backward (default true). */
+  lmHead?: boolean;
+  /** Build the backward pass and the gradients (default true). */
+  backward?: boolean;
+}
+
 export class GPT {
   readonly table: ParamTable;
   /** The parameters (shared with other graphs of the same model) and their packed gradients. */
   readonly weights: Weights;
   readonly params: Tensor;
-  readonly grads: Tensor;
   /** Token ids [B, T], next-token targets [B, T] and the loss mask [B, T] (1 = counted). */
   readonly tokens: Tensor;
   readonly targets: Tensor;
@@ -41,15 +47,12 @@ export class GPT {
   /** Mean masked cross-entropy [1]; per-token losses [B, T]; logits [B, T, V]. */
   readonly loss: Tensor;
   readonly losses: Tensor;
-  readonly logits: Tensor;
   /** The final layer norm's output [B, T, C]: what reward and value heads read. */
   readonly lnf: Tensor;
-  /** Gradient of lnf [B, T, C]: heads add theirs here before `backwardTrunk`. */
-  readonly dlnf: Tensor;
+  readonly lmHead: boolean;
+  readonly hasBackward: boolean;
 
   readonly forwardDispatches: Dispatch[] = [];
-  /** Sets every parameter gradient to zero. */
-  readonly zeroGrads: Dispatch;
   readonly lossDispatches: Dispatch[] = [];
   /** Language-model backward: adds this batch's gradients into `grads`. */
   readonly backwardDispatches: Dispatch[] = [];
@@ -57,16 +60,17 @@ export class GPT {
   readonly trunkBackwardDispatches: Dispatch[] = [];
 
   private readonly g = new Map<string, Tensor>();
+  private readonly built: { grads?: Tensor; dlnf?: Tensor; logits?: Tensor; zeroGrads?: Dispatch } = {};
 
-  constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, readonly B: number, readonly T: number, weights?: Weights) {
+  constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, readonly B: number, readonly T: number, weights?: Weights, opts: GPTGraphOptions = {}) {
     const { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C } = cfg;
     const BT = B * T;
     if (T > maxT) throw new Error(`GPT: sequence length T=${T} exceeds the model's maxSeqLen ${maxT}`);
     this.weights = weights ?? new Weights(gpu, cfg);
     this.table = this.weights.table;
     this.params = this.weights.packed;
-    this.grads = gpu.tensor('grads', [this.table.size]);
-    for (const s of this.table.specs) this.g.set(s.name, gpu.view(this.grads, `d${s.name}`, s.offset, s.shape));
+    this.lmHead = opts.lmHead ?? true;
+    this.hasBackward = opts.backward ?? true;
     const act = (name: string, shape: number[], dtype: 'f32' | 'u32' = 'f32') => gpu.tensor(name, shape, dtype);
     this.tokens = act('tokens', [B, T], 'u32');
     this.targets = act('targets', [B, T], 'u32');
@@ -87,9 +91,7 @@ export class GPT {
     this.lnf = act('lnf', [B, T, C]);
     const lnfMean = act('lnf_mean', [BT]);
     const lnfRstd = act('lnf_rstd', [BT]);
-    this.logits = act('logits', [B, T, V]);
     this.losses = act('losses', [BT]);
-    const ceLse = act('ce_lse', [BT]);
     this.loss = act('loss', [1]);
     const P = (s: string) => this.weights.get(s);
     const G = (s: string) => this.g.get(s)!;
@@ -116,11 +118,20 @@ export class GPT {
     }
     const last = blocks[L - 1].residual3;
     fwd.push(layernormForward(gpu, this.lnf, lnfMean, lnfRstd, last, P('transformer.ln_f.weight'), P('transformer.ln_f.bias'), BT, C));
-    fwd.push(matmulForward(gpu, this.logits, this.lnf, P('transformer.wte.weight'), null, BT, C, V));
-    this.lossDispatches.push(
-      crossentropyForward(gpu, this.losses, ceLse, this.logits, this.targets, BT, V),
-      maskedMean(gpu, this.loss, this.losses, this.mask, BT),
-    );
+    const logits = this.lmHead ? act('logits', [B, T, V]) : null;
+    const ceLse = this.lmHead ? act('ce_lse', [BT]) : null;
+    if (logits && ceLse) {
+      this.built.logits = logits;
+      fwd.push(matmulForward(gpu, logits, this.lnf, P('transformer.wte.weight'), null, BT, C, V));
+      this.lossDispatches.push(
+        crossentropyForward(gpu, this.losses, ceLse, logits, this.targets, BT, V),
+        maskedMean(gpu, this.loss, this.losses, this.mask, BT),
+      );
+    }
+    if (!this.hasBackward) return;
+    const grads = gpu.tensor('grads', [this.table.size]);
+    this.built.grads = grads;
+    for (const s of this.table.specs) this.g.set(s.name, gpu.view(grads, `d${s.name}`, s.offset, s.shape));
 
     // ---- backward (llm.c gpt2_backward); activation gradients mirror the activations ----
     const dact = (t: Tensor) => gpu.tensor(`d${t.label}`, t.shape);
@@ -129,24 +140,28 @@ export class GPT {
       ln1: dact(a.ln1), qkv: dact(a.qkv), atty: dact(a.atty), residual2: dact(a.residual2),
       ln2: dact(a.ln2), fch: dact(a.fch), fchGelu: dact(a.fchGelu), residual3: dact(a.residual3),
     }));
-    this.dlnf = dact(this.lnf);
-    const dlogits = dact(this.logits);
-    const dlosses = dact(this.losses);
+    const dlnf = dact(this.lnf);
+    this.built.dlnf = dlnf;
     // Gradients accumulate (+=): the backward lists zero the activation gradients they use; parameter
     // gradients are zeroed by `zeroGrads` (or by AdamW's zeroGrad), so micro-batches can accumulate.
     // dlnf is zeroed by the lm head, or written by whichever head runs before `trunkBackwardDispatches`.
-    this.zeroGrads = fill(gpu, this.grads);
+    this.built.zeroGrads = fill(gpu, grads);
     const zero = [dEncoded, ...d.flatMap((x) => Object.values(x))].map((t) => fill(gpu, t));
-    const lmHead = [
-      fill(gpu, this.dlnf),
-      lossWeights(gpu, dlosses, this.mask, BT),
-      crossentropyBackward(gpu, dlogits, this.logits, ceLse, this.targets, dlosses, BT, V),
-      // forward was: logits = lnf · wteᵀ; so now:
-      matmulBackwardWeight(gpu, G('transformer.wte.weight'), dlogits, this.lnf, BT, C, V),
-      matmulBackwardInput(gpu, this.dlnf, dlogits, P('transformer.wte.weight'), BT, C, V),
-    ];
+    const lmHead: Dispatch[] = [];
+    if (logits && ceLse) {
+      const dlogits = dact(logits);
+      const dlosses = dact(this.losses);
+      lmHead.push(
+        fill(gpu, dlnf),
+        lossWeights(gpu, dlosses, this.mask, BT),
+        crossentropyBackward(gpu, dlogits, logits, ceLse, this.targets, dlosses, BT, V),
+        // forward was: logits = lnf · wteᵀ; so now:
+        matmulBackwardWeight(gpu, G('transformer.wte.weight'), dlogits, this.lnf, BT, C, V),
+        matmulBackwardInput(gpu, dlnf, dlogits, P('transformer.wte.weight'), BT, C, V),
+      );
+    }
     const trunk: Dispatch[] = [
-      ...layernormBackward(gpu, d[L - 1].residual3, G('transformer.ln_f.weight'), G('transformer.ln_f.bias'), this.dlnf, last, P('transformer.ln_f.weight'), lnfMean, lnfRstd, BT, C),
+      ...layernormBackward(gpu, d[L - 1].residual3, G('transformer.ln_f.weight'), G('transformer.ln_f.bias'), dlnf, last, P('transformer.ln_f.weight'), lnfMean, lnfRstd, BT, C),
     ];
     for (let l = L - 1; l >= 0; l--) {
       const h = `transformer.h.${l}`;
@@ -179,8 +194,33 @@ export class GPT {
     }
     const encoderBackward = createEncoderBackward(gpu, B, T, C, V, maxT);
     trunk.push(...encoderBackward(G('transformer.wte.weight'), G('transformer.wpe.weight'), dEncoded, this.tokens, null));
-    this.backwardDispatches.push(...zero, ...lmHead, ...trunk);
+    if (this.lmHead) this.backwardDispatches.push(...zero, ...lmHead, ...trunk);
     this.trunkBackwardDispatches.push(...zero, ...trunk);
+  }
+
+  /** The packed parameter gradients (graphs built with backward). */
+  get grads(): Tensor {
+    return this.need(this.built.grads, 'gradients', 'backward: false');
+  }
+
+  /** Gradient of lnf [B, T, C]: heads add theirs here before `trunkBackwardDispatches`. */
+  get dlnf(): Tensor {
+    return this.need(this.built.dlnf, 'dlnf', 'backward: false');
+  }
+
+  /** Logits [B, T, V] (graphs built with the language-model head). */
+  get logits(): Tensor {
+    return this.need(this.built.logits, 'logits', 'lmHead: false');
+  }
+
+  /** Sets every parameter gradient to zero. */
+  get zeroGrads(): Dispatch {
+    return this.need(this.built.zeroGrads, 'zeroGrads', 'backward: false');
+  }
+
+  private need<X>(x: X | undefined, what: string, option: string): X {
+    if (x === undefined) throw new Error(`GPT: this graph has no ${what} (it was built with ${option})`);
+    return x;
   }
 
   /** The gradient of parameter `name` as a view into the packed gradients. */

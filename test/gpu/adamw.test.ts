@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adamwHyperparams, adamwUpdate, setAdamW, type AdamWHyperparams } from '../../src/kernels/adamw.ts';
 import { adamwStepRef, type RangeRef } from '../../src/kernels/adamw.ref.ts';
-import { gradNorm, gradNormParams, gradNormPartials, gradNormScratch, setGradNorm } from '../../src/kernels/grad_norm.ts';
+import { gradNorm, gradNormOver, gradNormParams, gradNormPartials, gradNormScratch, gradNormScratchOver, setGradNorm } from '../../src/kernels/grad_norm.ts';
 import { gradNormRef } from '../../src/kernels/grad_norm.ref.ts';
 import type { Dispatch } from '../../src/kernels/gpu.ts';
 import { expectClose } from '../helpers/allclose.ts';
@@ -86,6 +86,20 @@ describe('adamw_update + grad_norm on the GPU match the float64 reference over 5
     setGradNorm(gpu, params, { maxNorm: 0 });
     gpu.run(gradNorm(gpu, norm, gpu.tensor('grads', [P], 'f32', grads), gradNormScratch(gpu, P), params, P));
     expectClose(await gpu.read(norm), [gradNormRef(grads, 0).norm, 1], 'norm', { atol: 0, rtol: 1e-5 });
+  });
+
+  it('grad_norm over several buffers (a model and a head) is the norm of them all, and clips', async () => {
+    const gpu = await testGpu();
+    const sizes = [70_001, 129, 1];
+    const parts = sizes.map((P, i) => f32(randn(P, 20 + i, 3)));
+    const norm = gpu.tensor('norm', [2]);
+    const params = gradNormParams(gpu);
+    setGradNorm(gpu, params, { maxNorm: 5 });
+    const tensors = parts.map((g, i) => ({ grads: gpu.tensor(`g${i}`, [g.length], 'f32', g), P: g.length }));
+    gpu.run(gradNormOver(gpu, norm, tensors, gradNormScratchOver(gpu, sizes), params));
+    const all = Float64Array.from(parts.flatMap((g) => [...g]));
+    const ref = gradNormRef(all, 5);
+    expectClose(await gpu.read(norm), [ref.norm, ref.scale], 'norm over parts', { atol: 0, rtol: 1e-5 });
   });
 
   it('shape mismatches and bad ranges name the kernel', async () => {

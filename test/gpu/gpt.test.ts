@@ -46,6 +46,30 @@ describe('GPT forward and backward on the GPU', () => {
     }
   });
 
+  it('trimmed graphs (no LM head, no backward) compute the same lnf with fewer buffers, and say what they lack', async () => {
+    const gpu = await testGpu();
+    const [B, T] = [2, 7];
+    const full = new GPT(gpu, cfg, B, T);
+    const buffersBefore = gpu.counters.buffers;
+    const inference = new GPT(gpu, cfg, B, T, full.weights, { lmHead: false, backward: false });
+    const inferenceBuffers = gpu.counters.buffers - buffersBefore;
+    const trunkOnly = new GPT(gpu, cfg, B, T, full.weights, { lmHead: false });
+    expect(inferenceBuffers).toBeLessThan(gpu.counters.buffers - buffersBefore - inferenceBuffers); // no gradients: far fewer buffers
+    gpu.write(full.params, initParams(full.table, cfg, (n) => randn(n, 8, 10)));
+    const tokens = randint(B * T, 9, cfg.vocabSize);
+    for (const m of [full, inference, trunkOnly]) gpu.write(m.tokens, tokens);
+    gpu.run([...full.forwardDispatches, ...inference.forwardDispatches, ...trunkOnly.forwardDispatches]);
+    const lnf = await gpu.read(full.lnf);
+    expect(await gpu.read(inference.lnf)).toEqual(lnf);
+    expect(await gpu.read(trunkOnly.lnf)).toEqual(lnf);
+    expect(inference.lossDispatches).toHaveLength(0);
+    expect(trunkOnly.backwardDispatches).toHaveLength(0);
+    expect(trunkOnly.trunkBackwardDispatches.length).toBeGreaterThan(0);
+    expect(() => inference.logits).toThrow(/GPT: this graph has no logits \(it was built with lmHead: false\)/);
+    expect(() => inference.grads).toThrow(/no gradients \(it was built with backward: false\)/);
+    expect(() => inference.dlnf).toThrow(/no dlnf/);
+  });
+
   it('replays a step without allocating buffers or reading back', async () => {
     const gpu = await testGpu();
     const model = new GPT(gpu, cfg, 2, 7); // the shapes above: every pipeline is already compiled

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { preferenceLossBackward, preferenceLossForward } from '../../src/kernels/preference_loss.ts';
+import { preferenceLossBackward, preferenceLossBackwardPaired, preferenceLossForward, preferenceLossForwardPaired } from '../../src/kernels/preference_loss.ts';
 import { preferenceLossBackwardRef, preferenceLossForwardRef } from '../../src/kernels/preference_loss.ref.ts';
 import { expectClose } from '../helpers/allclose.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -43,6 +43,25 @@ describe('preference loss on the GPU matches the float64 reference', () => {
     // −log σ(20) ≈ 2e-9: a naive log(1 + exp(−m)) would round it to 0 or lose most of its digits
     await compare(rc, rr, 'extreme', { atol: 1e-30, rtol: 2e-5 });
   });
+
+  for (const P of [1, 7, 300]) {
+    it(`reads chosen and rejected rewards from one [2P] tensor (paired layout) at P=${P}`, async () => {
+      const gpu = await testGpu();
+      const rc = f32(randn(P, P, 3));
+      const rr = f32(randn(P, P + 7, 3));
+      const rewards = gpu.tensor('rewards', [2 * P], 'f32', [...rc, ...rr]);
+      const stats = gpu.tensor('stats', [4]);
+      const losses = gpu.tensor('losses', [P]);
+      const drewards = gpu.tensor('drewards', [2 * P], 'f32', randn(2 * P, 4));
+      gpu.run([preferenceLossForwardPaired(gpu, stats, losses, rewards, P), preferenceLossBackwardPaired(gpu, drewards, rewards, P)]);
+      const margin = f32(rc.map((v, i) => v - rr[i]));
+      const ref = preferenceLossForwardRef(margin, new Float64Array(P), P);
+      const bwd = preferenceLossBackwardRef(margin, new Float64Array(P), P);
+      expectClose(await gpu.read(stats), ref.stats, 'paired stats', { atol: 1e-6, rtol: 1e-5 });
+      expectClose(await gpu.read(losses), ref.losses, 'paired losses', { atol: 1e-6, rtol: 1e-5 });
+      expectClose(await gpu.read(drewards), [...bwd.dChosen, ...bwd.dRejected], 'paired drewards', { atol: 1e-9, rtol: 1e-5 });
+    });
+  }
 
   it('a shape mismatch names the kernel', async () => {
     const gpu = await testGpu();

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GPTConfig } from '../../src/models/config.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
+import { headTable } from '../../src/models/head-table.ts';
 import { paramTable } from '../../src/models/params.ts';
 import { readSafetensors, writeSafetensors } from '../../src/models/safetensors.ts';
 import { randn } from '../helpers/random.ts';
@@ -51,6 +52,26 @@ function rawTensors(bytes: Uint8Array, rename: (n: string) => string | undefined
 }
 
 describe('checkpoint', () => {
+  it('stores reward and value heads under their own names and reads them back; a half head is an error', () => {
+    const packed = randomPacked(cfg);
+    const ht = headTable('reward_head', cfg.channels);
+    const reward = new Float32Array(ht.size);
+    reward.set(Float32Array.from({ length: cfg.channels }, (_, i) => i / 10 - 0.3), 0);
+    reward[ht.byName.get('reward_head.bias')!.offset] = 0.75;
+    const bytes = checkpointBytes(cfg, packed, { kind: 'pm' }, { reward_head: reward });
+    const names = [...readSafetensors(bytes).tensors.keys()];
+    expect(names).toContain('reward_head.weight');
+    expect(names).toContain('reward_head.bias');
+    expect(names).not.toContain('value_head.weight');
+    const ckpt = loadCheckpoint(bytes, 'pm.safetensors', cfg);
+    expect(ckpt.packed).toEqual(packed);
+    expect(ckpt.heads.reward_head).toEqual(reward);
+    expect(ckpt.heads.value_head).toBeUndefined();
+    expect(loadCheckpoint(checkpointBytes(cfg, packed), 'lm.safetensors').heads).toEqual({});
+    const half = rawTensors(bytes, (n) => (n === 'reward_head.bias' ? undefined : n));
+    expect(() => loadCheckpoint(rawFile(half, { rlhf_config: JSON.stringify(cfg) }), 'half.safetensors')).toThrow(/half\.safetensors: missing tensor reward_head\.bias \(the file has the rest of reward_head\)/);
+  });
+
   it('round-trips packed values, config and metadata', () => {
     const packed = randomPacked(cfg);
     const bytes = checkpointBytes(cfg, packed, { step: '42' });
