@@ -1,14 +1,32 @@
-// The Web Worker that owns the GPU: a thin switch from commands to the compute code.
+// The Web Worker that owns the GPU: a thin switch from commands to the compute code. Commands run one
+// at a time in arrival order (a create finishes before the step that follows it); `play` starts its
+// loop and returns, so a later `pause` is handled while the loop runs.
 
 import { createBrowserGpu, webgpuMissingReason } from '../kernels/device-browser.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import { selfCheck } from '../kernels/selfcheck.ts';
-import type { Command, WorkerEvent } from '../protocol.ts';
+import type { Command, TrainerKind, WorkerEvent } from '../protocol.ts';
+import { createLMLoop } from './lm-session.ts';
+import type { RunLoop } from './run-loop.ts';
 
 let gpu: Gpu | null = null;
+/** The current run of each trainer. */
+const loops = new Map<TrainerKind, RunLoop>();
 
-function post(event: WorkerEvent): void {
-  self.postMessage(event);
+function post(event: WorkerEvent, transfer: Transferable[] = []): void {
+  self.postMessage(event, { transfer });
+}
+
+function requireGpu(what: string): Gpu {
+  if (!gpu) throw new Error(`${what} before init (no GPU yet)`);
+  return gpu;
+}
+
+async function dropRun(trainer: TrainerKind): Promise<void> {
+  const loop = loops.get(trainer);
+  loops.delete(trainer);
+  // Its GPU buffers are released when the trainer is garbage-collected (nothing references them).
+  await loop?.reset();
 }
 
 async function handle(command: Command): Promise<void> {
@@ -27,15 +45,50 @@ async function handle(command: Command): Promise<void> {
       }
       return post({ type: 'ready', adapter: gpu.adapter, limits });
     }
-    case 'self-check': {
-      if (!gpu) throw new Error('self-check before init');
-      return post({ type: 'self-check', results: await selfCheck(gpu) });
+    case 'self-check':
+      return post({ type: 'self-check', results: await selfCheck(requireGpu('self-check')) });
+    case 'lm-create': {
+      await dropRun('lm');
+      try {
+        loops.set('lm', await createLMLoop(requireGpu('lm-create'), command, post));
+      } catch (e) {
+        post({ type: 'trainer-status', trainer: 'lm', run: command.run, status: 'failed', step: 0, steps: command.settings.steps, message: (e as Error).message });
+      }
+      return;
+    }
+    case 'trainer': {
+      const loop = loops.get(command.trainer);
+      if (!loop || loop.run !== command.run) {
+        if (command.action === 'reset') return; // nothing to drop
+        throw new Error(`no ${command.trainer} run ${command.run} (it was reset, or never created)`);
+      }
+      switch (command.action) {
+        case 'play':
+          return loop.play();
+        case 'pause':
+          return loop.pause();
+        case 'step':
+          return loop.stepOnce();
+        case 'reset':
+          return dropRun(command.trainer);
+        case 'save':
+          return loop.save();
+      }
     }
   }
 }
 
+// One command at a time; a failing command reports an error event and the queue goes on.
+let queue: Promise<void> = Promise.resolve();
+
 self.onmessage = (message: MessageEvent<Command>) => {
-  handle(message.data).catch((e: unknown) =>
-    post({ type: 'error', command: message.data.type, message: e instanceof Error ? e.message : String(e) }),
+  const command = message.data;
+  // pause must not wait behind a step: it only flips a flag that the running loop reads
+  if (command.type === 'trainer' && command.action === 'pause') {
+    loops.get(command.trainer)?.pause();
+    return;
+  }
+  queue = queue.then(() =>
+    handle(command).catch((e: unknown) => post({ type: 'error', command: command.type, message: e instanceof Error ? e.message : String(e) })),
   );
 };

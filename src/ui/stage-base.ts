@@ -1,0 +1,312 @@
+// <stage-base>: the Base-model stage. Pretrains a small GPT on the chosen datasets' dialogues
+// (context + chosen response) in the Worker — the model every later stage starts from (the paper's
+// policies and preference models are initialised from pretrained LMs). Every knob is visible and in
+// the URL; play / pause / step / reset drive the Worker's run (Space and "s" while the stage has
+// focus); the loss curves update live; at the end, or on Save checkpoint, the weights and the run's
+// history are stored in IndexedDB and listed after a reload.
+
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import type { LMRunSettings } from '../protocol.ts';
+import { deleteCheckpoint, listCheckpoints, loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
+import { chosenTranscripts, loadComparisons, type DatasetMeta } from '../store/datasets.ts';
+import { storageError } from '../store/errors.ts';
+import type { KV } from '../store/kv.ts';
+import { deleteRun, lastValues, listRuns, loadRun, saveRun, type HistoryPoint, type RunMeta } from '../store/runs.ts';
+import { ExperimentChange, type KnobChange, type SavedAction, type TrainerActionEvent } from './events.ts';
+import { BASE_FIELDS, presetMaxSeq, withBase, type BaseModelConfig, type Experiment } from './experiment.ts';
+import { formatCount, formatMetric } from './format.ts';
+import './knob-field.ts';
+import './metric-chart.ts';
+import './saved-list.ts';
+import { shared } from './styles.ts';
+import { TrainerController, type CheckpointEvent } from './trainer-controller.ts';
+import './trainer-controls.ts';
+import type { WorkerClient } from './worker-client.ts';
+
+/** What the GPU is doing, as the shell knows it. */
+export type GpuState = { kind: 'starting' } | { kind: 'missing'; reason: string } | { kind: 'ready'; adapter: string };
+
+const KNOBS = ['preset', 'steps', 'batch', 'seq', 'lr', 'assistantOnly', 'evalEvery'] as const satisfies readonly (keyof BaseModelConfig)[];
+const METRICS = ['train/loss', 'eval/loss', 'train/lr', 'train/grad_norm', 'train/tokens_per_second'] as const;
+
+/** The Worker's settings for the experiment's Base-model knobs. */
+export function lmSettings(e: Experiment): LMRunSettings {
+  const b = e.base;
+  return { preset: b.preset, steps: b.steps, batchSize: b.batch, seqLen: b.seq, lr: b.lr, assistantOnly: b.assistantOnly, evalInterval: b.evalEvery, seed: e.seed };
+}
+
+export class StageBase extends LitElement {
+  static override properties = {
+    kv: { attribute: false },
+    client: { attribute: false },
+    gpu: { attribute: false },
+    experiment: { attribute: false },
+    datasets: { attribute: false },
+    checkpoints: { state: true },
+    runs: { state: true },
+    shown: { state: true },
+    error: { state: true },
+    note: { state: true },
+  };
+
+  kv!: KV;
+  client: WorkerClient | null = null;
+  gpu: GpuState = { kind: 'starting' };
+  experiment!: Experiment;
+  datasets: DatasetMeta[] = [];
+  checkpoints: CheckpointMeta[] = [];
+  runs: RunMeta[] = [];
+  /** A stored run whose curves are shown while no run is live. */
+  shown: { meta: RunMeta; history: HistoryPoint[] } | null = null;
+  error: string | null = null;
+  note: string | null = null;
+
+  private readonly lm = new TrainerController(this, 'lm');
+  /** The live run's settings and data, for its stored record. */
+  private live: { settings: LMRunSettings; datasets: string[]; created: number; checkpoints: string[] } | null = null;
+  /** Stores happen one after another (a run record lists every checkpoint saved before it). */
+  private storing: Promise<void> = Promise.resolve();
+
+  static override styles = [
+    shared,
+    css`
+      fieldset { border: 1px solid #e4e4e4; border-radius: 6px; margin: 8px 0; padding: 8px 12px; }
+      legend { color: #555; font-size: 0.9em; }
+      .datasets label { margin-right: 16px; }
+      .metrics { align-self: start; }
+      .metrics td:first-child { color: #555; }
+      .cols { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 16px; margin-top: 12px; }
+      metric-chart { width: 100%; }
+    `,
+  ];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.lm.onCheckpoint = (e) => this.queueStore(e);
+    void this.refreshSaved();
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('client')) this.lm.setClient(this.client);
+  }
+
+  override render() {
+    const live = this.lm.run !== null;
+    const ready = this.gpu.kind === 'ready';
+    const history = live ? this.lm.history : (this.shown?.history ?? []);
+    const last = lastValues(history);
+    return html`<section class="stage" id="stage-base" tabindex="0" aria-labelledby="base-title" @keydown=${this.onKey}
+      @trainer-action=${this.onAction} @knob-change=${this.onKnob} @saved-action=${this.onSaved}>
+      <h2 id="base-title"><span class="n">2</span>Base model</h2>
+      <p class="lead">A small GPT learns to continue the dialogues (next-token prediction on context + chosen response). Every
+        later model starts from it: the paper's preference models and RLHF policies are initialised from pretrained language
+        models. Keys: <kbd>Space</kbd> play / pause, <kbd>s</kbd> one step, while this stage has focus.</p>
+      ${this.renderGpuNote()}
+      ${this.renderDatasets(live)}
+      <fieldset ?disabled=${live}>
+        <legend>${live ? 'settings of the live run (Reset to change them)' : 'settings'}</legend>
+        ${KNOBS.map((k) => html`<knob-field .field=${BASE_FIELDS[k]} .value=${this.experiment.base[k]} ?disabled=${live}></knob-field>`)}
+      </fieldset>
+      ${this.note ? html`<p class="hint" id="base-note">${this.note}</p>` : nothing}
+      <trainer-controls .status=${this.lm.status} .step=${this.lm.step} .steps=${this.lm.steps || this.experiment.base.steps}
+        ?disabled=${!ready}></trainer-controls>
+      ${this.lm.status === 'failed' ? html`<div class="err" id="base-failure">The run failed: ${this.lm.message ?? 'no reason given'}</div>` : nothing}
+      ${this.lm.status === 'preparing'
+        ? html`<p class="hint" id="base-preparing">Preparing the run: ${this.lm.message ?? 'sending the data'}… (a software adapter takes about half a minute to compile the kernels)</p>`
+        : nothing}
+      ${this.error ? html`<div class="err" id="base-error">${this.error}</div>` : nothing}
+      <div class="cols">
+        <div>
+          <metric-chart id="loss-chart" label="loss (nats/token)" .metrics=${['train/loss', 'eval/loss']} .points=${history}
+            .revision=${live ? this.lm.revision : 0}></metric-chart>
+          ${!live && this.shown ? html`<p class="hint">Showing stored run ${this.shown.meta.name}.</p>` : nothing}
+        </div>
+        <table class="metrics" id="lm-metrics" data-step=${this.lm.step}>
+          <tr><td>step</td><td id="metric-step">${live ? this.lm.step : (this.shown?.meta.step ?? '–')}</td></tr>
+          ${METRICS.map((m) => html`<tr><td>${m}</td><td data-metric=${m}>${formatMetric(m, last[m])}</td></tr>`)}
+          ${Object.entries(this.lm.info).map(([k, v]) => html`<tr><td>${k}</td><td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`)}
+        </table>
+      </div>
+      <saved-list .checkpoints=${this.checkpoints} .runs=${this.runs} shown=${this.shown?.meta.id ?? ''}></saved-list>
+    </section>`;
+  }
+
+  private renderGpuNote() {
+    if (this.gpu.kind === 'starting') return html`<p class="hint">Waiting for the GPU…</p>`;
+    if (this.gpu.kind === 'missing') return html`<div class="warn">Training needs WebGPU, which this browser does not offer (see the top of the page). Data still works.</div>`;
+    return nothing;
+  }
+
+  private renderDatasets(live: boolean) {
+    const chosen = new Set(this.experiment.base.datasets);
+    const missing = this.experiment.base.datasets.filter((id) => !this.datasets.some((d) => d.id === id));
+    return html`<fieldset class="datasets" id="base-datasets" ?disabled=${live}>
+      <legend>${BASE_FIELDS.datasets.label}: ${BASE_FIELDS.datasets.help}</legend>
+      ${this.datasets.length
+        ? this.datasets.map((d) => html`<label><input type="checkbox" data-id=${d.id} .checked=${chosen.has(d.id)}
+            @change=${(e: Event) => this.toggleDataset(d.id, (e.target as HTMLInputElement).checked)} /> ${d.name}
+            <span class="hint">(${formatCount(d.count)})</span></label>`)
+        : html`<span class="hint">No datasets yet: generate the synthetic world in Data (one click), or import HH files.</span>`}
+      ${missing.length
+        ? html`<div class="warn" id="missing-datasets">Not in this browser's store: ${missing.join(', ')}. Generate or import ${missing.length > 1 ? 'them' : 'it'} in Data.</div>`
+        : nothing}
+    </fieldset>`;
+  }
+
+  // ---- knobs -------------------------------------------------------------------------------------
+
+  private toggleDataset(id: string, on: boolean): void {
+    const ids = this.experiment.base.datasets.filter((d) => d !== id);
+    this.dispatchEvent(new ExperimentChange(withBase(this.experiment, 'datasets', on ? [...ids, id] : ids)));
+  }
+
+  private onKnob(e: KnobChange): void {
+    e.stopPropagation();
+    const key = KNOBS.find((k) => BASE_FIELDS[k].param === e.param);
+    if (!key) return;
+    this.note = null;
+    let next = withBase(this.experiment, key, e.value as BaseModelConfig[typeof key]);
+    const max = presetMaxSeq(next.base.preset);
+    if (next.base.seq > max) {
+      this.note = `The ${next.base.preset} model reads at most ${max} tokens: sequence length set to ${max}.`;
+      next = withBase(next, 'seq', max);
+    }
+    this.dispatchEvent(new ExperimentChange(next));
+  }
+
+  // ---- controls ----------------------------------------------------------------------------------
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const target = e.composedPath()[0];
+    const tag = target instanceof HTMLElement ? target.tagName : '';
+    if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return;
+    if (e.key === ' ' && tag !== 'BUTTON') {
+      e.preventDefault();
+      void this.act(this.lm.status === 'playing' ? 'pause' : 'play');
+    } else if (e.key === 's' || e.key === 'S') {
+      e.preventDefault();
+      void this.act('step');
+    }
+  }
+
+  private onAction(e: TrainerActionEvent): void {
+    e.stopPropagation();
+    void this.act(e.action);
+  }
+
+  private async act(action: TrainerActionEvent['action']): Promise<void> {
+    if (this.gpu.kind !== 'ready') return;
+    const s = this.lm.status;
+    switch (action) {
+      case 'play':
+      case 'step':
+        if (s === 'playing' || s === 'preparing' || s === 'done') return;
+        if ((s === 'none' || s === 'failed') && !(await this.createRun())) return;
+        return this.lm.send(action);
+      case 'pause':
+        return this.lm.send('pause');
+      case 'save':
+        return this.lm.send('save');
+      case 'reset':
+        this.lm.send('reset');
+        this.lm.clear();
+        this.live = null;
+        return;
+    }
+  }
+
+  /** Loads the chosen datasets' transcripts and starts a run in the Worker. */
+  private async createRun(): Promise<boolean> {
+    this.error = null;
+    const chosen = this.datasets.filter((d) => this.experiment.base.datasets.includes(d.id));
+    if (!chosen.length) {
+      this.error = 'Choose at least one stored dataset to train on (generate the synthetic world in Data with one click).';
+      return false;
+    }
+    let transcripts: string[] = [];
+    try {
+      for (const d of chosen) transcripts = transcripts.concat(chosenTranscripts(await loadComparisons(this.kv, d)));
+    } catch (e) {
+      this.error = storageError(e, 'reading the training data').message;
+      return false;
+    }
+    const settings = lmSettings(this.experiment);
+    const run = `base-${Date.now().toString(36)}`;
+    this.live = { settings, datasets: chosen.map((d) => d.id), created: Date.now(), checkpoints: [] };
+    this.shown = null;
+    this.lm.begin(run, settings.steps);
+    this.client?.send({ type: 'lm-create', run, settings, transcripts });
+    return true;
+  }
+
+  // ---- storage -----------------------------------------------------------------------------------
+
+  private queueStore(e: CheckpointEvent): void {
+    this.storing = this.storing.then(() => this.store(e));
+  }
+
+  /** Stores the checkpoint (new keys, then the index), then the run's record listing it. */
+  private async store(e: CheckpointEvent): Promise<void> {
+    const live = this.live;
+    if (!live || e.run !== this.lm.run) return;
+    const s = live.settings;
+    const id = `${e.run}-step${e.step}`;
+    try {
+      await saveCheckpoint(this.kv, { id, name: `base ${s.preset} · step ${e.step}`, stage: 'base', run: e.run, step: e.step, preset: s.preset, metadata: e.metadata }, e.bytes);
+      if (!live.checkpoints.includes(id)) live.checkpoints.push(id);
+      await saveRun(
+        this.kv,
+        { id: e.run, name: `base ${s.preset} · ${live.datasets.join(' + ')}`, stage: 'base', step: e.step, steps: s.steps, checkpoints: [...live.checkpoints], created: live.created },
+        { settings: { ...s }, datasets: live.datasets, info: this.lm.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '', history: this.lm.history.map((p) => ({ ...p })) },
+      );
+    } catch (err) {
+      this.error = storageError(err, `storing checkpoint ${id}`).message;
+    }
+    await this.refreshSaved();
+  }
+
+  private async refreshSaved(): Promise<void> {
+    try {
+      [this.checkpoints, this.runs] = await Promise.all([listCheckpoints(this.kv), listRuns(this.kv)]);
+    } catch (e) {
+      this.error = storageError(e, 'listing checkpoints and runs').message;
+    }
+  }
+
+  private async onSaved(e: SavedAction): Promise<void> {
+    e.stopPropagation();
+    this.error = null;
+    try {
+      switch (e.action) {
+        case 'show-run': {
+          const meta = this.runs.find((r) => r.id === e.id);
+          if (!meta) return;
+          this.shown = this.shown?.meta.id === meta.id ? null : { meta, history: (await loadRun(this.kv, meta)).history };
+          return;
+        }
+        case 'delete-run':
+          if (this.shown?.meta.id === e.id) this.shown = null;
+          await deleteRun(this.kv, e.id);
+          break;
+        case 'delete-checkpoint':
+          await deleteCheckpoint(this.kv, e.id);
+          break;
+        case 'download-checkpoint': {
+          const meta = this.checkpoints.find((c) => c.id === e.id);
+          if (!meta) return;
+          const bytes = await loadCheckpointBytes(this.kv, meta);
+          const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+          Object.assign(document.createElement('a'), { href: url, download: `${meta.id}.safetensors` }).click();
+          setTimeout(() => URL.revokeObjectURL(url), 10_000);
+          return;
+        }
+      }
+    } catch (err) {
+      this.error = storageError(err, e.action.replace('-', ' ')).message;
+    }
+    await this.refreshSaved();
+  }
+}
+
+customElements.define('stage-base', StageBase);

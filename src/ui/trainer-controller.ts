@@ -1,0 +1,114 @@
+// A reactive controller that follows one trainer in the Worker: it keeps the run's status, info and
+// metric history from the Worker's events, and asks its host to re-render at most once per animation
+// frame however many events arrive (a fast GPU sends hundreds a second). Checkpoints are handed to
+// `onCheckpoint` at once, not coalesced: they must be stored.
+
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { MetricPoint, TrainerAction, TrainerKind, TrainerStatus, WorkerEvent } from '../protocol.ts';
+import type { WorkerClient } from './worker-client.ts';
+
+export type CheckpointEvent = Extract<WorkerEvent, { type: 'trainer-checkpoint' }>;
+
+export class TrainerController implements ReactiveController {
+  /** The run this controller follows; events of other runs are ignored. */
+  run: string | null = null;
+  status: TrainerStatus = 'none';
+  step = 0;
+  steps = 0;
+  message: string | null = null;
+  info: Record<string, number | string> = {};
+  history: MetricPoint[] = [];
+  /** Bumped on every new metric point, so that charts redraw only when there is something new. */
+  revision = 0;
+  onCheckpoint: ((e: CheckpointEvent) => void) | null = null;
+
+  private client: WorkerClient | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private frame = 0;
+  private connected = false;
+
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    readonly trainer: TrainerKind,
+  ) {
+    host.addController(this);
+  }
+
+  /** Follows `client`'s events (call when the host receives its client). */
+  setClient(client: WorkerClient | null): void {
+    if (client === this.client) return;
+    this.client = client;
+    this.subscribe();
+  }
+
+  hostConnected(): void {
+    this.connected = true;
+    this.subscribe();
+  }
+
+  hostDisconnected(): void {
+    this.connected = false;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+  }
+
+  /** Starts following a new run, forgetting the previous one's state. */
+  begin(run: string, steps: number): void {
+    Object.assign(this, { run, status: 'preparing', step: 0, steps, message: null, info: {}, history: [] });
+    this.revision++;
+    this.host.requestUpdate();
+  }
+
+  /** Forgets the run (after a reset). */
+  clear(): void {
+    Object.assign(this, { run: null, status: 'none', step: 0, steps: 0, message: null, info: {}, history: [] });
+    this.revision++;
+    this.host.requestUpdate();
+  }
+
+  /** Sends a control to the Worker for the current run. */
+  send(action: TrainerAction): void {
+    if (!this.client || !this.run) return;
+    this.client.send({ type: 'trainer', trainer: this.trainer, run: this.run, action });
+  }
+
+  private subscribe(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = this.connected && this.client ? this.client.on((e) => this.onEvent(e)) : null;
+  }
+
+  private onEvent(e: WorkerEvent): void {
+    if (!('trainer' in e) || e.trainer !== this.trainer || e.run !== this.run) return;
+    switch (e.type) {
+      case 'trainer-status':
+        this.status = e.status;
+        this.step = e.step;
+        this.steps = e.steps;
+        this.message = e.message ?? null;
+        break;
+      case 'trainer-info':
+        this.info = e.info;
+        break;
+      case 'trainer-metrics':
+        this.history.push(e.point);
+        this.step = Math.max(this.step, e.point.step);
+        this.revision++;
+        break;
+      case 'trainer-checkpoint':
+        this.onCheckpoint?.(e);
+        break;
+    }
+    this.scheduleUpdate();
+  }
+
+  /** One host update per animation frame, however many events came in since the last. */
+  private scheduleUpdate(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.host.requestUpdate();
+    });
+  }
+}

@@ -1,0 +1,52 @@
+// The Base-model stage in the Worker: builds an LMRun (src/train/lm-run.ts, the same setup as
+// `rlhf pretrain`) from the transcripts the UI sends, reports what it was built from and the initial
+// held-out loss, and hands it to a RunLoop as a SteppableRun.
+
+import { byteTokenizer } from '../data/tokenizer.ts';
+import type { Gpu } from '../kernels/gpu.ts';
+import { PRESETS } from '../models/config.ts';
+import type { Command } from '../protocol.ts';
+import { LMRun, lmData, lmTrainConfig } from '../train/lm-run.ts';
+import { RunLoop, type Post, type SteppableRun } from './run-loop.ts';
+
+type LMCreate = Extract<Command, { type: 'lm-create' }>;
+
+export async function createLMLoop(gpu: Gpu, command: LMCreate, post: Post): Promise<RunLoop> {
+  const { run: runId, settings: s, transcripts } = command;
+  post({ type: 'trainer-status', trainer: 'lm', run: runId, status: 'preparing', step: 0, steps: s.steps, message: 'tokenizing and compiling the kernels' });
+  const cfg = PRESETS[s.preset];
+  if (!cfg) throw new Error(`unknown preset ${s.preset}`);
+  if (s.seqLen > cfg.maxSeqLen) throw new Error(`sequence length ${s.seqLen} exceeds the ${s.preset} preset's maximum ${cfg.maxSeqLen}`);
+  const train = lmTrainConfig(cfg, { steps: s.steps, batchSize: s.batchSize, seqLen: s.seqLen, lr: s.lr });
+  const data = lmData(transcripts, { tokenizer: byteTokenizer, assistantOnly: s.assistantOnly, batchSize: s.batchSize, seqLen: s.seqLen, seed: s.seed });
+  const run = new LMRun(gpu, cfg, train, data, s.seed);
+  const initialEvalLoss = await run.evaluate();
+  post({
+    type: 'trainer-info', trainer: 'lm', run: runId,
+    info: {
+      'parameters': run.trainer.model.table.count,
+      'unique transcripts': data.transcripts,
+      'held out': data.heldOutTranscripts,
+      'training tokens': data.trainTokens,
+      'tokens per step': run.tokensPerStep,
+      'warm-up steps': train.warmupSteps,
+    },
+  });
+  post({ type: 'trainer-metrics', trainer: 'lm', run: runId, point: { step: 0, 'eval/loss': initialEvalLoss } });
+
+  const steppable: SteppableRun = {
+    get step() {
+      return run.step;
+    },
+    steps: s.steps,
+    takeStep: () => run.takeStep(),
+    settle: () => gpu.sync(),
+    readMetrics: () => run.intervalMetrics(),
+    stopClock: () => run.stopClock(),
+    checkpoint: async () => {
+      const metadata = { tokenizer: byteTokenizer.name, preset: s.preset, step: String(run.step), seed: String(s.seed) };
+      return { bytes: await run.checkpoint(metadata), metadata };
+    },
+  };
+  return new RunLoop('lm', runId, steppable, s.evalInterval, post);
+}
