@@ -3,6 +3,7 @@
 
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { subsetFromFileName, toComparisons, type Comparison } from '../data/comparisons.ts';
 import { describeProblems, parseHHJsonl, type HHPair } from '../data/hh.ts';
 
 export function readText(file: string): string {
@@ -36,6 +37,30 @@ export function readHHFiles(files: readonly string[], skipInvalid: boolean, warn
     pairs.push(...parsed.pairs);
   }
   return pairs;
+}
+
+/**
+ * The comparisons of HH files, split into shared context and the two final responses, each tagged
+ * with its subset (from the file name: helpful / harmless / the name) and source line. Identical
+ * pairs are dropped and counted; pairs that do not split are errors like malformed lines.
+ */
+export function readComparisonFiles(files: readonly string[], skipInvalid: boolean, warn: (s: string) => void): { comparisons: Comparison[]; files: { file: string; subset: string; pairs: number; identical: number }[] } {
+  const comparisons: Comparison[] = [];
+  const summary = [];
+  for (const file of files) {
+    const pairs = readHHFiles([file], skipInvalid, warn);
+    const subset = subsetFromFileName(file);
+    const imported = toComparisons(pairs, { file, subset });
+    if (imported.problems.length) {
+      const list = describeProblems(file, imported.problems);
+      if (!skipInvalid) throw new Error(`${imported.problems.length} pair(s) that do not split into context and responses, nothing imported (pass --skip-invalid to skip them):\n${list}`);
+      warn(`skipping ${imported.problems.length} pair(s):\n${list}\n`);
+    }
+    if (imported.identical) warn(`${file}: dropped ${imported.identical} pair(s) whose chosen and rejected sides are identical\n`);
+    comparisons.push(...imported.comparisons);
+    summary.push({ file, subset, pairs: imported.comparisons.length, identical: imported.identical });
+  }
+  return { comparisons, files: summary };
 }
 
 /** Writes `data` to `file` atomically (temporary file + rename). */

@@ -3,6 +3,9 @@
 import { UsageError } from './args.ts';
 import { info } from './info.ts';
 import { logits } from './logits.ts';
+import { pm } from './pm.ts';
+import { pmEval } from './pm-eval.ts';
+import { ppo } from './ppo.ts';
 import { pretrain } from './pretrain.ts';
 import { sample } from './sample.ts';
 import { synth } from './synth.ts';
@@ -10,6 +13,9 @@ import { synth } from './synth.ts';
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   info: { run: info, summary: 'the WebGPU adapter in use and its limits [--json]' },
   pretrain: { run: pretrain, summary: 'train a language model on HH transcripts: --data FILE… --preset NAME --steps N --out MODEL.safetensors [--report R.json]' },
+  pm: { run: pm, summary: 'train a preference model on HH comparisons: --train FILE… [--eval FILE…] [--init MODEL] --preset NAME --out PM.safetensors [--report R.json]' },
+  'pm-eval': { run: pmEval, summary: 'evaluate a preference model: --pm PM.safetensors --data FILE… [--report R.json]' },
+  ppo: { run: ppo, summary: 'RLHF with PPO against a preference model: --policy MODEL --pm PM [--test-pm PM2] --prompts FILE… --iterations N --out POLICY.safetensors [--report R.json]' },
   logits: { run: logits, summary: 'next-token logits after token ids, for parity checks: --model MODEL --tokens 1,2,3 [--json]' },
   sample: { run: sample, summary: 'continue a prompt: --model MODEL --prompt TEXT [--n K --max-tokens M --temperature T --top-k K --seed S]' },
   synth: { run: synth, summary: 'write the synthetic HH world: --out DIR [--seed S --pairs N] → DIR/synth-helpful.jsonl, DIR/synth-harmless.jsonl' },

@@ -13,7 +13,7 @@ export interface GPTConfig {
   channels: number;
 }
 
-export type PresetName = 'nano' | 'tiny' | 'small' | 'gpt2';
+export type PresetName = 'nano' | 'micro' | 'tiny' | 'small' | 'gpt2';
 
 /** Byte-level vocabulary: 256 bytes plus end-of-text and end-of-context. */
 export const BYTE_VOCAB = 258;
@@ -21,7 +21,9 @@ export const BYTE_VOCAB = 258;
 export const PRESETS: Record<PresetName, GPTConfig> = {
   /** Test-sized: a few thousand parameters; gradients checked against PyTorch. */
   nano: { vocabSize: BYTE_VOCAB, maxSeqLen: 32, numLayers: 1, numHeads: 2, channels: 8 },
-  /** Learns the synthetic HH world in minutes even on a software adapter. */
+  /** The smallest model that reads a whole synthetic-world dialogue (≤ 128 bytes): tests and CPU-only machines. */
+  micro: { vocabSize: BYTE_VOCAB, maxSeqLen: 128, numLayers: 2, numHeads: 2, channels: 32 },
+  /** Learns the synthetic HH world in minutes on a laptop GPU. */
   tiny: { vocabSize: BYTE_VOCAB, maxSeqLen: 128, numLayers: 4, numHeads: 4, channels: 128 },
   /** A laptop-GPU model for real HH text. */
   small: { vocabSize: BYTE_VOCAB, maxSeqLen: 256, numLayers: 6, numHeads: 6, channels: 384 },

@@ -6,7 +6,8 @@
 // Each head's parameters are their own small packed allocation (llm.c style: one table of name, shape,
 // offset drives the views and checkpoints), named for checkpoints:
 //   reward_head.weight [1, C], reward_head.bias [1]    value_head.weight [1, C], value_head.bias [1]
-// Gradients of the head's parameters accumulate (+=) into `grads` until `zeroGrads` runs.
+// Gradients of the head's parameters accumulate (+=) into `grads` until `zeroGrads` runs. On a GPT
+// graph built without backward (scoring only) a head records no backward dispatches.
 //
 // Order of a step (the lists are recorded once at construction and replayed):
 //   model.forwardDispatches → head.forwardDispatches → (loss: caller fills dreward / dvalues)
@@ -89,7 +90,7 @@ export class RewardHead extends LinearHead {
       gatherRows(gpu, this.lnfEoc, model.lnf, this.eocIndex, B, T, C),
       matmulForward(gpu, reward, this.lnfEoc, this.weight, this.bias, B, C, 1),
     );
-    this.backwardDispatches.push(
+    if (model.hasBackward) this.backwardDispatches.push(
       ...(zeroDlnf ? [fill(gpu, model.dlnf)] : []),
       fill(gpu, this.dlnfEoc),
       // forward was: reward = lnfEoc · wᵀ + bias; so now:
@@ -118,7 +119,7 @@ export class ValueHead extends LinearHead {
     const values = gpu.view(this.values, 'values', 0, [BT, 1]);
     const dvalues = gpu.view(this.dvalues, 'dvalues', 0, [BT, 1]);
     this.forwardDispatches.push(matmulForward(gpu, values, model.lnf, this.weight, this.bias, BT, C, 1));
-    this.backwardDispatches.push(
+    if (model.hasBackward) this.backwardDispatches.push(
       ...(zeroDlnf ? [fill(gpu, model.dlnf)] : []),
       // forward was: values = lnf · wᵀ + bias; so now:
       matmulBackwardWeight(gpu, this.dweight, dvalues, model.lnf, BT, C, 1),
