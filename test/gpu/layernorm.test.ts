@@ -15,6 +15,16 @@ describe('layernorm on the GPU matches the float64 reference', () => {
     [7, 5, 1, 0],
     [65, 300, 1, 0],
     [3, 513, 1, 0],
+    // the 32-lane × LAYERNORM_ROWS layout's edges: N not a multiple of the rows per workgroup (a
+    // partly empty last workgroup), C below, at and just past the 32 lanes, and many channels per lane
+    [1, 32, 1, 0],
+    [9, 8, 1, 0],
+    [8, 32, 1, 0],
+    [7, 33, 1, 0],
+    [65, 65, 1, 0],
+    [17, 128, 1, 0],
+    [9, 1000, 1, 0],
+    [9, 33, 0.05, 1e4],
     [4, 64, 1, 1e3], // a large common offset: a one-pass E[x²] − E[x]² variance would lose most digits
     [3, 768, 1, 1e4],
     [2, 768, 0.05, 1e4], // 1e4 + small noise: the noise is 50 f32 ulps of the offset
