@@ -16,28 +16,32 @@ import type { GPTConfig } from '../models/config.ts';
 import { GPT } from '../models/gpt.ts';
 import type { Weights } from '../models/weights.ts';
 
-export interface LMTrainConfig {
-  /** Sequences per micro-batch (B). */
-  batchSize: number;
-  /** Tokens per sequence (T ≤ the model's maxSeqLen). */
-  seqLen: number;
+/** AdamW, its schedule and clipping: shared by every trainer (language model, preference model). */
+export interface OptimizerConfig {
   /** Optimizer steps in the run (the cosine schedule ends here). */
   steps: number;
-  /** Micro-batches whose gradients are averaged into one step. */
-  gradAccum: number;
   /** Peak learning rate, reached after the warm-up. */
   lr: number;
   /** Steps of linear warm-up from 0. */
   warmupSteps: number;
   /** The cosine decays the learning rate to lr · minLrRatio. */
   minLrRatio: number;
-  /** AdamW's decoupled weight decay (matrices and embeddings only). */
+  /** AdamW's decoupled weight decay (matrices and embeddings, and a head's weight; not biases or norms). */
   weightDecay: number;
   beta1: number;
   beta2: number;
   eps: number;
   /** Clip the global gradient norm to this value (0: no clipping). */
   gradClip: number;
+}
+
+export interface LMTrainConfig extends OptimizerConfig {
+  /** Sequences per micro-batch (B). */
+  batchSize: number;
+  /** Tokens per sequence (T ≤ the model's maxSeqLen). */
+  seqLen: number;
+  /** Micro-batches whose gradients are averaged into one step. */
+  gradAccum: number;
 }
 
 export const DEFAULT_LM_TRAIN: LMTrainConfig = {

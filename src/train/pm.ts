@@ -22,28 +22,13 @@ import { GPT } from '../models/gpt.ts';
 import { RewardHead } from '../models/heads.ts';
 import { marginsOf } from '../models/preference-model.ts';
 import type { Weights } from '../models/weights.ts';
-import { learningRate } from './lm.ts';
+import { learningRate, type OptimizerConfig } from './lm.ts';
 
-export interface PMTrainConfig {
+export interface PMTrainConfig extends OptimizerConfig {
   /** Comparison pairs per batch (P): the graph runs 2P sequences. */
   pairsPerBatch: number;
   /** Tokens per sequence (T ≤ maxSeqLen): longer sequences are cut from the left. */
   seqLen: number;
-  /** Optimizer steps (the cosine schedule ends here). */
-  steps: number;
-  /** Peak learning rate. */
-  lr: number;
-  /** Steps of linear warm-up. */
-  warmupSteps: number;
-  /** The cosine decays the learning rate to lr · minLrRatio. */
-  minLrRatio: number;
-  /** AdamW's decoupled weight decay (matrices, embeddings, the head weight). */
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  /** Clip the global gradient norm (trunk and head together) to this value (0: no clipping). */
-  gradClip: number;
 }
 
 export const DEFAULT_PM_TRAIN: PMTrainConfig = {
