@@ -6,13 +6,17 @@ import { gunzipSync } from 'node:zlib';
 import { subsetFromFileName, toComparisons, type Comparison } from '../data/comparisons.ts';
 import { describeProblems, parseHHJsonl, type HHPair } from '../data/hh.ts';
 
-export function readText(file: string): string {
-  let bytes: Buffer;
+/** The bytes of a file; an unreadable file is an Error that names it. */
+export function readBytes(file: string): Buffer {
   try {
-    bytes = readFileSync(file);
+    return readFileSync(file);
   } catch (e) {
     throw new Error(`cannot read ${file}: ${(e as Error).message}`);
   }
+}
+
+export function readText(file: string): string {
+  let bytes = readBytes(file);
   if (file.endsWith('.gz')) {
     try {
       bytes = gunzipSync(bytes);

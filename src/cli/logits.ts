@@ -5,7 +5,6 @@
 // Output: plain, one line of V space-separated numbers; --json, {"tokens": [...], "logits": [...]}.
 // The forward is gpt.ts's GPT graph built without its backward pass (no gradient buffers).
 
-import { readFileSync } from 'node:fs';
 import { createNodeGpu } from '../kernels/device-node.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
@@ -13,6 +12,7 @@ import type { GPTConfig } from '../models/config.ts';
 import { GPT } from '../models/gpt.ts';
 import { Weights } from '../models/weights.ts';
 import { UsageError, parseArgs } from './args.ts';
+import { readBytes } from './files.ts';
 
 const OPTIONS = {
   model: { type: 'string', required: true },
@@ -59,12 +59,7 @@ export function formatLogits(tokens: readonly number[], row: ArrayLike<number>, 
 export async function logits(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS, 'logits');
   const file = a.model as string;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
+  const bytes = readBytes(file);
   const { cfg, packed } = loadCheckpoint(bytes, file);
   const tokens = parseTokens(a.tokens as string[], cfg.vocabSize, cfg.maxSeqLen);
   const gpu = await createNodeGpu();

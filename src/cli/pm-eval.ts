@@ -9,8 +9,7 @@ import { createNodeGpu } from '../kernels/device-node.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import { PMScorer } from '../models/preference-model.ts';
 import { UsageError, parseArgs } from './args.ts';
-import { readComparisonFiles, writeAtomic } from './files.ts';
-import { readBytes } from './pm.ts';
+import { readBytes, readComparisonFiles, writeAtomic } from './files.ts';
 
 const OPTIONS = {
   pm: { type: 'string', required: true },

@@ -6,14 +6,13 @@
 // per subset and over all: accuracy with its 95% interval, loss, ECE, calibration bins and the length
 // baselines (src/eval/pm-report.ts).
 
-import { readFileSync } from 'node:fs';
 import type { Comparison } from '../data/comparisons.ts';
 import { encodeComparisons, PMBatcher, pmEvalBatches } from '../data/pm-batches.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
 import { isTokenizerName, tokenizerByName, tokenizerOfCheckpoint, TOKENIZER_NAMES, vocabWithEndOfContext } from '../data/tokenizers.ts';
 import { pmEvalReport, pmEvalReports } from '../eval/pm-report.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
-import { randn, rng } from '../kernels/random.ts';
+import { randn, rng, shuffleInPlace } from '../kernels/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../models/checkpoint.ts';
 import { PRESETS, type GPTConfig, type PresetName } from '../models/config.ts';
 import { headTable, initHeadParams } from '../models/head-table.ts';
@@ -22,7 +21,7 @@ import { growVocab } from '../models/vocab.ts';
 import { Weights } from '../models/weights.ts';
 import { DEFAULT_PM_TRAIN, PMTrainer, type PMTrainConfig } from '../train/pm.ts';
 import { UsageError, parseArgs } from './args.ts';
-import { readComparisonFiles, writeAtomic } from './files.ts';
+import { readBytes, readComparisonFiles, writeAtomic } from './files.ts';
 import { Progress } from './progress.ts';
 
 const OPTIONS = {
@@ -84,25 +83,6 @@ function pmModel(a: Record<string, unknown>, seed: number, log: (s: string) => v
   return { cfg, trunk: packed, tokenizer, preset: preset ?? ckpt.metadata.preset ?? 'custom' };
 }
 
-export function readBytes(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
-}
-
-/** A seeded shuffle of a copy. */
-function shuffled<X>(xs: readonly X[], seed: number): X[] {
-  const out = [...xs];
-  const random = rng(seed);
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 export async function pm(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS, 'pm');
   const seed = (a.seed as number | undefined) ?? 1;
@@ -119,7 +99,7 @@ export async function pm(argv: string[]): Promise<void> {
     trainPairs = train.comparisons;
     evalPairs = readComparisonFiles(a.eval as string[], skip, log).comparisons;
   } else {
-    const all = shuffled(train.comparisons, seed);
+    const all = shuffleInPlace([...train.comparisons], rng(seed));
     const nEval = Math.max(1, Math.floor(all.length / 10));
     evalPairs = all.slice(0, nEval);
     trainPairs = all.slice(nEval);

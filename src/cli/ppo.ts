@@ -8,17 +8,16 @@
 // has the config, adapter, every iteration's metrics (TRL's names), the reward-vs-√KL line fits and samples
 // every --sample-every iterations; it is rewritten after every iteration, so a long run can be watched.
 
-import { readFileSync } from 'node:fs';
 import { goldScore } from '../data/synth.ts';
 import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import { sqrtKlFit } from '../eval/sqrt-kl-fit.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
-import { rng } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../kernels/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../models/checkpoint.ts';
 import { checkPPOConfig } from '../train/ppo-config.ts';
 import { DEFAULT_PPO, PPOTrainer, pmReward, type PPOConfig, type PPOSample, type RewardFn } from '../train/ppo.ts';
 import { UsageError, parseArgs } from './args.ts';
-import { readComparisonFiles, writeAtomic } from './files.ts';
+import { readBytes, readComparisonFiles, writeAtomic } from './files.ts';
 import { Progress } from './progress.ts';
 
 const OPTIONS = {
@@ -75,11 +74,7 @@ class PromptCycle {
     const out: string[] = [];
     while (out.length < n) {
       if (this.at >= this.order.length) {
-        this.order = this.prompts.map((_, i) => i);
-        for (let i = this.order.length - 1; i > 0; i--) {
-          const j = Math.floor(this.random() * (i + 1));
-          [this.order[i], this.order[j]] = [this.order[j], this.order[i]];
-        }
+        this.order = shuffleInPlace(this.prompts.map((_, i) => i), this.random);
         this.at = 0;
       }
       out.push(this.prompts[this.order[this.at++]]);
@@ -114,13 +109,6 @@ function goldSummary(samples: readonly PPOSample[]) {
   };
 }
 
-function readBytes(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
-}
 
 export async function ppo(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS, 'ppo');

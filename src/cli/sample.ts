@@ -2,13 +2,13 @@
 // K continuations of a prompt from a checkpoint, sampled on the GPU with the KV cache. Generation
 // stops at end-of-text or where the model starts the next "\n\nHuman:" turn.
 
-import { readFileSync } from 'node:fs';
 import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import { Sampler } from '../models/sampler.ts';
 import { Weights } from '../models/weights.ts';
 import { UsageError, parseArgs } from './args.ts';
+import { readBytes } from './files.ts';
 
 const OPTIONS = {
   model: { type: 'string', required: true },
@@ -24,12 +24,7 @@ const OPTIONS = {
 export async function sample(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS, 'sample');
   const file = a.model as string;
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new Error(`cannot read ${file}: ${(e as Error).message}`);
-  }
+  const bytes = readBytes(file);
   const { cfg, packed, metadata } = loadCheckpoint(bytes, file);
   const tokenizer = tokenizerOfCheckpoint(metadata, cfg, file);
   const n = (a.n as number | undefined) ?? 1;

@@ -7,7 +7,7 @@
 // ones (the layout preferenceLossForwardPaired reads). Positions after the end-of-context token are
 // padded with end-of-text; causal attention keeps them from influencing the score.
 
-import { rng } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../kernels/random.ts';
 import type { Tokenizer } from './tokenizer.ts';
 
 export interface PMSides {
@@ -81,11 +81,7 @@ export class PMBatcher {
   }
 
   private shuffle(): void {
-    this.order = this.pairs.map((_, i) => i);
-    for (let i = this.order.length - 1; i > 0; i--) {
-      const j = Math.floor(this.random() * (i + 1));
-      [this.order[i], this.order[j]] = [this.order[j], this.order[i]];
-    }
+    this.order = shuffleInPlace(this.pairs.map((_, i) => i), this.random);
     this.at = 0;
   }
 }

@@ -39,7 +39,7 @@
 // - What it does not judge: word order, fluency, or whether a non-answer is polite — a response listing the key
 //   words scores like one explaining them.
 
-import { rng } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../kernels/random.ts';
 import {
   ANSWER_TEMPLATES, BENIGN_TOPICS, EVASIVE_ONLY_BODIES, GREETINGS, HARMFUL_TOPICS, NON_ANSWER_BODIES, NON_ANSWER_CLOSERS,
   NON_ANSWER_OPENERS, REFUSAL_ONLY_BODIES, REQUEST_TEMPLATES, type TopicSpec,
@@ -131,11 +131,7 @@ function makePrompt(r: () => number, kind: RequestKind): string {
 function makeAnswer(r: () => number, t: Topic): string {
   const template = pick(r, ANSWER_TEMPLATES);
   const k = template.includes('{c}') ? 3 : template.includes('{b}') ? 2 : 1;
-  const idx = [0, 1, 2, 3];
-  for (let i = idx.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
+  const idx = shuffleInPlace([0, 1, 2, 3], r);
   const [a, b, c] = idx.slice(0, k).sort((x, y) => x - y).map((i) => t.steps[i]);
   return template
     .replace('{A}', a.charAt(0).toUpperCase() + a.slice(1))

@@ -103,3 +103,15 @@ export function adamwUpdate(gpu: Gpu, params: Tensor, m: Tensor, v: Tensor, grad
     grid1d(length, WG),
   );
 }
+
+/**
+ * The AdamW update of a packed parameter buffer laid out as params.ts / head-table.ts lay it out: the
+ * decayed parameters (matrices, embeddings, a head's weight) in [0, decayEnd), the rest after them.
+ * Two dispatches, both zeroing the gradients they read, so the next backward can accumulate.
+ */
+export function adamwPackedUpdate(gpu: Gpu, params: Tensor, m: Tensor, v: Tensor, grads: Tensor, norm: Tensor | null, hp: Tensor, P: number, decayEnd: number): Dispatch[] {
+  return [
+    adamwUpdate(gpu, params, m, v, grads, norm, hp, P, { offset: 0, length: decayEnd, decay: true, zeroGrad: true }),
+    adamwUpdate(gpu, params, m, v, grads, norm, hp, P, { offset: decayEnd, length: P - decayEnd, decay: false, zeroGrad: true }),
+  ];
+}

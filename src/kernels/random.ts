@@ -13,6 +13,15 @@ export function rng(seed: number): () => number {
   };
 }
 
+/** Fisher–Yates: permutes xs in place with uniforms from `random` (the same draws for the same seed); returns xs. */
+export function shuffleInPlace<X>(xs: X[], random: () => number): X[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}
+
 /** n normal(0, scale) values (Box–Muller) in float64. */
 export function randn(n: number, seed: number, scale = 1): Float64Array {
   const r = rng(seed);

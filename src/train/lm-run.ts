@@ -10,7 +10,7 @@
 import { LMBatcher, tokenizeTranscripts, type LMBatch } from '../data/lm-batches.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
 import type { Gpu } from '../kernels/gpu.ts';
-import { randn, rng } from '../kernels/random.ts';
+import { randn, rng, shuffleInPlace } from '../kernels/random.ts';
 import { checkpointBytes } from '../models/checkpoint.ts';
 import type { GPTConfig } from '../models/config.ts';
 import { initParams } from '../models/params.ts';
@@ -44,12 +44,7 @@ export function lmTrainConfig(cfg: GPTConfig, o: { steps: number; batchSize?: nu
 
 /** Unique transcripts, shuffled (Fisher–Yates with rng(seed)), the first 10% (at least one) held out. */
 export function splitTranscripts(texts: readonly string[], seed: number): { train: string[]; heldOut: string[] } {
-  const transcripts = [...new Set(texts)];
-  const random = rng(seed);
-  for (let i = transcripts.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [transcripts[i], transcripts[j]] = [transcripts[j], transcripts[i]];
-  }
+  const transcripts = shuffleInPlace([...new Set(texts)], rng(seed));
   const nHeld = Math.max(1, Math.floor(transcripts.length / 10));
   return { train: transcripts.slice(nHeld), heldOut: transcripts.slice(0, nHeld) };
 }

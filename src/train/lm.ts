@@ -7,7 +7,7 @@
 // micro-batch; then scale, grad norm, AdamW) and reads nothing back; `metrics()` reads the loss and
 // the gradient norm when the caller wants them (at a chosen interval).
 
-import { adamwHyperparams, adamwUpdate, setAdamW } from '../kernels/adamw.ts';
+import { adamwHyperparams, adamwPackedUpdate, setAdamW } from '../kernels/adamw.ts';
 import { scaleInPlace } from '../kernels/fill.ts';
 import type { Dispatch, Gpu, Tensor } from '../kernels/gpu.ts';
 import { gradNorm, gradNormParams, gradNormScratch, setGradNorm } from '../kernels/grad_norm.ts';
@@ -95,8 +95,7 @@ export class LMTrainer {
     this.update = [
       ...(gradAccum > 1 ? [scaleInPlace(gpu, grads, 1 / gradAccum)] : []),
       ...gradNorm(gpu, this.norm, grads, gradNormScratch(gpu, P), gnParams, P),
-      adamwUpdate(gpu, params, this.m, this.v, grads, this.norm, this.hp, P, { offset: 0, length: decayEnd, decay: true, zeroGrad: true }),
-      adamwUpdate(gpu, params, this.m, this.v, grads, this.norm, this.hp, P, { offset: decayEnd, length: P - decayEnd, decay: false, zeroGrad: true }),
+      ...adamwPackedUpdate(gpu, params, this.m, this.v, grads, this.norm, this.hp, P, decayEnd),
     ];
   }
 

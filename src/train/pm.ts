@@ -12,7 +12,7 @@
 // matrices, embeddings and the head weight). Nothing is read back; `metrics()` reads the loss,
 // accuracy, margin and gradient norm when asked.
 
-import { adamwHyperparams, adamwUpdate, setAdamW } from '../kernels/adamw.ts';
+import { adamwHyperparams, adamwPackedUpdate, setAdamW } from '../kernels/adamw.ts';
 import type { Dispatch, Gpu, Tensor } from '../kernels/gpu.ts';
 import { gradNormOver, gradNormParams, gradNormScratchOver, setGradNorm } from '../kernels/grad_norm.ts';
 import { PREFERENCE_STATS, PreferenceStat, preferenceLossBackwardPaired, preferenceLossForwardPaired } from '../kernels/preference_loss.ts';
@@ -80,10 +80,7 @@ export class PMTrainer {
     const adam = (params: Tensor, grads: Tensor, n: number, decayEnd: number, label: string) => {
       const m = gpu.tensor(`${label} adam m`, [n]);
       const v = gpu.tensor(`${label} adam v`, [n]);
-      return [
-        adamwUpdate(gpu, params, m, v, grads, this.norm, this.hp, n, { offset: 0, length: decayEnd, decay: true, zeroGrad: true }),
-        adamwUpdate(gpu, params, m, v, grads, this.norm, this.hp, n, { offset: decayEnd, length: n - decayEnd, decay: false, zeroGrad: true }),
-      ];
+      return adamwPackedUpdate(gpu, params, m, v, grads, this.norm, this.hp, n, decayEnd);
     };
     this.scoreDispatches = [...model.forwardDispatches, ...head.forwardDispatches];
     this.trainDispatches = [

@@ -49,7 +49,7 @@
 // - Constant learning rate, no warm-up. The score shaping runs on the CPU: it acts on the B scalars the reward
 //   function returned there.
 
-import { adamwHyperparams, adamwUpdate, setAdamW } from '../kernels/adamw.ts';
+import { adamwHyperparams, adamwPackedUpdate, setAdamW } from '../kernels/adamw.ts';
 import { fill } from '../kernels/fill.ts';
 import { gaeForward, gaeParams, setGae } from '../kernels/gae.ts';
 import type { Dispatch, Gpu, Tensor } from '../kernels/gpu.ts';
@@ -58,7 +58,7 @@ import { klForward } from '../kernels/kl.ts';
 import { logprobBackward, logprobForward } from '../kernels/logprob.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../kernels/matmul.ts';
 import { PPO_STATS, PpoStat, ppoLossBackward, ppoLossForward, ppoLossParams, ppoLossScratch, setPpoLoss } from '../kernels/ppo_loss.ts';
-import { rng, randn } from '../kernels/random.ts';
+import { randn, rng, shuffleInPlace } from '../kernels/random.ts';
 import { addInPlace, residualForward } from '../kernels/residual.ts';
 import { whitenForward, whitenStats } from '../kernels/whiten.ts';
 import { encodeForPM } from '../data/pm-batches.ts';
@@ -291,10 +291,7 @@ export class PPOTrainer {
     const adam = (params: Tensor, grads: Tensor, n: number, decayEnd: number, label: string) => {
       const m = gpu.tensor(`${label} adam m`, [n]);
       const v = gpu.tensor(`${label} adam v`, [n]);
-      return [
-        adamwUpdate(gpu, params, m, v, grads, norm, buf.adamHp, n, { offset: 0, length: decayEnd, decay: true, zeroGrad: true }),
-        adamwUpdate(gpu, params, m, v, grads, norm, buf.adamHp, n, { offset: decayEnd, length: n - decayEnd, decay: false, zeroGrad: true }),
-      ];
+      return adamwPackedUpdate(gpu, params, m, v, grads, norm, buf.adamHp, n, decayEnd);
     };
     const update = [
       ...gradNormOver(gpu, norm, [{ grads: policy.grads, P: nPolicy }, { grads: value.grads, P: nHead }], gradNormScratchOver(gpu, [nPolicy, nHead]), normParams),
@@ -419,11 +416,7 @@ export class PPOTrainer {
     const order: number[][] = [];
     const newLogp: Float32Array[][] = [];
     for (let k = 0; k < K; k++) {
-      const perm = Array.from({ length: M }, (_, m) => m);
-      for (let i = M - 1; i > 0; i--) {
-        const j = Math.floor(random() * (i + 1));
-        [perm[i], perm[j]] = [perm[j], perm[i]];
-      }
+      const perm = shuffleInPlace(Array.from({ length: M }, (_, m) => m), random);
       order.push(perm);
       newLogp.push([]);
       for (const m of perm) {
