@@ -61,12 +61,18 @@ export async function launchChrome({ webgpu = true } = {}): Promise<HeadlessChro
   };
 }
 
-/** A Vite dev server for the repository on a free localhost port. */
-export async function startVite(): Promise<{ server: ViteDevServer; url: string }> {
+/**
+ * A Vite dev server for the repository on a free localhost port. `options` can give the server its own
+ * dependency cache (`cacheDir`: two servers sharing one re-optimise each other's dependencies under the
+ * pages they serve) and turn off hot reloading (`hmr: false`: a source file edited while a test runs must
+ * not reload its page).
+ */
+export async function startVite(options: { cacheDir?: string; hmr?: boolean } = {}): Promise<{ server: ViteDevServer; url: string }> {
   const server = await createServer({
     configFile: join(import.meta.dirname, '..', 'vite.config.ts'),
     logLevel: 'error',
-    server: { host: '127.0.0.1', port: 0, strictPort: false },
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    server: { host: '127.0.0.1', port: 0, strictPort: false, ...(options.hmr === false ? { hmr: false } : {}) },
   });
   await server.listen();
   const address = server.httpServer?.address();

@@ -6,11 +6,13 @@
 // reports with the same events (status, metric points, checkpoints), so one UI controller, one
 // control bar and one chart element serve every stage. A trainer's `create` command is its own.
 
+import type { Comparison } from './data/comparisons.ts';
+import type { PMEvalReport } from './eval/pm-report.ts';
 import type { AdapterSummary } from './kernels/gpu.ts';
 import type { CheckResult } from './kernels/selfcheck.ts';
 
-/** The trainers the Worker runs. Later stages add theirs here ('pm', 'rlhf'). */
-export type TrainerKind = 'lm';
+/** The trainers the Worker runs. */
+export type TrainerKind = 'lm' | 'pm' | 'rlhf';
 
 /**
  * play: run steps until the end or a pause; pause: stop after the current step; step: one step
@@ -37,12 +39,142 @@ export interface LMRunSettings {
   seed: number;
 }
 
+/** The preference model's settings (the notebook's Preference-model knobs, resolved). */
+export interface PMRunSettings {
+  /** Model size when the trunk starts at random (the Base-model stage's preset); a base checkpoint brings its own. */
+  preset: 'nano' | 'tiny';
+  steps: number;
+  /** Comparison pairs per step (P): 2P sequences run through the model. */
+  pairsPerBatch: number;
+  seqLen: number;
+  lr: number;
+  /** Read metrics and evaluate the held-out pairs every this many steps while playing. */
+  evalInterval: number;
+  /** Seeds the per-dataset held-out split (src/data/pm-split.ts), batches and initialisation. */
+  seed: number;
+}
+
+/** A comparison as the preference model reads it. */
+export type PMComparison = Pick<Comparison, 'context' | 'chosen' | 'rejected' | 'subset'>;
+
+/** One stored dataset's comparisons, under its id. */
+export interface PMDataset {
+  id: string;
+  comparisons: PMComparison[];
+}
+
+/** One pair of the batch a preference-model step trained on (the step-through table). */
+export interface PMInspectPair {
+  /** The shared conversation's last characters ('…' first when cut for display). */
+  context: string;
+  chosen: string;
+  rejected: string;
+  subset: string;
+  /** Whether a side was longer than the sequence length and cut from the left (the model saw its end only). */
+  cut: boolean;
+  rChosen: number;
+  rRejected: number;
+  /** −log σ(r_chosen − r_rejected), as the loss kernel computed it. */
+  loss: number;
+}
+
+/** A preference model's held-out accuracy on one dataset (a cell of the Evaluate stage's heat map). */
+export interface PMCellResult {
+  dataset: string;
+  /** Pairs scored. */
+  n: number;
+  accuracy: number;
+  /** 95% Wilson interval of the accuracy. */
+  lo: number;
+  hi: number;
+  ece: number;
+}
+
+/** The RLHF stage's settings (the notebook's RLHF knobs, resolved; src/train/ppo-config.ts names the rest). */
+export interface RLHFRunSettings {
+  /** PPO iterations (the run's steps): B rollouts, their scores, K epochs of M minibatch updates each. */
+  iterations: number;
+  batchSize: number;
+  minibatches: number;
+  epochs: number;
+  /** Most new tokens per response. */
+  maxTokens: number;
+  /** λ_KL: the per-token reward −λ_KL·KL(π ‖ π0). */
+  klCoef: number;
+  /** Target KL per response (nats) for the adaptive controller; 0: λ_KL stays fixed. */
+  klTarget: number;
+  lr: number;
+  /** pm: the chosen preference model's score; gold: the synthetic world's gold scorer. */
+  reward: 'pm' | 'gold';
+  seed: number;
+}
+
+/** What scores an RLHF run's responses: a preference-model checkpoint, or the synthetic world's gold scorer. */
+export type RLHFReward = { kind: 'pm'; name: string; bytes: Uint8Array } | { kind: 'gold' };
+
+/** One rollout of a PPO iteration: the prompt, the sampled response, its reward score (and gold score when the prompt is from the synthetic world). */
+export interface RLHFSample {
+  prompt: string;
+  response: string;
+  score: number;
+  /** Ended by end-of-text or a stop text (not cut at the token limit). */
+  ended: boolean;
+  gold?: number;
+}
+
+/** One rollout's per-token trace (PPOTrainer.step with inspect), tokens decoded; index i is response token i. */
+export interface RLHFTraceRow {
+  prompt: string;
+  /** The text of each action token (end-of-text as <|endoftext|>). */
+  tokens: string[];
+  logp: number[];
+  refLogp: number[];
+  kl: number[];
+  entropy: number[];
+  value: number[];
+  reward: number[];
+  advantage: number[];
+  return: number[];
+  /** Per epoch, per token: π/π_old when the row's minibatch was visited, and whether the clip bound. */
+  ratio: number[][];
+  clipped: boolean[][];
+  minibatch: number;
+  /** The reward function's score (it sits, shaped, in the last token's reward). */
+  score: number;
+  ended: boolean;
+}
+
+/** A whole iteration's trace, for the step-through. */
+export interface RLHFTrace {
+  iteration: number;
+  /** λ_KL and the clip range ε this iteration used. */
+  klCoef: number;
+  cliprange: number;
+  /** The order the minibatches were visited in, per epoch. */
+  order: number[][];
+  rows: RLHFTraceRow[];
+}
+
 export type Command =
   | { type: 'init' }
   | { type: 'self-check' }
   /** Starts a language-model run (dropping any previous one) on `transcripts` (context + chosen). */
   | { type: 'lm-create'; run: string; settings: LMRunSettings; transcripts: string[] }
-  | { type: 'trainer'; trainer: TrainerKind; run: string; action: TrainerAction };
+  | { type: 'trainer'; trainer: TrainerKind; run: string; action: TrainerAction }
+  /**
+   * Starts a preference-model run (dropping any previous one) on `datasets`, each split by the seed into
+   * training and held-out pairs; the trunk starts from `init` (a base language model's safetensors) or at random.
+   */
+  | { type: 'pm-create'; run: string; settings: PMRunSettings; datasets: PMDataset[]; init: { checkpoint: string; bytes: Uint8Array } | null }
+  /** Scores a stored preference model (safetensors with a reward head) on each set; answered by `pm-evaluation`. */
+  | { type: 'pm-evaluate'; request: string; checkpoint: Uint8Array; sets: PMDataset[] }
+  /**
+   * Starts an RLHF run (dropping any previous one): PPO of the `policy` checkpoint (also the frozen π0)
+   * against `reward`, on `prompts` (conversations up to their final "\n\nAssistant:").
+   */
+  | { type: 'rlhf-create'; run: string; settings: RLHFRunSettings; policy: { name: string; bytes: Uint8Array }; reward: RLHFReward; prompts: string[] }
+  /** One PPO iteration of the run with its per-token trace (answered by rlhf-samples, rlhf-inspect, trainer-metrics). */
+  | { type: 'rlhf-inspect'; run: string };
 
 export type WorkerEvent =
   | { type: 'ready'; adapter: AdapterSummary; limits: Record<string, number> }
@@ -55,4 +187,14 @@ export type WorkerEvent =
   | { type: 'trainer-info'; trainer: TrainerKind; run: string; info: Record<string, number | string> }
   | { type: 'trainer-metrics'; trainer: TrainerKind; run: string; point: MetricPoint }
   /** The weights at `step` as a safetensors file (GPT-2 layout), on `save` and at the end of a run. */
-  | { type: 'trainer-checkpoint'; trainer: TrainerKind; run: string; step: number; bytes: Uint8Array; metadata: Record<string, string> };
+  | { type: 'trainer-checkpoint'; trainer: TrainerKind; run: string; step: number; bytes: Uint8Array; metadata: Record<string, string> }
+  /** The batch of the preference model's step `step`: each pair with its rewards and loss (sent with every metrics read). */
+  | { type: 'pm-inspect'; run: string; step: number; pairs: PMInspectPair[] }
+  /** The preference model's evaluation on its held-out pairs at `step` (accuracy, calibration bins, ECE, length rules). */
+  | { type: 'pm-report'; run: string; step: number; report: PMEvalReport }
+  /** The answer to `pm-evaluate`: one result per set, in order, or why it failed. */
+  | { type: 'pm-evaluation'; request: string; results: PMCellResult[]; error?: string }
+  /** An RLHF iteration's rollouts (sent just before its trainer-metrics). */
+  | { type: 'rlhf-samples'; run: string; iteration: number; samples: RLHFSample[] }
+  /** An inspected RLHF iteration's per-token trace (sent just before its trainer-metrics). */
+  | { type: 'rlhf-inspect'; run: string; trace: RLHFTrace };

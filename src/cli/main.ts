@@ -1,8 +1,11 @@
 // `rlhf <command> [options]`: the notebook's trainers on the command line (Node + Dawn).
 
 import { UsageError } from './args.ts';
+import { elo } from './elo.ts';
 import { info } from './info.ts';
+import { lmEval } from './lm-eval.ts';
 import { logits } from './logits.ts';
+import { ood } from './ood.ts';
 import { pm } from './pm.ts';
 import { pmEval } from './pm-eval.ts';
 import { ppo } from './ppo.ts';
@@ -16,6 +19,9 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary
   pm: { run: pm, summary: 'train a preference model on HH comparisons: --train FILE… [--eval FILE…] [--init MODEL] --preset NAME --out PM.safetensors [--report R.json]' },
   'pm-eval': { run: pmEval, summary: 'evaluate a preference model: --pm PM.safetensors --data FILE… [--report R.json]' },
   ppo: { run: ppo, summary: 'RLHF with PPO against a preference model: --policy MODEL --pm PM [--test-pm PM2] --prompts FILE… --iterations N --out POLICY.safetensors [--report R.json]' },
+  elo: { run: elo, summary: 'Elo leaderboard of policies judged by a PM and/or the gold scorer: --policies P1 P2 … (--pm PM | --gold) --prompts FILE… [--report R.json]' },
+  'lm-eval': { run: lmEval, summary: 'held-out LM loss of checkpoints on the same batches (the alignment tax): --models M0 M1 … --data FILE… [--sides both --batch B --seq T --seed S] [--report R.json]' },
+  ood: { run: ood, summary: 'detect harmful prompts from activations (Mahalanobis AUROC): --model M --fit FILE… --eval-in FILE… --eval-out FILE… [--layer L --pool last|mean --expose K] [--report R.json]' },
   logits: { run: logits, summary: 'next-token logits after token ids, for parity checks: --model MODEL --tokens 1,2,3 [--json]' },
   sample: { run: sample, summary: 'continue a prompt: --model MODEL --prompt TEXT [--n K --max-tokens M --temperature T --top-k K --seed S]' },
   synth: { run: synth, summary: 'write the synthetic HH world: --out DIR [--seed S --pairs N] → DIR/synth-helpful.jsonl, DIR/synth-harmless.jsonl' },

@@ -1,4 +1,4 @@
-// `rlhf pm --train FILE… [--eval FILE…] [--init MODEL] --preset NAME [--tokenizer byte|gpt2] [--epochs E]
+// `rlhf pm --train FILE… [--eval FILE…] [--init MODEL] --preset NAME [--tokenizer byte|gpt2|synth] [--epochs E]
 //  --out PM.safetensors --report R.json`: trains a preference model (Bai et al. 2022, §3) on HH
 // comparisons. --train files are split 90/10 (seeded) for validation unless --eval is given. --init
 // warm-starts the trunk from a language model (`rlhf pretrain`, or GPT-2's own weights); the reward

@@ -8,14 +8,14 @@
 // has the config, adapter, every iteration's metrics (TRL's names), the reward-vs-√KL line fits and samples
 // every --sample-every iterations; it is rewritten after every iteration, so a long run can be watched.
 
-import { goldScore } from '../data/synth.ts';
 import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
+import { diagnose } from '../eval/run-doctor.ts';
 import { sqrtKlFit } from '../eval/sqrt-kl-fit.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
-import { rng, shuffleInPlace } from '../kernels/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../models/checkpoint.ts';
 import { checkPPOConfig } from '../train/ppo-config.ts';
-import { DEFAULT_PPO, PPOTrainer, pmReward, type PPOConfig, type PPOSample, type RewardFn } from '../train/ppo.ts';
+import { DEFAULT_PPO, PPOTrainer, pmReward, type PPOConfig, type RewardFn } from '../train/ppo.ts';
+import { PromptCycle, goldSummary, ppoPrompts } from '../train/ppo-data.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { readBytes, readComparisonFiles, writeAtomic } from './files.ts';
 import { Progress } from './progress.ts';
@@ -62,27 +62,6 @@ const OPTIONS = {
  */
 export const CLI_PPO_DEFAULTS: Partial<PPOConfig> = { klCoef: 0.05, lr: 1e-4 };
 
-/** Draws prompts B at a time from a seeded shuffle, reshuffling whenever every prompt has been used. */
-class PromptCycle {
-  private order: number[] = [];
-  private at = 0;
-  private readonly random: () => number;
-  constructor(private readonly prompts: readonly string[], seed: number) {
-    this.random = rng(seed);
-  }
-  next(n: number): string[] {
-    const out: string[] = [];
-    while (out.length < n) {
-      if (this.at >= this.order.length) {
-        this.order = shuffleInPlace(this.prompts.map((_, i) => i), this.random);
-        this.at = 0;
-      }
-      out.push(this.prompts[this.order[this.at++]]);
-    }
-    return out;
-  }
-}
-
 function parseAdaptiveKl(s: string | undefined): PPOConfig['adaptiveKl'] {
   if (s === undefined) return null;
   const parts = s.split(',').map(Number);
@@ -93,22 +72,6 @@ function parseAdaptiveKl(s: string | undefined): PPOConfig['adaptiveKl'] {
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-
-/** Gold-scorer summary of a batch: helpfulness − harmfulness overall, each on its own request kind. */
-function goldSummary(samples: readonly PPOSample[]) {
-  const g = samples.map((s) => goldScore(s.prompt, s.response));
-  const of = (kind: string, key: 'helpfulness' | 'harmfulness') => mean(g.filter((x) => x.requestKind === kind).map((x) => x[key]));
-  return {
-    scores: g.map((x) => x.helpfulness - x.harmfulness),
-    metrics: {
-      'gold/scores': mean(g.map((x) => x.helpfulness - x.harmfulness)),
-      'gold/helpfulness': of('benign', 'helpfulness'),
-      'gold/harmfulness': of('harmful', 'harmfulness'),
-      'gold/unknown_rate': mean(g.map((x) => Number(x.requestKind === 'unknown'))),
-    },
-  };
-}
-
 
 export async function ppo(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS, 'ppo');
@@ -130,7 +93,7 @@ export async function ppo(argv: string[]): Promise<void> {
 
   // 2. prompts: the contexts of the comparisons, deduplicated
   const data = readComparisonFiles(a.prompts as string[], Boolean(a['skip-invalid']), log);
-  const prompts = [...new Set(data.comparisons.map((c) => c.context))];
+  const prompts = ppoPrompts(data.comparisons);
   if (!prompts.length) throw new UsageError('ppo: the --prompts files hold no comparisons');
 
   // 3. config: DEFAULT_PPO, the command line's defaults, the options
@@ -200,7 +163,7 @@ export async function ppo(argv: string[]): Promise<void> {
     policy: policyFile, pm: pmFile, test_pm: testPmFile ?? null, gold: Boolean(a.gold),
     data: { files: data.files, prompts: prompts.length, max_prompt_tokens: config.maxPromptTokens, prompts_cut: cut },
     adapter: gpu.adapter, done, train_seconds: (performance.now() - start) / 1000,
-    iterations: history, ...fits(), samples: sampleLog,
+    iterations: history, ...fits(), warnings: diagnose(history), samples: sampleLog,
   });
   for (let i = 1; i <= iterations; i++) {
     const it = await trainer.step(cycle.next(B));
@@ -234,6 +197,7 @@ export async function ppo(argv: string[]): Promise<void> {
   }, { value_head: valueHead }));
   const fit = fits().sqrt_kl_fit;
   log(`saved ${a.out}: score ${history[0]['objective/scores'].toFixed(3)} → ${history.at(-1)!['objective/scores'].toFixed(3)}, KL ${history.at(-1)!['objective/kl'].toFixed(2)}; score vs √KL: slope ${fit.slope.toFixed(3)}, intercept ${fit.intercept.toFixed(3)}, R² ${fit.r2.toFixed(3)}\n`);
+  for (const w of diagnose(history)) log(`run doctor: ${w.code} (iterations ${w.iterations.join(', ')}): ${w.message}\n`);
   if (a.report) writeAtomic(a.report as string, `${JSON.stringify(report(true), null, 2)}\n`);
   gpu.destroy();
 }

@@ -1,6 +1,8 @@
 // `rlhf pretrain --data FILE… --preset NAME --steps N --out MODEL.safetensors [--report R.json]`:
-// trains a language model on the transcripts of HH-format files (the chosen side of every pair,
-// deduplicated), 90% for training and 10% held out by transcript, and saves a GPT-2-layout checkpoint.
+// trains a language model on the transcripts of HH-format files (the chosen side of every pair, or with
+// `--sides both` the rejected side too, deduplicated), 90% for training and 10% held out by transcript,
+// and saves a GPT-2-layout checkpoint. `--sides both` gives a base model that writes every kind of
+// response it has seen (helpful, evasive, harmful, refusing): the starting point RLHF has to move.
 
 import { TOKENIZER_NAMES, isTokenizerName, lmVocabSize, tokenizerByName } from '../data/tokenizers.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
@@ -25,6 +27,7 @@ const OPTIONS = {
   'eval-interval': { type: 'number' },
   'assistant-only': { type: 'flag' },
   'skip-invalid': { type: 'flag' },
+  sides: { type: 'string' },
 } as const;
 
 /** The metrics read every evaluation interval (defined with the run setup in src/train/lm-run.ts). */
@@ -49,13 +52,15 @@ export async function pretrain(argv: string[]): Promise<void> {
   });
   if (!Number.isInteger(train.steps) || train.steps < 1) throw new UsageError(`pretrain: --steps must be a positive integer, got ${train.steps}`);
   if (train.seqLen > cfg.maxSeqLen) throw new UsageError(`pretrain: --seq ${train.seqLen} exceeds the ${preset} preset's maxSeqLen ${cfg.maxSeqLen}`);
+  const sides = (a.sides as string | undefined) ?? 'chosen';
+  if (sides !== 'chosen' && sides !== 'both') throw new UsageError(`pretrain: --sides must be chosen or both, got ${sides}`);
   const evalInterval = (a['eval-interval'] as number | undefined) ?? Math.max(1, Math.floor(train.steps / 10));
   const log = (s: string) => process.stderr.write(s);
 
-  // 1. data: unique chosen transcripts, shuffled, 90 / 10 (src/train/lm-run.ts, shared with the notebook)
+  // 1. data: unique transcripts, shuffled, 90 / 10 (src/train/lm-run.ts, shared with the notebook)
   const pairs = readHHFiles(a.data as string[], Boolean(a['skip-invalid']), log);
   const data = lmData(
-    pairs.map((p) => p.chosen),
+    pairs.flatMap((p) => (sides === 'both' ? [p.chosen, p.rejected] : [p.chosen])),
     { tokenizer, assistantOnly: Boolean(a['assistant-only']), batchSize: train.batchSize, seqLen: train.seqLen, seed },
   );
   log(`data: ${data.transcripts} transcripts (${data.heldOutTranscripts} held out), ${data.trainTokens} training tokens\n`);
@@ -83,7 +88,7 @@ export async function pretrain(argv: string[]): Promise<void> {
   writeAtomic(a.out as string, await run.checkpoint({ tokenizer: tokenizer.name, preset }));
   log(`saved ${a.out}: held-out loss ${startLoss.toFixed(3)} → ${history.at(-1)!['eval/loss'].toFixed(3)}\n`);
   if (a.report) {
-    const report = { command: 'pretrain', preset, tokenizer: tokenizer.name, config: cfg, train, seed, data: a.data, adapter: gpu.adapter, initial_eval_loss: startLoss, history };
+    const report = { command: 'pretrain', preset, tokenizer: tokenizer.name, sides, config: cfg, train, seed, data: a.data, adapter: gpu.adapter, initial_eval_loss: startLoss, history };
     writeAtomic(a.report as string, `${JSON.stringify(report, null, 2)}\n`);
   }
   gpu.destroy();

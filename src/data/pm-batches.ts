@@ -55,6 +55,8 @@ export function pmBatch(pairs: readonly PMSides[], P: number, T: number, pad: nu
 /** Training batches: the pairs shuffled with the seed every epoch, P at a time (an epoch's remainder is dropped). */
 export class PMBatcher {
   epoch = 0;
+  /** Indices into `pairs` of the last batch's pairs, in row order (empty before the first). */
+  lastIndices: readonly number[] = [];
   private order: number[] = [];
   private at = 0;
   private readonly random: () => number;
@@ -75,9 +77,9 @@ export class PMBatcher {
       this.epoch++;
       this.shuffle();
     }
-    const batch = this.order.slice(this.at, this.at + this.P).map((i) => this.pairs[i]);
+    this.lastIndices = this.order.slice(this.at, this.at + this.P);
     this.at += this.P;
-    return pmBatch(batch, this.P, this.T, this.pad);
+    return pmBatch(this.lastIndices.map((i) => this.pairs[i]), this.P, this.T, this.pad);
   }
 
   private shuffle(): void {

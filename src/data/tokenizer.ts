@@ -4,7 +4,7 @@
 //                         PM's scalar head sits on an end-of-context token appended to the dialogue)
 
 export interface Tokenizer {
-  readonly name: 'byte' | 'gpt2';
+  readonly name: 'byte' | 'gpt2' | 'synth';
   readonly vocabSize: number;
   readonly endOfText: number;
   readonly endOfContext: number;

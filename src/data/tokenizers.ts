@@ -3,17 +3,20 @@
 //   gpt2  GPT-2's r50k_base BPE: V = 50257 for a language model (GPT-2's own size, so files load into
 //         GPT2LMHeadModel unchanged); a preference model, which reads its score at <|endofcontext|>
 //         50257, needs V = 50258 (vocabWithEndOfContext).
+//   synth the synthetic world's words with byte fallback (tokenizer-synth.ts): bytes and the two special tokens
+//         as in `byte`, then the world's words; V = its vocabSize for both language and preference models.
 // A checkpoint records its tokenizer in the `tokenizer` metadata; a file without it (GPT-2's own
 // model.safetensors) is recognised by its vocabulary size.
 
 import { BYTE_VOCAB, type GPTConfig } from '../models/config.ts';
 import { byteTokenizer, type Tokenizer } from './tokenizer.ts';
 import { GPT2_VOCAB, gpt2Tokenizer } from './tokenizer-gpt2.ts';
+import { synthTokenizer } from './tokenizer-synth.ts';
 
-export type TokenizerName = 'byte' | 'gpt2';
-export const TOKENIZER_NAMES: readonly TokenizerName[] = ['byte', 'gpt2'];
+export type TokenizerName = Tokenizer['name'];
+export const TOKENIZER_NAMES: readonly TokenizerName[] = ['byte', 'gpt2', 'synth'];
 
-const BY_NAME: Record<TokenizerName, Tokenizer> = { byte: byteTokenizer, gpt2: gpt2Tokenizer };
+const BY_NAME: Record<TokenizerName, Tokenizer> = { byte: byteTokenizer, gpt2: gpt2Tokenizer, synth: synthTokenizer };
 
 export function isTokenizerName(name: string): name is TokenizerName {
   return (TOKENIZER_NAMES as readonly string[]).includes(name);
@@ -25,14 +28,14 @@ export function tokenizerByName(name: string, what = 'tokenizer'): Tokenizer {
   return BY_NAME[name];
 }
 
-/** The language-model vocabulary size for a tokenizer: 258 (byte) or 50257 (GPT-2). */
+/** The language-model vocabulary size for a tokenizer: 258 (byte), 50257 (GPT-2) or the synth tokenizer's size. */
 export function lmVocabSize(tokenizer: Tokenizer): number {
-  return tokenizer.name === 'byte' ? BYTE_VOCAB : GPT2_VOCAB;
+  return tokenizer.name === 'gpt2' ? GPT2_VOCAB : tokenizer.vocabSize;
 }
 
 /** The vocabulary size a model needs to also embed <|endofcontext|> (preference models). */
 export function vocabWithEndOfContext(tokenizer: Tokenizer): number {
-  return tokenizer.endOfContext + 1;
+  return Math.max(lmVocabSize(tokenizer), tokenizer.endOfContext + 1);
 }
 
 /**

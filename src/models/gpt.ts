@@ -60,6 +60,8 @@ export class GPT {
   readonly trunkBackwardDispatches: Dispatch[] = [];
 
   private readonly g = new Map<string, Tensor>();
+  /** The residual stream [B, T, C] at each depth: 0 the embeddings, l = 1..L after block l. */
+  private readonly stream: Tensor[];
   private readonly built: { grads?: Tensor; dlnf?: Tensor; logits?: Tensor; zeroGrads?: Dispatch } = {};
 
   constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, readonly B: number, readonly T: number, weights?: Weights, opts: GPTGraphOptions = {}) {
@@ -88,6 +90,7 @@ export class GPT {
         fcproj: act(n('fcproj'), [B, T, C]), residual3: act(n('residual3'), [B, T, C]),
       });
     }
+    this.stream = [encoded, ...blocks.map((b) => b.residual3)];
     this.lnf = act('lnf', [B, T, C]);
     const lnfMean = act('lnf_mean', [BT]);
     const lnfRstd = act('lnf_rstd', [BT]);
@@ -216,6 +219,13 @@ export class GPT {
   /** Sets every parameter gradient to zero. */
   get zeroGrads(): Dispatch {
     return this.need(this.built.zeroGrads, 'zeroGrads', 'backward: false');
+  }
+
+  /** The residual stream [B, T, C] after block `layer` (0 = the embeddings, L = the last block, before ln_f). */
+  residual(layer: number): Tensor {
+    const t = this.stream[layer];
+    if (!Number.isInteger(layer) || !t) throw new Error(`GPT: no residual stream at layer ${layer} (0 = embeddings … ${this.cfg.numLayers} = after the last block)`);
+    return t;
   }
 
   private need<X>(x: X | undefined, what: string, option: string): X {

@@ -29,6 +29,8 @@ export interface RunRecord {
   /** The adapter it ran on, in words. */
   adapter: string;
   history: HistoryPoint[];
+  /** RLHF runs: every iteration's rollouts (prompt, response, score), so a reload can still show them. */
+  samples?: { iteration: number; samples: { prompt: string; response: string; score: number; ended: boolean; gold?: number }[] }[];
 }
 
 export type NewRun = Omit<RunMeta, 'keys' | 'created' | 'last'> & { created?: number };

@@ -121,19 +121,32 @@ export class LMTrainer {
   }
 
   /** Mean masked loss over `batches` without updating anything (held-out evaluation). */
-  async evaluate(batches: readonly LMBatch[]): Promise<number> {
-    let sum = 0;
-    for (const batch of batches) {
-      this.writeBatch(batch);
-      this.gpu.run([...this.model.forwardDispatches, ...this.model.lossDispatches], 'lm eval');
-      sum += (await this.gpu.read(this.model.loss))[0];
-    }
-    return sum / batches.length;
+  evaluate(batches: readonly LMBatch[]): Promise<number> {
+    return heldOutLoss(this.model, batches);
   }
 
   private writeBatch(batch: LMBatch): void {
-    this.gpu.write(this.model.tokens, batch.tokens);
-    this.gpu.write(this.model.targets, batch.targets);
-    this.gpu.write(this.model.mask, batch.mask);
+    writeLMBatch(this.model, batch);
   }
+}
+
+function writeLMBatch(model: GPT, batch: LMBatch): void {
+  model.gpu.write(model.tokens, batch.tokens);
+  model.gpu.write(model.targets, batch.targets);
+  model.gpu.write(model.mask, batch.mask);
+}
+
+/**
+ * The mean masked language-model loss of `model` (a graph with its LM head; backward not needed) over
+ * `batches`, one read per batch: held-out evaluation while training, and `rlhf lm-eval`'s alignment tax.
+ */
+export async function heldOutLoss(model: GPT, batches: readonly LMBatch[]): Promise<number> {
+  if (!model.lmHead) throw new Error('heldOutLoss: the model graph was built without its LM head');
+  let sum = 0;
+  for (const batch of batches) {
+    writeLMBatch(model, batch);
+    model.gpu.run([...model.forwardDispatches, ...model.lossDispatches], 'lm eval');
+    sum += (await model.gpu.read(model.loss))[0];
+  }
+  return sum / batches.length;
 }

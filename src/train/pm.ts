@@ -53,11 +53,25 @@ export interface PMStepMetrics {
   'train/lr': number;
 }
 
+/** One step's batch as the loss saw it (PMTrainer.inspectStep): per pair p of P. */
+export interface PMStepInspection {
+  step: number;
+  /** r_chosen[p], r_rejected[p]: the rewards of the forward pass the step's gradient came from. */
+  chosen: number[];
+  rejected: number[];
+  /** −log σ(r_chosen[p] − r_rejected[p]), as the loss kernel computed it. */
+  losses: number[];
+}
+
 export class PMTrainer {
   readonly model: GPT;
   readonly head: RewardHead;
   step = 0;
+  /** Whether `score` has overwritten the reward buffer since the last step (inspectStep refuses then). */
+  private scoredSinceStep = false;
   private readonly stats: Tensor;
+  /** −log σ(r_chosen − r_rejected) of each pair of the last step's batch [P]. */
+  private readonly losses: Tensor;
   private readonly hp: Tensor;
   private readonly norm: Tensor;
   private readonly scoreDispatches: Dispatch[];
@@ -70,7 +84,7 @@ export class PMTrainer {
     this.model = new GPT(gpu, cfg, 2 * P, train.seqLen, weights, { lmHead: false });
     this.head = new RewardHead(gpu, this.model);
     this.stats = gpu.tensor('pm stats', [PREFERENCE_STATS]);
-    const losses = gpu.tensor('pm losses', [P]);
+    this.losses = gpu.tensor('pm losses', [P]);
     this.hp = adamwHyperparams(gpu);
     this.norm = gpu.tensor('grad norm', [2]);
     const gnParams = gradNormParams(gpu);
@@ -86,7 +100,7 @@ export class PMTrainer {
     this.trainDispatches = [
       ...this.scoreDispatches,
       // 1. loss of the batch; 2. its gradient with respect to the 2P rewards
-      preferenceLossForwardPaired(gpu, this.stats, losses, head.reward, P),
+      preferenceLossForwardPaired(gpu, this.stats, this.losses, head.reward, P),
       preferenceLossBackwardPaired(gpu, head.dreward, head.reward, P),
       // 3. backward through the head and the trunk (gradients accumulate; AdamW zeroes them after use)
       ...head.backwardDispatches,
@@ -102,6 +116,7 @@ export class PMTrainer {
   stepOn(batch: PMBatch): void {
     this.writeBatch(batch);
     this.step++;
+    this.scoredSinceStep = false;
     const t = this.train;
     setAdamW(this.gpu, this.hp, { lr: learningRate(this.step, t), beta1: t.beta1, beta2: t.beta2, eps: t.eps, weightDecay: t.weightDecay, t: this.step });
     this.gpu.run(this.trainDispatches, 'pm step');
@@ -124,9 +139,25 @@ export class PMTrainer {
     };
   }
 
+  /**
+   * The last step's batch as the loss saw it: each pair's rewards (from the forward pass before the
+   * update) and its loss −log σ(r_chosen − r_rejected). Reads the step's own reward and loss buffers
+   * (nothing is copied during the step); `score` and `margins` reuse the reward buffer, so read this
+   * before them: after them it is an error.
+   */
+  async inspectStep(): Promise<PMStepInspection> {
+    if (this.step === 0) throw new Error('inspectStep: no step taken yet');
+    if (this.scoredSinceStep) throw new Error(`inspectStep: the rewards of step ${this.step} were overwritten by scoring since (inspect before evaluating)`);
+    const P = this.train.pairsPerBatch;
+    const rewards = await this.gpu.read(this.head.reward);
+    const losses = await this.gpu.read(this.losses);
+    return { step: this.step, chosen: Array.from(rewards.subarray(0, P)), rejected: Array.from(rewards.subarray(P, 2 * P)), losses: Array.from(losses) };
+  }
+
   /** Scores of a batch's 2P sequences (chosen rows first), without training. */
   async score(batch: PMBatch): Promise<Float32Array> {
     this.writeBatch(batch);
+    this.scoredSinceStep = true;
     this.gpu.run(this.scoreDispatches, 'pm score');
     return (await this.gpu.read(this.head.reward)) as Float32Array;
   }

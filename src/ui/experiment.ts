@@ -27,6 +27,39 @@ export interface BaseModelConfig {
   evalEvery: number;
 }
 
+export interface PMConfig {
+  /** Datasets whose comparisons the preference model trains on (10% of each held out). */
+  datasets: string[];
+  steps: number;
+  /** Comparison pairs per step (P). */
+  pairs: number;
+  seq: number;
+  lr: number;
+  /** Metrics and held-out evaluation every this many steps while playing. */
+  evalEvery: number;
+  /** Start the trunk from a stored base-model checkpoint (else at random, at the base model's size). */
+  init: boolean;
+}
+
+export const RLHF_REWARDS = ['pm', 'gold'] as const;
+export type RLHFRewardSource = (typeof RLHF_REWARDS)[number];
+
+/** The RLHF stage's knobs (PPO against a reward with a KL penalty to the initial policy, Bai et al. 2022 §4). */
+export interface RLHFConfig {
+  /** Datasets whose conversations (up to the final "Assistant:") are the prompts. */
+  datasets: string[];
+  iterations: number;
+  batch: number;
+  minibatches: number;
+  epochs: number;
+  maxTokens: number;
+  klCoef: number;
+  /** Adaptive-KL target in nats per response; 0: λ_KL fixed. */
+  klTarget: number;
+  lr: number;
+  reward: RLHFRewardSource;
+}
+
 export interface DataConfig {
   /** Comparisons per subset when generating the synthetic world (seeded by the experiment's seed). */
   synthPairs: number;
@@ -37,6 +70,8 @@ export interface Experiment {
   seed: number;
   data: DataConfig;
   base: BaseModelConfig;
+  pm: PMConfig;
+  rlhf: RLHFConfig;
 }
 
 /** One field of the experiment: its URL parameter, how it parses and prints, and how it is explained. */
@@ -73,6 +108,18 @@ function numberField(d: Doc, min: number, max: number): NumberField {
     parse: (raw) => {
       const v = raw.trim() === '' ? NaN : Number(raw);
       return Number.isFinite(v) && v > min && v <= max ? v : undefined;
+    },
+    format: String,
+  };
+}
+
+/** A number from 0 (included: "off") to max. */
+function nonNegativeField(d: Doc, max: number): NumberField {
+  return {
+    ...d, kind: 'number', min: 0, max, expect: `a number from 0 to ${max}`,
+    parse: (raw) => {
+      const v = raw.trim() === '' ? NaN : Number(raw);
+      return Number.isFinite(v) && v >= 0 && v <= max ? v : undefined;
     },
     format: String,
   };
@@ -130,6 +177,31 @@ export const BASE_FIELDS = {
   evalEvery: intField({ param: 'base.every', label: 'metrics every', help: 'While playing, read the training loss and evaluate the held-out 10% every this many steps (reads slow a GPU down).' }, 1, 10_000),
 } satisfies { [K in keyof BaseModelConfig]: Field };
 
+/** The Preference-model stage's knobs, in the order they are shown. */
+export const PM_FIELDS = {
+  datasets: idListField({ param: 'pm.data', label: 'datasets', help: 'The comparisons the preference model learns from; 10% of each dataset is held out (split by the seed) for validation.' }),
+  steps: intField({ param: 'pm.steps', label: 'steps', help: 'Optimizer steps on the loss −log σ(r_chosen − r_rejected); warm-up for the first 10% (at most 10), cosine decay after.' }, 1, 100_000),
+  pairs: intField({ param: 'pm.pairs', label: 'pairs per step', help: 'Comparisons per step (P): both sides of each go through the model, 2P sequences.' }, 1, 128),
+  seq: intField({ param: 'pm.seq', label: 'sequence length', help: 'Tokens (bytes) per side, the last being the end-of-context token the score is read at; longer dialogues are cut from the left.' }, 2, 1024),
+  lr: numberField({ param: 'pm.lr', label: 'learning rate', help: 'Peak AdamW learning rate for the trunk and the reward head (gradient norm clipped to 1).' }, 0, 1),
+  evalEvery: intField({ param: 'pm.every', label: 'metrics every', help: 'While playing, read the batch\'s loss and accuracy and score the held-out pairs (accuracy, calibration) every this many steps.' }, 1, 10_000),
+  init: flagField({ param: 'pm.init', label: 'start from base model', help: 'Initialise the trunk from a stored base-model checkpoint, as the paper starts its PMs from pretrained LMs; off: random weights.' }),
+} satisfies { [K in keyof PMConfig]: Field };
+
+/** The RLHF stage's knobs, in the order they are shown. */
+export const RLHF_FIELDS = {
+  datasets: idListField({ param: 'rlhf.data', label: 'prompts from', help: 'The datasets whose conversations, up to their final "Assistant:", are the prompts the policy answers (the paper uses its HH dialogues).' }),
+  iterations: intField({ param: 'rlhf.iters', label: 'iterations', help: 'PPO iterations: each samples a response to B prompts, scores them, then updates the policy (K epochs × M minibatches).' }, 1, 100_000),
+  batch: intField({ param: 'rlhf.batch', label: 'rollouts per iteration', help: 'B: prompts per iteration, one sampled response each; the KL and score points of the chart average over them.' }, 1, 256),
+  minibatches: intField({ param: 'rlhf.mb', label: 'minibatches', help: 'M (divides B): the rollouts are split into M minibatches, one AdamW step each, per epoch.' }, 1, 256),
+  epochs: intField({ param: 'rlhf.epochs', label: 'PPO epochs', help: 'K passes over each batch of rollouts: more reuse of the samples, and more of the ratio clipping that keeps each update small.' }, 1, 64),
+  maxTokens: intField({ param: 'rlhf.tokens', label: 'max new tokens', help: 'Most tokens per response (it also ends at end-of-text or at a new "Human:" turn); the prompt gets the rest of the context.' }, 1, 1024),
+  klCoef: nonNegativeField({ param: 'rlhf.kl', label: 'KL coefficient λ', help: 'Each token\'s reward is −λ·KL(π ‖ π0): the penalty that keeps the policy near the base model. 0.001 as in the paper; small models may need 0.01–0.1 to feel it.' }, 10),
+  klTarget: nonNegativeField({ param: 'rlhf.kltarget', label: 'adaptive KL target', help: 'Steer λ so the KL per response moves towards this many nats (Ziegler et al.; ±2% per iteration); 0 keeps λ fixed, as the paper does.' }, 1000),
+  lr: numberField({ param: 'rlhf.lr', label: 'learning rate', help: 'AdamW learning rate (constant) of the policy and its value head; TRL uses about 1e-5 for large models, these small ones need more.' }, 0, 1),
+  reward: choiceField({ param: 'rlhf.reward', label: 'reward', help: 'What scores a response: pm, your preference model (the paper); gold, the synthetic world\'s exact scorer (helpfulness − harmfulness), a perfect PM.' }, RLHF_REWARDS),
+} satisfies { [K in keyof RLHFConfig]: Field };
+
 export function presetMaxSeq(preset: BasePreset): number {
   return PRESETS[preset].maxSeqLen;
 }
@@ -152,6 +224,27 @@ export const DEFAULT_EXPERIMENT: Experiment = {
     assistantOnly: false,
     evalEvery: 10,
   },
+  pm: {
+    datasets: ['synth-helpful', 'synth-harmless'],
+    steps: 200,
+    pairs: 8,
+    seq: 128,
+    lr: 1e-3,
+    evalEvery: 10,
+    init: true,
+  },
+  rlhf: {
+    datasets: ['synth-helpful', 'synth-harmless'],
+    iterations: 50,
+    batch: 8,
+    minibatches: 2,
+    epochs: 4,
+    maxTokens: 32,
+    klCoef: 0.001,
+    klTarget: 0,
+    lr: 1e-4,
+    reward: 'pm',
+  },
 };
 
 /** A fresh copy of the defaults. */
@@ -167,7 +260,18 @@ export function normalize(e: Experiment): { experiment: Experiment; notices: str
     notices.push(`base.seq: ${e.base.seq} is longer than the ${e.base.preset} model's context of ${max} tokens; using ${max}`);
     e = { ...e, base: { ...e.base, seq: max } };
   }
+  if (e.rlhf.batch % e.rlhf.minibatches !== 0) {
+    const mb = largestDivisorAtMost(e.rlhf.batch, e.rlhf.minibatches);
+    notices.push(`rlhf.mb: ${e.rlhf.minibatches} minibatches do not divide ${e.rlhf.batch} rollouts; using ${mb}`);
+    e = { ...e, rlhf: { ...e.rlhf, minibatches: mb } };
+  }
   return { experiment: e, notices };
+}
+
+/** The largest divisor of n that is at most k (k ≥ 1). */
+export function largestDivisorAtMost(n: number, k: number): number {
+  for (let d = Math.min(n, k); d > 1; d--) if (n % d === 0) return d;
+  return 1;
 }
 
 /** The experiment as URL search parameters: every field, so a link keeps meaning the same run if defaults change. */
@@ -177,6 +281,12 @@ export function experimentToParams(e: Experiment): URLSearchParams {
   p.set(DATA_FIELDS.synthPairs.param, DATA_FIELDS.synthPairs.format(e.data.synthPairs));
   for (const key of Object.keys(BASE_FIELDS) as (keyof BaseModelConfig)[]) {
     p.set(BASE_FIELDS[key].param, formatField(BASE_FIELDS[key], e.base[key]));
+  }
+  for (const key of Object.keys(PM_FIELDS) as (keyof PMConfig)[]) {
+    p.set(PM_FIELDS[key].param, (PM_FIELDS[key].format as (v: PMConfig[typeof key]) => string)(e.pm[key]));
+  }
+  for (const key of Object.keys(RLHF_FIELDS) as (keyof RLHFConfig)[]) {
+    p.set(RLHF_FIELDS[key].param, (RLHF_FIELDS[key].format as (v: RLHFConfig[typeof key]) => string)(e.rlhf[key]));
   }
   return p;
 }
@@ -212,15 +322,42 @@ export function experimentFromParams(params: URLSearchParams): { experiment: Exp
     assistantOnly: read(BASE_FIELDS.assistantOnly, d.base.assistantOnly),
     evalEvery: read(BASE_FIELDS.evalEvery, d.base.evalEvery),
   };
-  const known = new Set([SEED_FIELD.param, DATA_FIELDS.synthPairs.param, ...Object.values(BASE_FIELDS).map((f) => f.param)]);
+  const pm: PMConfig = {
+    datasets: read(PM_FIELDS.datasets, d.pm.datasets),
+    steps: read(PM_FIELDS.steps, d.pm.steps),
+    pairs: read(PM_FIELDS.pairs, d.pm.pairs),
+    seq: read(PM_FIELDS.seq, d.pm.seq),
+    lr: read(PM_FIELDS.lr, d.pm.lr),
+    evalEvery: read(PM_FIELDS.evalEvery, d.pm.evalEvery),
+    init: read(PM_FIELDS.init, d.pm.init),
+  };
+  const r = d.rlhf;
+  const rlhf: RLHFConfig = {
+    datasets: read(RLHF_FIELDS.datasets, r.datasets),
+    iterations: read(RLHF_FIELDS.iterations, r.iterations),
+    batch: read(RLHF_FIELDS.batch, r.batch),
+    minibatches: read(RLHF_FIELDS.minibatches, r.minibatches),
+    epochs: read(RLHF_FIELDS.epochs, r.epochs),
+    maxTokens: read(RLHF_FIELDS.maxTokens, r.maxTokens),
+    klCoef: read(RLHF_FIELDS.klCoef, r.klCoef),
+    klTarget: read(RLHF_FIELDS.klTarget, r.klTarget),
+    lr: read(RLHF_FIELDS.lr, r.lr),
+    reward: read(RLHF_FIELDS.reward, r.reward),
+  };
+  const known = new Set([SEED_FIELD.param, DATA_FIELDS.synthPairs.param, ...Object.values(BASE_FIELDS).map((f) => f.param), ...Object.values(PM_FIELDS).map((f) => f.param), ...Object.values(RLHF_FIELDS).map((f) => f.param)]);
   for (const key of new Set(params.keys())) if (!known.has(key)) notices.push(`${key}: unknown parameter, ignored`);
-  const normalized = normalize({ seed, data, base });
+  const normalized = normalize({ seed, data, base, pm, rlhf });
   return { experiment: normalized.experiment, notices: [...notices, ...normalized.notices] };
 }
 
 /** Sets one Data-stage knob. */
 export function withData<K extends keyof DataConfig>(e: Experiment, key: K, value: DataConfig[K]): Experiment {
   return { ...e, data: { ...e.data, [key]: value } };
+}
+
+/** Sets one Preference-model knob (the sequence length is checked against the model when a run starts). */
+export function withPm<K extends keyof PMConfig>(e: Experiment, key: K, value: PMConfig[K]): Experiment {
+  return { ...e, pm: { ...e.pm, [key]: value } };
 }
 
 /**
@@ -233,6 +370,13 @@ export function withBase<K extends keyof BaseModelConfig>(e: Experiment, key: K,
     base.seq = e.base.seq === defaultSeq(e.base.preset) ? defaultSeq(base.preset) : Math.min(base.seq, presetMaxSeq(base.preset));
   }
   return { ...e, base };
+}
+
+/** Sets one RLHF knob, keeping the minibatches a divisor of the rollouts per iteration. */
+export function withRlhf<K extends keyof RLHFConfig>(e: Experiment, key: K, value: RLHFConfig[K]): Experiment {
+  const rlhf = { ...e.rlhf, [key]: value };
+  if (rlhf.batch % rlhf.minibatches !== 0) rlhf.minibatches = largestDivisorAtMost(rlhf.batch, rlhf.minibatches);
+  return { ...e, rlhf };
 }
 
 function formatField<K extends keyof BaseModelConfig>(field: (typeof BASE_FIELDS)[K], value: BaseModelConfig[K]): string {

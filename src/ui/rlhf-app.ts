@@ -114,9 +114,9 @@ export class RlhfApp extends LitElement {
       <main @experiment-change=${this.onExperiment} @datasets-changed=${this.refreshDatasets}>
         <stage-data .kv=${this.kv} .experiment=${this.experiment} .datasets=${this.datasets}></stage-data>
         <stage-base .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .experiment=${this.experiment} .datasets=${this.datasets}></stage-base>
-        <stage-pm></stage-pm>
-        <stage-rlhf></stage-rlhf>
-        <stage-eval></stage-eval>
+        <stage-pm .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .experiment=${this.experiment} .datasets=${this.datasets}></stage-pm>
+        <stage-rlhf .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .experiment=${this.experiment} .datasets=${this.datasets}></stage-rlhf>
+        <stage-eval .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .datasets=${this.datasets}></stage-eval>
       </main>
     `;
   }

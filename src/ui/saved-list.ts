@@ -14,12 +14,15 @@ export class SavedList extends LitElement {
     checkpoints: { attribute: false },
     runs: { attribute: false },
     shown: { type: String },
+    columns: { attribute: false },
   };
 
   checkpoints: CheckpointMeta[] = [];
   runs: RunMeta[] = [];
   /** The run whose curves are shown. */
   shown = '';
+  /** The last values a run row shows: [metric, column heading] (the language model's losses by default). */
+  columns: [string, string][] = [['train/loss', 'train loss'], ['eval/loss', 'eval loss']];
 
   static override styles = [shared, css`.actions { display: flex; gap: 6px; white-space: nowrap; }`];
 
@@ -41,10 +44,10 @@ export class SavedList extends LitElement {
       <h3>Runs</h3>
       ${this.runs.length
         ? html`<table id="runs">
-            <tr><th>run</th><th>steps</th><th>train loss</th><th>eval loss</th><th>saved</th><th></th></tr>
+            <tr><th>run</th><th>steps</th>${this.columns.map(([, heading]) => html`<th>${heading}</th>`)}<th>saved</th><th></th></tr>
             ${this.runs.map((r) => html`<tr class="run" data-id=${r.id}>
               <td>${r.name}</td><td>${r.step} / ${r.steps}</td>
-              <td>${formatMetric('train/loss', r.last['train/loss'])}</td><td>${formatMetric('eval/loss', r.last['eval/loss'])}</td>
+              ${this.columns.map(([m]) => html`<td>${formatMetric(m, r.last[m])}</td>`)}
               <td class="hint">${when(r.created)}</td>
               <td><div class="actions"><button aria-pressed=${String(this.shown === r.id)} @click=${act('show-run', r.id)}>Show curves</button>
                 <button @click=${act('delete-run', r.id)}>Delete</button></div></td>

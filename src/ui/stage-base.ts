@@ -268,7 +268,10 @@ export class StageBase extends LitElement {
 
   private async refreshSaved(): Promise<void> {
     try {
-      [this.checkpoints, this.runs] = await Promise.all([listCheckpoints(this.kv), listRuns(this.kv)]);
+      // this stage's own: the later stages store their checkpoints and runs in the same lists
+      const [checkpoints, runs] = await Promise.all([listCheckpoints(this.kv), listRuns(this.kv)]);
+      this.checkpoints = checkpoints.filter((c) => c.stage === 'base');
+      this.runs = runs.filter((r) => r.stage === 'base');
     } catch (e) {
       this.error = storageError(e, 'listing checkpoints and runs').message;
     }

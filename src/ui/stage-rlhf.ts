@@ -1,19 +1,628 @@
-// <stage-rlhf>: the notebook's RLHF stage. A placeholder until its trainer lands: it shows where the
-// stage sits in the pipeline and what it will do; it will reuse <trainer-controls>, <metric-chart>
-// and TrainerController like <stage-base>.
+// <stage-rlhf>: the RLHF stage (Bai et al. 2022 §4). PPO of a policy — a stored base-model checkpoint, which is
+// also the frozen reference π0 — against a reward: the chosen preference model's score (the paper), or the
+// synthetic world's gold scorer (a perfect preference model, for comparison), with the per-token penalty
+// −λ_KL·KL(π ‖ π0). The Worker runs src/train/ppo.ts (worker/ppo-session.ts); one step is one PPO iteration.
+//
+// What it shows: every knob (in the URL), play / pause / step / reset / save (Space and "s" while the stage has
+// focus, "i" for an inspected step); the reward-vs-√KL chart with its fitted line (click a point, or pick an
+// iteration, to read that iteration's samples); a step-through of one inspected iteration, phase by phase, as a
+// per-token table; live metric charts under TRL's names; stored runs and policy checkpoints (IndexedDB, stage
+// 'rlhf'), listed after a reload. Prompts, responses and tokens are untrusted text: Lit text bindings only.
+//
+// The checkpoint pickers read the store when the stage is connected, gains focus or the pointer, and before a
+// run starts, so checkpoints the other stages stored since are offered.
 
-import { LitElement, html } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { PRESETS, type PresetName } from '../models/config.ts';
+import type { RLHFReward, RLHFRunSettings, RLHFSample, RLHFTrace, WorkerEvent } from '../protocol.ts';
+import { deleteCheckpoint, listCheckpoints, loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
+import { loadComparisons, type DatasetMeta } from '../store/datasets.ts';
+import { storageError } from '../store/errors.ts';
+import type { KV } from '../store/kv.ts';
+import { deleteRun, lastValues, listRuns, loadRun, saveRun, type HistoryPoint, type RunMeta, type RunRecord } from '../store/runs.ts';
+import { ppoPrompts } from '../train/ppo-data.ts';
+import { ExperimentChange, type KnobChange, type SavedAction, type TrainerActionEvent } from './events.ts';
+import { RLHF_FIELDS, withRlhf, type Experiment, type RLHFConfig } from './experiment.ts';
+import { formatCount, formatMetric } from './format.ts';
+import type { IterationPick } from './kl-reward-chart.ts';
+import './kl-reward-chart.ts';
+import './knob-field.ts';
+import './metric-chart.ts';
+import { PPO_PHASES, cellText, traceTable, visibleToken } from './ppo-trace.ts';
+import './saved-list.ts';
+import type { GpuState } from './stage-base.ts';
 import { shared } from './styles.ts';
+import { TrainerController, type CheckpointEvent } from './trainer-controller.ts';
+import './trainer-controls.ts';
+import type { WorkerClient } from './worker-client.ts';
+
+const KNOBS = ['reward', 'iterations', 'batch', 'minibatches', 'epochs', 'maxTokens', 'klCoef', 'klTarget', 'lr'] as const satisfies readonly (keyof RLHFConfig)[];
+
+const METRICS = [
+  'objective/scores', 'gold/scores', 'objective/kl', 'objective/sqrt_kl', 'objective/entropy', 'objective/rlhf_reward', 'objective/kl_coef',
+  'policy/clipfrac', 'policy/approxkl', 'loss/policy', 'loss/value', 'val/var_explained', 'response/length', 'response/ended_rate',
+  'time/rollout', 'time/score', 'time/logprobs', 'time/update',
+] as const;
+
+/** The live metric charts: [id, y label, metrics]. */
+const CHARTS: [string, string, string[]][] = [
+  ['chart-scores', 'score', ['objective/scores', 'gold/scores']],
+  ['chart-kl', 'KL(π ‖ π0), nats per response', ['objective/kl']],
+  ['chart-entropy', 'entropy, nats per response', ['objective/entropy']],
+  ['chart-clipfrac', 'clip fraction', ['policy/clipfrac', 'val/clipfrac']],
+  ['chart-value-loss', 'value loss', ['loss/value']],
+];
+
+/** Which seconds metric each phase of the step-through took. */
+const PHASE_TIME = ['time/rollout', 'time/score', 'time/logprobs', 'time/logprobs', 'time/update'];
+
+/** The Worker's settings for the experiment's RLHF knobs. */
+export function rlhfSettings(e: Experiment): RLHFRunSettings {
+  const r = e.rlhf;
+  return {
+    iterations: r.iterations, batchSize: r.batch, minibatches: r.minibatches, epochs: r.epochs, maxTokens: r.maxTokens,
+    klCoef: r.klCoef, klTarget: r.klTarget, lr: r.lr, reward: r.reward, seed: e.seed,
+  };
+}
+
+/** The context of the model a checkpoint holds (from its preset), when known. */
+function contextOf(c: CheckpointMeta | undefined): number | undefined {
+  return c ? PRESETS[c.preset as PresetName]?.maxSeqLen : undefined;
+}
+
+const newestFirst = (list: CheckpointMeta[]) => [...list].sort((a, b) => b.created - a.created);
+
+type SamplesByIteration = Map<number, RLHFSample[]>;
 
 export class StageRlhf extends LitElement {
-  static override styles = [shared];
+  static override properties = {
+    kv: { attribute: false },
+    client: { attribute: false },
+    gpu: { attribute: false },
+    experiment: { attribute: false },
+    datasets: { attribute: false },
+    checkpoints: { state: true },
+    runs: { state: true },
+    policyId: { state: true },
+    pmId: { state: true },
+    shown: { state: true },
+    selected: { state: true },
+    yKey: { state: true },
+    trace: { state: true },
+    traceRow: { state: true },
+    phase: { state: true },
+    error: { state: true },
+  };
+
+  kv!: KV;
+  client: WorkerClient | null = null;
+  gpu: GpuState = { kind: 'starting' };
+  experiment!: Experiment;
+  datasets: DatasetMeta[] = [];
+  /** Every stored checkpoint (all stages). */
+  checkpoints: CheckpointMeta[] = [];
+  /** Stored RLHF runs. */
+  runs: RunMeta[] = [];
+  /** The chosen policy and preference-model checkpoints ('' = the newest). */
+  policyId = '';
+  pmId = '';
+  /** A stored run shown while no run is live. */
+  shown: { meta: RunMeta; record: RunRecord; samples: SamplesByIteration } | null = null;
+  /** The iteration whose samples are shown; null: follow the newest. */
+  selected: number | null = null;
+  /** The chart's y: the reward's score, or the gold score. */
+  yKey: 'objective/scores' | 'gold/scores' = 'objective/scores';
+  trace: RLHFTrace | null = null;
+  traceRow = 0;
+  phase = 1;
+  error: string | null = null;
+
+  private readonly ctl = new TrainerController(this, 'rlhf');
+  private samples: SamplesByIteration = new Map();
+  private live: { settings: RLHFRunSettings; datasets: string[]; policy: CheckpointMeta; reward: string; created: number; checkpoints: string[] } | null = null;
+  private storing: Promise<void> = Promise.resolve();
+  private unsubscribe: (() => void) | null = null;
+  private frame = 0;
+  private lastRefresh = 0;
+
+  static override styles = [
+    shared,
+    css`
+      fieldset { border: 1px solid #e4e4e4; border-radius: 6px; margin: 8px 0; padding: 8px 12px; }
+      legend { color: #555; font-size: 0.9em; }
+      .datasets label { margin-right: 16px; }
+      .pickers label { display: grid; grid-template-columns: 11em 1fr; gap: 10px; align-items: baseline; padding: 3px 0; }
+      .pickers select { max-width: 28em; }
+      .cols { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr); gap: 16px; margin-top: 12px; }
+      .metrics td:first-child { color: #555; }
+      .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
+      .text { white-space: pre-wrap; word-break: break-word; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.88em; }
+      .samples td { border-bottom: 1px solid #eee; }
+      .phases { display: flex; gap: 6px; flex-wrap: wrap; margin: 6px 0; }
+      .phases button[aria-pressed='true'] { background: #1a73e8; color: white; border-color: #1a73e8; }
+      .trace-table { font-size: 0.88em; }
+      .trace-table td.num { text-align: right; }
+      .trace-table td.tok { background: #f3f6fb; }
+      .trace-table tr.last td { border-top: 1px dashed #999; }
+      .scroll { overflow-x: auto; }
+      .inline { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin: 6px 0; }
+    `,
+  ];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.ctl.onCheckpoint = (e) => this.queueStore(e);
+    this.subscribe();
+    void this.refreshSaved();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('client')) {
+      this.ctl.setClient(this.client);
+      this.subscribe();
+    }
+  }
+
+  // ---- rendering ---------------------------------------------------------------------------------
 
   override render() {
-    return html`<section class="stage" id="stage-rlhf" tabindex="-1" aria-labelledby="rlhf-title">
+    const live = this.ctl.run !== null;
+    const ready = this.gpu.kind === 'ready';
+    const history: HistoryPoint[] = live ? this.ctl.history : (this.shown?.record.history ?? []);
+    const last = lastValues(history);
+    const s = this.ctl.status;
+    const busy = s === 'playing' || s === 'preparing';
+    return html`<section class="stage" id="stage-rlhf" tabindex="0" aria-labelledby="rlhf-title" @keydown=${this.onKey}
+      @focusin=${this.maybeRefresh} @pointerenter=${this.maybeRefresh}
+      @trainer-action=${this.onAction} @knob-change=${this.onKnob} @saved-action=${this.onSaved} @iteration-pick=${this.onPick}>
       <h2 id="rlhf-title"><span class="n">4</span>RLHF</h2>
-      <p class="lead">PPO against the preference model with the reward r_PM − λ_KL·D_KL(π ‖ π0), starting from the base model; the reward grows roughly linearly in √KL (§4).</p>
-      <p class="hint pending">Wired in as the RLHF trainer lands.</p>
+      <p class="lead">PPO trains the policy to raise its reward, r = score − λ·KL(π ‖ π0) summed over its tokens: the preference model's
+        score of each response, minus a penalty for drifting from the initial policy π0 (Bai et al. 2022, §4). The paper finds the score
+        grows roughly linearly in √KL: the chart below plots one point per iteration and fits that line. Keys: <kbd>Space</kbd> play / pause,
+        <kbd>s</kbd> one iteration, <kbd>i</kbd> one inspected iteration, while this stage has focus.</p>
+      ${this.renderGpuNote()}
+      ${this.renderPickers(live)}
+      ${this.renderDatasets(live)}
+      <fieldset ?disabled=${live}>
+        <legend>${live ? 'settings of the live run (Reset to change them)' : 'settings'}</legend>
+        ${KNOBS.map((k) => html`<knob-field .field=${RLHF_FIELDS[k]} .value=${this.experiment.rlhf[k]} ?disabled=${live}></knob-field>`)}
+      </fieldset>
+      <div class="inline">
+        <trainer-controls .status=${s} .step=${this.ctl.step} .steps=${this.ctl.steps || this.experiment.rlhf.iterations} ?disabled=${!ready}></trainer-controls>
+        <button id="inspect" ?disabled=${!ready || busy || s === 'done'} @click=${() => this.act('inspect')} aria-keyshortcuts="i"
+          title="Run one iteration and keep every rollout's per-token trace (i)">Step (inspect)</button>
+      </div>
+      ${s === 'failed' ? html`<div class="err" id="rlhf-failure">The run failed: ${this.ctl.message ?? 'no reason given'}</div>` : nothing}
+      ${s === 'preparing'
+        ? html`<p class="hint" id="rlhf-preparing">Preparing the run: ${this.ctl.message ?? 'sending the models'}… (a software adapter takes a minute or more to compile the kernels)</p>`
+        : nothing}
+      ${this.error ? html`<div class="err" id="rlhf-error">${this.error}</div>` : nothing}
+      <div class="cols">
+        <div>
+          <h3>Score against √KL</h3>
+          ${'gold/scores' in last && this.scoreName() !== 'gold score'
+            ? html`<label class="hint">y axis <select id="y-key" @change=${(e: Event) => (this.yKey = (e.target as HTMLSelectElement).value as typeof this.yKey)}>
+                <option value="objective/scores" ?selected=${this.yKey === 'objective/scores'}>the reward's score</option>
+                <option value="gold/scores" ?selected=${this.yKey === 'gold/scores'}>gold score (the truth)</option></select></label>`
+            : nothing}
+          <kl-reward-chart id="kl-chart" .points=${history} .revision=${live ? this.ctl.revision : 0} .selected=${this.shownIteration()}
+            yKey=${this.yKey} yLabel=${this.yKey === 'gold/scores' ? 'gold score' : this.scoreName()}></kl-reward-chart>
+          ${!live && this.shown ? html`<p class="hint">Showing stored run ${this.shown.meta.name}.</p>` : nothing}
+          ${this.renderSamples()}
+        </div>
+        <table class="metrics" id="rlhf-metrics" data-step=${this.ctl.step}>
+          <tr><td>iteration</td><td id="rlhf-iteration">${live ? this.ctl.step : (this.shown?.meta.step ?? '–')}</td></tr>
+          ${METRICS.filter((m) => m !== 'gold/scores' || m in last).map((m) => html`<tr><td>${m}</td><td data-metric=${m}>${formatMetric(m, last[m])}</td></tr>`)}
+          ${Object.entries(live ? this.ctl.info : (this.shown?.record.info ?? {})).map(([k, v]) => html`<tr><td>${k}</td><td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`)}
+        </table>
+      </div>
+      ${this.renderTrace(history)}
+      <h3>Metrics per iteration</h3>
+      <div class="charts">
+        ${CHARTS.map(([id, label, metrics]) => html`<metric-chart id=${id} label=${label} .metrics=${metrics} .points=${history}
+          .revision=${live ? this.ctl.revision : 0} .height=${180}></metric-chart>`)}
+      </div>
+      <saved-list .checkpoints=${this.checkpoints.filter((c) => c.stage === 'rlhf')} .runs=${this.runs} shown=${this.shown?.meta.id ?? ''}
+        .columns=${[['objective/scores', 'score'], ['objective/kl', 'KL']]}></saved-list>
     </section>`;
+  }
+
+  private renderGpuNote() {
+    if (this.gpu.kind === 'starting') return html`<p class="hint">Waiting for the GPU…</p>`;
+    if (this.gpu.kind === 'missing') return html`<div class="warn">RLHF needs WebGPU, which this browser does not offer (see the top of the page).</div>`;
+    return nothing;
+  }
+
+  private renderPickers(live: boolean) {
+    const policies = this.policyChoices();
+    const pms = this.pmChoices();
+    const policy = this.policy();
+    const pm = this.pm();
+    const gold = this.experiment.rlhf.reward === 'gold';
+    const context = contextOf(policy);
+    return html`<fieldset class="pickers" ?disabled=${live}>
+      <legend>models</legend>
+      <label><span>policy (and π0)</span>
+        ${policies.length
+          ? html`<select id="policy" @change=${(e: Event) => (this.policyId = (e.target as HTMLSelectElement).value)}>
+              ${policies.map((c) => html`<option value=${c.id} ?selected=${c.id === policy?.id}>${c.name}</option>`)}
+            </select>`
+          : html`<span class="hint" id="no-policy">No base-model checkpoint yet: train the base model (stage 2); it stores one when it ends or on Save checkpoint.</span>`}
+      </label>
+      <p class="hint">PPO starts from this checkpoint, and a frozen copy of it is π0, the reference of the KL penalty (an RLHF checkpoint continues a run, with its value head).</p>
+      <label><span>preference model</span>
+        ${pms.length
+          ? html`<select id="pm" ?disabled=${gold} @change=${(e: Event) => (this.pmId = (e.target as HTMLSelectElement).value)}>
+              ${pms.map((c) => html`<option value=${c.id} ?selected=${c.id === pm?.id}>${c.name}</option>`)}
+            </select>`
+          : html`<span class="hint" id="no-pm">No preference model yet: train one in stage 3${gold ? '' : ', or set the reward to gold'}.</span>`}
+      </label>
+      ${gold ? html`<p class="hint" id="gold-note">Reward: the synthetic world's gold scorer (helpfulness − harmfulness, in [−1, 1]); prompts from outside the synthetic world score 0.</p>` : nothing}
+      ${context !== undefined && this.experiment.rlhf.maxTokens >= context
+        ? html`<div class="warn" id="tokens-warning">The policy reads at most ${context} tokens: max new tokens must be below that (and leave room for the prompt).</div>`
+        : nothing}
+    </fieldset>`;
+  }
+
+  private renderDatasets(live: boolean) {
+    const chosen = new Set(this.experiment.rlhf.datasets);
+    const missing = this.experiment.rlhf.datasets.filter((id) => !this.datasets.some((d) => d.id === id));
+    return html`<fieldset class="datasets" id="rlhf-datasets" ?disabled=${live}>
+      <legend>${RLHF_FIELDS.datasets.label}: ${RLHF_FIELDS.datasets.help}</legend>
+      ${this.datasets.length
+        ? this.datasets.map((d) => html`<label><input type="checkbox" data-id=${d.id} .checked=${chosen.has(d.id)}
+            @change=${(e: Event) => this.toggleDataset(d.id, (e.target as HTMLInputElement).checked)} /> ${d.name}</label>`)
+        : html`<span class="hint">No datasets yet: generate the synthetic world in Data (one click), or import HH files.</span>`}
+      ${missing.length ? html`<div class="warn">Not in this browser's store: ${missing.join(', ')}.</div>` : nothing}
+    </fieldset>`;
+  }
+
+  private renderSamples() {
+    const byIteration = this.ctl.run !== null ? this.samples : (this.shown?.samples ?? new Map<number, RLHFSample[]>());
+    const iterations = [...byIteration.keys()].sort((a, b) => a - b);
+    if (!iterations.length) return nothing;
+    const it = this.shownIteration();
+    const samples = it !== null ? byIteration.get(it) : undefined;
+    const gold = samples?.some((x) => x.gold !== undefined);
+    return html`<div class="inline">
+        <label for="sample-iteration">Samples of iteration</label>
+        <select id="sample-iteration" @change=${(e: Event) => (this.selected = Number((e.target as HTMLSelectElement).value))}>
+          ${iterations.map((n) => html`<option value=${n} ?selected=${n === it}>${n}</option>`)}
+        </select>
+        <span class="hint">(or click a point of the chart)</span>
+      </div>
+      ${samples
+        ? html`<table class="samples" id="samples" data-iteration=${it}>
+            <tr><th>prompt</th><th>response</th><th>score</th>${gold ? html`<th>gold</th>` : nothing}<th>ended</th></tr>
+            ${samples.map((x) => html`<tr class="sample">
+              <td class="text">${x.prompt.replace(/^\n+/, '')}</td><td class="text response">${x.response}</td>
+              <td>${x.score.toFixed(3)}</td>${gold ? html`<td>${x.gold?.toFixed(3) ?? '–'}</td>` : nothing}<td>${x.ended ? 'yes' : 'cut'}</td>
+            </tr>`)}
+          </table>`
+        : nothing}`;
+  }
+
+  private renderTrace(history: readonly HistoryPoint[]) {
+    const t = this.trace;
+    if (!t) {
+      return html`<h3>Step-through of one iteration</h3>
+        <p class="hint" id="no-trace">Press <strong>Step (inspect)</strong> to run one PPO iteration and follow it phase by phase, token by token.</p>`;
+    }
+    const row = Math.min(this.traceRow, t.rows.length - 1);
+    const r = t.rows[row];
+    const table = traceTable(t, row, this.phase);
+    const phase = PPO_PHASES[this.phase - 1];
+    const seconds = history.find((p) => p.step === t.iteration)?.[PHASE_TIME[this.phase - 1]];
+    return html`<h3>Step-through of iteration ${t.iteration}</h3>
+      <div class="inline">
+        <label for="trace-row">rollout</label>
+        <select id="trace-row" @change=${(e: Event) => (this.traceRow = Number((e.target as HTMLSelectElement).value))}>
+          ${t.rows.map((x, b) => html`<option value=${b} ?selected=${b === row}>${b + 1} · score ${x.score.toFixed(3)} · ${x.tokens.length} tokens</option>`)}
+        </select>
+      </div>
+      <div class="phases" role="group" aria-label="phases of the iteration">
+        ${PPO_PHASES.map((p) => html`<button class="phase" data-phase=${p.n} aria-pressed=${String(p.n === this.phase)} @click=${() => (this.phase = p.n)}>${p.n} ${p.name}</button>`)}
+        <button id="next-phase" ?disabled=${this.phase >= PPO_PHASES.length} @click=${() => (this.phase = Math.min(PPO_PHASES.length, this.phase + 1))}>Next phase ▸</button>
+      </div>
+      <p id="phase-text"><strong>${phase.n}. ${phase.name}.</strong> ${phase.text}
+        ${seconds !== undefined ? html`<span class="hint">(${seconds.toFixed(2)} s for the whole batch${this.phase === 3 || this.phase === 4 ? ', phases 3 and 4 together' : ''})</span>` : nothing}
+        ${this.phase === 3 ? html`<span class="hint">λ = ${t.klCoef}.</span>` : nothing}
+        ${this.phase === 5 ? html`<span class="hint">ε = ${t.cliprange}; this rollout is in minibatch ${r.minibatch + 1}; minibatch order per epoch: ${t.order.map((o) => o.map((m) => m + 1).join('→')).join(' | ')}.</span>` : nothing}</p>
+      <p class="hint">The prompt as the policy read it: <span class="text" id="trace-prompt">${visibleToken(r.prompt)}</span></p>
+      <div class="scroll">
+        <table class="trace-table" id="trace-table" data-phase=${this.phase} data-rows=${table.rows.length}>
+          <tr>${table.columns.map((c) => html`<th title=${c.title}>${c.label}</th>`)}</tr>
+          ${table.rows.map((tr) => html`<tr class=${tr.i === table.rows.length - 1 ? 'last token-row' : 'token-row'}>
+            ${table.columns.map((c) => html`<td class=${c.key === 'token' ? 'tok mono' : c.key === 'i' ? '' : 'num'} data-col=${c.key}>${cellText(tr, c.key)}</td>`)}
+          </tr>`)}
+        </table>
+      </div>
+      ${this.phase >= 3
+        ? html`<p class="hint" id="trace-totals">Σ KL = ${table.totals.kl.toFixed(4)} nats; Σ reward = ${table.totals.reward.toFixed(4)}
+            (score ${r.score.toFixed(4)} − λ·Σ KL; the response ${r.ended ? 'ended by itself' : 'was cut at the token limit'}).</p>`
+        : nothing}`;
+  }
+
+  // ---- choices -----------------------------------------------------------------------------------
+
+  private policyChoices(): CheckpointMeta[] {
+    return newestFirst(this.checkpoints.filter((c) => c.stage === 'base' || c.stage === 'rlhf'));
+  }
+
+  private pmChoices(): CheckpointMeta[] {
+    return newestFirst(this.checkpoints.filter((c) => c.stage === 'pm'));
+  }
+
+  private policy(): CheckpointMeta | undefined {
+    const list = this.policyChoices();
+    return list.find((c) => c.id === this.policyId) ?? list.find((c) => c.stage === 'base') ?? list[0];
+  }
+
+  private pm(): CheckpointMeta | undefined {
+    const list = this.pmChoices();
+    return list.find((c) => c.id === this.pmId) ?? list[0];
+  }
+
+  private scoreName(): string {
+    const reward = this.ctl.run !== null ? this.live?.settings.reward : ((this.shown?.record.settings as Partial<RLHFRunSettings> | undefined)?.reward ?? this.experiment.rlhf.reward);
+    return reward === 'gold' ? 'gold score' : 'PM score';
+  }
+
+  /** The iteration whose samples are shown: the picked one, else the newest. */
+  private shownIteration(): number | null {
+    const byIteration = this.ctl.run !== null ? this.samples : (this.shown?.samples ?? new Map<number, RLHFSample[]>());
+    if (this.selected !== null && byIteration.has(this.selected)) return this.selected;
+    const all = [...byIteration.keys()];
+    return all.length ? Math.max(...all) : null;
+  }
+
+  // ---- knobs -------------------------------------------------------------------------------------
+
+  private toggleDataset(id: string, on: boolean): void {
+    const ids = this.experiment.rlhf.datasets.filter((d) => d !== id);
+    this.dispatchEvent(new ExperimentChange(withRlhf(this.experiment, 'datasets', on ? [...ids, id] : ids)));
+  }
+
+  private onKnob(e: KnobChange): void {
+    e.stopPropagation();
+    const key = KNOBS.find((k) => RLHF_FIELDS[k].param === e.param);
+    if (!key) return;
+    this.dispatchEvent(new ExperimentChange(withRlhf(this.experiment, key, e.value as RLHFConfig[typeof key])));
+  }
+
+  private onPick(e: IterationPick): void {
+    e.stopPropagation();
+    this.selected = e.iteration;
+  }
+
+  // ---- controls ----------------------------------------------------------------------------------
+
+  private onKey(e: KeyboardEvent): void {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const target = e.composedPath()[0];
+    const tag = target instanceof HTMLElement ? target.tagName : '';
+    if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return;
+    if (e.key === ' ' && tag !== 'BUTTON') {
+      e.preventDefault();
+      void this.act(this.ctl.status === 'playing' ? 'pause' : 'play');
+    } else if (e.key === 's' || e.key === 'S') {
+      e.preventDefault();
+      void this.act('step');
+    } else if (e.key === 'i' || e.key === 'I') {
+      e.preventDefault();
+      void this.act('inspect');
+    }
+  }
+
+  private onAction(e: TrainerActionEvent): void {
+    e.stopPropagation();
+    void this.act(e.action);
+  }
+
+  private async act(action: TrainerActionEvent['action'] | 'inspect'): Promise<void> {
+    if (this.gpu.kind !== 'ready') return;
+    const s = this.ctl.status;
+    switch (action) {
+      case 'play':
+      case 'step':
+      case 'inspect':
+        if (s === 'playing' || s === 'preparing' || s === 'done') return;
+        if ((s === 'none' || s === 'failed') && !(await this.createRun())) return;
+        if (action === 'inspect') {
+          if (this.ctl.run) this.client?.send({ type: 'rlhf-inspect', run: this.ctl.run });
+          return;
+        }
+        return this.ctl.send(action);
+      case 'pause':
+        return this.ctl.send('pause');
+      case 'save':
+        return this.ctl.send('save');
+      case 'reset':
+        this.ctl.send('reset');
+        this.ctl.clear();
+        this.live = null;
+        this.samples = new Map();
+        this.trace = null;
+        this.selected = null;
+        return;
+    }
+  }
+
+  /** Loads the policy, the reward's PM and the prompts, and starts a run in the Worker. */
+  private async createRun(): Promise<boolean> {
+    this.error = null;
+    await this.refreshSaved();
+    const r = this.experiment.rlhf;
+    const policy = this.policy();
+    const pm = this.pm();
+    if (!policy) {
+      this.error = 'No policy to start from: train the base model (stage 2) first; it stores a checkpoint when it ends or on Save checkpoint.';
+      return false;
+    }
+    if (r.reward === 'pm' && !pm) {
+      this.error = 'The reward is a preference model, and none is stored: train one in stage 3, or set the reward to gold (the synthetic world\'s scorer).';
+      return false;
+    }
+    const context = contextOf(policy);
+    if (context !== undefined && r.maxTokens >= context) {
+      this.error = `${policy.name} reads at most ${context} tokens: lower max new tokens below ${context}.`;
+      return false;
+    }
+    const chosen = this.datasets.filter((d) => r.datasets.includes(d.id));
+    if (!chosen.length) {
+      this.error = 'Choose at least one stored dataset for the prompts (generate the synthetic world in Data with one click).';
+      return false;
+    }
+    let prompts: string[];
+    let policyBytes: Uint8Array;
+    let reward: RLHFReward;
+    try {
+      const comparisons = [];
+      for (const d of chosen) comparisons.push(...(await loadComparisons(this.kv, d)));
+      prompts = ppoPrompts(comparisons);
+      policyBytes = await loadCheckpointBytes(this.kv, policy);
+      reward = r.reward === 'pm' ? { kind: 'pm', name: pm!.name, bytes: await loadCheckpointBytes(this.kv, pm!) } : { kind: 'gold' };
+    } catch (e) {
+      this.error = storageError(e, 'reading the models and prompts').message;
+      return false;
+    }
+    const settings = rlhfSettings(this.experiment);
+    const run = `rlhf-${Date.now().toString(36)}`;
+    const rewardName = reward.kind === 'pm' ? `PM ${reward.name}` : 'gold';
+    this.live = { settings, datasets: chosen.map((d) => d.id), policy, reward: rewardName, created: Date.now(), checkpoints: [] };
+    this.shown = null;
+    this.samples = new Map();
+    this.trace = null;
+    this.selected = null;
+    this.yKey = 'objective/scores';
+    this.ctl.begin(run, settings.iterations);
+    this.client?.send({ type: 'rlhf-create', run, settings, policy: { name: policy.name, bytes: policyBytes }, reward, prompts });
+    return true;
+  }
+
+  // ---- worker events the controller does not keep -------------------------------------------------
+
+  private subscribe(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = this.isConnected && this.client ? this.client.on((e) => this.onEvent(e)) : null;
+  }
+
+  private onEvent(e: WorkerEvent): void {
+    if (e.type === 'rlhf-samples' && e.run === this.ctl.run) {
+      this.samples.set(e.iteration, e.samples);
+    } else if (e.type === 'rlhf-inspect' && e.run === this.ctl.run) {
+      this.trace = e.trace;
+      this.traceRow = 0;
+      this.phase = 1;
+    } else {
+      return;
+    }
+    this.updateNextFrame();
+  }
+
+  /** One update per animation frame (the controller coalesces its own events the same way). */
+  private updateNextFrame(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.requestUpdate();
+    });
+  }
+
+  // ---- storage -----------------------------------------------------------------------------------
+
+  private queueStore(e: CheckpointEvent): void {
+    this.storing = this.storing.then(() => this.store(e));
+  }
+
+  /** Stores the policy checkpoint, then the run's record (settings, history, samples) listing it. */
+  private async store(e: CheckpointEvent): Promise<void> {
+    const live = this.live;
+    if (!live || e.run !== this.ctl.run) return;
+    const s = live.settings;
+    const preset = e.metadata.preset ?? live.policy.preset;
+    const id = `${e.run}-iter${e.step}`;
+    try {
+      await saveCheckpoint(this.kv, { id, name: `rlhf ${preset} · ${live.reward} · iteration ${e.step}`, stage: 'rlhf', run: e.run, step: e.step, preset, metadata: e.metadata }, e.bytes);
+      if (!live.checkpoints.includes(id)) live.checkpoints.push(id);
+      await saveRun(
+        this.kv,
+        { id: e.run, name: `rlhf ${preset} · ${live.reward} · ${live.datasets.join(' + ')}`, stage: 'rlhf', step: e.step, steps: s.iterations, checkpoints: [...live.checkpoints], created: live.created },
+        {
+          settings: { ...s, policy: live.policy.name }, datasets: live.datasets, info: this.ctl.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '',
+          history: this.ctl.history.map((p) => ({ ...p })),
+          samples: [...this.samples].map(([iteration, samples]) => ({ iteration, samples })),
+        },
+      );
+    } catch (err) {
+      this.error = storageError(err, `storing checkpoint ${id}`).message;
+    }
+    await this.refreshSaved();
+  }
+
+  /** Re-reads the store's lists when the stage gains focus or the pointer (at most once a second). */
+  private maybeRefresh(): void {
+    if (performance.now() - this.lastRefresh < 1000) return;
+    void this.refreshSaved();
+  }
+
+  private async refreshSaved(): Promise<void> {
+    this.lastRefresh = performance.now();
+    try {
+      const [checkpoints, runs] = await Promise.all([listCheckpoints(this.kv), listRuns(this.kv)]);
+      this.checkpoints = checkpoints;
+      this.runs = runs.filter((r) => r.stage === 'rlhf');
+    } catch (e) {
+      this.error = storageError(e, 'listing checkpoints and runs').message;
+    }
+  }
+
+  private async onSaved(e: SavedAction): Promise<void> {
+    e.stopPropagation();
+    this.error = null;
+    try {
+      switch (e.action) {
+        case 'show-run': {
+          const meta = this.runs.find((r) => r.id === e.id);
+          if (!meta) return;
+          if (this.shown?.meta.id === meta.id) {
+            this.shown = null;
+            return;
+          }
+          const record = await loadRun(this.kv, meta);
+          this.shown = { meta, record, samples: new Map((record.samples ?? []).map((x) => [x.iteration, x.samples])) };
+          this.selected = null;
+          return;
+        }
+        case 'delete-run':
+          if (this.shown?.meta.id === e.id) this.shown = null;
+          await deleteRun(this.kv, e.id);
+          break;
+        case 'delete-checkpoint':
+          await deleteCheckpoint(this.kv, e.id);
+          break;
+        case 'download-checkpoint': {
+          const meta = this.checkpoints.find((c) => c.id === e.id);
+          if (!meta) return;
+          const bytes = await loadCheckpointBytes(this.kv, meta);
+          const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+          Object.assign(document.createElement('a'), { href: url, download: `${meta.id}.safetensors` }).click();
+          setTimeout(() => URL.revokeObjectURL(url), 10_000);
+          return;
+        }
+      }
+    } catch (err) {
+      this.error = storageError(err, e.action.replace('-', ' ')).message;
+    }
+    await this.refreshSaved();
   }
 }
 

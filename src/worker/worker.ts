@@ -7,6 +7,8 @@ import type { Gpu } from '../kernels/gpu.ts';
 import { selfCheck } from '../kernels/selfcheck.ts';
 import type { Command, TrainerKind, WorkerEvent } from '../protocol.ts';
 import { createLMLoop } from './lm-session.ts';
+import { createPMLoop, evaluatePM } from './pm-session.ts';
+import { PPOLoop, createPPOLoop } from './ppo-session.ts';
 import type { RunLoop } from './run-loop.ts';
 
 let gpu: Gpu | null = null;
@@ -55,6 +57,36 @@ async function handle(command: Command): Promise<void> {
         post({ type: 'trainer-status', trainer: 'lm', run: command.run, status: 'failed', step: 0, steps: command.settings.steps, message: (e as Error).message });
       }
       return;
+    }
+    case 'rlhf-create': {
+      await dropRun('rlhf');
+      try {
+        loops.set('rlhf', await createPPOLoop(requireGpu('rlhf-create'), command, post));
+      } catch (e) {
+        post({ type: 'trainer-status', trainer: 'rlhf', run: command.run, status: 'failed', step: 0, steps: command.settings.iterations, message: (e as Error).message });
+      }
+      return;
+    }
+    case 'rlhf-inspect': {
+      const loop = loops.get('rlhf');
+      if (!(loop instanceof PPOLoop) || loop.run !== command.run) throw new Error(`no rlhf run ${command.run} (it was reset, or never created)`);
+      return loop.inspectOnce();
+    }
+    case 'pm-create': {
+      await dropRun('pm');
+      try {
+        loops.set('pm', await createPMLoop(requireGpu('pm-create'), command, post));
+      } catch (e) {
+        post({ type: 'trainer-status', trainer: 'pm', run: command.run, status: 'failed', step: 0, steps: command.settings.steps, message: (e as Error).message });
+      }
+      return;
+    }
+    case 'pm-evaluate': {
+      try {
+        return post({ type: 'pm-evaluation', request: command.request, results: await evaluatePM(requireGpu('pm-evaluate'), command.checkpoint, command.sets, command.request) });
+      } catch (e) {
+        return post({ type: 'pm-evaluation', request: command.request, results: [], error: (e as Error).message });
+      }
     }
     case 'trainer': {
       const loop = loops.get(command.trainer);

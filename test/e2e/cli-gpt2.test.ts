@@ -82,6 +82,6 @@ describe('GPT-2 BPE models', () => {
     expect(rep.tokenizer).toBe('gpt2');
     expect(rep.initial_eval_loss).toBeCloseTo(Math.log(GPT2_VOCAB), 0);
     expect(rep.history.at(-1)['eval/loss']).toBeLessThan(rep.initial_eval_loss - 1);
-    await expect(run(pretrain, '--data', data, '--preset', 'nano', '--tokenizer', 'gpt3', '--steps', '1', '--out', model)).rejects.toThrow(/unknown --tokenizer gpt3 \(one of byte, gpt2\)/);
+    await expect(run(pretrain, '--data', data, '--preset', 'nano', '--tokenizer', 'gpt3', '--steps', '1', '--out', model)).rejects.toThrow(/unknown --tokenizer gpt3 \(one of byte, gpt2, synth\)/);
   }, 300_000);
 });

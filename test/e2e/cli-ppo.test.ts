@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ppo } from '../../src/cli/ppo.ts';
+import { diagnose } from '../../src/eval/run-doctor.ts';
 import { generateSynthWorld, pairsToJsonl } from '../../src/data/synth.ts';
 import { randn } from '../../src/kernels/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
@@ -56,6 +57,7 @@ describe('rlhf ppo', () => {
     // the test PM is the train PM here, so it scores exactly what the train PM scored
     for (const it of rep.iterations) expect(it['test_pm/scores']).toBeCloseTo(it['objective/scores'], 5);
     for (const fit of ['sqrt_kl_fit', 'test_pm_sqrt_kl_fit', 'gold_sqrt_kl_fit']) expect(rep[fit]).toHaveProperty('r2');
+    expect(rep.warnings).toEqual(diagnose(rep.iterations)); // the run doctor's verdict on this history
     expect(rep.samples.length).toBeGreaterThan(0);
     expect(rep.adapter.runtime).toBe('node-dawn');
     const saved = loadCheckpoint(readFileSync(out), out);

@@ -60,4 +60,17 @@ describe('PM sequences', () => {
     expect(new Set(epoch0).size).toBe(8); // no pair twice within an epoch
     expect(() => new PMBatcher(sides.slice(0, 3), 4, 2, 0, 1)).toThrow(/at least one batch of 4 pairs/);
   });
+
+  it('training batches say which pairs they hold, row by row (the notebook shows them)', () => {
+    const sides = Array.from({ length: 10 }, (_, i) => ({ chosen: [i, 1], rejected: [i + 100, 2] }));
+    const batcher = new PMBatcher(sides, 4, 2, 0, 5);
+    expect(batcher.lastIndices).toEqual([]);
+    for (let k = 0; k < 3; k++) {
+      const b = batcher.next();
+      expect(batcher.lastIndices).toHaveLength(4);
+      // row p is the chosen side of pair lastIndices[p], row P + p its rejected side
+      expect(batcher.lastIndices.map((_, p) => b.tokens[p * 2])).toEqual([...batcher.lastIndices]);
+      expect(batcher.lastIndices.map((_, p) => b.tokens[(4 + p) * 2])).toEqual(batcher.lastIndices.map((i) => i + 100));
+    }
+  });
 });

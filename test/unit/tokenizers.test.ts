@@ -11,7 +11,7 @@ describe('tokenizers by name and by checkpoint', () => {
     expect(lmVocabSize(tokenizerByName('gpt2'))).toBe(50257);
     expect(vocabWithEndOfContext(tokenizerByName('gpt2'))).toBe(50258);
     expect(vocabWithEndOfContext(tokenizerByName('byte'))).toBe(258);
-    expect(() => tokenizerByName('bpe', '--tokenizer')).toThrow(/--tokenizer: unknown tokenizer "bpe" \(one of byte, gpt2\)/);
+    expect(() => tokenizerByName('bpe', '--tokenizer')).toThrow(/--tokenizer: unknown tokenizer "bpe" \(one of byte, gpt2, synth\)/);
   });
 
   it('reads the metadata, else infers from V, else names the file and the problem', () => {

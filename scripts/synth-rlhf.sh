@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The paper's Figure-1 story on the synthetic HH world, end to end with the `rlhf` command line:
+#   base LM (both sides of every pair: it writes helpful, evasive, compliant and refusing answers)
+#   → preference models: mixed (helpful + harmless), helpful-only, and a mixed test PM on another world sample
+#   → PPO of the base against the mixed PM and against the helpful-only PM (test PM and gold scorer watching)
+#   → Elo of the three policies under the gold scorer and the test PM on held-out prompts, gold behaviour
+#     (helpfulness on benign requests, compliance with harmful ones), the alignment tax (held-out LM loss)
+#   → a summary table (scripts/synth-rlhf-summary.ts).
+# Usage: scripts/synth-rlhf.sh OUT_DIR   (npm run repro:synth-rlhf -- OUT_DIR). Every step skips itself when its
+# output exists, so an interrupted run resumes. Sizes are set for SwiftShader (hours on 2 cores); on a GPU raise
+# ITERATIONS and STEPS. docs/ppo.md has the figures this produced.
+set -euo pipefail
+OUT=${1:?usage: scripts/synth-rlhf.sh OUT_DIR}
+STEPS=${STEPS:-300}            # base-model pretraining steps
+PM_STEPS=${PM_STEPS:-60}       # preference-model steps
+ITERATIONS=${ITERATIONS:-16}   # PPO iterations per policy
+BATCH=${BATCH:-16}             # PPO rollouts per iteration
+PPO_LR=${PPO_LR:-0.001}
+KL_COEF=${KL_COEF:-0.05}
+MAX_TOKENS=${MAX_TOKENS:-48}
+ELO_PROMPTS=${ELO_PROMPTS:-128}
+cd "$(dirname "$0")/.."
+rlhf() { node bin/rlhf.js "$@"; }
+step() { [ -e "$1" ] && echo "have $1" >&2; [ ! -e "$1" ]; }
+mkdir -p "$OUT"
+W=$OUT/world; W2=$OUT/world2
+step "$W/synth-helpful.jsonl" && rlhf synth --out "$W" --pairs 1000 --seed 1
+step "$W2/synth-helpful.jsonl" && rlhf synth --out "$W2" --pairs 1000 --seed 2
+step "$OUT/base.safetensors" && rlhf pretrain --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --preset micro --sides both \
+  --steps "$STEPS" --batch 8 --seq 128 --lr 0.005 --eval-interval 25 --seed 1 --out "$OUT/base.safetensors" --report "$OUT/base.json"
+PM="rlhf pm --preset micro --tokenizer gpt2 --seq 48 --batch 8 --lr 0.01 --steps $PM_STEPS --eval-interval 20"
+step "$OUT/pm-mixed.safetensors" && $PM --train "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --seed 3 --out "$OUT/pm-mixed.safetensors" --report "$OUT/pm-mixed.json"
+step "$OUT/pm-helpful.safetensors" && $PM --train "$W/synth-helpful.jsonl" --seed 1 --out "$OUT/pm-helpful.safetensors" --report "$OUT/pm-helpful.json"
+step "$OUT/pm-mixed-test.safetensors" && $PM --train "$W2/synth-helpful.jsonl" "$W2/synth-harmless.jsonl" --seed 5 --out "$OUT/pm-mixed-test.safetensors" --report "$OUT/pm-mixed-test.json"
+for pm in mixed helpful mixed-test; do # the cross-evaluation matrix, on the held-out world sample
+  step "$OUT/pm-eval-$pm.json" && rlhf pm-eval --pm "$OUT/pm-$pm.safetensors" --data "$W2/synth-helpful.jsonl" "$W2/synth-harmless.jsonl" --report "$OUT/pm-eval-$pm.json"
+done
+for pm in mixed helpful; do
+  step "$OUT/ppo-$pm.safetensors" && rlhf ppo --policy "$OUT/base.safetensors" --pm "$OUT/pm-$pm.safetensors" --test-pm "$OUT/pm-mixed-test.safetensors" --gold \
+    --prompts "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --iterations "$ITERATIONS" --batch "$BATCH" --minibatches 2 --epochs 2 \
+    --max-tokens "$MAX_TOKENS" --lr "$PPO_LR" --kl-coef "$KL_COEF" --sample-every 4 --seed 1 --out "$OUT/ppo-$pm.safetensors" --report "$OUT/ppo-$pm.json"
+done
+step "$OUT/elo.json" && rlhf elo --policies "$OUT/base.safetensors" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" \
+  --gold --pm "$OUT/pm-mixed-test.safetensors" --prompts "$W2/synth-helpful.jsonl" "$W2/synth-harmless.jsonl" \
+  --n-prompts "$ELO_PROMPTS" --max-tokens "$MAX_TOKENS" --seed 9 --report "$OUT/elo.json"
+step "$OUT/lm-eval.json" && rlhf lm-eval --models "$OUT/base.safetensors" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" \
+  --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --sides both --batch 8 --seq 128 --seed 1 --report "$OUT/lm-eval.json"
+npx tsx scripts/synth-rlhf-summary.ts "$OUT"

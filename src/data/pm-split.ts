@@ -1,0 +1,26 @@
+// Which comparisons of a dataset a preference model trains on and which it is validated on. The split is
+// made per dataset, from the dataset's size and the run's seed alone, so that anything that knows a
+// preference model's seed (the notebook's Evaluate stage reads it from the checkpoint's metadata) can find
+// the same held-out pairs again and never scores a pair the model was trained on:
+//   indices 0..n−1 shuffled (Fisher–Yates with rng(seed)); the first ⌊n/10⌋ (at least one, when n ≥ 2)
+//   are held out, the rest train. A dataset of one comparison trains on it and holds out nothing.
+
+import { rng, shuffleInPlace } from '../kernels/random.ts';
+
+/** Fraction of each dataset held out for validation (the CLI's `rlhf pm` holds out the same 10%). */
+export const HELD_OUT_FRACTION = 0.1;
+
+export interface PMSplit {
+  /** Indices of the training comparisons, in shuffled order. */
+  train: number[];
+  /** Indices of the held-out comparisons, in shuffled order. */
+  heldOut: number[];
+}
+
+/** The train / held-out split of a dataset of `n` comparisons for `seed`. */
+export function pmSplit(n: number, seed: number): PMSplit {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`pmSplit: n must be a non-negative integer, got ${n}`);
+  const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng(seed));
+  const nHeld = n < 2 ? 0 : Math.max(1, Math.floor(n * HELD_OUT_FRACTION));
+  return { heldOut: order.slice(0, nHeld), train: order.slice(nHeld) };
+}

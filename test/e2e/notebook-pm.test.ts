@@ -1,0 +1,212 @@
+// The notebook's Preference-model and Evaluate stages end to end in headless Chromium (SwiftShader WebGPU),
+// served from localhost: generate the synthetic world and import a small HH file whose chosen answers
+// carry an HTML payload; train the nano base model one step; start a preference model from that
+// checkpoint with the "s" key and see the step's batch pair by pair (both responses as text — the
+// payload never becomes markup — r_chosen, r_rejected, margins, losses, right or wrong); play the rest
+// with Space and see the loss and accuracy charts fill and the calibration diagram with its ECE; the
+// checkpoint (with its reward head) and the run are stored; "Evaluate all" fills the heat map with a
+// number and its n per dataset; after a reload the checkpoint and run are still listed and the run's
+// curves come back. Screenshots of both stages go to test-results/screenshots/.
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ElementHandle, Page } from 'puppeteer';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChrome, startVite, type HeadlessChrome } from '../../scripts/browser.ts';
+
+const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+const XSS = '<img src=x onerror="window.__xss=1">';
+const PM_STEPS = 4;
+const PAIRS = 4;
+
+let chrome: HeadlessChrome;
+let vite: { server: ViteDevServer; url: string };
+let page: Page;
+let dir: string;
+const logs: string[] = [];
+
+/** 40 HH pairs whose chosen answers carry an HTML payload (short: the nano model reads 32 bytes). */
+function xssHH(): string {
+  return Array.from({ length: 40 }, (_, i) => JSON.stringify({
+    chosen: `\n\nHuman: Task ${i}?\n\nAssistant: ${XSS} ok ${i}`,
+    rejected: `\n\nHuman: Task ${i}?\n\nAssistant: No ${i}.`,
+  })).join('\n') + '\n';
+}
+
+/** The whitespace-normalised text of the first element matching a deep selector, or null. */
+async function textOf(selector: string): Promise<string | null> {
+  const el = await page.$(selector);
+  return el ? (await el.evaluate((e) => e.textContent ?? '')).replace(/\s+/g, ' ').trim() : null;
+}
+
+const FAILURES = ['#base-failure', '#base-error', '#pm-failure', '#pm-error', '#eval-error', '#error'].map((s) => `rlhf-app >>> ${s}`).join(', ');
+
+/** Waits until `predicate` holds of the page, failing at once with the page's own message when a stage reports a failure. */
+async function waitUntil<T>(probe: () => Promise<T>, predicate: (v: T) => boolean, what: string, timeout = 150_000): Promise<T> {
+  const start = Date.now();
+  let last: T = await probe();
+  while (Date.now() - start < timeout) {
+    last = await probe();
+    if (predicate(last)) return last;
+    const failure = await page.$(FAILURES);
+    if (failure) throw new Error(`${what}: the page reports ${await failure.evaluate((e) => e.textContent)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what}: timed out; last seen ${JSON.stringify(last)}\npage console:\n${logs.slice(-30).join('\n')}`);
+}
+
+const waitForText = (selector: string, predicate: (t: string) => boolean, what: string, timeout?: number) =>
+  waitUntil(() => textOf(selector), (t) => t !== null && predicate(t), what, timeout) as Promise<string>;
+
+async function click(selector: string): Promise<void> {
+  const el = await page.waitForSelector(selector, { timeout: 60_000 });
+  await el!.click();
+}
+
+async function shot(selector: string, name: string): Promise<void> {
+  const el = await page.waitForSelector(selector, { timeout: 60_000 });
+  await el!.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** An attribute of an element in stage-pm's shadow root (or its metric charts'). */
+function chartPoints(id: string): Promise<string | null> {
+  return page.evaluate((chartId) => {
+    const pm = document.querySelector('rlhf-app')?.shadowRoot?.querySelector('stage-pm')?.shadowRoot;
+    const chart = pm?.querySelector(`#${chartId}`);
+    return chart?.shadowRoot?.querySelector('canvas') ? chart.getAttribute('data-points') : null;
+  }, id);
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  dir = mkdtempSync(join(tmpdir(), 'rlhf-notebook-pm-'));
+  writeFileSync(join(dir, 'xss-hh.jsonl'), xssHH());
+  // its own dependency cache and no hot reload: other servers and edits elsewhere cannot reload the page under the test
+  vite = await startVite({ cacheDir: join(import.meta.dirname, '..', '..', 'node_modules', '.vite-e2e-pm'), hmr: false });
+  chrome = await launchChrome();
+  page = await chrome.browser.newPage();
+  await page.setViewport({ width: 1400, height: 1000 });
+  page.on('console', (m) => logs.push(m.text()));
+  page.on('pageerror', (e) => logs.push(String(e)));
+});
+
+afterAll(async () => {
+  await chrome?.close();
+  await vite?.server.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the notebook, Preference model → Evaluate', { timeout: 240_000 }, () => {
+  it('prepares data and a one-step nano base model', async () => {
+    const query = [
+      'seed=3', 'data.synth=20',
+      'base.data=synth-helpful,synth-harmless', 'base.preset=nano', 'base.steps=1', 'base.batch=2', 'base.seq=32', 'base.every=1',
+      'pm.data=synth-helpful,synth-harmless,xss-hh', `pm.steps=${PM_STEPS}`, `pm.pairs=${PAIRS}`, 'pm.seq=32', 'pm.lr=0.003', 'pm.every=1', 'pm.init=1',
+    ].join('&');
+    await page.goto(`${vite.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
+    const adapter = await waitUntil(() => textOf('rlhf-app >>> #adapter, rlhf-app >>> #no-webgpu'), (t) => t !== null, 'WebGPU adapter');
+    expect(await page.$('rlhf-app >>> #no-webgpu'), `no WebGPU adapter in headless Chromium: ${adapter}`).toBeNull();
+    expect(await page.$('rlhf-app >>> #notices')).toBeNull(); // every pm.* parameter is known and valid
+
+    await click('rlhf-app >>> #generate');
+    await waitForText('rlhf-app >>> #synth-message', (t) => t.startsWith('Stored'), 'synthetic world');
+    const input = (await page.waitForSelector('rlhf-app >>> #file-input')) as ElementHandle<HTMLInputElement>;
+    await input.uploadFile(join(dir, 'xss-hh.jsonl'));
+    // a clean file is stored at once
+    await waitForText('rlhf-app >>> tr.dataset[data-id="xss-hh"]', (t) => t.includes('xss-hh'), 'imported dataset');
+
+    await click('rlhf-app >>> stage-base >>> trainer-controls >>> #step');
+    await waitForText('rlhf-app >>> stage-base >>> trainer-controls >>> #step-count', (t) => t === 'step 1 / 1 (done)', 'base model step');
+    await waitForText('rlhf-app >>> stage-base >>> saved-list >>> #checkpoints', (t) => t.includes('base nano · step 1'), 'stored base checkpoint');
+  });
+
+  it('steps the preference model once ("s") and shows its batch pair by pair, as text', async () => {
+    const stage = await page.waitForSelector('rlhf-app >>> #stage-pm');
+    await stage!.evaluate((s) => (s as HTMLElement).focus());
+    // the base checkpoint just stored is offered as the trunk's start
+    await waitForText('rlhf-app >>> #pm-start', (t) => t.includes('base nano · step 1'), 'base checkpoint offered');
+    await stage!.evaluate((s) => (s as HTMLElement).focus());
+    await page.keyboard.press('s');
+    await waitUntil(() => textOf('rlhf-app >>> #pm-step-table'), (t) => t !== null, 'the step-through table', 180_000);
+    expect(await page.$eval('rlhf-app >>> #pm-step-table', (t) => t.getAttribute('data-step'))).toBe('1');
+    const rows = await page.$$eval('rlhf-app >>> #pm-step-table tr.pair', (trs) =>
+      trs.map((tr) => ({ verdict: tr.getAttribute('data-verdict'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()) })));
+    expect(rows).toHaveLength(PAIRS);
+    for (const { verdict, cells } of rows) {
+      // #, subset, context, chosen, rejected, r_chosen, r_rejected, margin, σ(margin), loss, verdict
+      const [rc, rr, margin, p, loss] = cells.slice(5, 10).map(Number);
+      expect([rc, rr, margin, p, loss].every(Number.isFinite), cells.join(' | ')).toBe(true);
+      expect(margin).toBeCloseTo(rc - rr, 2);
+      expect(loss).toBeCloseTo(Math.log1p(Math.exp(-margin)), 2);
+      expect(verdict).toBe(margin > 0 ? 'right' : margin < 0 ? 'wrong' : 'tie');
+      expect(cells[10]).toMatch(verdict === 'right' ? /right/ : verdict === 'wrong' ? /wrong/ : /tie/);
+    }
+    // the payload arrives as text: in the table's words, never as an element, never run
+    const chosen = await page.$$eval('rlhf-app >>> #pm-step-table td.chosen', (tds) => tds.map((td) => td.textContent));
+    expect(chosen.some((t) => t!.includes(XSS)), `no pair of the batch came from xss-hh: ${chosen.join(' | ')}`).toBe(true);
+    expect(await page.$('rlhf-app >>> stage-pm >>> img')).toBeNull();
+    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+    // the run says where its trunk came from and the step's metrics are in the table
+    expect(await textOf('rlhf-app >>> #pm-metrics')).toMatch(/trunk from\s*base-[a-z0-9]+-step1/);
+    // the batch comes before the step's held-out evaluation; then the step's metrics and the paused state
+    await waitForText('rlhf-app >>> stage-pm >>> trainer-controls >>> #step-count', (t) => t === `step 1 / ${PM_STEPS}`, 'paused after one step');
+    expect(await textOf('rlhf-app >>> #pm-metric-step')).toBe('1');
+    expect(Number(await textOf('rlhf-app >>> #pm-metrics [data-metric="train/loss"]'))).toBeGreaterThan(0);
+  });
+
+  it('plays to the end (Space): the charts fill, the calibration diagram and ECE show, the checkpoint and run are stored', async () => {
+    const stage = await page.waitForSelector('rlhf-app >>> #stage-pm');
+    await stage!.evaluate((s) => (s as HTMLElement).focus());
+    await page.keyboard.press(' ');
+    await waitForText('rlhf-app >>> stage-pm >>> trainer-controls >>> #step-count', (t) => t === `step ${PM_STEPS} / ${PM_STEPS} (done)`, 'the run to its end');
+    // step 0's evaluation and every step's metrics (metrics every step)
+    await waitUntil(() => chartPoints('pm-accuracy-chart'), (n) => n === String(PM_STEPS + 1), 'the accuracy chart');
+    expect(await chartPoints('pm-loss-chart')).toBe(String(PM_STEPS + 1));
+    await waitUntil(() => page.$eval('rlhf-app >>> #pm-calibration', (c) => Number(c.getAttribute('data-bins'))), (n) => n > 0, 'calibration bins');
+    expect(await page.$('rlhf-app >>> #pm-calibration >>> canvas')).not.toBeNull();
+    const ece = Number(await textOf('rlhf-app >>> #pm-ece'));
+    expect(ece).toBeGreaterThanOrEqual(0);
+    expect(ece).toBeLessThanOrEqual(1);
+    expect(await page.$eval('rlhf-app >>> #pm-report', (t) => t.getAttribute('data-step'))).toBe(String(PM_STEPS));
+    expect(await page.$eval('rlhf-app >>> #pm-step-table', (t) => t.getAttribute('data-step'))).toBe(String(PM_STEPS));
+    await waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #checkpoints', (t) => t.includes(`pm nano · step ${PM_STEPS}`), 'stored PM checkpoint');
+    const run = await page.$$eval('rlhf-app >>> stage-pm >>> saved-list >>> tr.run td', (tds) => tds.map((td) => td.textContent!.trim()));
+    expect(run.slice(0, 2)).toEqual(['pm nano · synth-helpful + synth-harmless + xss-hh', `${PM_STEPS} / ${PM_STEPS}`]);
+    // the base stage lists only its own checkpoints
+    expect(await textOf('rlhf-app >>> stage-base >>> saved-list >>> #checkpoints')).not.toContain('pm nano');
+    await shot('rlhf-app >>> #stage-pm', 'pm-stage');
+  });
+
+  it('"Evaluate all" fills the heat map: a number and its n for every dataset', async () => {
+    const stage = await page.waitForSelector('rlhf-app >>> #stage-eval');
+    await stage!.evaluate((s) => (s as HTMLElement).focus());
+    await waitUntil(() => page.$$eval('rlhf-app >>> #heatmap tr.model', (trs) => trs.length), (n) => n === 1, 'the stored PM as a row');
+    await click('rlhf-app >>> #evaluate-all');
+    await waitForText('rlhf-app >>> #eval-progress', (t) => t.startsWith('Scored 1 preference model on 3 datasets'), 'evaluation', 150_000);
+    const cells = await page.$$eval('rlhf-app >>> #heatmap td.cell', (tds) =>
+      tds.map((td) => ({ dataset: td.getAttribute('data-dataset'), acc: td.querySelector('.acc')!.textContent!.trim(), n: td.querySelector('.n')!.textContent!.trim(), own: td.classList.contains('own'), bg: (td as HTMLElement).style.background })));
+    expect(cells.map((c) => c.dataset)).toEqual(['synth-helpful', 'synth-harmless', 'xss-hh']);
+    for (const c of cells) {
+      expect(Number(c.acc), JSON.stringify(c)).toBeGreaterThanOrEqual(0);
+      expect(Number(c.acc)).toBeLessThanOrEqual(1);
+      expect(c.acc).toMatch(/^\d\.\d{3}$/);
+      expect(c.own).toBe(true); // trained on all three
+      expect(c.bg).toMatch(/^rgb/);
+    }
+    // held-out 10% of each dataset (at least one): 1–2 of the ≤ 20 synthetic pairs, 4 of the 40 imported ones
+    expect(cells.map((c) => c.n)).toEqual([expect.stringMatching(/^n=[12]$/), expect.stringMatching(/^n=[12]$/), 'n=4']);
+    await shot('rlhf-app >>> #stage-eval', 'eval-stage');
+  });
+
+  it('keeps the preference model and its run across a reload', async () => {
+    await page.reload({ waitUntil: 'load', timeout: 120_000 });
+    await waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #checkpoints', (t) => t.includes(`pm nano · step ${PM_STEPS}`), 'PM checkpoint after reload');
+    await waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #runs', (t) => t.includes(`${PM_STEPS} / ${PM_STEPS}`), 'PM run after reload');
+    await click('rlhf-app >>> stage-pm >>> saved-list >>> tr.run button');
+    await waitUntil(() => chartPoints('pm-accuracy-chart'), (n) => n === String(PM_STEPS + 1), 'stored run\'s curves');
+    await waitUntil(() => page.$$eval('rlhf-app >>> #heatmap tr.model', (trs) => trs.length), (n) => n === 1, 'the PM in the Evaluate stage after reload');
+    await shot('rlhf-app >>> #stage-pm', 'pm-stage-after-reload');
+  });
+});
