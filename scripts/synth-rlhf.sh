@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The paper's Figure-1 story on the synthetic HH world, end to end with the `rlhf` command line:
-#   base LM (both sides of every pair: it writes helpful, evasive, compliant and refusing answers)
+#   base LM (`micro`, the synth word tokenizer, both sides of every pair: it writes helpful, evasive, compliant
+#   and refusing answers)
 #   → preference models: mixed (helpful + harmless), helpful-only, and a mixed test PM on another world sample
 #   → PPO of the base against the mixed PM and against the helpful-only PM (test PM and gold scorer watching)
 #   → Elo of the three policies under the gold scorer and the test PM on held-out prompts, gold behaviour
@@ -11,13 +12,13 @@
 # ITERATIONS and STEPS. docs/ppo.md has the figures this produced.
 set -euo pipefail
 OUT=${1:?usage: scripts/synth-rlhf.sh OUT_DIR}
-STEPS=${STEPS:-300}            # base-model pretraining steps
+STEPS=${STEPS:-240}            # base-model pretraining steps
 PM_STEPS=${PM_STEPS:-60}       # preference-model steps
-ITERATIONS=${ITERATIONS:-16}   # PPO iterations per policy
+ITERATIONS=${ITERATIONS:-24}   # PPO iterations per policy
 BATCH=${BATCH:-16}             # PPO rollouts per iteration
 PPO_LR=${PPO_LR:-0.001}
 KL_COEF=${KL_COEF:-0.05}
-MAX_TOKENS=${MAX_TOKENS:-48}
+MAX_TOKENS=${MAX_TOKENS:-24}
 ELO_PROMPTS=${ELO_PROMPTS:-128}
 cd "$(dirname "$0")/.."
 rlhf() { node bin/rlhf.js "$@"; }
@@ -26,8 +27,8 @@ mkdir -p "$OUT"
 W=$OUT/world; W2=$OUT/world2
 step "$W/synth-helpful.jsonl" && rlhf synth --out "$W" --pairs 1000 --seed 1
 step "$W2/synth-helpful.jsonl" && rlhf synth --out "$W2" --pairs 1000 --seed 2
-step "$OUT/base.safetensors" && rlhf pretrain --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --preset micro --sides both \
-  --steps "$STEPS" --batch 8 --seq 128 --lr 0.005 --eval-interval 25 --seed 1 --out "$OUT/base.safetensors" --report "$OUT/base.json"
+step "$OUT/base.safetensors" && rlhf pretrain --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --preset micro --tokenizer synth \
+  --sides both --steps "$STEPS" --batch 16 --seq 48 --lr 0.005 --eval-interval 20 --seed 1 --out "$OUT/base.safetensors" --report "$OUT/base.json"
 PM="rlhf pm --preset micro --tokenizer gpt2 --seq 48 --batch 8 --lr 0.01 --steps $PM_STEPS --eval-interval 20"
 step "$OUT/pm-mixed.safetensors" && $PM --train "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --seed 3 --out "$OUT/pm-mixed.safetensors" --report "$OUT/pm-mixed.json"
 step "$OUT/pm-helpful.safetensors" && $PM --train "$W/synth-helpful.jsonl" --seed 1 --out "$OUT/pm-helpful.safetensors" --report "$OUT/pm-helpful.json"
@@ -44,5 +45,5 @@ step "$OUT/elo.json" && rlhf elo --policies "$OUT/base.safetensors" "$OUT/ppo-mi
   --gold --pm "$OUT/pm-mixed-test.safetensors" --prompts "$W2/synth-helpful.jsonl" "$W2/synth-harmless.jsonl" \
   --n-prompts "$ELO_PROMPTS" --max-tokens "$MAX_TOKENS" --seed 9 --report "$OUT/elo.json"
 step "$OUT/lm-eval.json" && rlhf lm-eval --models "$OUT/base.safetensors" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" \
-  --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --sides both --batch 8 --seq 128 --seed 1 --report "$OUT/lm-eval.json"
+  --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --sides both --batch 16 --seq 48 --seed 1 --report "$OUT/lm-eval.json"
 npx tsx scripts/synth-rlhf-summary.ts "$OUT"

@@ -37,6 +37,24 @@ export interface LMRunSettings {
   /** Read metrics and evaluate the held-out batches every this many steps while playing. */
   evalInterval: number;
   seed: number;
+  /** While playing, send a checkpoint every this many steps (0 or absent: only on save and at the end), so an interrupted run loses at most this many. */
+  saveInterval?: number;
+}
+
+/**
+ * Continue a stored language-model run: its checkpoint's weights, and the step they were saved at (the schedule
+ * and the batch stream go on from there). AdamW's moments are not in a checkpoint: they restart at zero.
+ */
+export interface LMResume {
+  bytes: Uint8Array;
+  step: number;
+}
+
+/** The labelling view's sampling settings (how a PPO rollout samples: temperature 1, no top-k, by default). */
+export interface LabelSampling {
+  maxTokens: number;
+  temperature: number;
+  topK: number;
 }
 
 /** The preference model's settings (the notebook's Preference-model knobs, resolved). */
@@ -159,7 +177,12 @@ export type Command =
   | { type: 'init' }
   | { type: 'self-check' }
   /** Starts a language-model run (dropping any previous one) on `transcripts` (context + chosen). */
-  | { type: 'lm-create'; run: string; settings: LMRunSettings; transcripts: string[] }
+  | { type: 'lm-create'; run: string; settings: LMRunSettings; transcripts: string[]; resume?: LMResume }
+  /**
+   * Samples two responses to `prompt` for a human to compare: both from `a`, or one from `a` and one from `b`
+   * (policy checkpoints, sampled as a PPO rollout samples). Answered by `label-pair`.
+   */
+  | { type: 'label-sample'; request: string; a: { name: string; bytes: Uint8Array }; b?: { name: string; bytes: Uint8Array }; prompt: string; seed: number; sampling: LabelSampling }
   | { type: 'trainer'; trainer: TrainerKind; run: string; action: TrainerAction }
   /**
    * Starts a preference-model run (dropping any previous one) on `datasets`, each split by the seed into
@@ -197,4 +220,6 @@ export type WorkerEvent =
   /** An RLHF iteration's rollouts (sent just before its trainer-metrics). */
   | { type: 'rlhf-samples'; run: string; iteration: number; samples: RLHFSample[] }
   /** An inspected RLHF iteration's per-token trace (sent just before its trainer-metrics). */
-  | { type: 'rlhf-inspect'; run: string; trace: RLHFTrace };
+  | { type: 'rlhf-inspect'; run: string; trace: RLHFTrace }
+  /** The answer to `label-sample`: the two responses (a's first), or why sampling failed. */
+  | { type: 'label-pair'; request: string; responses: [string, string]; error?: string };

@@ -31,6 +31,24 @@ export interface Comparison {
   subset: string;
   /** Where it came from: file name and 1-based line. */
   source: { file: string; line: number };
+  /** A comparison labelled in the notebook (src/store/labels.ts): how its two responses were made and judged. Absent for imported and generated pairs. */
+  provenance?: LabelProvenance;
+}
+
+/** How a notebook-labelled comparison came about (kept beside it in the store; not part of the HH export). */
+export interface LabelProvenance {
+  /** helpful: the user picked the more helpful response (chosen); red-team: the more harmful (stored as rejected). */
+  mode: 'helpful' | 'red-team';
+  /** The checkpoint names that sampled response 1 and response 2 (the same name twice for one checkpoint). */
+  checkpoints: [string, string];
+  /** The sampler's seed. */
+  seed: number;
+  /** The dataset the prompt came from. */
+  promptDataset: string;
+  /** Which of the two shown responses (1 or 2) the user picked. */
+  picked: 1 | 2;
+  /** Milliseconds since the epoch. */
+  time: number;
 }
 
 export interface ComparisonImport {

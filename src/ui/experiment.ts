@@ -4,7 +4,7 @@
 // knobs the stages render (label, range and a one-line explanation in the paper's terms).
 //
 //   ?seed=1&data.synth=1000&base.data=synth-helpful,synth-harmless&base.preset=tiny&base.steps=300&base.batch=8
-//    &base.seq=128&base.lr=0.001&base.assistant=0&base.every=10
+//    &base.seq=128&base.lr=0.001&base.assistant=0&base.every=10&base.save=25
 //
 // Later stages add their section (pm.*, rlhf.*) beside `base`.
 
@@ -25,6 +25,8 @@ export interface BaseModelConfig {
   assistantOnly: boolean;
   /** Metrics and held-out loss every this many steps while playing. */
   evalEvery: number;
+  /** Store a checkpoint every this many steps while training (0: only on Save and at the end), so a reload can resume. */
+  saveEvery: number;
 }
 
 export interface PMConfig {
@@ -175,6 +177,7 @@ export const BASE_FIELDS = {
   lr: numberField({ param: 'base.lr', label: 'learning rate', help: 'Peak AdamW learning rate (β = 0.9, 0.95; weight decay 0.1; gradient norm clipped to 1).' }, 0, 1),
   assistantOnly: flagField({ param: 'base.assistant', label: 'assistant turns only', help: 'Count the loss on the Assistant\'s words only (supervised fine-tuning), not on the Human\'s.' }),
   evalEvery: intField({ param: 'base.every', label: 'metrics every', help: 'While playing, read the training loss and evaluate the held-out 10% every this many steps (reads slow a GPU down).' }, 1, 10_000),
+  saveEvery: intField({ param: 'base.save', label: 'checkpoint every', help: 'Store a checkpoint every this many steps while training, so a reload loses at most this many and can resume; 0: only on Save and at the end.' }, 0, 100_000),
 } satisfies { [K in keyof BaseModelConfig]: Field };
 
 /** The Preference-model stage's knobs, in the order they are shown. */
@@ -223,6 +226,7 @@ export const DEFAULT_EXPERIMENT: Experiment = {
     lr: 1e-3,
     assistantOnly: false,
     evalEvery: 10,
+    saveEvery: 25,
   },
   pm: {
     datasets: ['synth-helpful', 'synth-harmless'],
@@ -321,6 +325,7 @@ export function experimentFromParams(params: URLSearchParams): { experiment: Exp
     lr: read(BASE_FIELDS.lr, d.base.lr),
     assistantOnly: read(BASE_FIELDS.assistantOnly, d.base.assistantOnly),
     evalEvery: read(BASE_FIELDS.evalEvery, d.base.evalEvery),
+    saveEvery: read(BASE_FIELDS.saveEvery, d.base.saveEvery),
   };
   const pm: PMConfig = {
     datasets: read(PM_FIELDS.datasets, d.pm.datasets),

@@ -15,6 +15,7 @@ import { sweepOrphans } from '../store/records.ts';
 import type { ExperimentChange, KnobChange } from './events.ts';
 import { SEED_FIELD, experimentFromParams, experimentToParams, type Experiment } from './experiment.ts';
 import './knob-field.ts';
+import './label-view.ts';
 import type { GpuState } from './stage-base.ts';
 import './stage-base.ts';
 import './stage-data.ts';
@@ -117,6 +118,7 @@ export class RlhfApp extends LitElement {
         <stage-pm .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .experiment=${this.experiment} .datasets=${this.datasets}></stage-pm>
         <stage-rlhf .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .experiment=${this.experiment} .datasets=${this.datasets}></stage-rlhf>
         <stage-eval .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .datasets=${this.datasets}></stage-eval>
+        <label-view .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .datasets=${this.datasets}></label-view>
       </main>
     `;
   }

@@ -4,13 +4,19 @@
 // the URL; play / pause / step / reset drive the Worker's run (Space and "s" while the stage has
 // focus); the loss curves update live; at the end, or on Save checkpoint, the weights and the run's
 // history are stored in IndexedDB and listed after a reload.
+//
+// Resume: while training, a checkpoint is also stored every `base.save` steps. After a reload, a stored run
+// that did not finish (step < steps) is listed with a Resume button: the Worker rebuilds the run from its
+// settings and datasets, loads the run's latest checkpoint and continues at that step (schedule and batch
+// stream included). Deviation: AdamW's moments are not stored, so they restart from zero (said in the UI too).
 
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
-import type { LMRunSettings } from '../protocol.ts';
+import type { LMRunSettings, MetricPoint } from '../protocol.ts';
 import { deleteCheckpoint, listCheckpoints, loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
 import { chosenTranscripts, loadComparisons, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
+import { joinHistory, resumableRuns, type Resumable } from '../store/resume.ts';
 import { deleteRun, lastValues, listRuns, loadRun, saveRun, type HistoryPoint, type RunMeta } from '../store/runs.ts';
 import { ExperimentChange, type KnobChange, type SavedAction, type TrainerActionEvent } from './events.ts';
 import { BASE_FIELDS, presetMaxSeq, withBase, type BaseModelConfig, type Experiment } from './experiment.ts';
@@ -26,13 +32,13 @@ import type { WorkerClient } from './worker-client.ts';
 /** What the GPU is doing, as the shell knows it. */
 export type GpuState = { kind: 'starting' } | { kind: 'missing'; reason: string } | { kind: 'ready'; adapter: string };
 
-const KNOBS = ['preset', 'steps', 'batch', 'seq', 'lr', 'assistantOnly', 'evalEvery'] as const satisfies readonly (keyof BaseModelConfig)[];
+const KNOBS = ['preset', 'steps', 'batch', 'seq', 'lr', 'assistantOnly', 'evalEvery', 'saveEvery'] as const satisfies readonly (keyof BaseModelConfig)[];
 const METRICS = ['train/loss', 'eval/loss', 'train/lr', 'train/grad_norm', 'train/tokens_per_second'] as const;
 
 /** The Worker's settings for the experiment's Base-model knobs. */
 export function lmSettings(e: Experiment): LMRunSettings {
   const b = e.base;
-  return { preset: b.preset, steps: b.steps, batchSize: b.batch, seqLen: b.seq, lr: b.lr, assistantOnly: b.assistantOnly, evalInterval: b.evalEvery, seed: e.seed };
+  return { preset: b.preset, steps: b.steps, batchSize: b.batch, seqLen: b.seq, lr: b.lr, assistantOnly: b.assistantOnly, evalInterval: b.evalEvery, seed: e.seed, saveInterval: b.saveEvery };
 }
 
 export class StageBase extends LitElement {
@@ -44,6 +50,7 @@ export class StageBase extends LitElement {
     datasets: { attribute: false },
     checkpoints: { state: true },
     runs: { state: true },
+    resumable: { state: true },
     shown: { state: true },
     error: { state: true },
     note: { state: true },
@@ -56,6 +63,8 @@ export class StageBase extends LitElement {
   datasets: DatasetMeta[] = [];
   checkpoints: CheckpointMeta[] = [];
   runs: RunMeta[] = [];
+  /** Stored runs that did not finish and have a checkpoint to continue from. */
+  resumable: Resumable[] = [];
   /** A stored run whose curves are shown while no run is live. */
   shown: { meta: RunMeta; history: HistoryPoint[] } | null = null;
   error: string | null = null;
@@ -63,7 +72,11 @@ export class StageBase extends LitElement {
 
   private readonly lm = new TrainerController(this, 'lm');
   /** The live run's settings and data, for its stored record. */
-  private live: { settings: LMRunSettings; datasets: string[]; created: number; checkpoints: string[] } | null = null;
+  private live: {
+    settings: LMRunSettings; datasets: string[]; created: number; checkpoints: string[];
+    /** A resumed run: the stored curve up to the step it resumed at. */
+    resumed?: { step: number; history: HistoryPoint[] };
+  } | null = null;
   /** Stores happen one after another (a run record lists every checkpoint saved before it). */
   private storing: Promise<void> = Promise.resolve();
 
@@ -93,7 +106,7 @@ export class StageBase extends LitElement {
   override render() {
     const live = this.lm.run !== null;
     const ready = this.gpu.kind === 'ready';
-    const history = live ? this.lm.history : (this.shown?.history ?? []);
+    const history = live ? this.liveHistory() : (this.shown?.history ?? []);
     const last = lastValues(history);
     return html`<section class="stage" id="stage-base" tabindex="0" aria-labelledby="base-title" @keydown=${this.onKey}
       @trainer-action=${this.onAction} @knob-change=${this.onKnob} @saved-action=${this.onSaved}>
@@ -102,6 +115,7 @@ export class StageBase extends LitElement {
         later model starts from it: the paper's preference models and RLHF policies are initialised from pretrained language
         models. Keys: <kbd>Space</kbd> play / pause, <kbd>s</kbd> one step, while this stage has focus.</p>
       ${this.renderGpuNote()}
+      ${this.renderResumable(live, ready)}
       ${this.renderDatasets(live)}
       <fieldset ?disabled=${live}>
         <legend>${live ? 'settings of the live run (Reset to change them)' : 'settings'}</legend>
@@ -135,6 +149,20 @@ export class StageBase extends LitElement {
     if (this.gpu.kind === 'starting') return html`<p class="hint">Waiting for the GPU…</p>`;
     if (this.gpu.kind === 'missing') return html`<div class="warn">Training needs WebGPU, which this browser does not offer (see the top of the page). Data still works.</div>`;
     return nothing;
+  }
+
+  private renderResumable(live: boolean, ready: boolean) {
+    const list = this.resumable.filter((r) => r.run.id !== this.lm.run);
+    if (!list.length) return nothing;
+    return html`<div class="warn" id="resume">
+      <strong>Unfinished run${list.length > 1 ? 's' : ''}</strong> (the page was closed or reloaded while training):
+      <ul>${list.map((r) => html`<li class="resumable" data-run=${r.run.id}>${r.run.name}: stopped at step ${r.run.step} / ${r.run.steps};
+        latest checkpoint at step ${r.checkpoint.step}.
+        <button class="resume" data-run=${r.run.id} ?disabled=${live || !ready} @click=${() => void this.resume(r)}>Resume</button></li>`)}</ul>
+      <span class="hint">Resume continues from the checkpoint's step with the run's own settings and data (learning-rate schedule and
+        batches go on from there). AdamW's moment estimates are not stored in checkpoints, so they restart from zero: the first
+        steps after a resume are slightly smaller than in an uninterrupted run.</span>
+    </div>`;
   }
 
   private renderDatasets(live: boolean) {
@@ -210,6 +238,7 @@ export class StageBase extends LitElement {
         return this.lm.send('save');
       case 'reset':
         this.lm.send('reset');
+        void this.refreshSaved();
         this.lm.clear();
         this.live = null;
         return;
@@ -240,6 +269,55 @@ export class StageBase extends LitElement {
     return true;
   }
 
+  /** Recreates an unfinished stored run in the Worker from its latest checkpoint, and plays on. */
+  private async resume(r: Resumable): Promise<void> {
+    if (this.gpu.kind !== 'ready' || this.lm.run !== null) return;
+    this.error = null;
+    let transcripts: string[] = [];
+    let settings: LMRunSettings;
+    let datasets: string[];
+    let history: HistoryPoint[];
+    let bytes: Uint8Array;
+    try {
+      const record = await loadRun(this.kv, r.run);
+      settings = { ...(record.settings as unknown as LMRunSettings) };
+      settings.saveInterval ??= this.experiment.base.saveEvery;
+      datasets = record.datasets;
+      history = record.history;
+      const missing = datasets.filter((id) => !this.datasets.some((d) => d.id === id));
+      if (missing.length) {
+        this.error = `Cannot resume ${r.run.name}: its dataset${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} no longer stored.`;
+        return;
+      }
+      for (const id of datasets) transcripts = transcripts.concat(chosenTranscripts(await loadComparisons(this.kv, this.datasets.find((d) => d.id === id)!)));
+      bytes = await loadCheckpointBytes(this.kv, r.checkpoint);
+    } catch (e) {
+      this.error = storageError(e, `reading run ${r.run.name} to resume it`).message;
+      return;
+    }
+    // the knobs show the resumed run's settings
+    let next = this.experiment;
+    next = withBase(next, 'datasets', datasets);
+    next = withBase(next, 'preset', settings.preset);
+    for (const [key, value] of [['steps', settings.steps], ['batch', settings.batchSize], ['seq', settings.seqLen], ['lr', settings.lr], ['assistantOnly', settings.assistantOnly], ['evalEvery', settings.evalInterval], ['saveEvery', settings.saveInterval]] as const) {
+      next = withBase(next, key, value as never);
+    }
+    this.dispatchEvent(new ExperimentChange(next));
+    const step = r.checkpoint.step;
+    this.live = { settings, datasets, created: r.run.created, checkpoints: [...r.run.checkpoints], resumed: { step, history } };
+    this.shown = null;
+    this.lm.begin(r.run.id, settings.steps);
+    this.lm.step = step;
+    this.client?.send({ type: 'lm-create', run: r.run.id, settings, transcripts, resume: { bytes, step } });
+    this.lm.send('play');
+  }
+
+  /** The live run's curve: a resumed run's stored points up to where it resumed, then the live ones. */
+  private liveHistory(): MetricPoint[] {
+    const resumed = this.live?.resumed;
+    return resumed ? joinHistory(resumed.history, this.lm.history, resumed.step) : this.lm.history;
+  }
+
   // ---- storage -----------------------------------------------------------------------------------
 
   private queueStore(e: CheckpointEvent): void {
@@ -258,7 +336,7 @@ export class StageBase extends LitElement {
       await saveRun(
         this.kv,
         { id: e.run, name: `base ${s.preset} · ${live.datasets.join(' + ')}`, stage: 'base', step: e.step, steps: s.steps, checkpoints: [...live.checkpoints], created: live.created },
-        { settings: { ...s }, datasets: live.datasets, info: this.lm.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '', history: this.lm.history.map((p) => ({ ...p })) },
+        { settings: { ...s }, datasets: live.datasets, info: this.lm.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '', history: this.liveHistory().map((p) => ({ ...p })) },
       );
     } catch (err) {
       this.error = storageError(err, `storing checkpoint ${id}`).message;
@@ -272,6 +350,7 @@ export class StageBase extends LitElement {
       const [checkpoints, runs] = await Promise.all([listCheckpoints(this.kv), listRuns(this.kv)]);
       this.checkpoints = checkpoints.filter((c) => c.stage === 'base');
       this.runs = runs.filter((r) => r.stage === 'base');
+      this.resumable = resumableRuns(this.runs, this.checkpoints);
     } catch (e) {
       this.error = storageError(e, 'listing checkpoints and runs').message;
     }

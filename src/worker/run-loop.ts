@@ -58,6 +58,8 @@ export class RunLoop {
     private readonly steppable: SteppableRun,
     private readonly evalInterval: number,
     private readonly post: Post,
+    /** While playing (and after a single step), send a checkpoint every this many steps; 0: never on its own. */
+    private readonly saveInterval = 0,
   ) {}
 
   /** Runs steps until the end or a pause; returns at once. */
@@ -83,8 +85,14 @@ export class RunLoop {
       this.steppable.takeStep();
       this.emitMetrics(await this.steppable.readMetrics());
       this.steppable.stopClock();
+      if (this.autoSaveDue(this.steppable.step)) await this.save();
       await this.afterStep();
     });
+  }
+
+  /** An automatic checkpoint is due after `step` (the last step's checkpoint is sent by afterStep anyway). */
+  private autoSaveDue(step: number): boolean {
+    return this.saveInterval > 0 && step % this.saveInterval === 0 && step < this.steppable.steps;
   }
 
   /** Stops the loop; the caller drops the run. */
@@ -114,6 +122,11 @@ export class RunLoop {
           const settled = this.steppable.settle();
           if (inFlight) await inFlight;
           inFlight = settled;
+        }
+        if (this.autoSaveDue(step)) {
+          if (inFlight) await inFlight;
+          inFlight = null;
+          await this.save();
         }
         if (performance.now() - this.lastStatus > STATUS_EVERY_MS) this.emitStatus();
         await yieldToMessages();

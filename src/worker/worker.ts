@@ -6,6 +6,7 @@ import { createBrowserGpu, webgpuMissingReason } from '../kernels/device-browser
 import type { Gpu } from '../kernels/gpu.ts';
 import { selfCheck } from '../kernels/selfcheck.ts';
 import type { Command, TrainerKind, WorkerEvent } from '../protocol.ts';
+import { samplePair } from './label-session.ts';
 import { createLMLoop } from './lm-session.ts';
 import { createPMLoop, evaluatePM } from './pm-session.ts';
 import { PPOLoop, createPPOLoop } from './ppo-session.ts';
@@ -86,6 +87,13 @@ async function handle(command: Command): Promise<void> {
         return post({ type: 'pm-evaluation', request: command.request, results: await evaluatePM(requireGpu('pm-evaluate'), command.checkpoint, command.sets, command.request) });
       } catch (e) {
         return post({ type: 'pm-evaluation', request: command.request, results: [], error: (e as Error).message });
+      }
+    }
+    case 'label-sample': {
+      try {
+        return post({ type: 'label-pair', request: command.request, responses: await samplePair(requireGpu('label-sample'), command) });
+      } catch (e) {
+        return post({ type: 'label-pair', request: command.request, responses: ['', ''], error: (e as Error).message });
       }
     }
     case 'trainer': {

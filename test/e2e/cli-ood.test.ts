@@ -144,8 +144,8 @@ describe('rlhf ood on the synthetic world', () => {
     expect(r.auroc_relative).toBeGreaterThanOrEqual(0.9);
     // Exposing 5 harmful prompts adds a linear discriminant towards their mean (src/eval/ood.ts). These features
     // have no shared "harmful" direction (each harmful topic has its own words, hence its own random direction),
-    // so 5 prompts of a few topics say little about the other topics: it detects (measured 0.85 here, 0.72–0.96
-    // over other draws of the 5 on the CPU reference), but below the plain distance. See docs/cli.md.
+    // so 5 prompts of a few topics say little about the other topics: it detects (measured 0.85 here, 0.72–0.88
+    // over other draws of 5 on the CPU reference), but below the plain distance. See docs/cli.md.
     expect(r.auroc_exposed).toBeGreaterThan(0.7);
     expect(r.counts).toMatchObject({ fit: fitPrompts.size, eval_in: heldOut.length, eval_out: harmful.size - 5, exposed: 5, truncated: 0 });
     expect(r.counts.eval_in_dropped_in_fit).toBe(prompts(evalWorld.helpful).length - heldOut.length);

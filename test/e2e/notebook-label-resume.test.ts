@@ -1,0 +1,171 @@
+// Resuming an interrupted base-model run, and labelling, end to end in headless Chromium (SwiftShader WebGPU).
+// Generate the synthetic world; take two of three nano base-model steps with a checkpoint stored every step;
+// reload the page as if it had been closed mid-run: the Base-model stage offers the unfinished run, Resume
+// continues it at step 2 (the Worker reports where it resumed, the step never goes back below 2) to the end,
+// and the run is stored finished. Then the labelling view samples two responses from the base checkpoint,
+// "1" labels the first as more helpful (labels-helpful: 1 comparison), red-team mode and "2" mark the second
+// as more harmful (labels-red-team: 1, the first stored as chosen); the Data stage's browser shows both stored
+// comparisons with their provenance, and the Preference-model stage offers the labels as training data.
+// A screenshot of the labelling view goes to test-results/screenshots/label-view.png.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'puppeteer';
+import type { ViteDevServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChrome, startVite, type HeadlessChrome } from '../../scripts/browser.ts';
+
+const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+
+let chrome: HeadlessChrome;
+let vite: { server: ViteDevServer; url: string };
+let page: Page;
+const logs: string[] = [];
+
+const norm = (t: string) => t.replace(/\s+/g, ' ').trim();
+
+async function textOf(selector: string): Promise<string | null> {
+  const el = await page.$(selector);
+  return el ? norm(await el.evaluate((e) => e.textContent ?? '')) : null;
+}
+
+const FAILURES = ['#base-failure', '#base-error', '#label-error', '#error'].map((s) => `rlhf-app >>> ${s}`).join(', ');
+
+async function waitUntil<T>(probe: () => Promise<T>, predicate: (v: T) => boolean, what: string, timeout = 150_000): Promise<T> {
+  const start = Date.now();
+  let last: T = await probe();
+  while (Date.now() - start < timeout) {
+    last = await probe();
+    if (predicate(last)) return last;
+    const failure = await page.$(FAILURES);
+    if (failure) throw new Error(`${what}: the page reports ${await failure.evaluate((e) => e.textContent)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: timed out; last seen ${JSON.stringify(last)}\npage console:\n${logs.slice(-30).join('\n')}`);
+}
+
+const waitForText = (selector: string, predicate: (t: string) => boolean, what: string, timeout?: number) =>
+  waitUntil(() => textOf(selector), (t) => t !== null && predicate(t), what, timeout) as Promise<string>;
+
+async function click(selector: string): Promise<void> {
+  const el = await page.waitForSelector(selector, { timeout: 60_000 });
+  await el!.click();
+}
+
+/** The stored count of a labels dataset as the labelling view shows it. */
+const labelCount = (mode: string) => page.$eval(`rlhf-app >>> label-view >>> .count[data-mode="${mode}"] strong`, (e) => Number(e.getAttribute('data-count')));
+
+/** Waits for a pair of different responses (skipping identical ones with "s"); returns prompt and responses as shown. */
+async function freshPair(): Promise<{ prompt: string; r1: string; r2: string }> {
+  for (let attempt = 0; attempt < 4; attempt++) {
+    await waitUntil(async () => (await page.$('rlhf-app >>> label-view >>> #label-pair')) !== null && (await page.$('rlhf-app >>> label-view >>> #label-sampling')) === null, (v) => v, 'a sampled pair');
+    const [r1, r2] = await page.$$eval('rlhf-app >>> label-view >>> .response', (els) => els.map((e) => e.textContent ?? ''));
+    const prompt = await page.$eval('rlhf-app >>> label-view >>> #label-prompt', (e) => e.textContent ?? '');
+    if (r1 !== r2) return { prompt, r1, r2 };
+    await page.keyboard.press('s');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error('four identical pairs in a row');
+}
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  // its own dependency cache and no hot reload: other servers and edits elsewhere cannot reload the page under the test
+  vite = await startVite({ cacheDir: join(import.meta.dirname, '..', '..', 'node_modules', '.vite-e2e-label'), hmr: false });
+  chrome = await launchChrome();
+  page = await chrome.browser.newPage();
+  await page.setViewport({ width: 1400, height: 1000 });
+  page.on('console', (m) => logs.push(m.text()));
+  page.on('pageerror', (e) => logs.push(String(e)));
+});
+
+afterAll(async () => {
+  await chrome?.close();
+  await vite?.server.close();
+});
+
+describe('the notebook: resume an interrupted run, label responses', { timeout: 240_000 }, () => {
+  it('stores a checkpoint every step, and after a reload resumes the unfinished run at its step', async () => {
+    const query = 'seed=3&data.synth=20&base.data=synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batch=2&base.seq=32&base.every=1&base.save=1';
+    await page.goto(`${vite.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
+    const adapter = await waitUntil(() => textOf('rlhf-app >>> #adapter, rlhf-app >>> #no-webgpu'), (t) => t !== null, 'WebGPU adapter');
+    expect(await page.$('rlhf-app >>> #no-webgpu'), `no WebGPU adapter in headless Chromium: ${adapter}`).toBeNull();
+    expect(new URL(page.url()).searchParams.get('base.save')).toBe('1');
+    await click('rlhf-app >>> #generate');
+    await waitForText('rlhf-app >>> #synth-message', (t) => t.startsWith('Stored'), 'synthetic world');
+    await waitForText('rlhf-app >>> #stage-base >>> trainer-controls >>> #step-count', (t) => t === 'no run yet', 'base stage');
+    await click('rlhf-app >>> #stage-base >>> trainer-controls >>> #step');
+    await waitForText('rlhf-app >>> #metric-step', (t) => t === '1', 'first step');
+    await click('rlhf-app >>> #stage-base >>> trainer-controls >>> #step');
+    await waitForText('rlhf-app >>> #metric-step', (t) => t === '2', 'second step');
+    // the automatic checkpoint of step 2 and the run at 2 / 3 are stored
+    await waitForText('rlhf-app >>> #stage-base >>> saved-list >>> #checkpoints', (t) => t.includes('base nano · step 2'), 'auto-saved checkpoint');
+    await waitForText('rlhf-app >>> #stage-base >>> saved-list >>> #runs', (t) => t.includes('2 / 3'), 'run stored at step 2');
+    expect(await page.$('rlhf-app >>> #stage-base >>> #resume')).toBeNull(); // the live run is not offered
+
+    // the page goes away mid-run
+    await page.reload({ waitUntil: 'load', timeout: 120_000 });
+    await waitForText('rlhf-app >>> #datasets', (t) => t.includes('synth-helpful'), 'datasets after reload');
+    const offer = await waitForText('rlhf-app >>> #stage-base >>> #resume', (t) => t.includes('Resume'), 'resume offer');
+    expect(offer).toMatch(/stopped at step 2 \/ 3; latest checkpoint at step 2/);
+    expect(offer).toMatch(/restart from zero/);
+    await waitUntil(() => textOf('rlhf-app >>> #adapter'), (t) => t !== null, 'GPU after reload');
+    await click('rlhf-app >>> #stage-base >>> button.resume');
+    // it continues at step 2: the step shown never goes back below 2, one step takes it to the end
+    const seen = new Set<string>();
+    await waitUntil(async () => {
+      const t = await textOf('rlhf-app >>> #stage-base >>> trainer-controls >>> #step-count');
+      if (t) seen.add(t);
+      return t;
+    }, (t) => t === 'step 3 / 3 (done)', 'resumed run done');
+    expect([...seen].filter((t) => /step [01] \//.test(t))).toEqual([]);
+    expect(await textOf('rlhf-app >>> #stage-base >>> #lm-metrics')).toMatch(/resumed at step\s*2/);
+    await waitForText('rlhf-app >>> #stage-base >>> saved-list >>> #checkpoints', (t) => t.includes('base nano · step 3'), 'final checkpoint');
+    await waitForText('rlhf-app >>> #stage-base >>> saved-list >>> #runs', (t) => t.includes('3 / 3'), 'run stored finished');
+    expect(await page.$('rlhf-app >>> #stage-base >>> #resume')).toBeNull();
+    // the curve is the stored one (initial evaluation, steps 1, 2) joined with the resumed step 3
+    await page.waitForFunction(() => {
+      const chart = document.querySelector('rlhf-app')?.shadowRoot?.querySelector('stage-base')?.shadowRoot?.querySelector('metric-chart');
+      return chart?.getAttribute('data-points') === '4';
+    }, { timeout: 30_000 });
+  });
+
+  it('labels pairs sampled from the base checkpoint with the keyboard, helpful then red-team', async () => {
+    await page.$eval('rlhf-app >>> label-view', (e) => e.scrollIntoView());
+    expect(await labelCount('helpful')).toBe(0);
+    await click('rlhf-app >>> label-view >>> #label-sample');
+    const first = await freshPair();
+    expect(first.prompt).toMatch(/\n\nAssistant:$/);
+    const view = await page.waitForSelector('rlhf-app >>> label-view >>> #label-view');
+    await view!.evaluate((s) => (s as HTMLElement).focus());
+    await page.keyboard.press('1');
+    await waitUntil(() => labelCount('helpful'), (n) => n === 1, 'labels-helpful count');
+    // red-team: "2" marks the second response as the more harmful one
+    await page.select('rlhf-app >>> label-view >>> #label-mode', 'red-team');
+    const second = await freshPair();
+    await view!.evaluate((s) => (s as HTMLElement).focus());
+    await page.keyboard.press('2');
+    await waitUntil(() => labelCount('red-team'), (n) => n === 1, 'labels-red-team count');
+    expect(await labelCount('helpful')).toBe(1);
+    await freshPair(); // the next pair is on screen for the screenshot
+    await page.$eval('rlhf-app >>> label-view', (e) => e.scrollIntoView());
+    await (await page.waitForSelector('rlhf-app >>> label-view >>> #label-view'))!.screenshot({ path: join(SHOTS, 'label-view.png') });
+
+    // the stored comparisons, through the Data stage's browser
+    await click('rlhf-app >>> tr.dataset[data-id="labels-helpful"] .browse');
+    await waitForText('rlhf-app >>> dataset-browser >>> #matches', (t) => t === '1 comparison', 'helpful labels in the browser');
+    expect(norm((await textOf('rlhf-app >>> dataset-browser >>> .chosen'))!)).toBe(norm(first.r1));
+    expect(norm((await textOf('rlhf-app >>> dataset-browser >>> .rejected'))!)).toBe(norm(first.r2));
+    expect(norm((await textOf('rlhf-app >>> dataset-browser >>> .context'))!)).toBe(norm(first.prompt));
+    expect(await textOf('rlhf-app >>> dataset-browser >>> .provenance')).toMatch(/labelled \(helpful\): picked response 1 as more helpful · sampled by base nano · step \d \/ base nano · step \d · seed \d+ · prompt from synth-helpful/);
+    await click('rlhf-app >>> tr.dataset[data-id="labels-red-team"] .browse');
+    await waitForText('rlhf-app >>> dataset-browser >>> .provenance', (t) => t.includes('red-team'), 'red-team labels in the browser');
+    // the less harmful (response 1) is chosen, the picked more harmful (response 2) rejected
+    expect(norm((await textOf('rlhf-app >>> dataset-browser >>> .chosen'))!)).toBe(norm(second.r1));
+    expect(norm((await textOf('rlhf-app >>> dataset-browser >>> .rejected'))!)).toBe(norm(second.r2));
+    expect(await textOf('rlhf-app >>> dataset-browser >>> .provenance')).toMatch(/picked response 2 as more harmful/);
+    // the Preference-model stage can train on them like any dataset
+    expect(await page.$('rlhf-app >>> stage-pm >>> input[data-id="labels-helpful"]')).not.toBeNull();
+    expect(await page.$('rlhf-app >>> stage-pm >>> input[data-id="labels-red-team"]')).not.toBeNull();
+  });
+});
