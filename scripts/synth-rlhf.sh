@@ -24,17 +24,18 @@ cd "$(dirname "$0")/.."
 rlhf() { node bin/rlhf.js "$@"; }
 step() { [ -e "$1" ] && echo "have $1" >&2; [ ! -e "$1" ]; }
 mkdir -p "$OUT"
-W=$OUT/world; W2=$OUT/world2
+W=$OUT/world; W2=$OUT/world2; W3=$OUT/world3 # W trains, W2 trains the test PM, W3 evaluates (no model trains on its pairs; the world has a finite set of requests, so its prompts recur)
 step "$W/synth-helpful.jsonl" && rlhf synth --out "$W" --pairs 1000 --seed 1
 step "$W2/synth-helpful.jsonl" && rlhf synth --out "$W2" --pairs 1000 --seed 2
+step "$W3/synth-helpful.jsonl" && rlhf synth --out "$W3" --pairs 150 --seed 3
 step "$OUT/base.safetensors" && rlhf pretrain --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --preset micro --tokenizer synth \
   --sides both --steps "$STEPS" --batch 16 --seq 48 --lr 0.005 --eval-interval 20 --seed 1 --out "$OUT/base.safetensors" --report "$OUT/base.json"
 PM="rlhf pm --preset micro --tokenizer gpt2 --seq 48 --batch 8 --lr 0.01 --steps $PM_STEPS --eval-interval 20"
 step "$OUT/pm-mixed.safetensors" && $PM --train "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --seed 3 --out "$OUT/pm-mixed.safetensors" --report "$OUT/pm-mixed.json"
 step "$OUT/pm-helpful.safetensors" && $PM --train "$W/synth-helpful.jsonl" --seed 1 --out "$OUT/pm-helpful.safetensors" --report "$OUT/pm-helpful.json"
 step "$OUT/pm-mixed-test.safetensors" && $PM --train "$W2/synth-helpful.jsonl" "$W2/synth-harmless.jsonl" --seed 5 --out "$OUT/pm-mixed-test.safetensors" --report "$OUT/pm-mixed-test.json"
-for pm in mixed helpful mixed-test; do # the cross-evaluation matrix, on the held-out world sample
-  step "$OUT/pm-eval-$pm.json" && rlhf pm-eval --pm "$OUT/pm-$pm.safetensors" --data "$W2/synth-helpful.jsonl" "$W2/synth-harmless.jsonl" --report "$OUT/pm-eval-$pm.json"
+for pm in mixed helpful mixed-test; do # the cross-evaluation matrix, on the evaluation sample
+  step "$OUT/pm-eval-$pm.json" && rlhf pm-eval --pm "$OUT/pm-$pm.safetensors" --data "$W3/synth-helpful.jsonl" "$W3/synth-harmless.jsonl" --report "$OUT/pm-eval-$pm.json"
 done
 for pm in mixed helpful; do
   step "$OUT/ppo-$pm.safetensors" && rlhf ppo --policy "$OUT/base.safetensors" --pm "$OUT/pm-$pm.safetensors" --test-pm "$OUT/pm-mixed-test.safetensors" --gold \
@@ -42,7 +43,7 @@ for pm in mixed helpful; do
     --max-tokens "$MAX_TOKENS" --lr "$PPO_LR" --kl-coef "$KL_COEF" --sample-every 4 --seed 1 --out "$OUT/ppo-$pm.safetensors" --report "$OUT/ppo-$pm.json"
 done
 step "$OUT/elo.json" && rlhf elo --policies "$OUT/base.safetensors" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" \
-  --gold --pm "$OUT/pm-mixed-test.safetensors" --prompts "$W2/synth-helpful.jsonl" "$W2/synth-harmless.jsonl" \
+  --gold --pm "$OUT/pm-mixed-test.safetensors" --prompts "$W3/synth-helpful.jsonl" "$W3/synth-harmless.jsonl" \
   --n-prompts "$ELO_PROMPTS" --max-tokens "$MAX_TOKENS" --seed 9 --report "$OUT/elo.json"
 step "$OUT/lm-eval.json" && rlhf lm-eval --models "$OUT/base.safetensors" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" \
   --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --sides both --batch 16 --seq 48 --seed 1 --report "$OUT/lm-eval.json"

@@ -113,7 +113,7 @@ describe('promptActivations', () => {
     }
     expect(() => poolRow(new Float32Array(16), 0, 2, 8, [1, 2, 3], eot, 'last')).toThrow(/3 tokens do not fit a row of 2/);
     await expect(promptActivations(gpu, ckpt, 'nano.safetensors', prompts, { layer: 3 })).rejects.toThrow(/nano\.safetensors: layer 3 is not 0 .* 2 .* or lnf/);
-  });
+  }, 600_000);
 });
 
 describe('rlhf ood on the synthetic world', () => {

@@ -128,7 +128,7 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
       const chart = document.querySelector('rlhf-app')?.shadowRoot?.querySelector('stage-base')?.shadowRoot?.querySelector('metric-chart');
       return chart?.getAttribute('data-points') === '4';
     }, { timeout: 30_000 });
-  });
+  }, 300_000);
 
   it('labels pairs sampled from the base checkpoint with the keyboard, helpful then red-team', async () => {
     await page.$eval('rlhf-app >>> label-view', (e) => e.scrollIntoView());
@@ -167,5 +167,5 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
     // the Preference-model stage can train on them like any dataset
     expect(await page.$('rlhf-app >>> stage-pm >>> input[data-id="labels-helpful"]')).not.toBeNull();
     expect(await page.$('rlhf-app >>> stage-pm >>> input[data-id="labels-red-team"]')).not.toBeNull();
-  });
+  }, 300_000);
 });

@@ -143,7 +143,7 @@ describe('reward and value heads on the GPT trunk', () => {
       return s;
     };
     await expectGradsMatchFd(gpu, w, loss, await gradMap(gpu, model, [head]));
-  });
+  }, 600_000); // finite differences over every parameter: ~50 s on SwiftShader alone, over 2 minutes on a loaded machine
 
   it('value head: per-token values and the gradient of Σ values·g through head and trunk', async () => {
     const gpu = await testGpu();
