@@ -14,7 +14,7 @@ const pct = (r: { rate: number; lo: number; hi: number }) => `${(100 * r.rate).t
 const base = read('base.json');
 const last = base.history.at(-1);
 console.log(`Adapter: ${base.adapter.vendor} ${base.adapter.architecture} ${base.adapter.description}\n`);
-console.log(`Base model: ${base.preset}, ${base.train.steps} steps, held-out loss ${f(base.initial_eval_loss)} → ${f(last['eval/loss'])} nats/byte\n`);
+console.log(`Base model: ${base.preset}, ${base.train.steps} steps, held-out loss ${f(base.initial_eval_loss)} → ${f(last["eval/loss"])} nats/token (${base.tokenizer} tokenizer)\n`);
 
 console.log('Preference models on the held-out world sample (accuracy, n):\n');
 console.log('| PM | helpful pairs | harmless pairs |');
