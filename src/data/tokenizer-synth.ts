@@ -13,7 +13,7 @@
 // The word list is derived, deterministically, from a fixed sample of the world (seed 0): changing the world's
 // word lists changes the ids, and the vocabulary size recorded in a checkpoint (`synth_vocab`) catches that.
 
-import { BYTE_EOC, BYTE_EOT, type Tokenizer } from './tokenizer.ts';
+import { BYTE_EOC, BYTE_EOT, decodeWithByteFallback, type Tokenizer } from './tokenizer.ts';
 import { generateSynthWorld } from './synth.ts';
 
 const PIECE = / ?[A-Za-z]+| ?[0-9]+| ?[^\sA-Za-z0-9]+|\s+/g;
@@ -62,20 +62,6 @@ export const synthTokenizer: Tokenizer = {
   },
   decode(ids) {
     const list = words().words;
-    const parts: string[] = [];
-    let bytes: number[] = [];
-    const flush = () => {
-      if (bytes.length) parts.push(new TextDecoder().decode(Uint8Array.from(bytes)));
-      bytes = [];
-    };
-    for (const id of ids) {
-      if (id < 256) bytes.push(id);
-      else {
-        flush();
-        parts.push(id === BYTE_EOT ? '<|endoftext|>' : id === BYTE_EOC ? '<|endofcontext|>' : (list[id - FIRST_WORD] ?? `<|${id}|>`));
-      }
-    }
-    flush();
-    return parts.join('');
+    return decodeWithByteFallback(ids, (id) => (id === BYTE_EOT ? '<|endoftext|>' : id === BYTE_EOC ? '<|endofcontext|>' : (list[id - FIRST_WORD] ?? `<|${id}|>`)));
   },
 };

@@ -24,20 +24,25 @@ export const byteTokenizer: Tokenizer = {
     return Array.from(new TextEncoder().encode(text));
   },
   decode(ids) {
-    const parts: string[] = [];
-    let bytes: number[] = [];
-    const flush = () => {
-      if (bytes.length) parts.push(new TextDecoder().decode(Uint8Array.from(bytes)));
-      bytes = [];
-    };
-    for (const id of ids) {
-      if (id < 256) bytes.push(id);
-      else {
-        flush();
-        parts.push(id === BYTE_EOT ? '<|endoftext|>' : id === BYTE_EOC ? '<|endofcontext|>' : `<|${id}|>`);
-      }
-    }
-    flush();
-    return parts.join('');
+    return decodeWithByteFallback(ids, (id) => (id === BYTE_EOT ? '<|endoftext|>' : id === BYTE_EOC ? '<|endofcontext|>' : `<|${id}|>`));
   },
 };
+
+/** Ids below 256 are UTF-8 bytes (decoded run by run); every other id is the text `other(id)` gives. */
+export function decodeWithByteFallback(ids: readonly number[], other: (id: number) => string): string {
+  const parts: string[] = [];
+  let bytes: number[] = [];
+  const flush = () => {
+    if (bytes.length) parts.push(new TextDecoder().decode(Uint8Array.from(bytes)));
+    bytes = [];
+  };
+  for (const id of ids) {
+    if (id < 256) bytes.push(id);
+    else {
+      flush();
+      parts.push(other(id));
+    }
+  }
+  flush();
+  return parts.join('');
+}
