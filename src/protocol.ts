@@ -42,10 +42,12 @@ export interface LMRunSettings {
 }
 
 /**
- * Continue a stored language-model run: its checkpoint's weights, and the step they were saved at (the schedule
- * and the batch stream go on from there). AdamW's moments are not in a checkpoint: they restart at zero.
+ * Continue a stored run (base model, preference model or RLHF): the checkpoint of its latest automatic save and the
+ * step it was saved at. The run is rebuilt from its own settings and data, the checkpoint's weights replace the
+ * initial ones, and the schedule and the batch (or prompt) stream go on from that step. AdamW's moments are not in
+ * a checkpoint: they restart at zero.
  */
-export interface LMResume {
+export interface RunResume {
   bytes: Uint8Array;
   step: number;
 }
@@ -70,6 +72,8 @@ export interface PMRunSettings {
   evalInterval: number;
   /** Seeds the per-dataset held-out split (src/data/pm-split.ts), batches and initialisation. */
   seed: number;
+  /** While playing, send a checkpoint every this many steps (0 or absent: only on save and at the end), so an interrupted run can resume. */
+  saveInterval?: number;
 }
 
 /** A comparison as the preference model reads it. */
@@ -125,6 +129,8 @@ export interface RLHFRunSettings {
   /** pm: the chosen preference model's score; gold: the synthetic world's gold scorer. */
   reward: 'pm' | 'gold';
   seed: number;
+  /** While playing, send a checkpoint every this many iterations (0 or absent: only on save and at the end), so an interrupted run can resume. */
+  saveInterval?: number;
 }
 
 /** What scores an RLHF run's responses: a preference-model checkpoint, or the synthetic world's gold scorer. */
@@ -177,7 +183,7 @@ export type Command =
   | { type: 'init' }
   | { type: 'self-check' }
   /** Starts a language-model run (dropping any previous one) on `transcripts` (context + chosen). */
-  | { type: 'lm-create'; run: string; settings: LMRunSettings; transcripts: string[]; resume?: LMResume }
+  | { type: 'lm-create'; run: string; settings: LMRunSettings; transcripts: string[]; resume?: RunResume }
   /**
    * Samples two responses to `prompt` for a human to compare: both from `a`, or one from `a` and one from `b`
    * (policy checkpoints, sampled as a PPO rollout samples). Answered by `label-pair`.
@@ -188,14 +194,15 @@ export type Command =
    * Starts a preference-model run (dropping any previous one) on `datasets`, each split by the seed into
    * training and held-out pairs; the trunk starts from `init` (a base language model's safetensors) or at random.
    */
-  | { type: 'pm-create'; run: string; settings: PMRunSettings; datasets: PMDataset[]; init: { checkpoint: string; bytes: Uint8Array } | null }
+  | { type: 'pm-create'; run: string; settings: PMRunSettings; datasets: PMDataset[]; init: { checkpoint: string; bytes: Uint8Array } | null; resume?: RunResume }
   /** Scores a stored preference model (safetensors with a reward head) on each set; answered by `pm-evaluation`. */
   | { type: 'pm-evaluate'; request: string; checkpoint: Uint8Array; sets: PMDataset[] }
   /**
    * Starts an RLHF run (dropping any previous one): PPO of the `policy` checkpoint (also the frozen π0)
-   * against `reward`, on `prompts` (conversations up to their final "\n\nAssistant:").
+   * against `reward`, on `prompts` (conversations up to their final "\n\nAssistant:"). With `resume`, the
+   * policy and value head start from the run's stored checkpoint instead, and π0 stays `policy`.
    */
-  | { type: 'rlhf-create'; run: string; settings: RLHFRunSettings; policy: { name: string; bytes: Uint8Array }; reward: RLHFReward; prompts: string[] }
+  | { type: 'rlhf-create'; run: string; settings: RLHFRunSettings; policy: { name: string; bytes: Uint8Array }; reward: RLHFReward; prompts: string[]; resume?: RunResume }
   /** One PPO iteration of the run with its per-token trace (answered by rlhf-samples, rlhf-inspect, trainer-metrics). */
   | { type: 'rlhf-inspect'; run: string };
 

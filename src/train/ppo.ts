@@ -162,10 +162,23 @@ export interface PPOIteration {
 }
 
 export interface PPOInit {
-  /** The initial policy's packed parameters (paramTable(cfg)); also the frozen reference π0. */
+  /** The initial policy's packed parameters (paramTable(cfg)); also the frozen reference π0 unless `reference` is given. */
   policy: Float32Array;
   /** The value head's packed parameters (headTable('value_head', C)); a fresh head when absent. */
   valueHead?: Float32Array;
+  /** π0 when the policy does not start at it: a resumed run starts from its stored policy, π0 stays the run's initial one. */
+  reference?: Float32Array;
+}
+
+/**
+ * What a checkpoint must carry besides the weights for a run to go on where it stopped (PPOTrainer.resumeState /
+ * resumeAt): the iteration (every random draw is keyed by it), λ_KL (the adaptive controller moves it) and the
+ * running score moments (score normalisation). AdamW's moments are not kept: they restart at zero.
+ */
+export interface PPOResumeState {
+  iteration: number;
+  klCoef: number;
+  scoreMoments: { count: number; mean: number; m2: number };
 }
 
 /** Running mean and variance over all scores so far (Chan et al.'s parallel update; TRL's RunningMoments). */
@@ -250,7 +263,7 @@ export class PPOTrainer {
     const policyWeights = new Weights(gpu, cfg, 'policy params');
     gpu.write(policyWeights.packed, init.policy);
     const refWeights = new Weights(gpu, cfg, 'reference params');
-    gpu.write(refWeights.packed, init.policy);
+    gpu.write(refWeights.packed, init.reference ?? init.policy);
     this.policy = new GPT(gpu, cfg, mb, T, policyWeights);
     this.value = new ValueHead(gpu, this.policy, { zeroDlnf: false });
     gpu.write(this.value.params, init.valueHead ?? initHeadParams(headTable('value_head', C), (n) => randn(n, mix(config.seed, -1, 7))));
@@ -482,6 +495,24 @@ export class PPOTrainer {
     const result: PPOIteration = { iteration, metrics, samples };
     if (inspect) result.inspect = await this.trace(promptIds, actions, gen.logprobs, order, newLogp, { kl, entropy, values, returns });
     return result;
+  }
+
+  /** Where the run stands, for a checkpoint a later run resumes from. */
+  resumeState(): PPOResumeState {
+    const { count, mean, m2 } = this.moments;
+    return { iteration: this.iteration, klCoef: this.klCoef, scoreMoments: { count, mean, m2 } };
+  }
+
+  /** Goes on after `state.iteration` iterations (before the first step of a trainer built from the stored weights). */
+  resumeAt(state: PPOResumeState): void {
+    if (this.iteration !== 0) throw new Error(`resumeAt: this trainer has already run ${this.iteration} iterations`);
+    const { iteration, klCoef, scoreMoments } = state;
+    if (!Number.isInteger(iteration) || iteration < 0) throw new Error(`resumeAt: iteration ${iteration} is not a count`);
+    if (!(klCoef >= 0)) throw new Error(`resumeAt: λ_KL ${klCoef} is not a non-negative number`);
+    this.iteration = iteration;
+    this.klCoef = klCoef;
+    this.optimizerSteps = iteration * this.config.epochs * this.config.minibatches;
+    Object.assign(this.moments, scoreMoments);
   }
 
   /** The policy's packed parameters now. */

@@ -15,7 +15,7 @@ import { loadCheckpoint } from '../models/checkpoint.ts';
 import { PRESETS } from '../models/config.ts';
 import type { Command } from '../protocol.ts';
 import { LMRun, lmData, lmTrainConfig } from '../train/lm-run.ts';
-import { RunLoop, type Post, type SteppableRun } from './run-loop.ts';
+import { checkResumeStep, RunLoop, type Post, type SteppableRun } from './run-loop.ts';
 
 type LMCreate = Extract<Command, { type: 'lm-create' }>;
 
@@ -64,7 +64,7 @@ export async function createLMLoop(gpu: Gpu, command: LMCreate, post: Post): Pro
 /** Puts a freshly built run where the stored one stopped: its weights, its step, its place in the batch stream. */
 function resumeRun(run: LMRun, resume: { bytes: Uint8Array; step: number }, steps: number): void {
   const { step } = resume;
-  if (!Number.isInteger(step) || step < 0 || step >= steps) throw new Error(`cannot resume at step ${step} of a ${steps}-step run`);
+  checkResumeStep(step, steps);
   const ckpt = loadCheckpoint(resume.bytes, `resume@${step}`, run.cfg);
   run.gpu.write(run.trainer.model.params, ckpt.packed);
   run.trainer.step = step;

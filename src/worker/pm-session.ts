@@ -10,6 +10,10 @@
 //          preset at random (initParams from randn(seed + 2)); the reward head always fresh (seed + 3)
 //   reads  at every metrics read, before the evaluation reuses the reward buffer: the step's batch as
 //          the loss saw it (pm-inspect), the step-through table of the notebook
+//   resume `pm-create` with `resume`: the run is rebuilt from the same settings, data and starting trunk,
+//          then the stored checkpoint's trunk and reward head replace the initial ones, the step counter
+//          (schedule, AdamW bias correction) is set to the stored step and the batch stream skips the batches
+//          already trained on. Deviation: AdamW's moments restart from zero (not stored in a checkpoint).
 // Nothing here imports the DOM: it runs in the Worker and, in the tests, in Node.
 
 import { encodeComparisons, PMBatcher, pmEvalBatches } from '../data/pm-batches.ts';
@@ -29,7 +33,7 @@ import { growVocab } from '../models/vocab.ts';
 import { Weights } from '../models/weights.ts';
 import type { Command, MetricPoint, PMCellResult, PMComparison, PMDataset, PMInspectPair } from '../protocol.ts';
 import { DEFAULT_PM_TRAIN, PMTrainer, type PMStepInspection, type PMTrainConfig } from '../train/pm.ts';
-import { RunLoop, type Post, type SteppableRun } from './run-loop.ts';
+import { checkResumeStep, RunLoop, type Post, type SteppableRun } from './run-loop.ts';
 
 type PMCreate = Extract<Command, { type: 'pm-create' }>;
 
@@ -114,7 +118,7 @@ function startingTrunk(command: PMCreate, tokenizer: Tokenizer): { cfg: GPTConfi
 /** Starts a preference-model run: reports what it was built from and the held-out evaluation at step 0. */
 export async function createPMLoop(gpu: Gpu, command: PMCreate, post: Post): Promise<RunLoop> {
   const { run: runId, settings: s } = command;
-  post({ type: 'trainer-status', trainer: 'pm', run: runId, status: 'preparing', step: 0, steps: s.steps, message: 'tokenizing and compiling the kernels' });
+  post({ type: 'trainer-status', trainer: 'pm', run: runId, status: 'preparing', step: command.resume?.step ?? 0, steps: s.steps, message: 'tokenizing and compiling the kernels' });
   const tokenizer = byteTokenizer;
   const { cfg, trunk, preset, start } = startingTrunk(command, tokenizer);
   const T = s.seqLen;
@@ -138,6 +142,18 @@ export async function createPMLoop(gpu: Gpu, command: PMCreate, post: Post): Pro
   gpu.write(weights.packed, trunk);
   const trainer = new PMTrainer(gpu, cfg, trainCfg, weights);
   gpu.write(trainer.head.params, initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, s.seed + 3)));
+  if (command.resume) {
+    const { step, bytes } = command.resume;
+    checkResumeStep(step, s.steps);
+    const file = `the run's checkpoint at step ${step}`;
+    const stored = loadCheckpoint(bytes, file, cfg);
+    const head = stored.heads.reward_head;
+    if (!head) throw new Error(`${file} has no reward head`);
+    gpu.write(weights.packed, stored.packed);
+    gpu.write(trainer.head.params, head);
+    trainer.step = step;
+    for (let i = 0; i < step; i++) batcher.next();
+  }
 
   const evaluate = async (): Promise<{ point: Record<string, number>; report: PMEvalReport }> => {
     const report = pmEvalReport(await trainer.margins(monitor), monitorPairs);
@@ -158,10 +174,11 @@ export async function createPMLoop(gpu: Gpu, command: PMCreate, post: Post): Pro
       'training pairs cut to T': train.filter((c) => isCut(c, tokenizer, T)).length,
       'sequence length': T,
       'warm-up steps': trainCfg.warmupSteps,
+      ...(command.resume ? { 'resumed at step': command.resume.step } : {}),
     },
   });
   const initial = await evaluate();
-  post({ type: 'trainer-metrics', trainer: 'pm', run: runId, point: { step: 0, ...initial.point } });
+  post({ type: 'trainer-metrics', trainer: 'pm', run: runId, point: { step: trainer.step, ...initial.point } });
 
   // 3. the loop's view of the run; pairs/s are timed like the LM's tokens/s (pauses do not count)
   let clock: { t0: number; s0: number } | null = null;
@@ -200,7 +217,7 @@ export async function createPMLoop(gpu: Gpu, command: PMCreate, post: Post): Pro
       return { bytes: checkpointBytes(cfg, params, metadata, { reward_head: head }), metadata };
     },
   };
-  return new RunLoop('pm', runId, steppable, s.evalInterval, post);
+  return new RunLoop('pm', runId, steppable, s.evalInterval, post, s.saveInterval ?? 0);
 }
 
 /**

@@ -13,15 +13,21 @@
 // PPOTrainer.step reads back from the GPU (the sampler, the scores, the metrics), so an iteration is a
 // promise: `takeStep` starts it and `settle` / `readMetrics` wait for it. A loop that reads metrics after
 // every step (evalInterval 1) never has two iterations in flight.
+//
+// Resume (`rlhf-create` with `resume`): the run is rebuilt from its settings, prompts and initial policy, which
+// stays π0; the policy and value head start from the stored checkpoint, whose `ppo_state` metadata puts the
+// trainer at its iteration (the sampling and minibatch draws are keyed by it), λ_KL and score moments; the
+// prompt stream skips the prompts already used. The next iteration's rollouts are then those of the
+// uninterrupted run. Deviation: AdamW's moments restart from zero, so the updates after a resume differ a little.
 
 import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import type { Gpu } from '../kernels/gpu.ts';
-import { checkpointBytes, loadCheckpoint } from '../models/checkpoint.ts';
+import { checkpointBytes, loadCheckpoint, type Checkpoint } from '../models/checkpoint.ts';
 import type { Command, MetricPoint, RLHFRunSettings, RLHFSample, RLHFTrace } from '../protocol.ts';
 import { PromptCycle, goldReward, goldSummary, promptTokenBudget } from '../train/ppo-data.ts';
 import { checkPPOConfig } from '../train/ppo-config.ts';
-import { DEFAULT_PPO, PPOTrainer, pmReward, type PPOConfig, type PPOIteration, type PPOTokenizer, type RewardFn } from '../train/ppo.ts';
-import { RunLoop, type Post, type SteppableRun } from './run-loop.ts';
+import { DEFAULT_PPO, PPOTrainer, pmReward, type PPOConfig, type PPOIteration, type PPOResumeState, type PPOTokenizer, type RewardFn } from '../train/ppo.ts';
+import { checkResumeStep, RunLoop, type Post, type SteppableRun } from './run-loop.ts';
 
 type RLHFCreate = Extract<Command, { type: 'rlhf-create' }>;
 
@@ -84,7 +90,6 @@ export function traceForUI(it: PPOIteration, tokenizer: PPOTokenizer, klCoef: nu
 class PPOSession implements SteppableRun {
   /** Inspect the next iteration (set by PPOLoop.inspectOnce). */
   inspectNext = false;
-  private started = 0;
   private pending: Promise<PPOIteration> | null = null;
 
   constructor(
@@ -94,11 +99,14 @@ class PPOSession implements SteppableRun {
     readonly steps: number,
     private readonly post: Post,
     private readonly metadata: Record<string, string>,
+    /** Iterations started so far (a resumed run: those done before it stopped). */
+    private started = 0,
   ) {}
 
   get step(): number {
     return this.started;
   }
+
 
   takeStep(): void {
     this.started++;
@@ -127,7 +135,7 @@ class PPOSession implements SteppableRun {
 
   async checkpoint(): Promise<{ bytes: Uint8Array; metadata: Record<string, string> }> {
     await this.pending?.catch(() => undefined);
-    const metadata = { ...this.metadata, ppo_iterations: String(this.trainer.iteration) };
+    const metadata = { ...this.metadata, ppo_iterations: String(this.trainer.iteration), ppo_state: JSON.stringify(this.trainer.resumeState()) };
     const bytes = checkpointBytes(this.trainer.cfg, await this.trainer.policyParams(), metadata, { value_head: await this.trainer.valueHeadParams() });
     return { bytes, metadata };
   }
@@ -135,8 +143,8 @@ class PPOSession implements SteppableRun {
 
 /** The RunLoop of an RLHF run, plus the step-through: one iteration with its per-token trace. */
 export class PPOLoop extends RunLoop {
-  constructor(run: string, private readonly session: PPOSession, post: Post) {
-    super('rlhf', run, session, 1, post);
+  constructor(run: string, private readonly session: PPOSession, post: Post, saveInterval = 0) {
+    super('rlhf', run, session, 1, post, saveInterval);
   }
 
   /** One iteration (inspected), then its trace, samples and metrics. Ignored while playing, like a step. */
@@ -152,7 +160,7 @@ export class PPOLoop extends RunLoop {
 
 export async function createPPOLoop(gpu: Gpu, command: RLHFCreate, post: Post): Promise<PPOLoop> {
   const { run: runId, settings: s, prompts } = command;
-  post({ type: 'trainer-status', trainer: 'rlhf', run: runId, status: 'preparing', step: 0, steps: s.iterations, message: 'loading the models and compiling the kernels' });
+  post({ type: 'trainer-status', trainer: 'rlhf', run: runId, status: 'preparing', step: command.resume?.step ?? 0, steps: s.iterations, message: 'loading the models and compiling the kernels' });
 
   // 1. the policy (also π0) and its tokenizer
   const policy = loadCheckpoint(command.policy.bytes, command.policy.name);
@@ -180,8 +188,16 @@ export async function createPPOLoop(gpu: Gpu, command: RLHFCreate, post: Post): 
     rewardName = "the synthetic world's gold scorer (helpfulness − harmfulness)";
   }
 
-  // 4. the trainer
-  const trainer = new PPOTrainer(gpu, policy.cfg, config, { policy: policy.packed, valueHead: policy.heads.value_head }, tokenizer, reward);
+  // 4. the trainer (a resumed run: the stored policy and value head, π0 the initial policy)
+  const stored = command.resume ? resumeFrom(command.resume, policy, s.iterations) : null;
+  const trainer = stored
+    ? new PPOTrainer(gpu, policy.cfg, config, { policy: stored.checkpoint.packed, valueHead: stored.checkpoint.heads.value_head, reference: policy.packed }, tokenizer, reward)
+    : new PPOTrainer(gpu, policy.cfg, config, { policy: policy.packed, valueHead: policy.heads.value_head }, tokenizer, reward);
+  const promptCycle = new PromptCycle(prompts, s.seed + 1);
+  if (stored) {
+    trainer.resumeAt(stored.state);
+    promptCycle.next(stored.state.iteration * config.batchSize); // the prompts the stored iterations used
+  }
   const preset = policy.metadata.preset ?? 'custom';
   post({
     type: 'trainer-info', trainer: 'rlhf', run: runId,
@@ -195,12 +211,30 @@ export async function createPPOLoop(gpu: Gpu, command: RLHFCreate, post: Post): 
       'prompts cut from the left': cut,
       'tokens per sequence T': trainer.T,
       'tokenizer': tokenizer.name,
+      ...(stored ? { 'resumed at iteration': stored.state.iteration, 'λ_KL at resume': stored.state.klCoef } : {}),
     },
   });
   const metadata = {
     tokenizer: tokenizer.name, kind: 'policy', preset, init: command.policy.name,
     reward: command.reward.kind === 'pm' ? `pm:${command.reward.name}` : 'gold', seed: String(s.seed),
   };
-  const session = new PPOSession(runId, trainer, new PromptCycle(prompts, s.seed + 1), s.iterations, post, metadata);
-  return new PPOLoop(runId, session, post);
+  const session = new PPOSession(runId, trainer, promptCycle, s.iterations, post, metadata, stored?.state.iteration ?? 0);
+  return new PPOLoop(runId, session, post, s.saveInterval ?? 0);
+}
+
+/** The stored checkpoint a run resumes from, checked against the run's policy, and the trainer state it carries. */
+function resumeFrom(resume: { bytes: Uint8Array; step: number }, policy: Checkpoint, iterations: number): { checkpoint: Checkpoint; state: PPOResumeState } {
+  checkResumeStep(resume.step, iterations);
+  const file = `the run's checkpoint at iteration ${resume.step}`;
+  const checkpoint = loadCheckpoint(resume.bytes, file, policy.cfg);
+  const raw = checkpoint.metadata.ppo_state;
+  if (!raw) throw new Error(`${file} has no ppo_state metadata (it was stored before runs could resume)`);
+  let state: PPOResumeState;
+  try {
+    state = JSON.parse(raw) as PPOResumeState;
+  } catch {
+    throw new Error(`${file}: its ppo_state metadata is not JSON`);
+  }
+  if (state.iteration !== resume.step) throw new Error(`${file} records iteration ${state.iteration}, not ${resume.step}`);
+  return { checkpoint, state };
 }

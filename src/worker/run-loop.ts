@@ -25,6 +25,11 @@ export interface SteppableRun {
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
+/** A stored run can resume after `step` of its `steps` when some steps are left. */
+export function checkResumeStep(step: number, steps: number): void {
+  if (!Number.isInteger(step) || step < 0 || step >= steps) throw new Error(`cannot resume at step ${step} of a ${steps}-step run`);
+}
+
 /** Status events while playing are throttled to this many milliseconds apart (metrics never are). */
 const STATUS_EVERY_MS = 50;
 

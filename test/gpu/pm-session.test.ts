@@ -4,7 +4,10 @@
 // step reports that step's batch (pairs from the training split only, rewards and losses consistent)
 // before the held-out evaluation; the final checkpoint carries the reward head and the metadata the
 // Evaluate stage needs, and scoring it (evaluatePM) on the held-out pairs reproduces the run's own
-// last evaluation. Bad settings fail with a message saying what to change.
+// last evaluation. A run resumed from its automatic checkpoint at step 2 goes on exactly where the
+// uninterrupted run was: the same held-out evaluation at step 2, and step 3's batch is the same pairs with
+// the same rewards and losses (the forward before the update, on the same weights). Bad settings fail with a
+// message saying what to change.
 
 import { describe, expect, it } from 'vitest';
 import { toComparisons } from '../../src/data/comparisons.ts';
@@ -105,6 +108,42 @@ describe('the preference-model run in the Worker', () => {
     expect(all[0].accuracy).toBeCloseTo(lastReport.report.accuracy, 6);
     expect(all[0].ece).toBeCloseTo(lastReport.report.ece, 4);
   }, 300_000); // compiling the kernels on SwiftShader dominates
+
+  it('resumes from an automatic checkpoint where the uninterrupted run was: evaluation, batch stream, rewards', async () => {
+    const gpu = await testGpu();
+    const data = datasets();
+    const s = { ...settings, evalInterval: 1, saveInterval: 1 };
+    const a = recorder();
+    const full = await createPMLoop(gpu, { type: 'pm-create', run: 'a', settings: s, datasets: data, init: null }, a.post);
+    for (let i = 0; i < 3; i++) await full.stepOnce();
+    expect(a.of('trainer-checkpoint').map((e) => e.step)).toEqual([1, 2, 3]); // every step, and the end
+    const atTwo = a.of('trainer-checkpoint')[1];
+
+    const b = recorder();
+    const resumed = await createPMLoop(gpu, { type: 'pm-create', run: 'b', settings: s, datasets: data, init: null, resume: { bytes: atTwo.bytes, step: 2 } }, b.post);
+    expect(b.events[0]).toMatchObject({ type: 'trainer-status', status: 'preparing', step: 2 });
+    expect(b.of('trainer-info')[0].info['resumed at step']).toBe(2);
+    const [m2] = b.of('trainer-metrics');
+    expect(m2.point.step).toBe(2);
+    const a2 = a.of('trainer-metrics').find((e) => e.point.step === 2)!.point;
+    expect(m2.point['eval/loss']).toBeCloseTo(a2['eval/loss'], 5);
+    expect(m2.point['eval/accuracy']).toBe(a2['eval/accuracy']);
+
+    await resumed.stepOnce();
+    expect(resumed.status).toBe('done');
+    const [insA, insB] = [a.of('pm-inspect').at(-1)!, b.of('pm-inspect')[0]];
+    expect(insB.step).toBe(3);
+    expect(insB.pairs.map((p) => p.chosen)).toEqual(insA.pairs.map((p) => p.chosen));
+    insB.pairs.forEach((p, i) => {
+      expect(p.rChosen).toBeCloseTo(insA.pairs[i].rChosen, 4);
+      expect(p.loss).toBeCloseTo(insA.pairs[i].loss, 4);
+    });
+    expect(b.of('trainer-checkpoint').map((e) => e.step)).toEqual([3]);
+    // a checkpoint of another shape, or a step with nothing left, is refused before anything runs
+    const other = checkpointBytes(PRESETS.micro, new Float32Array(paramTable(PRESETS.micro).size), { tokenizer: 'byte' });
+    await expect(createPMLoop(gpu, { type: 'pm-create', run: 'c', settings: s, datasets: data, init: null, resume: { bytes: other, step: 2 } }, b.post)).rejects.toThrow(/checkpoint at step 2/);
+    await expect(createPMLoop(gpu, { type: 'pm-create', run: 'c', settings: s, datasets: data, init: null, resume: { bytes: atTwo.bytes, step: 3 } }, b.post)).rejects.toThrow('cannot resume at step 3 of a 3-step run');
+  }, 300_000);
 
   it('says what to change when the settings cannot work', async () => {
     const gpu = await testGpu();

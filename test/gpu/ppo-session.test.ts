@@ -6,6 +6,8 @@
 //       responses; the last iteration ends the run with a policy checkpoint that loads, value head included.
 //   (b) gold reward: every sample's score is the gold scorer's, and objective/scores = gold/scores.
 //   (c) bad input is named before any iteration: a preference model as the policy, no room for a prompt.
+//   (d) resume: a run resumed from its automatic checkpoint after iteration 1 (adaptive λ_KL) draws iteration 2's
+//       rollouts exactly as the uninterrupted run did (same prompts, responses, KL to the original π0, λ_KL).
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthPrompts } from '../../src/data/synth.ts';
@@ -104,6 +106,34 @@ describe('the RLHF session', () => {
     const point = (events.find((e) => e.type === 'trainer-metrics') as Extract<WorkerEvent, { type: 'trainer-metrics' }>).point;
     expect(point['gold/scores']).toBeCloseTo(point['objective/scores'], 12);
     expect(events.find((e) => e.type === 'trainer-checkpoint')).toMatchObject({ metadata: { reward: 'gold', ppo_iterations: '1' } });
+  }, 600_000);
+
+  it('resumes after an automatic checkpoint: the next iteration\'s rollouts, KL to the original π0 and λ_KL are the uninterrupted run\'s', async () => {
+    const s: RLHFRunSettings = { ...settings, reward: 'gold', klTarget: 2, saveInterval: 1 };
+    const a = recorder();
+    const full = await createPPOLoop(gpu, create({ run: 'a', reward: { kind: 'gold' }, settings: s }), a.post);
+    await full.stepOnce();
+    await full.stepOnce();
+    const checkpoints = a.events.filter((e): e is Extract<WorkerEvent, { type: 'trainer-checkpoint' }> => e.type === 'trainer-checkpoint');
+    expect(checkpoints.map((e) => e.step)).toEqual([1, 2]);
+    expect(JSON.parse(checkpoints[0].metadata.ppo_state)).toMatchObject({ iteration: 1 });
+    const samplesOf = (events: WorkerEvent[], iteration: number) => (events.find((e) => e.type === 'rlhf-samples' && e.iteration === iteration) as Extract<WorkerEvent, { type: 'rlhf-samples' }>).samples;
+    const metricsOf = (events: WorkerEvent[], step: number) => (events.find((e) => e.type === 'trainer-metrics' && e.point.step === step) as Extract<WorkerEvent, { type: 'trainer-metrics' }>).point;
+
+    const b = recorder();
+    const resumed = await createPPOLoop(gpu, create({ run: 'b', reward: { kind: 'gold' }, settings: s, resume: { bytes: checkpoints[0].bytes, step: 1 } }), b.post);
+    expect(b.events.find((e) => e.type === 'trainer-info')).toMatchObject({ info: { 'resumed at iteration': 1 } });
+    await resumed.stepOnce();
+    expect(resumed.status).toBe('done');
+    const [sa, sb] = [samplesOf(a.events, 2), samplesOf(b.events, 2)];
+    expect(sb.map((x) => [x.prompt, x.response])).toEqual(sa.map((x) => [x.prompt, x.response]));
+    const [pa, pb] = [metricsOf(a.events, 2), metricsOf(b.events, 2)];
+    expect(pa['objective/kl']).not.toBe(0); // the policy moved in iteration 1 …
+    expect(pb['objective/kl']).toBeCloseTo(pa['objective/kl'], 4); // … and the resumed run measures KL to the same π0
+    expect(pa['objective/kl_coef']).not.toBe(settings.klCoef); // the adaptive controller moved λ_KL …
+    expect(pb['objective/kl_coef']).toBe(pa['objective/kl_coef']); // … and the checkpoint carried it
+    // a checkpoint stored without the trainer's state cannot resume
+    await expect(createPPOLoop(gpu, create({ run: 'c', resume: { bytes: policyBytes, step: 1 } }), b.post)).rejects.toThrow(/no ppo_state metadata/);
   }, 600_000);
 
   it('names bad input before any iteration', async () => {
