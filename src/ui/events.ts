@@ -79,3 +79,17 @@ declare global {
     'saved-action': SavedAction;
   }
 }
+
+/** Resume a stored unfinished run (<resume-offer>). */
+export class ResumeRun extends Event {
+  static readonly type = 'resume-run';
+  constructor(readonly run: string) {
+    super(ResumeRun.type, { bubbles: true, composed: true });
+  }
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    'resume-run': ResumeRun;
+  }
+}

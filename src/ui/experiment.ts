@@ -41,6 +41,8 @@ export interface PMConfig {
   evalEvery: number;
   /** Start the trunk from a stored base-model checkpoint (else at random, at the base model's size). */
   init: boolean;
+  /** Store a checkpoint every this many steps while training (0: only on Save and at the end), so a reload can resume. */
+  saveEvery: number;
 }
 
 export const RLHF_REWARDS = ['pm', 'gold'] as const;
@@ -60,6 +62,8 @@ export interface RLHFConfig {
   klTarget: number;
   lr: number;
   reward: RLHFRewardSource;
+  /** Store a checkpoint every this many iterations while training (0: only on Save and at the end), so a reload can resume. */
+  saveEvery: number;
 }
 
 export interface DataConfig {
@@ -189,6 +193,7 @@ export const PM_FIELDS = {
   lr: numberField({ param: 'pm.lr', label: 'learning rate', help: 'Peak AdamW learning rate for the trunk and the reward head (gradient norm clipped to 1).' }, 0, 1),
   evalEvery: intField({ param: 'pm.every', label: 'metrics every', help: 'While playing, read the batch\'s loss and accuracy and score the held-out pairs (accuracy, calibration) every this many steps.' }, 1, 10_000),
   init: flagField({ param: 'pm.init', label: 'start from base model', help: 'Initialise the trunk from a stored base-model checkpoint, as the paper starts its PMs from pretrained LMs; off: random weights.' }),
+  saveEvery: intField({ param: 'pm.save', label: 'checkpoint every', help: 'Store a checkpoint every this many steps while training, so a reload loses at most this many and can resume; 0: only on Save and at the end.' }, 0, 100_000),
 } satisfies { [K in keyof PMConfig]: Field };
 
 /** The RLHF stage's knobs, in the order they are shown. */
@@ -203,6 +208,7 @@ export const RLHF_FIELDS = {
   klTarget: nonNegativeField({ param: 'rlhf.kltarget', label: 'adaptive KL target', help: 'Steer λ so the KL per response moves towards this many nats (Ziegler et al.; ±2% per iteration); 0 keeps λ fixed, as the paper does.' }, 1000),
   lr: numberField({ param: 'rlhf.lr', label: 'learning rate', help: 'AdamW learning rate (constant) of the policy and its value head; TRL uses about 1e-5 for large models, these small ones need more.' }, 0, 1),
   reward: choiceField({ param: 'rlhf.reward', label: 'reward', help: 'What scores a response: pm, your preference model (the paper); gold, the synthetic world\'s exact scorer (helpfulness − harmfulness), a perfect PM.' }, RLHF_REWARDS),
+  saveEvery: intField({ param: 'rlhf.save', label: 'checkpoint every', help: 'Store the policy every this many iterations while training, so a reload loses at most this many and can resume; 0: only on Save and at the end.' }, 0, 100_000),
 } satisfies { [K in keyof RLHFConfig]: Field };
 
 export function presetMaxSeq(preset: BasePreset): number {
@@ -236,6 +242,7 @@ export const DEFAULT_EXPERIMENT: Experiment = {
     lr: 1e-3,
     evalEvery: 10,
     init: true,
+    saveEvery: 25,
   },
   rlhf: {
     datasets: ['synth-helpful', 'synth-harmless'],
@@ -248,6 +255,7 @@ export const DEFAULT_EXPERIMENT: Experiment = {
     klTarget: 0,
     lr: 1e-4,
     reward: 'pm',
+    saveEvery: 5,
   },
 };
 
@@ -335,6 +343,7 @@ export function experimentFromParams(params: URLSearchParams): { experiment: Exp
     lr: read(PM_FIELDS.lr, d.pm.lr),
     evalEvery: read(PM_FIELDS.evalEvery, d.pm.evalEvery),
     init: read(PM_FIELDS.init, d.pm.init),
+    saveEvery: read(PM_FIELDS.saveEvery, d.pm.saveEvery),
   };
   const r = d.rlhf;
   const rlhf: RLHFConfig = {
@@ -348,6 +357,7 @@ export function experimentFromParams(params: URLSearchParams): { experiment: Exp
     klTarget: read(RLHF_FIELDS.klTarget, r.klTarget),
     lr: read(RLHF_FIELDS.lr, r.lr),
     reward: read(RLHF_FIELDS.reward, r.reward),
+    saveEvery: read(RLHF_FIELDS.saveEvery, r.saveEvery),
   };
   const known = new Set([SEED_FIELD.param, DATA_FIELDS.synthPairs.param, ...Object.values(BASE_FIELDS).map((f) => f.param), ...Object.values(PM_FIELDS).map((f) => f.param), ...Object.values(RLHF_FIELDS).map((f) => f.param)]);
   for (const key of new Set(params.keys())) if (!known.has(key)) notices.push(`${key}: unknown parameter, ignored`);

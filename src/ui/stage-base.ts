@@ -12,20 +12,20 @@
 
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { LMRunSettings, MetricPoint } from '../protocol.ts';
-import { deleteCheckpoint, listCheckpoints, loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
 import { chosenTranscripts, loadComparisons, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
-import { joinHistory, resumableRuns, type Resumable } from '../store/resume.ts';
-import { deleteRun, lastValues, listRuns, loadRun, saveRun, type HistoryPoint, type RunMeta } from '../store/runs.ts';
-import { ExperimentChange, type KnobChange, type SavedAction, type TrainerActionEvent } from './events.ts';
+import { lastValues } from '../store/runs.ts';
+import { ExperimentChange, type KnobChange, type ResumeRun, type SavedAction, type TrainerActionEvent } from './events.ts';
 import { BASE_FIELDS, presetMaxSeq, withBase, type BaseModelConfig, type Experiment } from './experiment.ts';
 import { formatCount, formatMetric } from './format.ts';
 import './knob-field.ts';
 import './metric-chart.ts';
+import './resume-offer.ts';
 import './saved-list.ts';
+import { StageStore } from './stage-store.ts';
 import { shared } from './styles.ts';
-import { TrainerController, type CheckpointEvent } from './trainer-controller.ts';
+import { TrainerController } from './trainer-controller.ts';
 import './trainer-controls.ts';
 import type { WorkerClient } from './worker-client.ts';
 
@@ -48,10 +48,6 @@ export class StageBase extends LitElement {
     gpu: { attribute: false },
     experiment: { attribute: false },
     datasets: { attribute: false },
-    checkpoints: { state: true },
-    runs: { state: true },
-    resumable: { state: true },
-    shown: { state: true },
     error: { state: true },
     note: { state: true },
   };
@@ -61,24 +57,20 @@ export class StageBase extends LitElement {
   gpu: GpuState = { kind: 'starting' };
   experiment!: Experiment;
   datasets: DatasetMeta[] = [];
-  checkpoints: CheckpointMeta[] = [];
-  runs: RunMeta[] = [];
-  /** Stored runs that did not finish and have a checkpoint to continue from. */
-  resumable: Resumable[] = [];
-  /** A stored run whose curves are shown while no run is live. */
-  shown: { meta: RunMeta; history: HistoryPoint[] } | null = null;
   error: string | null = null;
   note: string | null = null;
 
   private readonly lm = new TrainerController(this, 'lm');
-  /** The live run's settings and data, for its stored record. */
-  private live: {
-    settings: LMRunSettings; datasets: string[]; created: number; checkpoints: string[];
-    /** A resumed run: the stored curve up to the step it resumed at. */
-    resumed?: { step: number; history: HistoryPoint[] };
-  } | null = null;
-  /** Stores happen one after another (a run record lists every checkpoint saved before it). */
-  private storing: Promise<void> = Promise.resolve();
+  private readonly store = new StageStore(this, {
+    stage: 'base',
+    kv: () => this.kv,
+    checkpoint: (e) => {
+      const preset = e.metadata.preset ?? 'custom';
+      return { id: `${e.run}-step${e.step}`, name: `base ${preset} · step ${e.step}`, preset };
+    },
+    record: () => ({ info: this.lm.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '', history: this.lm.history }),
+    onError: (message) => (this.error = message),
+  });
 
   static override styles = [
     shared,
@@ -95,8 +87,7 @@ export class StageBase extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.lm.onCheckpoint = (e) => this.queueStore(e);
-    void this.refreshSaved();
+    this.lm.onCheckpoint = (e) => void this.store.queue(e);
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
@@ -106,16 +97,17 @@ export class StageBase extends LitElement {
   override render() {
     const live = this.lm.run !== null;
     const ready = this.gpu.kind === 'ready';
-    const history = live ? this.liveHistory() : (this.shown?.history ?? []);
+    const shown = this.store.shown;
+    const history = live ? this.store.history(this.lm.history) : (shown?.record.history ?? []);
     const last = lastValues(history);
     return html`<section class="stage" id="stage-base" tabindex="0" aria-labelledby="base-title" @keydown=${this.onKey}
-      @trainer-action=${this.onAction} @knob-change=${this.onKnob} @saved-action=${this.onSaved}>
+      @trainer-action=${this.onAction} @knob-change=${this.onKnob} @saved-action=${this.onSaved} @resume-run=${this.onResume}>
       <h2 id="base-title"><span class="n">2</span>Base model</h2>
       <p class="lead">A small GPT learns to continue the dialogues (next-token prediction on context + chosen response). Every
         later model starts from it: the paper's preference models and RLHF policies are initialised from pretrained language
         models. Keys: <kbd>Space</kbd> play / pause, <kbd>s</kbd> one step, while this stage has focus.</p>
       ${this.renderGpuNote()}
-      ${this.renderResumable(live, ready)}
+      <resume-offer .runs=${this.store.offers} ?disabled=${live || !ready}></resume-offer>
       ${this.renderDatasets(live)}
       <fieldset ?disabled=${live}>
         <legend>${live ? 'settings of the live run (Reset to change them)' : 'settings'}</legend>
@@ -133,15 +125,15 @@ export class StageBase extends LitElement {
         <div>
           <metric-chart id="loss-chart" label="loss (nats/token)" .metrics=${['train/loss', 'eval/loss']} .points=${history}
             .revision=${live ? this.lm.revision : 0}></metric-chart>
-          ${!live && this.shown ? html`<p class="hint">Showing stored run ${this.shown.meta.name}.</p>` : nothing}
+          ${!live && shown ? html`<p class="hint">Showing stored run ${shown.meta.name}.</p>` : nothing}
         </div>
         <table class="metrics" id="lm-metrics" data-step=${this.lm.step}>
-          <tr><td>step</td><td id="metric-step">${live ? this.lm.step : (this.shown?.meta.step ?? '–')}</td></tr>
+          <tr><td>step</td><td id="metric-step">${live ? this.lm.step : (shown?.meta.step ?? '–')}</td></tr>
           ${METRICS.map((m) => html`<tr><td>${m}</td><td data-metric=${m}>${formatMetric(m, last[m])}</td></tr>`)}
           ${Object.entries(this.lm.info).map(([k, v]) => html`<tr><td>${k}</td><td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`)}
         </table>
       </div>
-      <saved-list .checkpoints=${this.checkpoints} .runs=${this.runs} shown=${this.shown?.meta.id ?? ''}></saved-list>
+      <saved-list .checkpoints=${this.store.checkpoints} .runs=${this.store.runs} shown=${shown?.meta.id ?? ''}></saved-list>
     </section>`;
   }
 
@@ -149,20 +141,6 @@ export class StageBase extends LitElement {
     if (this.gpu.kind === 'starting') return html`<p class="hint">Waiting for the GPU…</p>`;
     if (this.gpu.kind === 'missing') return html`<div class="warn">Training needs WebGPU, which this browser does not offer (see the top of the page). Data still works.</div>`;
     return nothing;
-  }
-
-  private renderResumable(live: boolean, ready: boolean) {
-    const list = this.resumable.filter((r) => r.run.id !== this.lm.run);
-    if (!list.length) return nothing;
-    return html`<div class="warn" id="resume">
-      <strong>Unfinished run${list.length > 1 ? 's' : ''}</strong> (the page was closed or reloaded while training):
-      <ul>${list.map((r) => html`<li class="resumable" data-run=${r.run.id}>${r.run.name}: stopped at step ${r.run.step} / ${r.run.steps};
-        latest checkpoint at step ${r.checkpoint.step}.
-        <button class="resume" data-run=${r.run.id} ?disabled=${live || !ready} @click=${() => void this.resume(r)}>Resume</button></li>`)}</ul>
-      <span class="hint">Resume continues from the checkpoint's step with the run's own settings and data (learning-rate schedule and
-        batches go on from there). AdamW's moment estimates are not stored in checkpoints, so they restart from zero: the first
-        steps after a resume are slightly smaller than in an uninterrupted run.</span>
-    </div>`;
   }
 
   private renderDatasets(live: boolean) {
@@ -238,9 +216,8 @@ export class StageBase extends LitElement {
         return this.lm.send('save');
       case 'reset':
         this.lm.send('reset');
-        void this.refreshSaved();
         this.lm.clear();
-        this.live = null;
+        this.store.end();
         return;
     }
   }
@@ -262,37 +239,36 @@ export class StageBase extends LitElement {
     }
     const settings = lmSettings(this.experiment);
     const run = `base-${Date.now().toString(36)}`;
-    this.live = { settings, datasets: chosen.map((d) => d.id), created: Date.now(), checkpoints: [] };
-    this.shown = null;
+    const datasets = chosen.map((d) => d.id);
+    this.store.begin({ id: run, name: `base ${settings.preset} · ${datasets.join(' + ')}`, steps: settings.steps, settings: { ...settings }, datasets, created: Date.now(), checkpoints: [] });
     this.lm.begin(run, settings.steps);
     this.client?.send({ type: 'lm-create', run, settings, transcripts });
     return true;
   }
 
   /** Recreates an unfinished stored run in the Worker from its latest checkpoint, and plays on. */
-  private async resume(r: Resumable): Promise<void> {
-    if (this.gpu.kind !== 'ready' || this.lm.run !== null) return;
+  private async onResume(e: ResumeRun): Promise<void> {
+    e.stopPropagation();
+    const r = this.store.offers.find((o) => o.run.id === e.run);
+    if (!r || this.gpu.kind !== 'ready' || this.lm.run !== null) return;
     this.error = null;
     let transcripts: string[] = [];
     let settings: LMRunSettings;
     let datasets: string[];
-    let history: HistoryPoint[];
-    let bytes: Uint8Array;
+    let stored: Awaited<ReturnType<StageStore['resumeData']>>;
     try {
-      const record = await loadRun(this.kv, r.run);
-      settings = { ...(record.settings as unknown as LMRunSettings) };
+      stored = await this.store.resumeData(r);
+      settings = { ...(stored.record.settings as unknown as LMRunSettings) };
       settings.saveInterval ??= this.experiment.base.saveEvery;
-      datasets = record.datasets;
-      history = record.history;
+      datasets = stored.record.datasets;
       const missing = datasets.filter((id) => !this.datasets.some((d) => d.id === id));
       if (missing.length) {
         this.error = `Cannot resume ${r.run.name}: its dataset${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} no longer stored.`;
         return;
       }
       for (const id of datasets) transcripts = transcripts.concat(chosenTranscripts(await loadComparisons(this.kv, this.datasets.find((d) => d.id === id)!)));
-      bytes = await loadCheckpointBytes(this.kv, r.checkpoint);
-    } catch (e) {
-      this.error = storageError(e, `reading run ${r.run.name} to resume it`).message;
+    } catch (err) {
+      this.error = storageError(err, `reading run ${r.run.name} to resume it`).message;
       return;
     }
     // the knobs show the resumed run's settings
@@ -304,90 +280,17 @@ export class StageBase extends LitElement {
     }
     this.dispatchEvent(new ExperimentChange(next));
     const step = r.checkpoint.step;
-    this.live = { settings, datasets, created: r.run.created, checkpoints: [...r.run.checkpoints], resumed: { step, history } };
-    this.shown = null;
+    this.store.begin({ id: r.run.id, name: r.run.name, steps: settings.steps, settings: { ...settings }, datasets, created: r.run.created, checkpoints: [...r.run.checkpoints], resumed: { step, history: stored.record.history } });
     this.lm.begin(r.run.id, settings.steps);
     this.lm.step = step;
-    this.client?.send({ type: 'lm-create', run: r.run.id, settings, transcripts, resume: { bytes, step } });
+    this.client?.send({ type: 'lm-create', run: r.run.id, settings, transcripts, resume: { bytes: stored.bytes, step } });
     this.lm.send('play');
   }
 
-  /** The live run's curve: a resumed run's stored points up to where it resumed, then the live ones. */
-  private liveHistory(): MetricPoint[] {
-    const resumed = this.live?.resumed;
-    return resumed ? joinHistory(resumed.history, this.lm.history, resumed.step) : this.lm.history;
-  }
-
-  // ---- storage -----------------------------------------------------------------------------------
-
-  private queueStore(e: CheckpointEvent): void {
-    this.storing = this.storing.then(() => this.store(e));
-  }
-
-  /** Stores the checkpoint (new keys, then the index), then the run's record listing it. */
-  private async store(e: CheckpointEvent): Promise<void> {
-    const live = this.live;
-    if (!live || e.run !== this.lm.run) return;
-    const s = live.settings;
-    const id = `${e.run}-step${e.step}`;
-    try {
-      await saveCheckpoint(this.kv, { id, name: `base ${s.preset} · step ${e.step}`, stage: 'base', run: e.run, step: e.step, preset: s.preset, metadata: e.metadata }, e.bytes);
-      if (!live.checkpoints.includes(id)) live.checkpoints.push(id);
-      await saveRun(
-        this.kv,
-        { id: e.run, name: `base ${s.preset} · ${live.datasets.join(' + ')}`, stage: 'base', step: e.step, steps: s.steps, checkpoints: [...live.checkpoints], created: live.created },
-        { settings: { ...s }, datasets: live.datasets, info: this.lm.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '', history: this.liveHistory().map((p) => ({ ...p })) },
-      );
-    } catch (err) {
-      this.error = storageError(err, `storing checkpoint ${id}`).message;
-    }
-    await this.refreshSaved();
-  }
-
-  private async refreshSaved(): Promise<void> {
-    try {
-      // this stage's own: the later stages store their checkpoints and runs in the same lists
-      const [checkpoints, runs] = await Promise.all([listCheckpoints(this.kv), listRuns(this.kv)]);
-      this.checkpoints = checkpoints.filter((c) => c.stage === 'base');
-      this.runs = runs.filter((r) => r.stage === 'base');
-      this.resumable = resumableRuns(this.runs, this.checkpoints);
-    } catch (e) {
-      this.error = storageError(e, 'listing checkpoints and runs').message;
-    }
-  }
-
-  private async onSaved(e: SavedAction): Promise<void> {
+  private onSaved(e: SavedAction): void {
     e.stopPropagation();
     this.error = null;
-    try {
-      switch (e.action) {
-        case 'show-run': {
-          const meta = this.runs.find((r) => r.id === e.id);
-          if (!meta) return;
-          this.shown = this.shown?.meta.id === meta.id ? null : { meta, history: (await loadRun(this.kv, meta)).history };
-          return;
-        }
-        case 'delete-run':
-          if (this.shown?.meta.id === e.id) this.shown = null;
-          await deleteRun(this.kv, e.id);
-          break;
-        case 'delete-checkpoint':
-          await deleteCheckpoint(this.kv, e.id);
-          break;
-        case 'download-checkpoint': {
-          const meta = this.checkpoints.find((c) => c.id === e.id);
-          if (!meta) return;
-          const bytes = await loadCheckpointBytes(this.kv, meta);
-          const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
-          Object.assign(document.createElement('a'), { href: url, download: `${meta.id}.safetensors` }).click();
-          setTimeout(() => URL.revokeObjectURL(url), 10_000);
-          return;
-        }
-      }
-    } catch (err) {
-      this.error = storageError(err, e.action.replace('-', ' ')).message;
-    }
-    await this.refreshSaved();
+    void this.store.act(e);
   }
 }
 

@@ -6,32 +6,36 @@
 // read the stage shows that step's batch pair by pair (context, both responses, r_chosen, r_rejected, the
 // margin, the pair's loss, right or wrong), the loss and accuracy curves, and the calibration diagram of
 // the latest held-out evaluation. Checkpoints (with their reward head) and runs are stored in IndexedDB
-// (stage 'pm') and listed after a reload; the Evaluate stage scores them on every dataset.
+// (stage 'pm') and listed after a reload; the Evaluate stage scores them on every dataset. A checkpoint is
+// also stored every `pm.save` steps; after a reload an unfinished run resumes from it (src/worker/pm-session.ts
+// says how, and what differs from an uninterrupted run).
 
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { PMEvalReport } from '../eval/pm-report.ts';
 import { PRESETS, type PresetName } from '../models/config.ts';
 import type { PMDataset, PMInspectPair, PMRunSettings, WorkerEvent } from '../protocol.ts';
-import { deleteCheckpoint, listCheckpoints, loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
+import { loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
 import { loadComparisons, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
-import { deleteRun, lastValues, listRuns, loadRun, saveRun, type HistoryPoint, type RunMeta } from '../store/runs.ts';
+import { lastValues } from '../store/runs.ts';
 import './calibration-chart.ts';
-import { ExperimentChange, type KnobChange, type SavedAction, type TrainerActionEvent } from './events.ts';
+import { ExperimentChange, type KnobChange, type ResumeRun, type SavedAction, type TrainerActionEvent } from './events.ts';
 import { PM_FIELDS, withPm, type Experiment, type PMConfig } from './experiment.ts';
 import { formatCount, formatMetric } from './format.ts';
 import './knob-field.ts';
 import './metric-chart.ts';
 import { stepRows, stepSummary } from './pm-view.ts';
+import './resume-offer.ts';
 import './saved-list.ts';
 import type { GpuState } from './stage-base.ts';
+import { StageStore } from './stage-store.ts';
 import { shared } from './styles.ts';
-import { TrainerController, type CheckpointEvent } from './trainer-controller.ts';
+import { TrainerController } from './trainer-controller.ts';
 import './trainer-controls.ts';
 import type { WorkerClient } from './worker-client.ts';
 
-const KNOBS = ['steps', 'pairs', 'seq', 'lr', 'evalEvery', 'init'] as const satisfies readonly (keyof PMConfig)[];
+const KNOBS = ['steps', 'pairs', 'seq', 'lr', 'evalEvery', 'init', 'saveEvery'] as const satisfies readonly (keyof PMConfig)[];
 const METRICS = [
   'train/loss', 'train/accuracy', 'eval/loss', 'eval/accuracy', 'eval/ece', 'eval/length_baseline_accuracy', 'train/margin', 'train/grad_norm', 'train/lr',
   'train/pairs_per_second',
@@ -52,12 +56,9 @@ export class StagePm extends LitElement {
     gpu: { attribute: false },
     experiment: { attribute: false },
     datasets: { attribute: false },
-    checkpoints: { state: true },
-    runs: { state: true },
     baseChoice: { state: true },
     inspected: { state: true },
     report: { state: true },
-    shown: { state: true },
     error: { state: true },
     note: { state: true },
   };
@@ -67,24 +68,27 @@ export class StagePm extends LitElement {
   gpu: GpuState = { kind: 'starting' };
   experiment!: Experiment;
   datasets: DatasetMeta[] = [];
-  /** Every stored checkpoint (base ones to start from, pm ones to list). */
-  checkpoints: CheckpointMeta[] = [];
-  runs: RunMeta[] = [];
   /** The base checkpoint chosen to start from ('' = the newest). */
   baseChoice = '';
   /** The batch of the last step whose metrics were read. */
   inspected: { step: number; pairs: PMInspectPair[] } | null = null;
   /** The latest held-out evaluation. */
   report: { step: number; report: PMEvalReport } | null = null;
-  shown: { meta: RunMeta; history: HistoryPoint[] } | null = null;
   error: string | null = null;
   note: string | null = null;
 
   private readonly pm = new TrainerController(this, 'pm');
-  private live: { settings: PMRunSettings; preset: string; datasets: string[]; init: string; created: number; checkpoints: string[] } | null = null;
-  private storing: Promise<void> = Promise.resolve();
+  private readonly store = new StageStore(this, {
+    stage: 'pm',
+    kv: () => this.kv,
+    checkpoint: (e, live) => {
+      const preset = e.metadata.preset ?? String(live.settings.model);
+      return { id: `${e.run}-step${e.step}`, name: `pm ${preset} · step ${e.step}`, preset };
+    },
+    record: () => ({ info: this.pm.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '', history: this.pm.history }),
+    onError: (message) => (this.error = message),
+  });
   private unsubscribe: (() => void) | null = null;
-  private refreshed = 0;
 
   static override styles = [
     shared,
@@ -107,9 +111,8 @@ export class StagePm extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.pm.onCheckpoint = (e) => this.queueStore(e);
+    this.pm.onCheckpoint = (e) => void this.store.queue(e);
     this.subscribe();
-    void this.refreshSaved();
   }
 
   override disconnectedCallback(): void {
@@ -139,17 +142,19 @@ export class StagePm extends LitElement {
   override render() {
     const live = this.pm.run !== null;
     const ready = this.gpu.kind === 'ready';
-    const history = live ? this.pm.history : (this.shown?.history ?? []);
+    const shown = this.store.shown;
+    const history = live ? this.store.history(this.pm.history) : (shown?.record.history ?? []);
     const revision = live ? this.pm.revision : 0;
     const last = lastValues(history);
     return html`<section class="stage" id="stage-pm" tabindex="0" aria-labelledby="pm-title" @keydown=${this.onKey} @focusin=${this.onFocus}
-      @trainer-action=${this.onAction} @knob-change=${this.onKnob} @saved-action=${this.onSaved}>
+      @trainer-action=${this.onAction} @knob-change=${this.onKnob} @saved-action=${this.onSaved} @resume-run=${this.onResume}>
       <h2 id="pm-title"><span class="n">3</span>Preference model</h2>
       <p class="lead">A preference model (PM) scores a dialogue: the language model's trunk with a scalar head read at an
         end-of-context token appended to each side. Trained on comparisons with −log σ(r_chosen − r_rejected), it learns to give
         the chosen response the higher score; its accuracy, calibration and the length rules it must beat are measured on held-out
         pairs (Bai et al. 2022, §3). Keys: <kbd>Space</kbd> play / pause, <kbd>s</kbd> one step, while this stage has focus.</p>
       ${this.renderGpuNote()}
+      <resume-offer .runs=${this.store.offers} ?disabled=${live || !ready}></resume-offer>
       ${this.renderDatasets(live)}
       <fieldset ?disabled=${live}>
         <legend>${live ? 'settings of the live run (Reset to change them)' : 'settings'}</legend>
@@ -169,18 +174,17 @@ export class StagePm extends LitElement {
           <metric-chart id="pm-loss-chart" label="loss (nats/pair)" .metrics=${['train/loss', 'eval/loss']} .points=${history} .revision=${revision}></metric-chart>
           <metric-chart id="pm-accuracy-chart" label="accuracy" .metrics=${['train/accuracy', 'eval/accuracy', 'eval/length_baseline_accuracy']}
             .points=${history} .revision=${revision}></metric-chart>
-          ${!live && this.shown ? html`<p class="hint">Showing stored run ${this.shown.meta.name}.</p>` : nothing}
+          ${!live && shown ? html`<p class="hint">Showing stored run ${shown.meta.name}.</p>` : nothing}
         </div>
         <table class="metrics" id="pm-metrics" data-step=${this.pm.step}>
-          <tr><td>step</td><td id="pm-metric-step">${live ? this.pm.step : (this.shown?.meta.step ?? '–')}</td></tr>
+          <tr><td>step</td><td id="pm-metric-step">${live ? this.pm.step : (shown?.meta.step ?? '–')}</td></tr>
           ${METRICS.map((m) => html`<tr><td>${m}</td><td data-metric=${m}>${formatMetric(m, last[m])}</td></tr>`)}
           ${Object.entries(this.pm.info).map(([k, v]) => html`<tr><td>${k}</td><td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`)}
         </table>
       </div>
       ${live ? this.renderStep() : nothing}
       ${live ? this.renderCalibration() : nothing}
-      <saved-list .checkpoints=${this.checkpoints.filter((c) => c.stage === 'pm')} .runs=${this.runs.filter((r) => r.stage === 'pm')}
-        .columns=${SAVED_COLUMNS} shown=${this.shown?.meta.id ?? ''}></saved-list>
+      <saved-list .checkpoints=${this.store.checkpoints} .runs=${this.store.runs} .columns=${SAVED_COLUMNS} shown=${shown?.meta.id ?? ''}></saved-list>
     </section>`;
   }
 
@@ -271,7 +275,7 @@ export class StagePm extends LitElement {
 
   /** Other stages store checkpoints too (a base model to start from): re-read the list when the user comes here. */
   private onFocus(): void {
-    if (performance.now() - this.refreshed > 2000) void this.refreshSaved();
+    this.store.maybeRefresh();
   }
 
   // ---- knobs -------------------------------------------------------------------------------------
@@ -290,7 +294,7 @@ export class StagePm extends LitElement {
   }
 
   private baseCheckpoints(): CheckpointMeta[] {
-    return this.checkpoints.filter((c) => c.stage === 'base').sort((a, b) => b.created - a.created);
+    return this.store.allCheckpoints.filter((c) => c.stage === 'base').sort((a, b) => b.created - a.created);
   }
 
   private chosenBase(): CheckpointMeta | undefined {
@@ -335,7 +339,7 @@ export class StagePm extends LitElement {
       case 'reset':
         this.pm.send('reset');
         this.pm.clear();
-        this.live = null;
+        this.store.end();
         this.inspected = null;
         this.report = null;
         return;
@@ -352,7 +356,7 @@ export class StagePm extends LitElement {
       this.error = 'Choose at least one stored dataset to train on (generate the synthetic world in Data with one click).';
       return false;
     }
-    await this.refreshSaved();
+    await this.store.refresh();
     const base = cfg.init ? this.chosenBase() : undefined;
     if (cfg.init && !base) {
       this.error = 'No base-model checkpoint is stored: train the Base model first, or untick “start from base model” to start at random.';
@@ -379,10 +383,13 @@ export class StagePm extends LitElement {
     }
     const settings: PMRunSettings = {
       preset: this.experiment.base.preset, steps: cfg.steps, pairsPerBatch: cfg.pairs, seqLen, lr: cfg.lr, evalInterval: cfg.evalEvery, seed: this.experiment.seed,
+      saveInterval: cfg.saveEvery,
     };
     const run = `pm-${Date.now().toString(36)}`;
-    this.live = { settings, preset, datasets: chosen.map((d) => d.id), init: base?.id ?? 'random', created: Date.now(), checkpoints: [] };
-    this.shown = null;
+    const ids = chosen.map((d) => d.id);
+    // `init` and `model` (the trunk's preset) are what a resume needs besides the Worker's settings
+    const stored: StoredPMSettings = { ...settings, init: base?.id ?? 'random', model: preset };
+    this.store.begin({ id: run, name: `pm ${preset} · ${ids.join(' + ')}`, steps: settings.steps, settings: { ...stored }, datasets: ids, created: Date.now(), checkpoints: [] });
     this.inspected = null;
     this.report = null;
     this.pm.begin(run, settings.steps);
@@ -390,77 +397,66 @@ export class StagePm extends LitElement {
     return true;
   }
 
-  // ---- storage -----------------------------------------------------------------------------------
-
-  private queueStore(e: CheckpointEvent): void {
-    this.storing = this.storing.then(() => this.store(e));
-  }
-
-  /** Stores the checkpoint (new keys, then the index), then the run's record listing it. */
-  private async store(e: CheckpointEvent): Promise<void> {
-    const live = this.live;
-    if (!live || e.run !== this.pm.run) return;
-    const preset = e.metadata.preset ?? live.preset;
-    const id = `${e.run}-step${e.step}`;
-    try {
-      await saveCheckpoint(this.kv, { id, name: `pm ${preset} · step ${e.step}`, stage: 'pm', run: e.run, step: e.step, preset, metadata: e.metadata }, e.bytes);
-      if (!live.checkpoints.includes(id)) live.checkpoints.push(id);
-      await saveRun(
-        this.kv,
-        { id: e.run, name: `pm ${preset} · ${live.datasets.join(' + ')}`, stage: 'pm', step: e.step, steps: live.settings.steps, checkpoints: [...live.checkpoints], created: live.created },
-        {
-          settings: { ...live.settings, init: live.init }, datasets: live.datasets, info: this.pm.info,
-          adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '', history: this.pm.history.map((p) => ({ ...p })),
-        },
-      );
-    } catch (err) {
-      this.error = storageError(err, `storing checkpoint ${id}`).message;
-    }
-    await this.refreshSaved();
-  }
-
-  private async refreshSaved(): Promise<void> {
-    this.refreshed = performance.now();
-    try {
-      [this.checkpoints, this.runs] = await Promise.all([listCheckpoints(this.kv), listRuns(this.kv)]);
-    } catch (e) {
-      this.error = storageError(e, 'listing checkpoints and runs').message;
-    }
-  }
-
-  private async onSaved(e: SavedAction): Promise<void> {
+  /** Recreates an unfinished stored run in the Worker (same data, same starting trunk) from its latest checkpoint, and plays on. */
+  private async onResume(e: ResumeRun): Promise<void> {
     e.stopPropagation();
+    const r = this.store.offers.find((o) => o.run.id === e.run);
+    if (!r || this.gpu.kind !== 'ready' || this.pm.run !== null) return;
     this.error = null;
+    this.note = null;
+    let stored: Awaited<ReturnType<StageStore['resumeData']>>;
+    const datasets: PMDataset[] = [];
+    let init: { checkpoint: string; bytes: Uint8Array } | null = null;
+    let settings: StoredPMSettings;
     try {
-      switch (e.action) {
-        case 'show-run': {
-          const meta = this.runs.find((r) => r.id === e.id);
-          if (!meta) return;
-          this.shown = this.shown?.meta.id === meta.id ? null : { meta, history: (await loadRun(this.kv, meta)).history };
+      stored = await this.store.resumeData(r);
+      settings = stored.record.settings as unknown as StoredPMSettings;
+      const missing = stored.record.datasets.filter((id) => !this.datasets.some((d) => d.id === id));
+      if (missing.length) {
+        this.error = `Cannot resume ${r.run.name}: its dataset${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} no longer stored.`;
+        return;
+      }
+      if (settings.init !== 'random') {
+        const base = this.store.allCheckpoints.find((c) => c.id === settings.init);
+        if (!base) {
+          this.error = `Cannot resume ${r.run.name}: the base checkpoint it started from (${settings.init}) is no longer stored.`;
           return;
         }
-        case 'delete-run':
-          if (this.shown?.meta.id === e.id) this.shown = null;
-          await deleteRun(this.kv, e.id);
-          break;
-        case 'delete-checkpoint':
-          await deleteCheckpoint(this.kv, e.id);
-          break;
-        case 'download-checkpoint': {
-          const meta = this.checkpoints.find((c) => c.id === e.id);
-          if (!meta) return;
-          const bytes = await loadCheckpointBytes(this.kv, meta);
-          const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
-          Object.assign(document.createElement('a'), { href: url, download: `${meta.id}.safetensors` }).click();
-          setTimeout(() => URL.revokeObjectURL(url), 10_000);
-          return;
-        }
+        init = { checkpoint: base.id, bytes: await loadCheckpointBytes(this.kv, base) };
+      }
+      for (const id of stored.record.datasets) {
+        const comparisons = (await loadComparisons(this.kv, this.datasets.find((d) => d.id === id)!)).map((c) => ({ context: c.context, chosen: c.chosen, rejected: c.rejected, subset: c.subset }));
+        datasets.push({ id, comparisons });
       }
     } catch (err) {
-      this.error = storageError(err, e.action.replace('-', ' ')).message;
+      this.error = storageError(err, `reading run ${r.run.name} to resume it`).message;
+      return;
     }
-    await this.refreshSaved();
+    const worker = pmRunSettings(settings);
+    const step = r.checkpoint.step;
+    this.store.begin({ id: r.run.id, name: r.run.name, steps: worker.steps, settings: { ...settings }, datasets: stored.record.datasets, created: r.run.created, checkpoints: [...r.run.checkpoints], resumed: { step, history: stored.record.history } });
+    this.inspected = null;
+    this.report = null;
+    this.pm.begin(r.run.id, worker.steps);
+    this.pm.step = step;
+    this.client?.send({ type: 'pm-create', run: r.run.id, settings: worker, datasets, init, resume: { bytes: stored.bytes, step } });
+    this.pm.send('play');
   }
+
+  private onSaved(e: SavedAction): void {
+    e.stopPropagation();
+    this.error = null;
+    void this.store.act(e);
+  }
+}
+
+/** A stored PM run's settings: the Worker's, the base checkpoint its trunk started from ('random' for none) and the trunk's preset. */
+type StoredPMSettings = PMRunSettings & { init: string; model: string };
+
+/** The Worker's part of stored PM settings. */
+function pmRunSettings(s: StoredPMSettings): PMRunSettings {
+  const { preset, steps, pairsPerBatch, seqLen, lr, evalInterval, seed, saveInterval } = s;
+  return { preset, steps, pairsPerBatch, seqLen, lr, evalInterval, seed, saveInterval };
 }
 
 customElements.define('stage-pm', StagePm);

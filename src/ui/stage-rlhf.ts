@@ -10,18 +10,20 @@
 // 'rlhf'), listed after a reload. Prompts, responses and tokens are untrusted text: Lit text bindings only.
 //
 // The checkpoint pickers read the store when the stage is connected, gains focus or the pointer, and before a
-// run starts, so checkpoints the other stages stored since are offered.
+// run starts, so checkpoints the other stages stored since are offered. The policy is also stored every
+// `rlhf.save` iterations; after a reload an unfinished run resumes from it with π0 still its initial policy
+// (src/worker/ppo-session.ts says how, and what differs from an uninterrupted run).
 
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { PRESETS, type PresetName } from '../models/config.ts';
 import type { RLHFReward, RLHFRunSettings, RLHFSample, RLHFTrace, WorkerEvent } from '../protocol.ts';
-import { deleteCheckpoint, listCheckpoints, loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
+import { loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
 import { loadComparisons, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
-import { deleteRun, lastValues, listRuns, loadRun, saveRun, type HistoryPoint, type RunMeta, type RunRecord } from '../store/runs.ts';
+import { lastValues, type HistoryPoint, type RunRecord } from '../store/runs.ts';
 import { ppoPrompts } from '../train/ppo-data.ts';
-import { ExperimentChange, type KnobChange, type SavedAction, type TrainerActionEvent } from './events.ts';
+import { ExperimentChange, type KnobChange, type ResumeRun, type SavedAction, type TrainerActionEvent } from './events.ts';
 import { RLHF_FIELDS, withRlhf, type Experiment, type RLHFConfig } from './experiment.ts';
 import { formatCount, formatMetric } from './format.ts';
 import type { IterationPick } from './kl-reward-chart.ts';
@@ -29,14 +31,16 @@ import './kl-reward-chart.ts';
 import './knob-field.ts';
 import './metric-chart.ts';
 import { PPO_PHASES, cellText, traceTable, visibleToken } from './ppo-trace.ts';
+import './resume-offer.ts';
 import './saved-list.ts';
 import type { GpuState } from './stage-base.ts';
+import { StageStore } from './stage-store.ts';
 import { shared } from './styles.ts';
-import { TrainerController, type CheckpointEvent } from './trainer-controller.ts';
+import { TrainerController } from './trainer-controller.ts';
 import './trainer-controls.ts';
 import type { WorkerClient } from './worker-client.ts';
 
-const KNOBS = ['reward', 'iterations', 'batch', 'minibatches', 'epochs', 'maxTokens', 'klCoef', 'klTarget', 'lr'] as const satisfies readonly (keyof RLHFConfig)[];
+const KNOBS = ['reward', 'iterations', 'batch', 'minibatches', 'epochs', 'maxTokens', 'klCoef', 'klTarget', 'lr', 'saveEvery'] as const satisfies readonly (keyof RLHFConfig)[];
 
 const METRICS = [
   'objective/scores', 'gold/scores', 'objective/kl', 'objective/sqrt_kl', 'objective/entropy', 'objective/rlhf_reward', 'objective/kl_coef',
@@ -61,7 +65,7 @@ export function rlhfSettings(e: Experiment): RLHFRunSettings {
   const r = e.rlhf;
   return {
     iterations: r.iterations, batchSize: r.batch, minibatches: r.minibatches, epochs: r.epochs, maxTokens: r.maxTokens,
-    klCoef: r.klCoef, klTarget: r.klTarget, lr: r.lr, reward: r.reward, seed: e.seed,
+    klCoef: r.klCoef, klTarget: r.klTarget, lr: r.lr, reward: r.reward, seed: e.seed, saveInterval: r.saveEvery,
   };
 }
 
@@ -74,6 +78,18 @@ const newestFirst = (list: CheckpointMeta[]) => [...list].sort((a, b) => b.creat
 
 type SamplesByIteration = Map<number, RLHFSample[]>;
 
+/** A stored run's samples by iteration. */
+const samplesOf = (record: RunRecord | undefined): SamplesByIteration => new Map((record?.samples ?? []).map((x) => [x.iteration, x.samples]));
+
+/** A stored RLHF run's settings: the Worker's, and the checkpoints a resume needs (the policy, which is π0, and the PM). */
+type StoredRLHFSettings = RLHFRunSettings & { policy: string; policyId: string; pmId?: string; rewardName: string };
+
+/** The Worker's part of stored RLHF settings. */
+function rlhfRunSettings(s: StoredRLHFSettings): RLHFRunSettings {
+  const { iterations, batchSize, minibatches, epochs, maxTokens, klCoef, klTarget, lr, reward, seed, saveInterval } = s;
+  return { iterations, batchSize, minibatches, epochs, maxTokens, klCoef, klTarget, lr, reward, seed, saveInterval };
+}
+
 export class StageRlhf extends LitElement {
   static override properties = {
     kv: { attribute: false },
@@ -81,11 +97,8 @@ export class StageRlhf extends LitElement {
     gpu: { attribute: false },
     experiment: { attribute: false },
     datasets: { attribute: false },
-    checkpoints: { state: true },
-    runs: { state: true },
     policyId: { state: true },
     pmId: { state: true },
-    shown: { state: true },
     selected: { state: true },
     yKey: { state: true },
     trace: { state: true },
@@ -99,15 +112,9 @@ export class StageRlhf extends LitElement {
   gpu: GpuState = { kind: 'starting' };
   experiment!: Experiment;
   datasets: DatasetMeta[] = [];
-  /** Every stored checkpoint (all stages). */
-  checkpoints: CheckpointMeta[] = [];
-  /** Stored RLHF runs. */
-  runs: RunMeta[] = [];
   /** The chosen policy and preference-model checkpoints ('' = the newest). */
   policyId = '';
   pmId = '';
-  /** A stored run shown while no run is live. */
-  shown: { meta: RunMeta; record: RunRecord; samples: SamplesByIteration } | null = null;
   /** The iteration whose samples are shown; null: follow the newest. */
   selected: number | null = null;
   /** The chart's y: the reward's score, or the gold score. */
@@ -119,11 +126,22 @@ export class StageRlhf extends LitElement {
 
   private readonly ctl = new TrainerController(this, 'rlhf');
   private samples: SamplesByIteration = new Map();
-  private live: { settings: RLHFRunSettings; datasets: string[]; policy: CheckpointMeta; reward: string; created: number; checkpoints: string[] } | null = null;
-  private storing: Promise<void> = Promise.resolve();
+  private readonly store = new StageStore(this, {
+    stage: 'rlhf',
+    kv: () => this.kv,
+    checkpoint: (e, live) => {
+      const s = live.settings as unknown as StoredRLHFSettings;
+      const preset = e.metadata.preset ?? 'custom';
+      return { id: `${e.run}-iter${e.step}`, name: `rlhf ${preset} · ${s.rewardName} · iteration ${e.step}`, preset };
+    },
+    record: () => ({
+      info: this.ctl.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '', history: this.ctl.history,
+      samples: [...this.samples].map(([iteration, samples]) => ({ iteration, samples })),
+    }),
+    onError: (message) => (this.error = message),
+  });
   private unsubscribe: (() => void) | null = null;
   private frame = 0;
-  private lastRefresh = 0;
 
   static override styles = [
     shared,
@@ -151,9 +169,8 @@ export class StageRlhf extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.ctl.onCheckpoint = (e) => this.queueStore(e);
+    this.ctl.onCheckpoint = (e) => void this.store.queue(e);
     this.subscribe();
-    void this.refreshSaved();
   }
 
   override disconnectedCallback(): void {
@@ -176,19 +193,21 @@ export class StageRlhf extends LitElement {
   override render() {
     const live = this.ctl.run !== null;
     const ready = this.gpu.kind === 'ready';
-    const history: HistoryPoint[] = live ? this.ctl.history : (this.shown?.record.history ?? []);
+    const shown = this.store.shown;
+    const history: HistoryPoint[] = live ? this.store.history(this.ctl.history) : (shown?.record.history ?? []);
     const last = lastValues(history);
     const s = this.ctl.status;
     const busy = s === 'playing' || s === 'preparing';
     return html`<section class="stage" id="stage-rlhf" tabindex="0" aria-labelledby="rlhf-title" @keydown=${this.onKey}
       @focusin=${this.maybeRefresh} @pointerenter=${this.maybeRefresh}
-      @trainer-action=${this.onAction} @knob-change=${this.onKnob} @saved-action=${this.onSaved} @iteration-pick=${this.onPick}>
+      @trainer-action=${this.onAction} @knob-change=${this.onKnob} @saved-action=${this.onSaved} @iteration-pick=${this.onPick} @resume-run=${this.onResume}>
       <h2 id="rlhf-title"><span class="n">4</span>RLHF</h2>
       <p class="lead">PPO trains the policy to raise its reward, r = score − λ·KL(π ‖ π0) summed over its tokens: the preference model's
         score of each response, minus a penalty for drifting from the initial policy π0 (Bai et al. 2022, §4). The paper finds the score
         grows roughly linearly in √KL: the chart below plots one point per iteration and fits that line. Keys: <kbd>Space</kbd> play / pause,
         <kbd>s</kbd> one iteration, <kbd>i</kbd> one inspected iteration, while this stage has focus.</p>
       ${this.renderGpuNote()}
+      <resume-offer .runs=${this.store.offers} unit="iteration" ?disabled=${live || !ready}></resume-offer>
       ${this.renderPickers(live)}
       ${this.renderDatasets(live)}
       <fieldset ?disabled=${live}>
@@ -215,13 +234,13 @@ export class StageRlhf extends LitElement {
             : nothing}
           <kl-reward-chart id="kl-chart" .points=${history} .revision=${live ? this.ctl.revision : 0} .selected=${this.shownIteration()}
             yKey=${this.yKey} yLabel=${this.yKey === 'gold/scores' ? 'gold score' : this.scoreName()}></kl-reward-chart>
-          ${!live && this.shown ? html`<p class="hint">Showing stored run ${this.shown.meta.name}.</p>` : nothing}
+          ${!live && shown ? html`<p class="hint">Showing stored run ${shown.meta.name}.</p>` : nothing}
           ${this.renderSamples()}
         </div>
         <table class="metrics" id="rlhf-metrics" data-step=${this.ctl.step}>
-          <tr><td>iteration</td><td id="rlhf-iteration">${live ? this.ctl.step : (this.shown?.meta.step ?? '–')}</td></tr>
+          <tr><td>iteration</td><td id="rlhf-iteration">${live ? this.ctl.step : (shown?.meta.step ?? '–')}</td></tr>
           ${METRICS.filter((m) => m !== 'gold/scores' || m in last).map((m) => html`<tr><td>${m}</td><td data-metric=${m}>${formatMetric(m, last[m])}</td></tr>`)}
-          ${Object.entries(live ? this.ctl.info : (this.shown?.record.info ?? {})).map(([k, v]) => html`<tr><td>${k}</td><td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`)}
+          ${Object.entries(live ? this.ctl.info : (shown?.record.info ?? {})).map(([k, v]) => html`<tr><td>${k}</td><td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`)}
         </table>
       </div>
       ${this.renderTrace(history)}
@@ -230,7 +249,7 @@ export class StageRlhf extends LitElement {
         ${CHARTS.map(([id, label, metrics]) => html`<metric-chart id=${id} label=${label} .metrics=${metrics} .points=${history}
           .revision=${live ? this.ctl.revision : 0} .height=${180}></metric-chart>`)}
       </div>
-      <saved-list .checkpoints=${this.checkpoints.filter((c) => c.stage === 'rlhf')} .runs=${this.runs} shown=${this.shown?.meta.id ?? ''}
+      <saved-list .checkpoints=${this.store.checkpoints} .runs=${this.store.runs} shown=${shown?.meta.id ?? ''}
         .columns=${[['objective/scores', 'score'], ['objective/kl', 'KL']]}></saved-list>
     </section>`;
   }
@@ -286,7 +305,7 @@ export class StageRlhf extends LitElement {
   }
 
   private renderSamples() {
-    const byIteration = this.ctl.run !== null ? this.samples : (this.shown?.samples ?? new Map<number, RLHFSample[]>());
+    const byIteration = this.ctl.run !== null ? this.samples : samplesOf(this.store.shown?.record);
     const iterations = [...byIteration.keys()].sort((a, b) => a - b);
     if (!iterations.length) return nothing;
     const it = this.shownIteration();
@@ -354,11 +373,11 @@ export class StageRlhf extends LitElement {
   // ---- choices -----------------------------------------------------------------------------------
 
   private policyChoices(): CheckpointMeta[] {
-    return newestFirst(this.checkpoints.filter((c) => c.stage === 'base' || c.stage === 'rlhf'));
+    return newestFirst(this.store.allCheckpoints.filter((c) => c.stage === 'base' || c.stage === 'rlhf'));
   }
 
   private pmChoices(): CheckpointMeta[] {
-    return newestFirst(this.checkpoints.filter((c) => c.stage === 'pm'));
+    return newestFirst(this.store.allCheckpoints.filter((c) => c.stage === 'pm'));
   }
 
   private policy(): CheckpointMeta | undefined {
@@ -372,13 +391,14 @@ export class StageRlhf extends LitElement {
   }
 
   private scoreName(): string {
-    const reward = this.ctl.run !== null ? this.live?.settings.reward : ((this.shown?.record.settings as Partial<RLHFRunSettings> | undefined)?.reward ?? this.experiment.rlhf.reward);
+    const settings = (this.ctl.run !== null ? this.store.live?.settings : this.store.shown?.record.settings) as Partial<RLHFRunSettings> | undefined;
+    const reward = settings?.reward ?? this.experiment.rlhf.reward;
     return reward === 'gold' ? 'gold score' : 'PM score';
   }
 
   /** The iteration whose samples are shown: the picked one, else the newest. */
   private shownIteration(): number | null {
-    const byIteration = this.ctl.run !== null ? this.samples : (this.shown?.samples ?? new Map<number, RLHFSample[]>());
+    const byIteration = this.ctl.run !== null ? this.samples : samplesOf(this.store.shown?.record);
     if (this.selected !== null && byIteration.has(this.selected)) return this.selected;
     const all = [...byIteration.keys()];
     return all.length ? Math.max(...all) : null;
@@ -448,7 +468,7 @@ export class StageRlhf extends LitElement {
       case 'reset':
         this.ctl.send('reset');
         this.ctl.clear();
-        this.live = null;
+        this.store.end();
         this.samples = new Map();
         this.trace = null;
         this.selected = null;
@@ -459,7 +479,7 @@ export class StageRlhf extends LitElement {
   /** Loads the policy, the reward's PM and the prompts, and starts a run in the Worker. */
   private async createRun(): Promise<boolean> {
     this.error = null;
-    await this.refreshSaved();
+    await this.store.refresh();
     const r = this.experiment.rlhf;
     const policy = this.policy();
     const pm = this.pm();
@@ -497,8 +517,9 @@ export class StageRlhf extends LitElement {
     const settings = rlhfSettings(this.experiment);
     const run = `rlhf-${Date.now().toString(36)}`;
     const rewardName = reward.kind === 'pm' ? `PM ${reward.name}` : 'gold';
-    this.live = { settings, datasets: chosen.map((d) => d.id), policy, reward: rewardName, created: Date.now(), checkpoints: [] };
-    this.shown = null;
+    const ids = chosen.map((d) => d.id);
+    const stored: StoredRLHFSettings = { ...settings, policy: policy.name, policyId: policy.id, ...(reward.kind === 'pm' ? { pmId: pm!.id } : {}), rewardName };
+    this.store.begin({ id: run, name: `rlhf ${policy.preset} · ${rewardName} · ${ids.join(' + ')}`, steps: settings.iterations, settings: { ...stored }, datasets: ids, created: Date.now(), checkpoints: [] });
     this.samples = new Map();
     this.trace = null;
     this.selected = null;
@@ -506,6 +527,50 @@ export class StageRlhf extends LitElement {
     this.ctl.begin(run, settings.iterations);
     this.client?.send({ type: 'rlhf-create', run, settings, policy: { name: policy.name, bytes: policyBytes }, reward, prompts });
     return true;
+  }
+
+  /** Recreates an unfinished stored run in the Worker (same π0, reward and prompts) from its latest policy checkpoint, and plays on. */
+  private async onResume(e: ResumeRun): Promise<void> {
+    e.stopPropagation();
+    const r = this.store.offers.find((o) => o.run.id === e.run);
+    if (!r || this.gpu.kind !== 'ready' || this.ctl.run !== null) return;
+    this.error = null;
+    let stored: Awaited<ReturnType<StageStore['resumeData']>>;
+    let settings: StoredRLHFSettings;
+    let prompts: string[];
+    let policyBytes: Uint8Array;
+    let reward: RLHFReward;
+    try {
+      stored = await this.store.resumeData(r);
+      settings = stored.record.settings as unknown as StoredRLHFSettings;
+      const fail = (what: string) => (this.error = `Cannot resume ${r.run.name}: ${what} no longer stored.`);
+      const missing = stored.record.datasets.filter((id) => !this.datasets.some((d) => d.id === id));
+      if (missing.length) return void fail(`its prompt dataset${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'}`);
+      const find = (id: string | undefined) => this.store.allCheckpoints.find((c) => c.id === id);
+      const policy = find(settings.policyId);
+      if (!policy) return void fail(`its initial policy (π0, ${settings.policy}) is`);
+      const pm = settings.reward === 'pm' ? find(settings.pmId) : undefined;
+      if (settings.reward === 'pm' && !pm) return void fail(`its preference model (${settings.rewardName}) is`);
+      const comparisons = [];
+      for (const id of stored.record.datasets) comparisons.push(...(await loadComparisons(this.kv, this.datasets.find((d) => d.id === id)!)));
+      prompts = ppoPrompts(comparisons);
+      policyBytes = await loadCheckpointBytes(this.kv, policy);
+      reward = pm ? { kind: 'pm', name: pm.name, bytes: await loadCheckpointBytes(this.kv, pm) } : { kind: 'gold' };
+    } catch (err) {
+      this.error = storageError(err, `reading run ${r.run.name} to resume it`).message;
+      return;
+    }
+    const worker = rlhfRunSettings(settings);
+    const step = r.checkpoint.step;
+    this.store.begin({ id: r.run.id, name: r.run.name, steps: worker.iterations, settings: { ...settings }, datasets: stored.record.datasets, created: r.run.created, checkpoints: [...r.run.checkpoints], resumed: { step, history: stored.record.history } });
+    // the stored iterations' samples stay readable from the chart
+    this.samples = new Map([...samplesOf(stored.record)].filter(([iteration]) => iteration <= step));
+    this.trace = null;
+    this.selected = null;
+    this.ctl.begin(r.run.id, worker.iterations);
+    this.ctl.step = step;
+    this.client?.send({ type: 'rlhf-create', run: r.run.id, settings: worker, policy: { name: settings.policy, bytes: policyBytes }, reward, prompts, resume: { bytes: stored.bytes, step } });
+    this.ctl.send('play');
   }
 
   // ---- worker events the controller does not keep -------------------------------------------------
@@ -539,90 +604,16 @@ export class StageRlhf extends LitElement {
 
   // ---- storage -----------------------------------------------------------------------------------
 
-  private queueStore(e: CheckpointEvent): void {
-    this.storing = this.storing.then(() => this.store(e));
-  }
-
-  /** Stores the policy checkpoint, then the run's record (settings, history, samples) listing it. */
-  private async store(e: CheckpointEvent): Promise<void> {
-    const live = this.live;
-    if (!live || e.run !== this.ctl.run) return;
-    const s = live.settings;
-    const preset = e.metadata.preset ?? live.policy.preset;
-    const id = `${e.run}-iter${e.step}`;
-    try {
-      await saveCheckpoint(this.kv, { id, name: `rlhf ${preset} · ${live.reward} · iteration ${e.step}`, stage: 'rlhf', run: e.run, step: e.step, preset, metadata: e.metadata }, e.bytes);
-      if (!live.checkpoints.includes(id)) live.checkpoints.push(id);
-      await saveRun(
-        this.kv,
-        { id: e.run, name: `rlhf ${preset} · ${live.reward} · ${live.datasets.join(' + ')}`, stage: 'rlhf', step: e.step, steps: s.iterations, checkpoints: [...live.checkpoints], created: live.created },
-        {
-          settings: { ...s, policy: live.policy.name }, datasets: live.datasets, info: this.ctl.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '',
-          history: this.ctl.history.map((p) => ({ ...p })),
-          samples: [...this.samples].map(([iteration, samples]) => ({ iteration, samples })),
-        },
-      );
-    } catch (err) {
-      this.error = storageError(err, `storing checkpoint ${id}`).message;
-    }
-    await this.refreshSaved();
-  }
-
   /** Re-reads the store's lists when the stage gains focus or the pointer (at most once a second). */
   private maybeRefresh(): void {
-    if (performance.now() - this.lastRefresh < 1000) return;
-    void this.refreshSaved();
+    this.store.maybeRefresh();
   }
 
-  private async refreshSaved(): Promise<void> {
-    this.lastRefresh = performance.now();
-    try {
-      const [checkpoints, runs] = await Promise.all([listCheckpoints(this.kv), listRuns(this.kv)]);
-      this.checkpoints = checkpoints;
-      this.runs = runs.filter((r) => r.stage === 'rlhf');
-    } catch (e) {
-      this.error = storageError(e, 'listing checkpoints and runs').message;
-    }
-  }
-
-  private async onSaved(e: SavedAction): Promise<void> {
+  private onSaved(e: SavedAction): void {
     e.stopPropagation();
     this.error = null;
-    try {
-      switch (e.action) {
-        case 'show-run': {
-          const meta = this.runs.find((r) => r.id === e.id);
-          if (!meta) return;
-          if (this.shown?.meta.id === meta.id) {
-            this.shown = null;
-            return;
-          }
-          const record = await loadRun(this.kv, meta);
-          this.shown = { meta, record, samples: new Map((record.samples ?? []).map((x) => [x.iteration, x.samples])) };
-          this.selected = null;
-          return;
-        }
-        case 'delete-run':
-          if (this.shown?.meta.id === e.id) this.shown = null;
-          await deleteRun(this.kv, e.id);
-          break;
-        case 'delete-checkpoint':
-          await deleteCheckpoint(this.kv, e.id);
-          break;
-        case 'download-checkpoint': {
-          const meta = this.checkpoints.find((c) => c.id === e.id);
-          if (!meta) return;
-          const bytes = await loadCheckpointBytes(this.kv, meta);
-          const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
-          Object.assign(document.createElement('a'), { href: url, download: `${meta.id}.safetensors` }).click();
-          setTimeout(() => URL.revokeObjectURL(url), 10_000);
-          return;
-        }
-      }
-    } catch (err) {
-      this.error = storageError(err, e.action.replace('-', ' ')).message;
-    }
-    await this.refreshSaved();
+    if (e.action === 'show-run') this.selected = null;
+    void this.store.act(e);
   }
 }
 

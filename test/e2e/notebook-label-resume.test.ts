@@ -6,7 +6,10 @@
 // "1" labels the first as more helpful (labels-helpful: 1 comparison), red-team mode and "2" mark the second
 // as more harmful (labels-red-team: 1, the first stored as chosen); the Data stage's browser shows both stored
 // comparisons with their provenance, and the Preference-model stage offers the labels as training data.
-// A screenshot of the labelling view goes to test-results/screenshots/label-view.png.
+// Last, a preference-model run (2 of 3 steps) and an RLHF run (1 of 2 iterations) with a checkpoint every
+// step are interrupted by a reload: each stage offers its unfinished run, and Resume takes each to its end
+// from where it stopped (the Worker reports the resume step, the step shown never goes back below it).
+// Screenshots of the labelling view and of the RLHF stage's resume offer go to test-results/screenshots/.
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +32,7 @@ async function textOf(selector: string): Promise<string | null> {
   return el ? norm(await el.evaluate((e) => e.textContent ?? '')) : null;
 }
 
-const FAILURES = ['#base-failure', '#base-error', '#label-error', '#error'].map((s) => `rlhf-app >>> ${s}`).join(', ');
+const FAILURES = ['#base-failure', '#base-error', '#label-error', '#error', '#pm-failure', '#pm-error', '#rlhf-failure', '#rlhf-error'].map((s) => `rlhf-app >>> ${s}`).join(', ');
 
 async function waitUntil<T>(probe: () => Promise<T>, predicate: (v: T) => boolean, what: string, timeout = 150_000): Promise<T> {
   const start = Date.now();
@@ -168,4 +171,61 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
     expect(await page.$('rlhf-app >>> stage-pm >>> input[data-id="labels-helpful"]')).not.toBeNull();
     expect(await page.$('rlhf-app >>> stage-pm >>> input[data-id="labels-red-team"]')).not.toBeNull();
   }, 300_000);
+
+  it('resumes interrupted preference-model and RLHF runs after a reload', async () => {
+    const PM = 'rlhf-app >>> stage-pm >>>';
+    const RLHF = 'rlhf-app >>> stage-rlhf >>>';
+    const query = 'seed=3&data.synth=20&base.data=synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batch=2&base.seq=32'
+      + '&pm.steps=3&pm.pairs=2&pm.seq=32&pm.every=1&pm.save=1'
+      + '&rlhf.iters=2&rlhf.batch=2&rlhf.mb=1&rlhf.epochs=1&rlhf.tokens=6&rlhf.reward=gold&rlhf.save=1';
+    await page.goto(`${vite.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
+    await waitUntil(() => textOf('rlhf-app >>> #adapter'), (t) => t !== null, 'GPU');
+    await waitForText(`${PM} #pm-start`, (t) => t.includes('base nano · step 3'), 'PM stage offers the base checkpoint');
+    await click(`${PM} trainer-controls >>> #step`);
+    await waitForText(`${PM} #pm-metric-step`, (t) => t === '1', 'first PM step');
+    await click(`${PM} trainer-controls >>> #step`);
+    await waitForText(`${PM} saved-list >>> #checkpoints`, (t) => t.includes('pm nano · step 2'), 'auto-saved PM checkpoint');
+    await waitForText(`${PM} saved-list >>> #runs`, (t) => t.includes('2 / 3'), 'PM run stored at step 2');
+    await click(`${RLHF} trainer-controls >>> #step`);
+    await waitForText(`${RLHF} saved-list >>> #checkpoints`, (t) => t.includes('rlhf nano · gold · iteration 1'), 'auto-saved policy', 240_000);
+    await waitForText(`${RLHF} saved-list >>> #runs`, (t) => t.includes('1 / 2'), 'RLHF run stored at iteration 1');
+
+    await page.reload({ waitUntil: 'load', timeout: 120_000 });
+    const pmOffer = await waitForText(`${PM} #resume`, (t) => t.includes('Resume'), 'PM resume offer');
+    expect(pmOffer).toMatch(/stopped at step 2 \/ 3; latest checkpoint at step 2/);
+    const rlhfOffer = await waitForText(`${RLHF} #resume`, (t) => t.includes('Resume'), 'RLHF resume offer');
+    expect(rlhfOffer).toMatch(/stopped at iteration 1 \/ 2; latest checkpoint at iteration 1/);
+    await waitUntil(() => textOf('rlhf-app >>> #adapter'), (t) => t !== null, 'GPU after reload');
+    await page.$eval('rlhf-app >>> stage-rlhf', (e) => e.scrollIntoView());
+    await (await page.waitForSelector(`${RLHF} resume-offer`))!.screenshot({ path: join(SHOTS, 'resume-offer.png') });
+
+    /** Clicks Resume and waits for the end, recording every step count shown on the way. */
+    const resumeToEnd = async (stage: string, done: string) => {
+      await click(`${stage} button.resume`);
+      const seen = new Set<string>();
+      await waitUntil(async () => {
+        const t = await textOf(`${stage} trainer-controls >>> #step-count`);
+        if (t) seen.add(t);
+        return t;
+      }, (t) => t === done, `${stage} resumed run done`, 240_000);
+      return [...seen];
+    };
+    const pmSeen = await resumeToEnd(PM, 'step 3 / 3 (done)');
+    expect(pmSeen.filter((t) => /step [01] \//.test(t))).toEqual([]);
+    expect(await textOf(`${PM} #pm-metrics`)).toMatch(/resumed at step\s*2/);
+    await waitForText(`${PM} saved-list >>> #runs`, (t) => t.includes('3 / 3'), 'PM run stored finished');
+    expect(await page.$(`${PM} #resume`)).toBeNull();
+
+    const rlhfSeen = await resumeToEnd(RLHF, 'step 2 / 2 (done)');
+    expect(rlhfSeen.filter((t) => /step 0 \//.test(t))).toEqual([]);
+    expect(await textOf(`${RLHF} #rlhf-metrics`)).toMatch(/resumed at iteration\s*1/);
+    await waitForText(`${RLHF} saved-list >>> #runs`, (t) => t.includes('2 / 2'), 'RLHF run stored finished');
+    await waitForText(`${RLHF} saved-list >>> #checkpoints`, (t) => t.includes('rlhf nano · gold · iteration 2'), 'final policy');
+    expect(await page.$(`${RLHF} #resume`)).toBeNull();
+    // the stored iteration's point and the resumed one are both on the KL-vs-reward chart
+    await page.waitForFunction(() => {
+      const chart = document.querySelector('rlhf-app')?.shadowRoot?.querySelector('stage-rlhf')?.shadowRoot?.querySelector('kl-reward-chart');
+      return chart?.getAttribute('data-points') === '2';
+    }, { timeout: 30_000 });
+  }, 600_000);
 });

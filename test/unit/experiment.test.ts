@@ -19,13 +19,13 @@ describe('experiment in the URL', () => {
       seed: 42,
       data: { synthPairs: 40 },
       base: { datasets: ['helpful-base-train', 'synth-harmless'], preset: 'nano', steps: 3, batch: 2, seq: 16, lr: 3e-4, assistantOnly: true, evalEvery: 1, saveEvery: 5 },
-      pm: { datasets: ['synth-helpful'], steps: 4, pairs: 3, seq: 24, lr: 2e-3, evalEvery: 2, init: false },
-      rlhf: { datasets: ['synth-harmless'], iterations: 5, batch: 6, minibatches: 3, epochs: 2, maxTokens: 12, klCoef: 0, klTarget: 4, lr: 3e-5, reward: 'gold' },
+      pm: { datasets: ['synth-helpful'], steps: 4, pairs: 3, seq: 24, lr: 2e-3, evalEvery: 2, init: false, saveEvery: 3 },
+      rlhf: { datasets: ['synth-harmless'], iterations: 5, batch: 6, minibatches: 3, epochs: 2, maxTokens: 12, klCoef: 0, klTarget: 4, lr: 3e-5, reward: 'gold', saveEvery: 2 },
     };
     const query = experimentToParams(e).toString();
     expect(query).toBe('seed=42&data.synth=40&base.data=helpful-base-train%2Csynth-harmless&base.preset=nano&base.steps=3&base.batch=2&base.seq=16&base.lr=0.0003&base.assistant=1&base.every=1&base.save=5'
-      + '&pm.data=synth-helpful&pm.steps=4&pm.pairs=3&pm.seq=24&pm.lr=0.002&pm.every=2&pm.init=0'
-      + '&rlhf.data=synth-harmless&rlhf.iters=5&rlhf.batch=6&rlhf.mb=3&rlhf.epochs=2&rlhf.tokens=12&rlhf.kl=0&rlhf.kltarget=4&rlhf.lr=0.00003&rlhf.reward=gold');
+      + '&pm.data=synth-helpful&pm.steps=4&pm.pairs=3&pm.seq=24&pm.lr=0.002&pm.every=2&pm.init=0&pm.save=3'
+      + '&rlhf.data=synth-harmless&rlhf.iters=5&rlhf.batch=6&rlhf.mb=3&rlhf.epochs=2&rlhf.tokens=12&rlhf.kl=0&rlhf.kltarget=4&rlhf.lr=0.00003&rlhf.reward=gold&rlhf.save=2');
     expect(fromQuery(query)).toEqual({ experiment: e, notices: [] });
     expect(fromQuery(experimentToParams(DEFAULT_EXPERIMENT).toString()).experiment).toEqual(DEFAULT_EXPERIMENT);
   });
