@@ -5,7 +5,9 @@
 // chance on harmless data, one trained on both gets both right. "Evaluate all" sends each model with
 // its cells' pairs to the Worker (src/worker/pm-session.ts evaluatePM); a cell scores at most
 // CELL_PAIRS pairs of the dataset's held-out split under the model's seed (src/ui/eval-heatmap.ts), so
-// it never scores a pair the model trained on, and stays quick on a software GPU.
+// it never scores a pair the model trained on, and stays quick on a software GPU. Each model's cells are
+// stored as soon as they are scored (src/store/evaluations.ts), and shown again after a reload while the
+// model and the dataset are the versions they were computed on.
 
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { Comparison } from '../data/comparisons.ts';
@@ -13,6 +15,7 @@ import type { PMCellResult, PMDataset, WorkerEvent } from '../protocol.ts';
 import { listCheckpoints, loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
 import { loadComparisons, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
+import { freshCells, loadCells, recordVersion, saveCells } from '../store/evaluations.ts';
 import type { KV } from '../store/kv.ts';
 import { CELL_PAIRS, accuracyRgb, cellKey, cellPairs, heatCell } from './eval-heatmap.ts';
 import type { GpuState } from './stage-base.ts';
@@ -33,6 +36,7 @@ export class StageEval extends LitElement {
     running: { state: true },
     progress: { state: true },
     error: { state: true },
+    storedAt: { state: true },
   };
 
   kv!: KV;
@@ -45,6 +49,8 @@ export class StageEval extends LitElement {
   results = new Map<string, PMCellResult>();
   /** Why a row could not be scored. */
   rowErrors = new Map<string, string>();
+  /** When the cells on show were scored, if they came from the store. */
+  storedAt: number | null = null;
   running = false;
   progress: string | null = null;
   error: string | null = null;
@@ -70,17 +76,30 @@ export class StageEval extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.subscribe();
-    void this.refreshModels();
+    void this.refreshModels().then(() => this.showStored());
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('client')) this.subscribe();
+    // a dataset imported, grown or deleted elsewhere: show only the stored cells still fresh
+    if (changed.has('datasets') && changed.get('datasets') !== undefined && !this.running) void this.showStored();
+  }
+
+  /** The stored cells computed on the current models and datasets. */
+  private async showStored(): Promise<void> {
+    try {
+      const cells = freshCells(await loadCells(this.kv), this.models, this.datasets);
+      this.results = new Map(cells.map((c) => [cellKey(c.checkpoint, c.dataset), c.result]));
+      this.storedAt = cells.length ? Math.max(...cells.map((c) => c.evaluated)) : null;
+    } catch (e) {
+      this.error = storageError(e, 'reading the stored evaluations').message;
+    }
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.unsubscribe?.();
     this.unsubscribe = null;
-  }
-
-  override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('client')) this.subscribe();
   }
 
   private subscribe(): void {
@@ -107,6 +126,9 @@ export class StageEval extends LitElement {
         <span class="hint">each cell: at most ${CELL_PAIRS} pairs of the dataset's held-out 10% (split by the model's seed, as in its training), never a training pair</span>
       </div>
       ${this.progress ? html`<p class="hint" id="eval-progress">${this.progress}</p>` : nothing}
+      ${!this.progress && this.storedAt !== null
+        ? html`<p class="hint" id="eval-stored">Stored results, scored ${new Date(this.storedAt).toLocaleString()}; Evaluate all scores them again.</p>`
+        : nothing}
       ${this.error ? html`<div class="err" id="eval-error">${this.error}</div>` : nothing}
       ${this.renderHeatMap()}
       <div class="legend"><span>0</span><span class="bar" style="background: ${gradient}"></span><span>1</span>
@@ -158,6 +180,7 @@ export class StageEval extends LitElement {
     this.error = null;
     this.results = new Map();
     this.rowErrors = new Map();
+    this.storedAt = null;
     const comparisons = new Map<string, Comparison[]>();
     try {
       await this.refreshModels();
@@ -182,6 +205,13 @@ export class StageEval extends LitElement {
         const results = new Map(this.results);
         for (const r of answer.results) results.set(cellKey(m.id, r.dataset), r);
         this.results = results;
+        const byId = new Map(datasets.map((d) => [d.id, d]));
+        const evaluated = Date.now();
+        const cells = answer.results.map((result) => ({
+          checkpoint: m.id, dataset: result.dataset, checkpointVersion: recordVersion(m), datasetVersion: recordVersion(byId.get(result.dataset)!), result, evaluated,
+        }));
+        // the heat map keeps its cells when storing them fails; the message says they will not survive a reload
+        await saveCells(this.kv, cells, this.models, datasets).catch((e: unknown) => (this.error = `${(e as Error).message} The results on show will not survive a reload.`));
       }
       this.progress = `Scored ${this.models.length} preference model${this.models.length === 1 ? '' : 's'} on ${datasets.length} dataset${datasets.length === 1 ? '' : 's'}.`;
     } catch (e) {

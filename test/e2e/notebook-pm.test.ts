@@ -25,6 +25,8 @@ let chrome: HeadlessChrome;
 let vite: { server: ViteDevServer; url: string };
 let page: Page;
 let dir: string;
+/** The heat map as "Evaluate all" left it: dataset, accuracy, n per cell. */
+let heatCells: string[] = [];
 const logs: string[] = [];
 
 /** 40 HH pairs whose chosen answers carry an HTML payload (short: the nano model reads 32 bytes). */
@@ -197,6 +199,7 @@ describe('the notebook, Preference model → Evaluate', { timeout: 240_000 }, ()
     }
     // held-out 10% of each dataset (at least one): 1–2 of the ≤ 20 synthetic pairs, 4 of the 40 imported ones
     expect(cells.map((c) => c.n)).toEqual([expect.stringMatching(/^n=[12]$/), expect.stringMatching(/^n=[12]$/), 'n=4']);
+    heatCells = cells.map((c) => `${c.dataset} ${c.acc} ${c.n}`);
     await shot('rlhf-app >>> #stage-eval', 'eval-stage');
   });
 
@@ -207,6 +210,11 @@ describe('the notebook, Preference model → Evaluate', { timeout: 240_000 }, ()
     await click('rlhf-app >>> stage-pm >>> saved-list >>> tr.run button');
     await waitUntil(() => chartPoints('pm-accuracy-chart'), (n) => n === String(PM_STEPS + 1), 'stored run\'s curves');
     await waitUntil(() => page.$$eval('rlhf-app >>> #heatmap tr.model', (trs) => trs.length), (n) => n === 1, 'the PM in the Evaluate stage after reload');
+    // the heat map's cells were stored when they were scored: the same numbers, without evaluating again
+    const stored = await waitUntil(() => page.$$eval('rlhf-app >>> #heatmap td.cell', (tds) => tds.map((td) => `${td.getAttribute('data-dataset')} ${td.querySelector('.acc')!.textContent!.trim()} ${td.querySelector('.n')!.textContent!.trim()}`)),
+      (cells) => cells.every((c) => !c.endsWith(' ')) && cells.length === 3, 'stored heat-map cells');
+    expect(stored).toEqual(heatCells);
+    expect(await textOf('rlhf-app >>> #eval-stored')).toMatch(/^Stored results, scored /);
     await shot('rlhf-app >>> #stage-pm', 'pm-stage-after-reload');
   });
 });

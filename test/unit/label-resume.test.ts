@@ -10,22 +10,11 @@ import { comparisonsToJsonl, type Comparison } from '../../src/data/comparisons.
 import type { WorkerEvent } from '../../src/protocol.ts';
 import type { CheckpointMeta } from '../../src/store/checkpoints.ts';
 import { listDatasets, loadComparisons, saveDataset } from '../../src/store/datasets.ts';
-import type { KV } from '../../src/store/kv.ts';
 import { appendLabel, labelComparison, type Label } from '../../src/store/labels.ts';
 import { joinHistory, resumableRuns } from '../../src/store/resume.ts';
 import type { HistoryPoint, RunMeta } from '../../src/store/runs.ts';
 import { RunLoop, type SteppableRun } from '../../src/worker/run-loop.ts';
-
-function mapKV(): KV {
-  const map = new Map<string, unknown>();
-  return {
-    get: async <T>(k: string) => (map.has(k) ? (structuredClone(map.get(k)) as T) : undefined),
-    setMany: async (entries) => void entries.forEach(([k, v]) => map.set(k, structuredClone(v))),
-    update: async <T>(k: string, fn: (old: T | undefined) => T) => void map.set(k, structuredClone(fn(map.get(k) as T | undefined))),
-    delMany: async (keys) => void keys.forEach((k) => map.delete(k)),
-    keys: async () => [...map.keys()],
-  };
-}
+import { mapKV } from '../helpers/kv.ts';
 
 const PROMPT = '\n\nHuman: How do I pick a lock?\n\nAssistant:';
 const label = (o: Partial<Label> = {}): Label => ({
