@@ -126,3 +126,8 @@ export function diagnose(history: readonly RunRow[]): DoctorWarning[] {
   }
   return out;
 }
+
+/** diagnose() of the notebook's history, whose points carry their iteration as `step`. */
+export function diagnoseSteps(history: readonly ({ step: number } & RunRow)[]): DoctorWarning[] {
+  return diagnose(history.map((p) => ({ ...p, iteration: p.step })));
+}

@@ -15,6 +15,7 @@
 // (src/worker/ppo-session.ts says how, and what differs from an uninterrupted run).
 
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { diagnoseSteps } from '../eval/run-doctor.ts';
 import { PRESETS, type PresetName } from '../models/config.ts';
 import type { RLHFReward, RLHFRunSettings, RLHFSample, RLHFTrace, WorkerEvent } from '../protocol.ts';
 import { loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
@@ -243,6 +244,7 @@ export class StageRlhf extends LitElement {
           ${Object.entries(live ? this.ctl.info : (shown?.record.info ?? {})).map(([k, v]) => html`<tr><td>${k}</td><td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`)}
         </table>
       </div>
+      ${this.renderDoctor(history)}
       ${this.renderTrace(history)}
       <h3>Metrics per iteration</h3>
       <div class="charts">
@@ -302,6 +304,18 @@ export class StageRlhf extends LitElement {
         : html`<span class="hint">No datasets yet: generate the synthetic world in Data (one click), or import HH files.</span>`}
       ${missing.length ? html`<div class="warn">Not in this browser's store: ${missing.join(', ')}.</div>` : nothing}
     </fieldset>`;
+  }
+
+  /** The run doctor's warnings for the run on show (src/eval/run-doctor.ts): what went wrong, where, what to try. */
+  private renderDoctor(history: readonly HistoryPoint[]) {
+    const warnings = diagnoseSteps(history);
+    if (!warnings.length) return nothing;
+    return html`<div class="warn" id="rlhf-doctor">
+      <strong>Run doctor</strong>: ${warnings.length} warning${warnings.length > 1 ? 's' : ''} from this run's metrics (rules of thumb from
+        TRL's and OpenRLHF's issue trackers; the flags named are the <code>rlhf ppo</code> command's).
+      <ul>${warnings.map((w) => html`<li class="doctor" data-code=${w.code}><strong>${w.code}</strong> (iteration${w.iterations.length > 1 ? 's' : ''}
+        ${w.iterations.join(', ')}): ${w.message}</li>`)}</ul>
+    </div>`;
   }
 
   private renderSamples() {

@@ -1,7 +1,7 @@
 // The run doctor: each warning fires on a history showing its failure, and a healthy run gets none.
 
 import { describe, expect, it } from 'vitest';
-import { diagnose, type RunRow } from '../../src/eval/run-doctor.ts';
+import { diagnose, diagnoseSteps, type RunRow } from '../../src/eval/run-doctor.ts';
 
 /** A healthy run: score and KL rise together, ratios near 1, entropy and length steady, the test PM agrees. */
 function healthy(n = 8): RunRow[] {
@@ -56,5 +56,13 @@ describe('diagnose', () => {
     expect(diagnose(healthy().map((r, i) => ({ ...r, 'gold/scores': -0.1 * i })))[0].message).toMatch(/gold\/scores fell/);
     // too short a run to tell
     expect(codes(healthy(3).map((r, i) => ({ ...r, 'test_pm/scores': -i })))).toEqual([]);
+  });
+
+  it('reads the notebook\'s history, whose points carry the iteration as step (shown in the RLHF stage)', () => {
+    const history = healthy().map(({ iteration, ...r }) => ({ ...r, step: iteration + 10, 'gold/scores': -0.1 * iteration }));
+    const [w] = diagnoseSteps(history);
+    expect(w.code).toBe('overoptimisation');
+    expect(w.iterations).toEqual([14, 15, 16, 17, 18]);
+    expect(diagnoseSteps(healthy().map(({ iteration, ...r }) => ({ ...r, step: iteration })))).toEqual([]);
   });
 });
