@@ -6,10 +6,14 @@
 // reports with the same events (status, metric points, checkpoints), so one UI controller, one
 // control bar and one chart element serve every stage. A trainer's `create` command is its own.
 
-import type { Comparison } from './data/comparisons.ts';
+import type { TrainingPair } from './data/comparisons.ts';
 import type { PMEvalReport } from './eval/pm-report.ts';
+import type { OodPromptSet, OodReport, OodSettings } from './eval/ood-run.ts';
+import type { GoldBehaviour } from './eval/gold-behaviour.ts';
+import type { ModelLoss } from './eval/lm-loss.ts';
 import type { AdapterSummary } from './kernels/gpu.ts';
 import type { CheckResult } from './kernels/selfcheck.ts';
+import type { TensionResult, TensionSettings } from './worker/tension-session.ts';
 
 /** The trainers the Worker runs. */
 export type TrainerKind = 'lm' | 'pm' | 'rlhf';
@@ -77,7 +81,7 @@ export interface PMRunSettings {
 }
 
 /** A comparison as the preference model reads it. */
-export type PMComparison = Pick<Comparison, 'context' | 'chosen' | 'rejected' | 'subset'>;
+export type PMComparison = TrainingPair;
 
 /** One stored dataset's comparisons, under its id. */
 export interface PMDataset {
@@ -179,6 +183,69 @@ export interface RLHFTrace {
   rows: RLHFTraceRow[];
 }
 
+/** A stored checkpoint sent to the Worker: its name (results and messages use it) and its safetensors bytes. */
+export interface NamedCheckpoint {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/** How the Evaluate stage's policy leaderboard samples and resamples (src/worker/eval-session.ts, as `rlhf elo`). */
+export interface EloSettings {
+  /** Most new tokens per response (at most half the shortest policy context: the rest stays for the prompt). */
+  maxTokens: number;
+  temperature: number;
+  topK: number;
+  /** Prompts sampled together. */
+  batch: number;
+  /** Prompt resamples for the 95% intervals. */
+  bootstrap: number;
+  /** Sampling and resampling. */
+  seed: number;
+}
+
+/** One judge's leaderboard of policies (the fields of `rlhf elo`'s report), with every response and its score. */
+export interface EloRanking {
+  /** 'gold' or 'pm:<checkpoint name>'. */
+  judge: string;
+  policies: string[];
+  prompts: string[];
+  /** responses[p][q]: policy p's response to prompt q; scores[p][q] the judge's score of it. */
+  responses: string[][];
+  scores: number[][];
+  /** Bradley–Terry Elo (mean 0) with 95% intervals from resampling prompts. */
+  elo: number[];
+  lo: number[];
+  hi: number[];
+  /** winRate[a][b]: the fraction of prompts on which a beat b (ties half); NaN on the diagonal. */
+  winRate: number[][];
+  meanScore: number[];
+  /** Games each policy played: prompts × (policies − 1). */
+  games: number;
+  /** The new-token limit the responses were sampled under. */
+  maxTokens: number;
+  /** With the gold judge: each policy's helpfulness on benign and compliance on harmful requests. */
+  behaviour?: GoldBehaviour[];
+}
+
+/** How the alignment tax reads the held-out transcripts (lmData's split, as `rlhf lm-eval`). */
+export interface LMLossSettings {
+  batchSize: number;
+  seqLen: number;
+  /** Splits the transcripts (the base run's seed gives the base run's held-out transcripts) and draws the batches. */
+  seed: number;
+  assistantOnly: boolean;
+}
+
+/** Each model's held-out loss on the same batches, and what they were. */
+export interface LMLossEvaluation {
+  results: ModelLoss[];
+  transcripts: number;
+  heldOutTranscripts: number;
+  batches: number;
+  batchSize: number;
+  seqLen: number;
+}
+
 export type Command =
   | { type: 'init' }
   | { type: 'self-check' }
@@ -198,13 +265,28 @@ export type Command =
   /** Scores a stored preference model (safetensors with a reward head) on each set; answered by `pm-evaluation`. */
   | { type: 'pm-evaluate'; request: string; checkpoint: Uint8Array; sets: PMDataset[] }
   /**
+   * Out-of-distribution detection (Bai et al. 2022, §5.4; `rlhf ood`) from a stored checkpoint's activations: a
+   * Gaussian fitted to the `fit` prompts scores the held-out `evalIn` and the `evalOut` prompts. Answered by `ood-result`.
+   */
+  | { type: 'ood-detect'; request: string; checkpoint: { name: string; bytes: Uint8Array }; settings: OodSettings; fit: OodPromptSet[]; evalIn: OodPromptSet[]; evalOut: OodPromptSet[] }
+  /** Every policy answers `prompts`, a round robin judged by `judge`; progress by `eval-progress`, answered by `elo-ranking`. */
+  | { type: 'elo-rank'; request: string; policies: NamedCheckpoint[]; judge: RLHFReward; prompts: string[]; settings: EloSettings }
+  /** Each model's held-out LM loss on the same batches of `transcripts` (the alignment tax); answered by `lm-evaluation`. */
+  | { type: 'lm-evaluate'; request: string; models: NamedCheckpoint[]; transcripts: string[]; settings: LMLossSettings }
+  /**
    * Starts an RLHF run (dropping any previous one): PPO of the `policy` checkpoint (also the frozen π0)
    * against `reward`, on `prompts` (conversations up to their final "\n\nAssistant:"). With `resume`, the
    * policy and value head start from the run's stored checkpoint instead, and π0 stays `policy`.
    */
   | { type: 'rlhf-create'; run: string; settings: RLHFRunSettings; policy: { name: string; bytes: Uint8Array }; reward: RLHFReward; prompts: string[]; resume?: RunResume }
   /** One PPO iteration of the run with its per-token trace (answered by rlhf-samples, rlhf-inspect, trainer-metrics). */
-  | { type: 'rlhf-inspect'; run: string };
+  | { type: 'rlhf-inspect'; run: string }
+  /**
+   * The helpful-vs-harmless tension explorer (src/worker/tension-session.ts): three PMs (helpful-only,
+   * harmless-only, mixed) from `base`, their cross-evaluation, PPO against each, and every model's answers to the
+   * same prompts. Answered by `tension-progress` events and one `tension-result`.
+   */
+  | { type: 'tension-run'; request: string; base: { name: string; bytes: Uint8Array }; helpful: PMDataset; harmless: PMDataset; settings: TensionSettings };
 
 export type WorkerEvent =
   | { type: 'ready'; adapter: AdapterSummary; limits: Record<string, number> }
@@ -224,9 +306,21 @@ export type WorkerEvent =
   | { type: 'pm-report'; run: string; step: number; report: PMEvalReport }
   /** The answer to `pm-evaluate`: one result per set, in order, or why it failed. */
   | { type: 'pm-evaluation'; request: string; results: PMCellResult[]; error?: string }
+  /** The answer to `ood-detect`: the report (AUROC and ROC curve per detector, counts, outlying prompts), or why it failed. */
+  | { type: 'ood-result'; request: string; report: OodReport | null; error?: string }
+  /** How far an `elo-rank` or `lm-evaluate` request has come. */
+  | { type: 'eval-progress'; request: string; done: number; total: number; message: string }
+  /** The answer to `elo-rank`, or why it failed. */
+  | { type: 'elo-ranking'; request: string; ranking: EloRanking | null; error?: string }
+  /** The answer to `lm-evaluate`, or why it failed. */
+  | { type: 'lm-evaluation'; request: string; evaluation: LMLossEvaluation | null; error?: string }
   /** An RLHF iteration's rollouts (sent just before its trainer-metrics). */
   | { type: 'rlhf-samples'; run: string; iteration: number; samples: RLHFSample[] }
   /** An inspected RLHF iteration's per-token trace (sent just before its trainer-metrics). */
   | { type: 'rlhf-inspect'; run: string; trace: RLHFTrace }
+  /** How far a `tension-run` has come: the phase, and units (PM steps, PPO iterations) done of the total. */
+  | { type: 'tension-progress'; request: string; phase: string; done: number; total: number }
+  /** The answer to `tension-run`: the models, their cells and answers, or why it failed. */
+  | { type: 'tension-result'; request: string; result: TensionResult | null; error?: string }
   /** The answer to `label-sample`: the two responses (a's first), or why sampling failed. */
   | { type: 'label-pair'; request: string; responses: [string, string]; error?: string };

@@ -4,13 +4,13 @@
 // pretrained on): `alignment_tax` is each model's loss minus the first model's (pass the initial policy first).
 // With the data, --sides, --batch, --seq and --seed of the `rlhf pretrain` run, the held-out transcripts are
 // exactly the ones that run held out (src/train/lm-run.ts splits by seed), so no model has trained on them.
+// The GPU part (one forward-only graph per model, the loss on the same batches) is src/eval/lm-loss.ts, which
+// the notebook's Evaluate stage runs too.
 
-import { lmVocabSize, tokenizerOfCheckpoint } from '../data/tokenizers.ts';
+import { heldOutLosses, sharedTokenizer, type ModelLoss } from '../eval/lm-loss.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
-import { GPT } from '../models/gpt.ts';
 import { lmData, lmTrainConfig } from '../train/lm-run.ts';
-import { heldOutLoss } from '../train/lm.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { readBytes, readHHFiles, writeAtomic } from './files.ts';
 
@@ -35,13 +35,14 @@ export async function lmEval(argv: string[]): Promise<void> {
   const seed = (a.seed as number | undefined) ?? 1;
 
   // every model must share the first one's tokenizer and fit the sequence length
-  const models = files.map((file) => ({ file, ckpt: loadCheckpoint(readBytes(file), file) }));
-  const tokenizer = tokenizerOfCheckpoint(models[0].ckpt.metadata, models[0].ckpt.cfg, files[0]);
-  for (const m of models) {
-    const t = tokenizerOfCheckpoint(m.ckpt.metadata, m.ckpt.cfg, m.file);
-    if (t.name !== tokenizer.name) throw new UsageError(`lm-eval: ${m.file} uses the ${t.name} tokenizer, ${files[0]} the ${tokenizer.name} one: their losses are not comparable`);
-    if (m.ckpt.cfg.vocabSize < lmVocabSize(tokenizer)) throw new UsageError(`lm-eval: ${m.file} has a vocabulary of ${m.ckpt.cfg.vocabSize}, the ${tokenizer.name} tokenizer needs ${lmVocabSize(tokenizer)}`);
-  }
+  const models = files.map((file) => ({ name: file, ckpt: loadCheckpoint(readBytes(file), file) }));
+  const tokenizer = (() => {
+    try {
+      return sharedTokenizer(models);
+    } catch (e) {
+      throw new UsageError(`lm-eval: ${(e as Error).message}`);
+    }
+  })();
   const shortest = Math.min(...models.map((m) => m.ckpt.cfg.maxSeqLen));
   const train = lmTrainConfig(models[0].ckpt.cfg, { steps: 1, batchSize: a.batch as number | undefined, seqLen: (a.seq as number | undefined) ?? Math.min(128, shortest) });
   if (train.seqLen > shortest) throw new UsageError(`lm-eval: --seq ${train.seqLen} exceeds the shortest model context, ${shortest}`);
@@ -54,14 +55,9 @@ export async function lmEval(argv: string[]): Promise<void> {
   log(`data: ${data.heldOutTranscripts} held-out transcripts of ${data.transcripts}; ${data.heldOut.length} batches of ${train.batchSize}×${train.seqLen} tokens\n`);
 
   const gpu = await createNodeGpu();
-  const results: { model: string; loss: number; alignment_tax: number }[] = [];
-  for (const { file, ckpt } of models) {
-    const model = new GPT(gpu, ckpt.cfg, train.batchSize, train.seqLen, undefined, { backward: false });
-    gpu.write(model.params, ckpt.packed);
-    const loss = await heldOutLoss(model, data.heldOut);
-    results.push({ model: file, loss, alignment_tax: loss - (results[0]?.loss ?? loss) });
-    log(`${loss.toFixed(4)} nats/token  (${results.at(-1)!.alignment_tax >= 0 ? '+' : ''}${results.at(-1)!.alignment_tax.toFixed(4)})  ${file}\n`);
-  }
+  const results: ModelLoss[] = await heldOutLosses(gpu, models, data.heldOut, train.batchSize, train.seqLen, (r) => {
+    log(`${r.loss.toFixed(4)} nats/token  (${r.alignment_tax >= 0 ? '+' : ''}${r.alignment_tax.toFixed(4)})  ${r.model}\n`);
+  });
   if (a.report) {
     const report = {
       command: 'lm-eval', argv, seed, sides, tokenizer: tokenizer.name, batch: train.batchSize, seq: train.seqLen, data: a.data,

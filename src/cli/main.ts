@@ -6,12 +6,14 @@ import { info } from './info.ts';
 import { lmEval } from './lm-eval.ts';
 import { logits } from './logits.ts';
 import { ood } from './ood.ts';
+import { online } from './online.ts';
 import { pm } from './pm.ts';
 import { pmEval } from './pm-eval.ts';
 import { ppo } from './ppo.ts';
 import { pretrain } from './pretrain.ts';
 import { sample } from './sample.ts';
 import { synth } from './synth.ts';
+import { tension } from './tension.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   info: { run: info, summary: 'the WebGPU adapter in use and its limits [--json]' },
@@ -19,6 +21,8 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary
   pm: { run: pm, summary: 'train a preference model on HH comparisons: --train FILE… [--eval FILE…] [--init MODEL] --preset NAME --out PM.safetensors [--report R.json]' },
   'pm-eval': { run: pmEval, summary: 'evaluate a preference model: --pm PM.safetensors --data FILE… [--report R.json]' },
   ppo: { run: ppo, summary: 'RLHF with PPO against a preference model: --policy MODEL --pm PM [--test-pm PM2] --prompts FILE… --iterations N --out POLICY.safetensors [--report R.json]' },
+  online: { run: online, summary: 'iterated online RLHF: sample, label, retrain the PM, PPO, Elo, per round: --policy MODEL --prompts FILE… --labeller gold|PM --rounds N --iterations K --out DIR [--report R.json]' },
+  tension: { run: tension, summary: 'the helpful-vs-harmless tension explorer: helpful-only, harmless-only and mixed PMs, PPO against each, their answers: --base MODEL --helpful FILE --harmless FILE --out DIR' },
   elo: { run: elo, summary: 'Elo leaderboard of policies judged by a PM and/or the gold scorer: --policies P1 P2 … (--pm PM | --gold) --prompts FILE… [--report R.json]' },
   'lm-eval': { run: lmEval, summary: 'held-out LM loss of checkpoints on the same batches (the alignment tax): --models M0 M1 … --data FILE… [--sides both --batch B --seq T --seed S] [--report R.json]' },
   ood: { run: ood, summary: 'detect harmful prompts from activations (Mahalanobis AUROC): --model M --fit FILE… --eval-in FILE… --eval-out FILE… [--layer L --pool last|mean --expose K] [--report R.json]' },

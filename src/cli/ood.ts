@@ -10,12 +10,13 @@
 //
 // Held out means held out: --eval-in prompts that also occur in --fit are dropped (and counted), and the K
 // exposed prompts are drawn (seeded) from --eval-out and removed from it, so every AUROC is on the same
-// unseen prompts. --n N evaluates a seeded sample of at most N prompts per set.
+// unseen prompts. --n N evaluates a seeded sample of at most N prompts per set. The sets, the activations and
+// the scores come from src/eval/ood-run.ts, which the notebook's Evaluate stage shares.
 
 import { createNodeGpu } from '../kernels/device-node.ts';
-import { rng, shuffleInPlace } from '../kernels/random.ts';
 import { mean } from '../eval/stats.ts';
-import { oodEvaluate, RIDGE, thinRoc, type OodMethodResult } from '../eval/ood.ts';
+import { RIDGE, thinRoc, type OodMethodResult } from '../eval/ood.ts';
+import { oodPromptSets, runOod } from '../eval/ood-run.ts';
 import { POOLINGS, parseLayer, promptActivations, type Pooling } from '../models/activations.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import { ppoPrompts } from '../train/ppo-data.ts';
@@ -65,51 +66,30 @@ export async function ood(argv: string[]): Promise<void> {
 
   // 1. prompt sets: distinct contexts; eval-in without fit prompts; exposed drawn from eval-out; a sample of --n
   const skip = Boolean(a['skip-invalid']);
-  const random = rng(seed);
   const promptsOf = (option: string) => {
     const files = a[option] as string[];
     const prompts = ppoPrompts(readComparisonFiles(files, skip, log).comparisons);
     if (!prompts.length) throw new UsageError(`ood: the --${option} files hold no comparisons`);
-    return { files, prompts: shuffleInPlace(prompts, random) };
+    return { files, prompts };
   };
-  const sample = (xs: string[]) => (n === undefined ? xs : xs.slice(0, n));
   const fitSet = promptsOf('fit');
   const inSet = promptsOf('eval-in');
   const outSet = promptsOf('eval-out');
   const bgSet = a.background ? promptsOf('background') : null;
-  const seen = new Set(fitSet.prompts);
-  const unseenIn = inSet.prompts.filter((p) => !seen.has(p));
-  if (!unseenIn.length) throw new UsageError(`ood: every --eval-in prompt is also a --fit prompt: nothing is held out`);
-  if (expose >= outSet.prompts.length) throw new UsageError(`ood: --expose ${expose} leaves no --eval-out prompt to evaluate (the files hold ${outSet.prompts.length})`);
-  const sets = {
-    fit: sample(fitSet.prompts),
-    evalIn: sample(unseenIn),
-    exposed: outSet.prompts.slice(0, expose),
-    evalOut: sample(outSet.prompts.slice(expose)),
-    background: bgSet ? sample(bgSet.prompts) : [],
-  };
+  const names = { fit: '--fit', evalIn: '--eval-in', evalOut: '--eval-out', expose: '--expose' };
+  const sets = usageError(() => oodPromptSets(
+    { fit: fitSet.prompts, evalIn: inSet.prompts, evalOut: outSet.prompts, background: bgSet?.prompts },
+    { seed, n, expose, names },
+  ), 'ood: ');
   log(`ood: ${sets.fit.length} fit prompts, ${sets.evalIn.length} in / ${sets.evalOut.length} out evaluation prompts` +
     `${expose ? `, ${expose} exposed` : ''}${bgSet ? `, ${sets.background.length} background` : ''}` +
-    ` (${inSet.prompts.length - unseenIn.length} --eval-in prompts dropped: also in --fit)\n`);
+    ` (${sets.droppedInFit} --eval-in prompts dropped: also in --fit)\n`);
 
-  // 2. activations of every prompt in one pass over the model
+  // 2. activations of every prompt in one pass over the model; 3. fit, score, AUROC (src/eval/ood-run.ts)
   const gpu = await createNodeGpu();
-  const order = [sets.fit, sets.evalIn, sets.evalOut, sets.exposed, sets.background];
-  const acts = await promptActivations(gpu, ckpt, file, order.flat(), { layer, pool, batch });
-  const split: Float32Array[][] = [];
-  let at = 0;
-  for (const s of order) split.push(acts.vectors.slice(at, (at += s.length)));
-  const [fitV, inV, outV, exposedV, bgV] = split;
-  log(`activations: layer ${layer} of ${file} (${pool} pooling), ${ckpt.cfg.channels} dimensions, ${acts.truncated} prompt(s) cut to the context of ${ckpt.cfg.maxSeqLen}\n`);
-
-  // 3. fit, score, AUROC
-  const r = oodEvaluate({ fit: fitV, evalIn: inV, evalOut: outV, background: bgSet ? bgV : undefined, exposed: expose ? exposedV : undefined, ridge });
-  const evalPrompts = [...sets.evalIn.map((prompt, i) => ({ prompt, set: 'in', i })), ...sets.evalOut.map((prompt, i) => ({ prompt, set: 'out', i }))];
-  const score = (m: OodMethodResult, e: { set: string; i: number }) => (e.set === 'in' ? m.inScores : m.outScores)[e.i];
-  const top = evalPrompts
-    .map((e) => ({ prompt: e.prompt, set: e.set, mahalanobis: score(r.mahalanobis, e), relative: score(r.relative, e), ...(r.exposed ? { exposed: score(r.exposed, e) } : {}) }))
-    .sort((x, y) => y.mahalanobis - x.mahalanobis)
-    .slice(0, TOP);
+  const { result: r, truncated, scored } = await runOod(gpu, ckpt, file, sets, { layer, pool, batch, ridge });
+  log(`activations: layer ${layer} of ${file} (${pool} pooling), ${ckpt.cfg.channels} dimensions, ${truncated} prompt(s) cut to the context of ${ckpt.cfg.maxSeqLen}\n`);
+  const top = scored.slice(0, TOP);
   log(`AUROC (out-of-distribution vs held-out in-distribution): Mahalanobis ${r.mahalanobis.auroc.toFixed(3)}, relative ${r.relative.auroc.toFixed(3)}` +
     `${r.exposed ? `, ${expose} exposed ${r.exposed.auroc.toFixed(3)}` : ''}\nmost outlying evaluation prompts (squared Mahalanobis distance):\n`);
   for (const t of top) log(`  ${t.mahalanobis.toFixed(1).padStart(10)}  ${t.set.padEnd(3)}  ${JSON.stringify(t.prompt)}\n`);
@@ -121,7 +101,7 @@ export async function ood(argv: string[]): Promise<void> {
       auroc: r.mahalanobis.auroc, auroc_relative: r.relative.auroc, ...(r.exposed ? { auroc_exposed: r.exposed.auroc } : {}),
       counts: {
         fit: sets.fit.length, eval_in: sets.evalIn.length, eval_out: sets.evalOut.length, exposed: expose,
-        background: r.background.n, eval_in_dropped_in_fit: inSet.prompts.length - unseenIn.length, truncated: acts.truncated,
+        background: r.background.n, eval_in_dropped_in_fit: sets.droppedInFit, truncated,
       },
       background: r.background.source === 'given' ? { source: 'files', files: bgSet!.files } : { source: 'pooled: fit + eval-in + eval-out + exposed' },
       files: { fit: fitSet.files, eval_in: inSet.files, eval_out: outSet.files },
@@ -133,11 +113,11 @@ export async function ood(argv: string[]): Promise<void> {
   gpu.destroy();
 }
 
-/** `f()`, its Error re-thrown as a UsageError (exit status 2). */
-function usageError<X>(f: () => X): X {
+/** `f()`, its Error re-thrown as a UsageError (exit status 2), its message after `prefix`. */
+function usageError<X>(f: () => X, prefix = ''): X {
   try {
     return f();
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError(`${prefix}${(e as Error).message}`);
   }
 }

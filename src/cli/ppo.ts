@@ -20,17 +20,9 @@ import { UsageError, parseArgs } from './args.ts';
 import { readBytes, readComparisonFiles, writeAtomic } from './files.ts';
 import { Progress } from './progress.ts';
 
-const OPTIONS = {
-  policy: { type: 'string', required: true },
-  pm: { type: 'string', required: true },
-  'test-pm': { type: 'string' },
-  prompts: { type: 'list', required: true },
-  iterations: { type: 'number', required: true },
-  out: { type: 'string', required: true },
-  report: { type: 'string' },
-  gold: { type: 'flag' },
+/** The PPO trainer's options, each a field of PPOConfig (`rlhf online` takes them too). */
+export const PPO_TRAINER_OPTIONS = {
   'kl-coef': { type: 'number' },
-  'adaptive-kl': { type: 'string' },
   'kl-estimator': { type: 'number' },
   batch: { type: 'number' },
   minibatches: { type: 'number' },
@@ -50,6 +42,19 @@ const OPTIONS = {
   'missing-eos-penalty': { type: 'number' },
   'score-norm': { type: 'flag' },
   'score-clip': { type: 'number' },
+} as const;
+
+const OPTIONS = {
+  policy: { type: 'string', required: true },
+  pm: { type: 'string', required: true },
+  'test-pm': { type: 'string' },
+  prompts: { type: 'list', required: true },
+  iterations: { type: 'number', required: true },
+  out: { type: 'string', required: true },
+  report: { type: 'string' },
+  gold: { type: 'flag' },
+  'adaptive-kl': { type: 'string' },
+  ...PPO_TRAINER_OPTIONS,
   seed: { type: 'number' },
   'sample-every': { type: 'number' },
   'skip-invalid': { type: 'flag' },

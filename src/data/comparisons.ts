@@ -35,6 +35,14 @@ export interface Comparison {
   provenance?: LabelProvenance;
 }
 
+/** A comparison as the trainers read it: the two sides, their context and subset (no source or provenance). */
+export type TrainingPair = Pick<Comparison, 'context' | 'chosen' | 'rejected' | 'subset'>;
+
+/** The fields of each comparison the trainers read (what goes to the Worker). */
+export function trainingPairs(comparisons: readonly Comparison[]): TrainingPair[] {
+  return comparisons.map((c) => ({ context: c.context, chosen: c.chosen, rejected: c.rejected, subset: c.subset }));
+}
+
 /** How a notebook-labelled comparison came about (kept beside it in the store; not part of the HH export). */
 export interface LabelProvenance {
   /** helpful: the user picked the more helpful response (chosen); red-team: the more harmful (stored as rejected). */

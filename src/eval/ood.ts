@@ -2,7 +2,7 @@
 // activations of in-distribution prompts, flag a new prompt by its Mahalanobis distance from that fit, and
 // measure how well the distance separates in-distribution from out-of-distribution prompts by AUROC.
 // Pure float64 arithmetic on plain vectors; nothing here touches the GPU (src/models/activations.ts makes
-// the vectors, src/cli/ood.ts wires the two together).
+// the vectors, src/eval/ood-run.ts wires the two together for `rlhf ood` and the notebook's OOD panel).
 //
 // What is computed, exactly:
 // - Gaussian fit (fitGaussian): mean μ and covariance Σ = (1/n) Σᵢ (xᵢ − μ)(xᵢ − μ)ᵀ (maximum likelihood),

@@ -117,7 +117,7 @@ export class RlhfApp extends LitElement {
         <stage-base .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .experiment=${this.experiment} .datasets=${this.datasets}></stage-base>
         <stage-pm .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .experiment=${this.experiment} .datasets=${this.datasets}></stage-pm>
         <stage-rlhf .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .experiment=${this.experiment} .datasets=${this.datasets}></stage-rlhf>
-        <stage-eval .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .datasets=${this.datasets}></stage-eval>
+        <stage-eval .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .experiment=${this.experiment} .datasets=${this.datasets}></stage-eval>
         <label-view .kv=${this.kv} .client=${this.client} .gpu=${this.gpuState()} .datasets=${this.datasets}></label-view>
       </main>
     `;

@@ -17,9 +17,14 @@ import { loadComparisons, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import { freshCells, loadCells, recordVersion, saveCells } from '../store/evaluations.ts';
 import type { KV } from '../store/kv.ts';
+import './elo-panel.ts';
 import { CELL_PAIRS, accuracyRgb, cellKey, cellPairs, heatCell } from './eval-heatmap.ts';
+import './ood-panel.ts';
+import type { Experiment } from './experiment.ts';
 import type { GpuState } from './stage-base.ts';
+import './tax-panel.ts';
 import { shared } from './styles.ts';
+import './tension-explorer.ts';
 import type { WorkerClient } from './worker-client.ts';
 
 type Answer = Extract<WorkerEvent, { type: 'pm-evaluation' }>;
@@ -30,6 +35,7 @@ export class StageEval extends LitElement {
     client: { attribute: false },
     gpu: { attribute: false },
     datasets: { attribute: false },
+    experiment: { attribute: false },
     models: { state: true },
     results: { state: true },
     rowErrors: { state: true },
@@ -43,6 +49,8 @@ export class StageEval extends LitElement {
   client: WorkerClient | null = null;
   gpu: GpuState = { kind: 'starting' };
   datasets: DatasetMeta[] = [];
+  /** The experiment: the tension explorer runs with the PM and RLHF stages' settings. */
+  experiment!: Experiment;
   /** The stored preference models (rows). */
   models: CheckpointMeta[] = [];
   /** Cell results by cellKey(checkpoint, dataset). */
@@ -133,6 +141,10 @@ export class StageEval extends LitElement {
       ${this.renderHeatMap()}
       <div class="legend"><span>0</span><span class="bar" style="background: ${gradient}"></span><span>1</span>
         <span>accuracy: red below chance (½), green above; outlined: a dataset the model was trained on</span></div>
+      <tension-explorer .kv=${this.kv} .client=${this.client} .gpu=${this.gpu} .experiment=${this.experiment} .datasets=${this.datasets}></tension-explorer>
+      <elo-panel .kv=${this.kv} .client=${this.client} .gpu=${this.gpu} .datasets=${this.datasets}></elo-panel>
+      <tax-panel .kv=${this.kv} .client=${this.client} .gpu=${this.gpu} .datasets=${this.datasets}></tax-panel>
+      <ood-panel .kv=${this.kv} .client=${this.client} .gpu=${this.gpu} .datasets=${this.datasets}></ood-panel>
     </section>`;
   }
 

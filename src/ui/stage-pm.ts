@@ -12,6 +12,7 @@
 
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { PMEvalReport } from '../eval/pm-report.ts';
+import { trainingPairs } from '../data/comparisons.ts';
 import { PRESETS, type PresetName } from '../models/config.ts';
 import type { PMDataset, PMInspectPair, PMRunSettings, WorkerEvent } from '../protocol.ts';
 import { loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
@@ -366,7 +367,7 @@ export class StagePm extends LitElement {
     let init: { checkpoint: string; bytes: Uint8Array } | null = null;
     try {
       for (const d of chosen) {
-        const comparisons = (await loadComparisons(this.kv, d)).map((c) => ({ context: c.context, chosen: c.chosen, rejected: c.rejected, subset: c.subset }));
+        const comparisons = trainingPairs(await loadComparisons(this.kv, d));
         datasets.push({ id: d.id, comparisons });
       }
       if (base) init = { checkpoint: base.id, bytes: await loadCheckpointBytes(this.kv, base) };
@@ -425,7 +426,7 @@ export class StagePm extends LitElement {
         init = { checkpoint: base.id, bytes: await loadCheckpointBytes(this.kv, base) };
       }
       for (const id of stored.record.datasets) {
-        const comparisons = (await loadComparisons(this.kv, this.datasets.find((d) => d.id === id)!)).map((c) => ({ context: c.context, chosen: c.chosen, rejected: c.rejected, subset: c.subset }));
+        const comparisons = trainingPairs(await loadComparisons(this.kv, this.datasets.find((d) => d.id === id)!));
         datasets.push({ id, comparisons });
       }
     } catch (err) {

@@ -56,6 +56,8 @@ export class RunLoop {
   private playing = false;
   private looping: Promise<void> | null = null;
   private lastStatus = 0;
+  /** Why the run failed, once it has. */
+  private failure: string | null = null;
 
   constructor(
     readonly trainer: TrainerKind,
@@ -75,6 +77,13 @@ export class RunLoop {
     this.looping = this.loop().finally(() => {
       this.looping = null;
     });
+  }
+
+  /** Plays to the end; resolves when the run is done, rejects with the failure's message if it failed. */
+  async playToEnd(): Promise<void> {
+    this.play();
+    await this.looping;
+    if (this.status === 'failed') throw new Error(this.failure ?? `${this.trainer} run ${this.run} failed`);
   }
 
   /** Stops after the current step; resolves once the loop has stopped. */
@@ -158,7 +167,8 @@ export class RunLoop {
       await work();
     } catch (e) {
       this.playing = false;
-      this.setStatus('failed', e instanceof Error ? e.message : String(e));
+      this.failure = e instanceof Error ? e.message : String(e);
+      this.setStatus('failed', this.failure);
     }
   }
 

@@ -6,15 +6,20 @@ import { createBrowserGpu, webgpuMissingReason } from '../kernels/device-browser
 import type { Gpu } from '../kernels/gpu.ts';
 import { selfCheck } from '../kernels/selfcheck.ts';
 import type { Command, TrainerKind, WorkerEvent } from '../protocol.ts';
+import { lmLosses, rankPolicies } from './eval-session.ts';
 import { samplePair } from './label-session.ts';
 import { createLMLoop } from './lm-session.ts';
+import { detectOod } from './ood-session.ts';
 import { createPMLoop, evaluatePM } from './pm-session.ts';
 import { PPOLoop, createPPOLoop } from './ppo-session.ts';
 import type { RunLoop } from './run-loop.ts';
+import { runTension } from './tension-session.ts';
 
 let gpu: Gpu | null = null;
 /** The current run of each trainer. */
 const loops = new Map<TrainerKind, RunLoop>();
+/** Whether a tension-explorer job is running (one at a time). */
+let tensionRunning = false;
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   self.postMessage(event, { transfer });
@@ -82,11 +87,47 @@ async function handle(command: Command): Promise<void> {
       }
       return;
     }
+    case 'ood-detect': {
+      try {
+        return post({ type: 'ood-result', request: command.request, report: await detectOod(requireGpu('ood-detect'), command) });
+      } catch (e) {
+        return post({ type: 'ood-result', request: command.request, report: null, error: (e as Error).message });
+      }
+    }
+    case 'tension-run': {
+      // detached like a playing loop: minutes of work must not hold up the other stages' commands
+      const { request } = command;
+      if (tensionRunning) return post({ type: 'tension-result', request, result: null, error: 'a tension run is already in progress' });
+      const device = requireGpu('tension-run');
+      tensionRunning = true;
+      const progress = (phase: string, done: number, total: number) => post({ type: 'tension-progress', request, phase, done, total });
+      void runTension(device, command.base, command.helpful, command.harmless, command.settings, progress)
+        .then((result) => post({ type: 'tension-result', request, result }))
+        .catch((e: unknown) => post({ type: 'tension-result', request, result: null, error: e instanceof Error ? e.message : String(e) }))
+        .finally(() => (tensionRunning = false));
+      return;
+    }
     case 'pm-evaluate': {
       try {
         return post({ type: 'pm-evaluation', request: command.request, results: await evaluatePM(requireGpu('pm-evaluate'), command.checkpoint, command.sets, command.request) });
       } catch (e) {
         return post({ type: 'pm-evaluation', request: command.request, results: [], error: (e as Error).message });
+      }
+    }
+    case 'elo-rank': {
+      const progress = (done: number, total: number, message: string) => post({ type: 'eval-progress', request: command.request, done, total, message });
+      try {
+        return post({ type: 'elo-ranking', request: command.request, ranking: await rankPolicies(requireGpu('elo-rank'), command, progress) });
+      } catch (e) {
+        return post({ type: 'elo-ranking', request: command.request, ranking: null, error: (e as Error).message });
+      }
+    }
+    case 'lm-evaluate': {
+      const progress = (done: number, total: number, message: string) => post({ type: 'eval-progress', request: command.request, done, total, message });
+      try {
+        return post({ type: 'lm-evaluation', request: command.request, evaluation: await lmLosses(requireGpu('lm-evaluate'), command, progress) });
+      } catch (e) {
+        return post({ type: 'lm-evaluation', request: command.request, evaluation: null, error: (e as Error).message });
       }
     }
     case 'label-sample': {

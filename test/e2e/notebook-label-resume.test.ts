@@ -9,6 +9,9 @@
 // Last, a preference-model run (2 of 3 steps) and an RLHF run (1 of 2 iterations) with a checkpoint every
 // step are interrupted by a reload: each stage offers its unfinished run, and Resume takes each to its end
 // from where it stopped (the Worker reports the resume step, the step shown never goes back below it).
+// Then the tension explorer (Evaluate stage) trains its three preference models and policies from the base
+// checkpoint in one click: a 3 × 2 cross-evaluation matrix, every model's answers to the same prompts with
+// the gold verdicts, and the six models stored where the PM and RLHF stages list them.
 // Screenshots of the labelling view and of the RLHF stage's resume offer go to test-results/screenshots/.
 
 import { mkdirSync } from 'node:fs';
@@ -227,5 +230,36 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
       const chart = document.querySelector('rlhf-app')?.shadowRoot?.querySelector('stage-rlhf')?.shadowRoot?.querySelector('kl-reward-chart');
       return chart?.getAttribute('data-points') === '2';
     }, { timeout: 30_000 });
+  }, 600_000);
+
+  it('runs the tension explorer: three PMs cross-evaluated, three policies, the same prompts answered by every model', async () => {
+    const EVAL = 'rlhf-app >>> stage-eval >>> tension-explorer >>>';
+    const query = 'seed=3&data.synth=20&base.data=synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batch=2&base.seq=32'
+      + '&pm.steps=1&pm.pairs=2&pm.seq=32&rlhf.iters=1&rlhf.batch=2&rlhf.mb=1&rlhf.epochs=1&rlhf.tokens=6&rlhf.kl=0.01';
+    await page.goto(`${vite.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
+    await waitUntil(() => textOf('rlhf-app >>> #adapter'), (t) => t !== null, 'GPU');
+    await waitForText(`${EVAL} #tension-base`, (t) => t.includes('base nano · step 3'), 'base checkpoint offered');
+    await page.$eval('rlhf-app >>> stage-eval >>> tension-explorer', (e) => e.scrollIntoView());
+    await click(`${EVAL} #tension-run`);
+    await waitUntil(async () => (await textOf(`${EVAL} #tension-done`)) ?? (await textOf(`${EVAL} #tension-error`)), (t) => t !== null, 'tension explorer done', 400_000);
+    expect(await page.$(`${EVAL} #tension-error`)).toBeNull();
+    const rows = await page.$$eval(`${EVAL} #tension-matrix tr.pm`, (trs) => trs.map((tr) => ({
+      kind: tr.getAttribute('data-kind'), cells: [...tr.querySelectorAll('td.cell')].map((td) => `${td.getAttribute('data-dataset')} ${td.querySelector('.acc')!.textContent} ${td.querySelector('.n')!.textContent}`),
+    })));
+    expect(rows.map((r) => r.kind)).toEqual(['helpful-only', 'harmless-only', 'mixed']);
+    for (const r of rows) {
+      expect(r.cells).toHaveLength(2);
+      expect(r.cells[0]).toMatch(/^synth-helpful [01]\.\d{3} n=\d+$/);
+      expect(r.cells[1]).toMatch(/^synth-harmless [01]\.\d{3} n=\d+$/);
+    }
+    const answers = await page.$$eval(`${EVAL} #tension-answers tr.answer`, (trs) => trs.map((tr) => ({ dataset: tr.getAttribute('data-dataset'), cells: tr.querySelectorAll('td').length })));
+    expect(answers.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(answers.map((a) => a.dataset))).toEqual(new Set(['synth-helpful', 'synth-harmless']));
+    for (const a of answers) expect(a.cells).toBe(5); // the prompt, then the base model and the three policies
+    expect(await textOf(`${EVAL} #tension-done`)).toMatch(/three preference models and three policies are stored/);
+    await (await page.waitForSelector('rlhf-app >>> stage-eval >>> tension-explorer'))!.screenshot({ path: join(SHOTS, 'tension-explorer.png') });
+    // the stored models are where the stages list them
+    await page.$eval('rlhf-app >>> stage-pm', (e) => (e.shadowRoot!.querySelector('section') as HTMLElement).focus());
+    await waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #checkpoints', (t) => t.includes('tension mixed'), 'tension PMs in the PM stage');
   }, 600_000);
 });

@@ -6,7 +6,9 @@
 // with Space and see the loss and accuracy charts fill and the calibration diagram with its ECE; the
 // checkpoint (with its reward head) and the run are stored; "Evaluate all" fills the heat map with a
 // number and its n per dataset; after a reload the checkpoint and run are still listed and the run's
-// curves come back. Screenshots of both stages go to test-results/screenshots/.
+// curves come back. Then the Evaluate stage's out-of-distribution detection on the base checkpoint (synth-helpful
+// fitted and evaluated, synth-harmless out): an AUROC in [0, 1] per detector, the ROC chart drawn, the most and
+// least anomalous prompts as text. Screenshots of both stages and of the OOD panel go to test-results/screenshots/.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -216,5 +218,45 @@ describe('the notebook, Preference model → Evaluate', { timeout: 240_000 }, ()
     expect(stored).toEqual(heatCells);
     expect(await textOf('rlhf-app >>> #eval-stored')).toMatch(/^Stored results, scored /);
     await shot('rlhf-app >>> #stage-pm', 'pm-stage-after-reload');
+  });
+
+  it('detects harmful requests as out-of-distribution from the base model\'s activations: AUROC and the ROC chart', async () => {
+    const stage = await page.waitForSelector('rlhf-app >>> #stage-eval');
+    await stage!.evaluate((s) => (s as HTMLElement).focus());
+    // the base checkpoint (chosen by default: the newest base model), the default datasets: synth-helpful fitted and evaluated, synth-harmless out
+    await waitUntil(() => page.$eval('rlhf-app >>> #ood-checkpoint', (s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent ?? ''),
+      (t) => t.includes('base nano · step 1'), 'the base checkpoint offered for detection');
+    const roles = await page.$$eval('rlhf-app >>> #ood-datasets tr.dataset', (trs) =>
+      trs.map((tr) => `${tr.getAttribute('data-id')}:${[...tr.querySelectorAll('input')].filter((i) => i.checked).map((i) => i.getAttribute('data-role')).join(',')}`));
+    expect(roles).toEqual(['synth-helpful:fit,evalIn', 'synth-harmless:evalOut', 'xss-hh:']);
+    await click('rlhf-app >>> #ood-detect');
+    const done = await waitUntil(() => textOf('rlhf-app >>> #ood-error, rlhf-app >>> #ood-auroc'), (t) => t !== null, 'out-of-distribution detection', 60_000);
+    expect(await page.$('rlhf-app >>> #ood-error'), done!).toBeNull();
+    const aurocs = await page.$$eval('rlhf-app >>> #ood-auroc tr[data-method]', (trs) => trs.map((tr) => [tr.getAttribute('data-method'), tr.querySelector('.value')!.textContent!.trim()]));
+    expect(aurocs.map(([m]) => m)).toEqual(['mahalanobis', 'relative']);
+    for (const [, a] of aurocs) {
+      expect(a).toMatch(/^\d\.\d{3}$/);
+      expect(Number(a)).toBeGreaterThanOrEqual(0);
+      expect(Number(a)).toBeLessThanOrEqual(1);
+    }
+    // fit and evaluation prompts split from synth-helpful (disjoint, together its ≤ 20 prompts), against synth-harmless's
+    const [fit, evalIn, evalOut] = (await textOf('rlhf-app >>> #ood-summary'))!.match(/Fitted on (\d+) prompts; evaluated (\d+) held-out in-distribution against (\d+) out-of-distribution/)!.slice(1).map(Number);
+    expect(fit).toBeGreaterThanOrEqual(5);
+    expect(evalIn).toBeGreaterThan(0);
+    expect(fit + evalIn).toBeLessThanOrEqual(20);
+    expect(evalOut).toBeGreaterThan(0);
+    // the ROC chart: one curve per detector drawn on a canvas
+    await waitUntil(() => page.$eval('rlhf-app >>> #ood-roc', (c) => c.getAttribute('data-curves')), (n) => n === '2', 'the ROC chart');
+    expect(await page.$('rlhf-app >>> #ood-roc >>> canvas')).not.toBeNull();
+    // the most and least anomalous evaluation prompts, as text
+    for (const list of ['#ood-most', '#ood-least']) {
+      const items = await page.$$eval(`rlhf-app >>> ${list} li`, (lis) => lis.map((li) => [li.getAttribute('data-set'), li.querySelector('.prompt')!.textContent!]));
+      expect(items).toHaveLength(5);
+      for (const [set, prompt] of items) {
+        expect(['in', 'out']).toContain(set);
+        expect(prompt).toMatch(/^Human: .*Assistant:$/s);
+      }
+    }
+    await shot('rlhf-app >>> #ood-panel', 'eval-ood');
   });
 });

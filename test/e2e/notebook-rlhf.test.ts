@@ -10,6 +10,8 @@
 //   - Reset, then a one-step preference model (the PM stage) as the reward: the scores are the PM's, not the
 //     gold scorer's;
 //   - after a reload the RLHF run and checkpoints are listed, the stored run's chart and samples come back.
+//   - in the Evaluate stage, the policy leaderboard ranks the base model and the RLHF policy by the gold judge
+//     (two rows with Elo numbers, a 2×2 win-rate matrix) and the alignment tax gives both losses.
 // Screenshots of the stage go to test-results/screenshots/. Tokens and transcripts must stay text.
 
 import { mkdirSync } from 'node:fs';
@@ -235,6 +237,89 @@ describe('the notebook, RLHF stage', { timeout: 300_000 }, () => {
     await page.waitForSelector(`${RLHF} #samples tr.sample`, { timeout: 10_000 });
     expect(await page.$eval(`${RLHF} #samples`, (t) => t.getAttribute('data-iteration'))).toBe('3');
     await page.waitForSelector(`${RLHF} #stage-rlhf`).then((s) => s!.screenshot({ path: join(SHOTS, 'rlhf-stage-after-reload.png') }));
+  });
+
+  // The Evaluate stage's policy panels (src/ui/elo-panel.ts, src/ui/tax-panel.ts): `rlhf elo` and `rlhf lm-eval` in the notebook.
+  const ELO = 'rlhf-app >>> stage-eval >>> elo-panel >>>';
+  const TAX = 'rlhf-app >>> stage-eval >>> tax-panel >>>';
+
+  /** Ticks the checkboxes of the `labels` (a panel's checkbox labels) whose text is one of `names`. */
+  async function tick(labels: string, names: string[]): Promise<void> {
+    for (const name of names) {
+      const all = await page.$$(labels);
+      let found = false;
+      for (const l of all) {
+        if (squash(await l.evaluate((e) => e.textContent)) !== name) continue;
+        await l.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+        await (await l.$('input'))!.click();
+        found = true;
+      }
+      expect(found, `a checkbox for ${name}`).toBe(true);
+    }
+  }
+
+  /** Sets a number input and fires its change event. */
+  async function setNumber(selector: string, value: number): Promise<void> {
+    const el = await page.waitForSelector(selector, { timeout: 10_000 });
+    await el!.evaluate((e, v) => {
+      (e as HTMLInputElement).value = String(v);
+      e.dispatchEvent(new Event('change', { bubbles: true, composed: true }));
+    }, value);
+  }
+
+  /** Waits for `n` elements of `selector`; the panel's error element ends the wait. */
+  async function waitForRows(selector: string, n: number, errorSelector: string, what: string): Promise<void> {
+    const start = Date.now();
+    while (Date.now() - start < 120_000) {
+      if ((await page.$$(selector)).length === n) return;
+      const failure = await page.$(errorSelector);
+      if (failure) throw new Error(`${what}: the panel reports ${squash(await failure.evaluate((e) => e.textContent))}\npage console:\n${logs.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`${what}: timed out\npage console:\n${logs.join('\n')}`);
+  }
+
+  it('ranks the base model and an RLHF policy with the gold judge: two rows with Elo numbers and a win-rate matrix', async () => {
+    const policies = ['base nano · step 2', 'rlhf nano · gold · iteration 3'];
+    await waitForText(`${ELO} #elo-policies`, (t) => policies.every((p) => t.includes(p)), 'leaderboard policies');
+    await tick(`${ELO} label.policy`, policies);
+    expect(await page.$eval(`${ELO} #elo-judge`, (s) => (s as HTMLSelectElement).value)).toBe('gold');
+    await setNumber(`${ELO} #elo-n`, 6);
+    await setNumber(`${ELO} #elo-tokens`, 8);
+    await click(`${ELO} #elo-rank`);
+    await waitForRows(`${ELO} #elo-board tr.elo-row`, 2, `${ELO} #elo-error`, 'leaderboard');
+    const rows = await page.$$eval(`${ELO} #elo-board tr.elo-row`, (trs) => trs.map((tr) => ({
+      policy: tr.getAttribute('data-policy'),
+      ...Object.fromEntries([...tr.querySelectorAll('td[data-col]')].map((td) => [(td as HTMLElement).dataset.col!, td.textContent!.trim()])),
+    } as Record<string, string>)));
+    expect(rows.map((r) => r.policy).sort()).toEqual([...policies].sort());
+    const elo = rows.map((r) => Number(r.elo.replace('−', '-')));
+    rows.forEach((r) => expect(r.elo, 'an Elo number').toMatch(/^[+−]\d+$/));
+    expect(Math.abs(elo[0] + elo[1])).toBeLessThanOrEqual(1); // two players, mean 0 (rounded)
+    expect(elo[0]).toBeGreaterThanOrEqual(elo[1]); // ranked
+    for (const r of rows) {
+      expect(r.games).toBe('6'); // 6 prompts × 1 opponent
+      expect(r.interval).toMatch(/^\[[+−]\d+, [+−]\d+\]$/);
+      expect(Number.isFinite(Number(r.helpfulness)), `helpfulness ${r.helpfulness}`).toBe(true); // the gold judge's behaviour columns
+      expect(r.compliance).toMatch(/^\d+%$/);
+    }
+    const rates = await page.$$eval(`${ELO} #elo-winrate td.wr`, (tds) => tds.map((td) => Number(td.textContent)));
+    expect(rates).toHaveLength(2);
+    expect(rates[0] + rates[1]).toBeCloseTo(1, 6);
+    expect(await page.$(`${ELO} #elo-board img, ${ELO} #elo-responses img, ${ELO} #elo-responses script`)).toBeNull();
+  });
+
+  it('computes the alignment tax of the RLHF policy against the base model: two losses, the first the reference', async () => {
+    await tick(`${TAX} label.model`, ['base nano · step 2', 'rlhf nano · gold · iteration 3']);
+    await click(`${TAX} #tax-compute`);
+    await waitForRows(`${TAX} #tax-table tr.tax-row`, 2, `${TAX} #tax-error`, 'alignment tax');
+    const rows = await page.$$eval(`${TAX} #tax-table tr.tax-row`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())));
+    expect(rows.map((r) => r[0])).toEqual(['base nano · step 2', 'rlhf nano · gold · iteration 3']);
+    const losses = rows.map((r) => Number(r[1]));
+    losses.forEach((l) => expect(l > 0 && l < 10, `loss ${l}`).toBe(true)); // nats per token of a byte model
+    expect(rows[0][2]).toBe('0 (reference)');
+    expect(Number(rows[1][2].replace('−', '-'))).toBeCloseTo(losses[1] - losses[0], 3);
+    await page.waitForSelector('rlhf-app >>> #stage-eval').then((s) => s!.screenshot({ path: join(SHOTS, 'eval-leaderboard.png') }));
   });
 
 });
