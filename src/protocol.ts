@@ -6,13 +6,14 @@
 // reports with the same events (status, metric points, checkpoints), so one UI controller, one
 // control bar and one chart element serve every stage. A trainer's `create` command is its own.
 
-import type { TrainingPair } from './data/comparisons.ts';
+import type { Comparison, TrainingPair } from './data/comparisons.ts';
 import type { PMEvalReport } from './eval/pm-report.ts';
 import type { OodPromptSet, OodReport, OodSettings } from './eval/ood-run.ts';
 import type { GoldBehaviour } from './eval/gold-behaviour.ts';
 import type { ModelLoss } from './eval/lm-loss.ts';
 import type { AdapterSummary } from './kernels/gpu.ts';
 import type { CheckResult } from './kernels/selfcheck.ts';
+import type { OnlineRoundResult, OnlineSettings } from './worker/online-session.ts';
 import type { TensionResult, TensionSettings } from './worker/tension-session.ts';
 
 /** The trainers the Worker runs. */
@@ -286,7 +287,13 @@ export type Command =
    * harmless-only, mixed) from `base`, their cross-evaluation, PPO against each, and every model's answers to the
    * same prompts. Answered by `tension-progress` events and one `tension-result`.
    */
-  | { type: 'tension-run'; request: string; base: { name: string; bytes: Uint8Array }; helpful: PMDataset; harmless: PMDataset; settings: TensionSettings };
+  | { type: 'tension-run'; request: string; base: { name: string; bytes: Uint8Array }; helpful: PMDataset; harmless: PMDataset; settings: TensionSettings }
+  /**
+   * Iterated online RLHF (src/worker/online-session.ts): rounds of sample → label (the gold scorer or a PM) →
+   * retrain the PM on `comparisons` and every round's → PPO → Elo from `policy`, on the comparisons' prompts.
+   * Answered by `online-progress`, one `online-round` per round and a final `online-done`.
+   */
+  | { type: 'online-run'; request: string; policy: { name: string; bytes: Uint8Array }; labeller: { kind: 'gold' } | { kind: 'pm'; name: string; bytes: Uint8Array }; comparisons: Comparison[]; settings: OnlineSettings };
 
 export type WorkerEvent =
   | { type: 'ready'; adapter: AdapterSummary; limits: Record<string, number> }
@@ -322,5 +329,11 @@ export type WorkerEvent =
   | { type: 'tension-progress'; request: string; phase: string; done: number; total: number }
   /** The answer to `tension-run`: the models, their cells and answers, or why it failed. */
   | { type: 'tension-result'; request: string; result: TensionResult | null; error?: string }
+  /** How far an `online-run` has come: units (labelling, PM, PPO iterations, Elo per round) done of the total. */
+  | { type: 'online-progress'; request: string; done: number; total: number; message: string }
+  /** A finished round of an `online-run`: its report, policy, PM and new comparisons. */
+  | { type: 'online-round'; request: string; result: OnlineRoundResult }
+  /** An `online-run` ended: every round done, or why it stopped. */
+  | { type: 'online-done'; request: string; error?: string }
   /** The answer to `label-sample`: the two responses (a's first), or why sampling failed. */
   | { type: 'label-pair'; request: string; responses: [string, string]; error?: string };

@@ -18,12 +18,12 @@ import { goldScore } from '../data/synth.ts';
 import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
 import { rng, shuffleInPlace } from '../kernels/random.ts';
-import { checkpointBytes, loadCheckpoint, type Checkpoint } from '../models/checkpoint.ts';
+import { loadCheckpoint, type Checkpoint } from '../models/checkpoint.ts';
 import { checkPPOConfig } from '../train/ppo-config.ts';
 import { DEFAULT_PPO, pmReward, type PPOConfig } from '../train/ppo.ts';
 import { ppoPrompts } from '../train/ppo-data.ts';
 import { DEFAULT_PM_TRAIN } from '../train/pm.ts';
-import { ComparisonPool, goldLabeller, holdOut, onlineComparisonsToJsonl, OnlineRLHF, pmStart, unitsPerRound, type Labeller, type OnlineComparison, type OnlineConfig, type OnlineRoundReport } from '../train/online.ts';
+import { ComparisonPool, goldLabeller, holdOut, onlineComparisonsToJsonl, OnlineRLHF, pmStart, roundCheckpoints, unitsPerRound, type Labeller, type OnlineComparison, type OnlineConfig, type OnlineRoundReport } from '../train/online.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { readBytes, readComparisonFiles, writeAtomic } from './files.ts';
 import { CLI_PPO_DEFAULTS, PPO_TRAINER_OPTIONS } from './ppo.ts';
@@ -175,12 +175,9 @@ export async function online(argv: string[]): Promise<void> {
   for (let r = 1; r <= rounds; r++) {
     const round = await loop.runRound((phase, detail) => progress.update(++units, `round ${r} ${phase}: ${detail}`));
     mkdirSync(roundDir(r), { recursive: true });
-    writeAtomic(join(roundDir(r), 'policy.safetensors'), checkpointBytes(policy.cfg, round.policy.params, {
-      tokenizer: tokenizer.name, kind: 'policy', preset: policy.metadata.preset ?? 'custom', ppo_iterations: String(r * iterations), init: policyFile, online_round: String(r),
-    }, { value_head: round.policy.valueHead }));
-    writeAtomic(join(roundDir(r), 'pm.safetensors'), checkpointBytes(start.cfg, round.pm.trunk, {
-      tokenizer: start.tokenizer.name, kind: 'preference-model', preset: initFile ? 'custom' : policy.metadata.preset ?? 'custom', seq_len: String(round.pm.seqLen), online_round: String(r),
-    }, { reward_head: round.pm.head }));
+    const files = roundCheckpoints(round, r, iterations, { ckpt: policy, name: policyFile, tokenizer: tokenizer.name }, start, initFile ? 'custom' : policy.metadata.preset ?? 'custom');
+    writeAtomic(join(roundDir(r), 'policy.safetensors'), files.policy.bytes);
+    writeAtomic(join(roundDir(r), 'pm.safetensors'), files.pm.bytes);
     comparisons.push(...round.comparisons);
     writeAtomic(join(out, 'comparisons.jsonl'), onlineComparisonsToJsonl(comparisons));
     reports.push(round.report);

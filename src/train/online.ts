@@ -42,7 +42,7 @@ import { policyResponses } from '../eval/policy-responses.ts';
 import { leaderboard, type Leaderboard } from '../eval/tournament.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import { randn, rng, shuffleInPlace } from '../kernels/random.ts';
-import type { Checkpoint } from '../models/checkpoint.ts';
+import { checkpointBytes, type Checkpoint } from '../models/checkpoint.ts';
 import type { GPTConfig } from '../models/config.ts';
 import { headTable, initHeadParams } from '../models/head-table.ts';
 import { initParams, paramTable } from '../models/params.ts';
@@ -237,6 +237,23 @@ export function pmStart(policy: Checkpoint, policyName: string, init: { ckpt: Ch
   }
   const { cfg, packed } = V > from.cfg.vocabSize ? growVocab(from.cfg, from.packed, V) : { cfg: from.cfg, packed: from.packed };
   return { cfg, trunk: packed, tokenizer };
+}
+
+/**
+ * A round's policy (with its value head) and PM (with its reward head) as safetensors, with the metadata that says
+ * where they came from (the round, PPO iterations so far, the initial policy).
+ */
+export function roundCheckpoints(
+  round: OnlineRound, r: number, iterations: number, policy: { ckpt: Checkpoint; name: string; tokenizer: string }, start: PMStart, pmPreset: string,
+): { policy: { bytes: Uint8Array; metadata: Record<string, string> }; pm: { bytes: Uint8Array; metadata: Record<string, string> } } {
+  const policyMeta = {
+    tokenizer: policy.tokenizer, kind: 'policy', preset: policy.ckpt.metadata.preset ?? 'custom', ppo_iterations: String(r * iterations), init: policy.name, online_round: String(r),
+  };
+  const pmMeta = { tokenizer: start.tokenizer.name, kind: 'preference-model', preset: pmPreset, seq_len: String(round.pm.seqLen), online_round: String(r) };
+  return {
+    policy: { bytes: checkpointBytes(policy.ckpt.cfg, round.policy.params, policyMeta, { value_head: round.policy.valueHead }), metadata: policyMeta },
+    pm: { bytes: checkpointBytes(start.cfg, round.pm.trunk, pmMeta, { reward_head: round.pm.head }), metadata: pmMeta },
+  };
 }
 
 export interface OnlineConfig {

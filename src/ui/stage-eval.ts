@@ -19,6 +19,7 @@ import { freshCells, loadCells, recordVersion, saveCells } from '../store/evalua
 import type { KV } from '../store/kv.ts';
 import './elo-panel.ts';
 import { CELL_PAIRS, accuracyRgb, cellKey, cellPairs, heatCell } from './eval-heatmap.ts';
+import './online-panel.ts';
 import './ood-panel.ts';
 import type { Experiment } from './experiment.ts';
 import type { GpuState } from './stage-base.ts';
@@ -142,6 +143,7 @@ export class StageEval extends LitElement {
       <div class="legend"><span>0</span><span class="bar" style="background: ${gradient}"></span><span>1</span>
         <span>accuracy: red below chance (½), green above; outlined: a dataset the model was trained on</span></div>
       <tension-explorer .kv=${this.kv} .client=${this.client} .gpu=${this.gpu} .experiment=${this.experiment} .datasets=${this.datasets}></tension-explorer>
+      <online-panel .kv=${this.kv} .client=${this.client} .gpu=${this.gpu} .experiment=${this.experiment} .datasets=${this.datasets}></online-panel>
       <elo-panel .kv=${this.kv} .client=${this.client} .gpu=${this.gpu} .datasets=${this.datasets}></elo-panel>
       <tax-panel .kv=${this.kv} .client=${this.client} .gpu=${this.gpu} .datasets=${this.datasets}></tax-panel>
       <ood-panel .kv=${this.kv} .client=${this.client} .gpu=${this.gpu} .datasets=${this.datasets}></ood-panel>

@@ -13,6 +13,7 @@ import { detectOod } from './ood-session.ts';
 import { createPMLoop, evaluatePM } from './pm-session.ts';
 import { PPOLoop, createPPOLoop } from './ppo-session.ts';
 import type { RunLoop } from './run-loop.ts';
+import { runOnline } from './online-session.ts';
 import { runTension } from './tension-session.ts';
 
 let gpu: Gpu | null = null;
@@ -20,6 +21,8 @@ let gpu: Gpu | null = null;
 const loops = new Map<TrainerKind, RunLoop>();
 /** Whether a tension-explorer job is running (one at a time). */
 let tensionRunning = false;
+/** Whether an online loop is running (one at a time). */
+let onlineRunning = false;
 
 function post(event: WorkerEvent, transfer: Transferable[] = []): void {
   self.postMessage(event, { transfer });
@@ -105,6 +108,18 @@ async function handle(command: Command): Promise<void> {
         .then((result) => post({ type: 'tension-result', request, result }))
         .catch((e: unknown) => post({ type: 'tension-result', request, result: null, error: e instanceof Error ? e.message : String(e) }))
         .finally(() => (tensionRunning = false));
+      return;
+    }
+    case 'online-run': {
+      // detached like the tension explorer: rounds take minutes
+      const { request } = command;
+      if (onlineRunning) return post({ type: 'online-done', request, error: 'an online loop is already running' });
+      const device = requireGpu('online-run');
+      onlineRunning = true;
+      void runOnline(device, command, (result) => post({ type: 'online-round', request, result }), (done, total, message) => post({ type: 'online-progress', request, done, total, message }))
+        .then(() => post({ type: 'online-done', request }))
+        .catch((e: unknown) => post({ type: 'online-done', request, error: e instanceof Error ? e.message : String(e) }))
+        .finally(() => (onlineRunning = false));
       return;
     }
     case 'pm-evaluate': {

@@ -17,11 +17,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseHHJsonl } from '../../src/data/hh.ts';
 import { BENIGN_TOPICS } from '../../src/data/synth-vocab.ts';
 import { synthTokenizer } from '../../src/data/tokenizer-synth.ts';
-import { randn } from '../../src/kernels/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
-import { PRESETS } from '../../src/models/config.ts';
-import { initParams, paramTable } from '../../src/models/params.ts';
 import { goldValue } from '../../src/train/ppo-data.ts';
+import { KEY_WORD_CFG, keyWordPolicy } from '../helpers/key-word-policy.ts';
 
 function rlhf(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/rlhf.js', ...args], { encoding: 'utf8', timeout: 540_000 });
@@ -29,25 +27,12 @@ function rlhf(...args: string[]) {
 }
 
 /** A nano synth-tokenizer policy that answers with the benign topics' key words (see the header). */
-function keyWordPolicy(): Uint8Array {
-  const cfg = { ...PRESETS.nano, vocabSize: synthTokenizer.vocabSize };
-  const table = paramTable(cfg);
-  const params = initParams(table, cfg, (n) => randn(n, 1));
-  const at = (name: string) => table.byName.get(name)!.offset;
-  params.fill(0, at('transformer.ln_f.weight'), at('transformer.ln_f.weight') + cfg.channels);
-  params.fill(0, at('transformer.ln_f.bias'), at('transformer.ln_f.bias') + cfg.channels);
-  params[at('transformer.ln_f.bias')] = 4; // every position's final features: 4·e0
-  for (const [word] of BENIGN_TOPICS.flatMap((t) => t.steps)) {
-    const ids = synthTokenizer.encode(` ${word}`);
-    if (ids.length === 1) params[at('transformer.wte.weight') + ids[0] * cfg.channels] = 1.5; // logit 6 for " word"
-  }
-  return checkpointBytes(cfg, params, { tokenizer: 'synth', preset: 'nano' });
-}
+const keyWordCheckpoint = () => checkpointBytes(KEY_WORD_CFG, keyWordPolicy(BENIGN_TOPICS.flatMap((t) => t.steps.map(([word]) => word)).filter((w) => synthTokenizer.encode(` ${w}`).length === 1)), { tokenizer: 'synth', preset: 'nano' });
 
 describe('rlhf online', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rlhf-online-'));
   const policy = join(dir, 'policy.safetensors');
-  writeFileSync(policy, keyWordPolicy());
+  writeFileSync(policy, keyWordCheckpoint());
   const helpful = join(dir, 'synth-helpful.jsonl');
   const harmless = join(dir, 'synth-harmless.jsonl');
   beforeAll(() => {

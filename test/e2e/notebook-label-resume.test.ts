@@ -11,7 +11,9 @@
 // from where it stopped (the Worker reports the resume step, the step shown never goes back below it).
 // Then the tension explorer (Evaluate stage) trains its three preference models and policies from the base
 // checkpoint in one click: a 3 × 2 cross-evaluation matrix, every model's answers to the same prompts with
-// the gold verdicts, and the six models stored where the PM and RLHF stages list them.
+// the gold verdicts, and the six models stored where the PM and RLHF stages list them. Last, one round of the
+// iterated online loop with a tension PM as the labeller: a round row, a leaderboard of the initial and the round's
+// policy, and the round's policy stored where the RLHF stage lists it.
 // Screenshots of the labelling view and of the RLHF stage's resume offer go to test-results/screenshots/.
 
 import { mkdirSync } from 'node:fs';
@@ -261,5 +263,32 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
     // the stored models are where the stages list them
     await page.$eval('rlhf-app >>> stage-pm', (e) => (e.shadowRoot!.querySelector('section') as HTMLElement).focus());
     await waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #checkpoints', (t) => t.includes('tension mixed'), 'tension PMs in the PM stage');
+  }, 600_000);
+
+  it('runs a round of the iterated online loop with a stored PM as the labeller, and stores the round\'s policy', async () => {
+    const ONLINE = 'rlhf-app >>> stage-eval >>> online-panel >>>';
+    await page.$eval('rlhf-app >>> stage-eval >>> online-panel', (e) => e.scrollIntoView());
+    await page.$eval(`${ONLINE} #online-labeller`, (e) => (e as HTMLElement).focus()); // the lists are re-read when the user comes to them
+    const labeller = await waitUntil(() => page.$$eval(`${ONLINE} #online-labeller option`, (os) => os.find((o) => o.textContent!.includes('tension mixed'))?.getAttribute('value') ?? null),
+      (v) => v !== null, 'the tension PMs offered as labellers');
+    await page.select(`${ONLINE} #online-labeller`, labeller!);
+    const rounds = await page.waitForSelector(`${ONLINE} #online-rounds`);
+    await rounds!.click({ count: 3 });
+    await rounds!.type('1');
+    await rounds!.evaluate((e) => e.dispatchEvent(new Event('change')));
+    await click(`${ONLINE} #online-run`);
+    await waitUntil(async () => (await page.$(`${ONLINE} #online-error`)) !== null || ((await page.$$(`${ONLINE} tr.round`)).length === 1 && (await page.$(`${ONLINE} #online-progress`)) === null),
+      (v) => v, 'online round done', 400_000);
+    expect(await page.$(`${ONLINE} #online-error`)).toBeNull();
+    const row = await page.$$eval(`${ONLINE} tr.round td`, (tds) => tds.map((td) => td.textContent!.trim()));
+    expect(row[0]).toBe('1');
+    expect(Number(row[1])).toBeGreaterThanOrEqual(0); // comparisons added
+    expect(row[3]).toMatch(/^([01]\.\d{3}|–)$/); // the PM's held-out accuracy
+    expect(row[6]).toMatch(/^-?\d+ \[-?\d+, -?\d+\]$/); // the round policy's Elo and interval
+    const board = await page.$$eval(`${ONLINE} #online-leaderboard tr.policy td:first-child`, (tds) => tds.map((td) => td.textContent!.trim()));
+    expect(board).toEqual([expect.stringContaining('base nano'), expect.stringContaining('online round 1')]);
+    await (await page.waitForSelector('rlhf-app >>> stage-eval >>> online-panel'))!.screenshot({ path: join(SHOTS, 'online-panel.png') });
+    await page.$eval('rlhf-app >>> stage-rlhf', (e) => (e.shadowRoot!.querySelector('section') as HTMLElement).focus());
+    await waitForText('rlhf-app >>> stage-rlhf >>> saved-list >>> #checkpoints', (t) => t.includes('online round 1'), 'the round\'s policy in the RLHF stage');
   }, 600_000);
 });

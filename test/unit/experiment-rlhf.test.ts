@@ -10,7 +10,7 @@ const fromQuery = (q: string) => experimentFromParams(new URLSearchParams(q));
 describe('the RLHF knobs in the URL', () => {
   it('defaults: the paper\'s λ_KL, no adaptive KL, the preference model as reward, synthetic prompts', () => {
     expect(DEFAULT_EXPERIMENT.rlhf).toEqual({
-      datasets: ['synth-helpful', 'synth-harmless'], iterations: 50, batch: 8, minibatches: 2, epochs: 4, maxTokens: 32, klCoef: 0.001, klTarget: 0, lr: 1e-4, reward: 'pm',
+      datasets: ['synth-helpful', 'synth-harmless'], iterations: 50, batch: 8, minibatches: 2, epochs: 4, maxTokens: 32, klCoef: 0.001, klTarget: 0, lr: 1e-4, reward: 'pm', saveEvery: 5,
     });
     const p = experimentToParams(DEFAULT_EXPERIMENT);
     expect(p.get('rlhf.kl')).toBe('0.001');
@@ -23,7 +23,7 @@ describe('the RLHF knobs in the URL', () => {
     expect(q).toContain('rlhf.data=tiny-hh&rlhf.iters=2&rlhf.batch=4&rlhf.mb=4&rlhf.epochs=1&rlhf.tokens=8&rlhf.kl=0&rlhf.kltarget=0&rlhf.lr=0.002&rlhf.reward=gold');
     const back = fromQuery(q);
     expect(back.notices).toEqual([]);
-    expect(back.experiment.rlhf).toEqual({ datasets: ['tiny-hh'], iterations: 2, batch: 4, minibatches: 4, epochs: 1, maxTokens: 8, klCoef: 0, klTarget: 0, lr: 0.002, reward: 'gold' });
+    expect(back.experiment.rlhf).toEqual({ datasets: ['tiny-hh'], iterations: 2, batch: 4, minibatches: 4, epochs: 1, maxTokens: 8, klCoef: 0, klTarget: 0, lr: 0.002, reward: 'gold', saveEvery: 5 });
   });
 
   it('bad values fall back to their defaults, each named', () => {

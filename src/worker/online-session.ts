@@ -1,0 +1,97 @@
+// Iterated online RLHF in the Worker (Bai et al. 2022, §4.5), the notebook's `rlhf online`: the same loop
+// (src/train/online.ts OnlineRLHF: sample → label → retrain the PM on every comparison so far → PPO → Elo), with
+// the notebook's choices where the CLI has options:
+//   data     the chosen datasets' comparisons are the static data every round's PM also trains on (split 90/10
+//            by the seed, as `rlhf online --train`), their contexts the prompts that are labelled and trained on
+//   PM       every round's PM starts from the initial policy's trunk (the paper starts its PMs from pretrained
+//            LMs), a fresh reward head, `pmSteps` steps of `pmPairs` pairs
+//   PPO      the RLHF stage's knobs (rollouts, minibatches, epochs, new tokens, λ_KL, learning rate), prompts cut
+//            from the left to fit (promptTokenBudget, as the RLHF stage)
+//   Elo      on a fixed seeded sample of `eloPrompts` of the prompts: the gold scorer judges synthetic-world prompts,
+//            else each round's PM (as `rlhf online`)
+// Each round's policy and PM come back as safetensors with the round's report and comparisons, so the page stores
+// them as they arrive. Nothing here imports the DOM.
+
+import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
+import type { Gpu } from '../kernels/gpu.ts';
+import { rng, shuffleInPlace } from '../kernels/random.ts';
+import { loadCheckpoint } from '../models/checkpoint.ts';
+import type { Command } from '../protocol.ts';
+import { ComparisonPool, goldLabeller, holdOut, OnlineRLHF, pmStart, roundCheckpoints, unitsPerRound, type Labeller, type OnlineComparison, type OnlineConfig, type OnlineRoundReport } from '../train/online.ts';
+import { DEFAULT_PM_TRAIN } from '../train/pm.ts';
+import { checkPPOConfig } from '../train/ppo-config.ts';
+import { ppoPrompts, promptTokenBudget } from '../train/ppo-data.ts';
+import { DEFAULT_PPO, pmReward } from '../train/ppo.ts';
+
+export interface OnlineSettings {
+  rounds: number;
+  /** PPO iterations per round. */
+  iterations: number;
+  /** Prompts answered twice and labelled per round. */
+  labelPrompts: number;
+  /** Prompts of the Elo tournament (a fixed seeded sample). */
+  eloPrompts: number;
+  pmSteps: number;
+  pmPairs: number;
+  pmLr: number;
+  batchSize: number;
+  minibatches: number;
+  epochs: number;
+  maxTokens: number;
+  klCoef: number;
+  lr: number;
+  seed: number;
+}
+
+/** One finished round, as the page stores and shows it. */
+export interface OnlineRoundResult {
+  round: number;
+  report: OnlineRoundReport;
+  policy: { bytes: Uint8Array; metadata: Record<string, string> };
+  pm: { bytes: Uint8Array; metadata: Record<string, string> };
+  /** This round's new comparisons, each with its provenance (round, labeller, policy, scores). */
+  comparisons: OnlineComparison[];
+}
+
+type OnlineRun = Extract<Command, { type: 'online-run' }>;
+
+/** Runs every round, handing each to `onRound` as it finishes; `progress` hears units done of the total. */
+export async function runOnline(gpu: Gpu, command: OnlineRun, onRound: (r: OnlineRoundResult) => void, progress: (done: number, total: number, message: string) => void): Promise<void> {
+  const { settings: s, policy: file } = command;
+  for (const k of ['rounds', 'iterations', 'labelPrompts', 'eloPrompts', 'pmSteps', 'pmPairs'] as const) {
+    if (!Number.isInteger(s[k]) || s[k] < 1) throw new Error(`${k} must be a positive integer, got ${s[k]}`);
+  }
+  const policy = loadCheckpoint(file.bytes, file.name);
+  if (policy.metadata.kind === 'preference-model' || policy.heads.reward_head) throw new Error(`${file.name} is a preference model; the loop starts from a policy (a base-model or RLHF checkpoint)`);
+  const tokenizer = tokenizerOfCheckpoint(policy.metadata, policy.cfg, file.name);
+  const prompts = ppoPrompts(command.comparisons);
+  if (!prompts.length) throw new Error('no prompts: choose datasets that hold comparisons');
+  let labeller: Labeller = goldLabeller;
+  if (command.labeller.kind === 'pm') {
+    const pm = loadCheckpoint(command.labeller.bytes, command.labeller.name);
+    const score = pmReward(gpu, pm, command.labeller.name, Math.max(1, s.batchSize));
+    labeller = { name: command.labeller.name, score: (p, r) => score(p, r, []) };
+  }
+  const start = pmStart(policy, file.name, { ckpt: policy, name: file.name }, s.seed);
+  const ppo = {
+    ...DEFAULT_PPO, batchSize: s.batchSize, minibatches: s.minibatches, epochs: s.epochs, maxTokens: s.maxTokens, klCoef: s.klCoef, lr: s.lr, seed: s.seed,
+    maxPromptTokens: promptTokenBudget(prompts.map((p) => tokenizer.encode(p).length), policy.cfg.maxSeqLen, s.maxTokens),
+  };
+  checkPPOConfig(ppo);
+  const config: OnlineConfig = {
+    labelPrompts: s.labelPrompts, sampleBatch: Math.min(16, s.labelPrompts * 2), iterations: s.iterations, ppo,
+    pm: { ...DEFAULT_PM_TRAIN, pairsPerBatch: s.pmPairs, seqLen: Math.min(start.cfg.maxSeqLen, DEFAULT_PM_TRAIN.seqLen), steps: s.pmSteps, lr: s.pmLr },
+    pmEpochs: 1, bootstrap: 200, seed: s.seed,
+  };
+  const eloPrompts = shuffleInPlace([...prompts], rng(s.seed)).slice(0, s.eloPrompts);
+  const name = (r: number) => (r === 0 ? file.name : `${file.name} · online round ${r}`);
+  const loop = new OnlineRLHF(gpu, { policy, policyName: name, pm: start, labeller, prompts, eloPrompts, pool: new ComparisonPool(holdOut(command.comparisons, s.seed)) }, config);
+  const total = s.rounds * unitsPerRound(config);
+  let done = 0;
+  progress(0, total, 'building the trainers');
+  for (let r = 1; r <= s.rounds; r++) {
+    const round = await loop.runRound((phase, detail) => progress(++done, total, `round ${r}, ${phase}: ${detail}`));
+    const files = roundCheckpoints(round, r, s.iterations, { ckpt: policy, name: file.name, tokenizer: tokenizer.name }, start, policy.metadata.preset ?? 'custom');
+    onRound({ round: r, report: round.report, ...files, comparisons: round.comparisons });
+  }
+}
