@@ -87,8 +87,7 @@ describe('the preference-model run in the Worker', () => {
     expect(m1['train/accuracy']).toBeCloseTo(ins.pairs.filter((p) => p.rChosen > p.rRejected).length / 4, 6);
 
     // 4. play to the end: metrics at step 2 (the interval) and 3 (the last), then the final checkpoint
-    loop.play();
-    for (let i = 0; i < 600 && loop.status !== 'done' && loop.status !== 'failed'; i++) await new Promise((r) => setTimeout(r, 50));
+    await loop.playToEnd(); // resolves after the last step's checkpoint is sent ('done' is set just before it)
     expect(loop.status).toBe('done');
     expect(of('trainer-metrics').map((e) => e.point.step)).toEqual([0, 1, 2, 3]);
     const final = of('trainer-checkpoint').at(-1)!;

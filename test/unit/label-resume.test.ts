@@ -105,8 +105,7 @@ describe('RunLoop auto-save', () => {
   it('sends a checkpoint every saveInterval steps while playing, and the final one at the end', async () => {
     const events: WorkerEvent[] = [];
     const loop = new RunLoop('lm', 'r', fake(7), 3, (e) => void events.push(e), 2);
-    loop.play();
-    for (let i = 0; i < 100 && loop.status !== 'done'; i++) await new Promise((r) => setTimeout(r, 1));
+    await loop.playToEnd();
     expect(loop.status).toBe('done');
     expect(saved(events)).toEqual([2, 4, 6, 7]);
   });
