@@ -13,7 +13,8 @@ import type { GoldBehaviour } from './eval/gold-behaviour.ts';
 import type { ModelLoss } from './eval/lm-loss.ts';
 import type { AdapterSummary } from './kernels/gpu.ts';
 import type { CheckResult } from './kernels/selfcheck.ts';
-import type { OnlineRoundResult, OnlineSettings } from './worker/online-session.ts';
+import type { LabelPick } from './train/online.ts';
+import type { LabelRequestPair, OnlineRoundResult, OnlineSettings } from './worker/online-session.ts';
 import type { TensionResult, TensionSettings } from './worker/tension-session.ts';
 
 /** The trainers the Worker runs. */
@@ -289,11 +290,18 @@ export type Command =
    */
   | { type: 'tension-run'; request: string; base: { name: string; bytes: Uint8Array }; helpful: PMDataset; harmless: PMDataset; settings: TensionSettings }
   /**
-   * Iterated online RLHF (src/worker/online-session.ts): rounds of sample → label (the gold scorer or a PM) →
+   * Iterated online RLHF (src/worker/online-session.ts): rounds of sample → label (the gold scorer, a PM or the user) →
    * retrain the PM on `comparisons` and every round's → PPO → Elo from `policy`, on the comparisons' prompts.
    * Answered by `online-progress`, one `online-round` per round and a final `online-done`.
    */
-  | { type: 'online-run'; request: string; policy: { name: string; bytes: Uint8Array }; labeller: { kind: 'gold' } | { kind: 'pm'; name: string; bytes: Uint8Array }; comparisons: Comparison[]; settings: OnlineSettings };
+  | { type: 'online-run'; request: string; policy: { name: string; bytes: Uint8Array }; labeller: { kind: 'gold' } | { kind: 'user' } | { kind: 'pm'; name: string; bytes: Uint8Array }; comparisons: Comparison[]; settings: OnlineSettings }
+  /**
+   * The user's labels for a round of an `online-run` whose labeller is the user: one pick per pair of the
+   * `online-label-request` (1, 2, or 0 for no preference), or `stop` to end the run. A mismatch is answered by an
+   * `error` event and the round keeps waiting.
+   */
+  | { type: 'online-labels'; request: string; round: number; picks: LabelPick[] }
+  | { type: 'online-labels'; request: string; round: number; stop: true };
 
 export type WorkerEvent =
   | { type: 'ready'; adapter: AdapterSummary; limits: Record<string, number> }
@@ -331,6 +339,8 @@ export type WorkerEvent =
   | { type: 'tension-result'; request: string; result: TensionResult | null; error?: string }
   /** How far an `online-run` has come: units (labelling, PM, PPO iterations, Elo per round) done of the total. */
   | { type: 'online-progress'; request: string; done: number; total: number; message: string }
+  /** A round of an `online-run` labelled by the user waits for `online-labels`: the pairs to label. */
+  | { type: 'online-label-request'; request: string; round: number; pairs: LabelRequestPair[] }
   /** A finished round of an `online-run`: its report, policy, PM and new comparisons. */
   | { type: 'online-round'; request: string; result: OnlineRoundResult }
   /** An `online-run` ended: every round done, or why it stopped. */

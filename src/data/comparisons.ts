@@ -33,6 +33,22 @@ export interface Comparison {
   source: { file: string; line: number };
   /** A comparison labelled in the notebook (src/store/labels.ts): how its two responses were made and judged. Absent for imported and generated pairs. */
   provenance?: LabelProvenance;
+  /** A comparison collected by the iterated online loop (src/train/online.ts): its round and labeller. */
+  online?: OnlineProvenance;
+}
+
+/** Where an online comparison came from. */
+export interface OnlineProvenance {
+  /** The round (1-based) that collected it. */
+  round: number;
+  /** 'gold', the labelling preference model's name, or 'you' (the user, in the notebook). */
+  labeller: string;
+  /** The policy that wrote both responses. */
+  policy: string;
+  /** The labeller's scores of the chosen and the rejected response; null from a labeller that only picks. */
+  scores: [number, number] | null;
+  /** Which of the two samples (1 or 2) was chosen. */
+  picked: 1 | 2;
 }
 
 /** A comparison as the trainers read it: the two sides, their context and subset (no source or provenance). */

@@ -115,10 +115,14 @@ export function diagnose(history: readonly RunRow[]): DoctorWarning[] {
     for (const judge of ['test_pm/scores', 'gold/scores']) {
       const held = recent.map((r) => r[judge]);
       if (!train.every(finite) || !held.every(finite)) continue;
-      if (slope(train) > 0 && slope(held) < 0) {
+      const [up, down] = [slope(train), slope(held)];
+      if (up > 0 && down < 0) {
+        // the trends (least-squares slopes) decide, so they are what the message quotes: the end points of a noisy
+        // window can point the other way
+        const trend = (x: number) => `${x > 0 ? '+' : '−'}${Math.abs(x).toPrecision(2)} per iteration`;
         out.push({
           code: 'overoptimisation', iterations: recent.map((r, i) => iterationOf(r, history.length - recent.length + i)),
-          message: `over the last ${recent.length} iterations the optimised PM score rose (${train[0].toFixed(3)} → ${train.at(-1)!.toFixed(3)}) while ${judge} fell (${held[0].toFixed(3)} → ${held.at(-1)!.toFixed(3)}): the policy is exploiting the PM (Bai et al. §4.2). Stop at an earlier checkpoint or raise the KL coefficient.`,
+          message: `over the last ${recent.length} iterations the optimised PM score rose (trend ${trend(up)}) while ${judge} fell (trend ${trend(down)}): the policy is exploiting the PM (Bai et al. §4.2). Stop at an earlier checkpoint or raise the KL coefficient.`,
         });
         break;
       }

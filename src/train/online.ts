@@ -2,8 +2,9 @@
 // comparisons its next preference model learns from. `OnlineRLHF.runRound()` runs one round:
 //   1. sample   the current policy (round 1: the initial one) answers a seeded sample of prompts twice, sampled
 //               with temperature exactly as a PPO rollout samples (src/eval/policy-responses.ts).
-//   2. label    a simulated labeller scores both answers and the higher one becomes `chosen`: the synthetic world's
-//               gold scorer (helpfulness − harmfulness) or a preference model's score. Ties and identical answers
+//   2. label    a labeller says which answer is better and it becomes `chosen`: the synthetic world's gold scorer
+//               (helpfulness − harmfulness) or a preference model scores both (the higher wins), or the user picks
+//               in the notebook (the Worker asks the page and waits). Ties, skipped pairs and identical answers
 //               are dropped. Each comparison keeps its provenance (round, labeller, answering policy, scores);
 //               ⌊n/10⌋ of each round's comparisons (at least 1 of 2 or more) are held out for the PM's validation.
 //   3. PM       a new preference model is trained on every training comparison so far (the initial ones and every
@@ -21,8 +22,8 @@
 // is nothing at nano–tiny size and worth knowing before many rounds of a large model.
 //
 // Deviations from the paper:
-// - The labellers are simulated (the gold scorer or a PM), not crowdworkers; one policy answers both sides of a
-//   comparison (the paper's online interface showed two responses from its current best policies).
+// - The labellers are simulated (the gold scorer or a PM) or the one user at the notebook, not crowdworkers; one
+//   policy answers both sides of a comparison (the paper's online interface showed two responses from its current best policies).
 // - The paper retrained both models "from scratch on each iteration" (its §6: it did not try "literally updating a
 //   single PM or RLHF model"), weekly, at a scale we do not have. Here the PM is retrained from the same starting
 //   point each round (the paper's was its PMP model; ours is the caller's), but PPO continues the current policy
@@ -31,7 +32,7 @@
 // - Responses whose labeller scores tie are dropped (a human would be forced to pick one).
 // - Evaluation is an Elo tournament among this run's own policies on a fixed prompt sample, not crowdworker Elo.
 
-import type { Comparison } from '../data/comparisons.ts';
+import type { Comparison, OnlineProvenance } from '../data/comparisons.ts';
 import { encodeComparisons, PMBatcher, pmEvalBatches } from '../data/pm-batches.ts';
 import { goldScore } from '../data/synth.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
@@ -54,28 +55,27 @@ import { goldSummary, goldValue, PromptCycle } from './ppo-data.ts';
 
 // ---- labelling and bookkeeping (pure) ----
 
+/** Which of two responses a labeller prefers: 1, 2, or 0 for none (a tie, or a pair the user skipped). */
+export type LabelPick = 0 | 1 | 2;
+
 /** A simulated labeller: a name (for provenance) and a score per (prompt, response); the higher score wins. */
-export interface Labeller {
+export interface ScoringLabeller {
   name: string;
   score(prompts: string[], responses: string[]): Promise<number[]>;
 }
 
-/** The synthetic world's gold scorer as a labeller. */
-export const goldLabeller: Labeller = { name: 'gold', score: async (prompts, responses) => responses.map((r, i) => goldValue(prompts[i], r)) };
-
-/** Where an online comparison came from. */
-export interface OnlineProvenance {
-  /** The round (1-based) that collected it. */
-  round: number;
-  /** 'gold' or the labelling preference model's name. */
-  labeller: string;
-  /** The policy that wrote both responses. */
-  policy: string;
-  /** The labeller's scores of the chosen and the rejected response. */
-  scores: [number, number];
-  /** Which of the two samples (1 or 2) was chosen. */
-  picked: 1 | 2;
+/** A labeller that looks at each pair and picks (the user, in the notebook): one LabelPick per pair, in order. */
+export interface PickingLabeller {
+  name: string;
+  pick(round: number, prompts: string[], first: string[], second: string[]): Promise<LabelPick[]>;
 }
+
+export type Labeller = ScoringLabeller | PickingLabeller;
+
+/** The synthetic world's gold scorer as a labeller. */
+export const goldLabeller: ScoringLabeller = { name: 'gold', score: async (prompts, responses) => responses.map((r, i) => goldValue(prompts[i], r)) };
+
+export type { OnlineProvenance };
 
 export interface OnlineComparison extends Comparison {
   online: OnlineProvenance;
@@ -94,6 +94,42 @@ export function onlineSubset(prompt: string): string {
 }
 
 /**
+ * Comparisons from two responses per prompt and the labeller's pick of each: the picked response is chosen;
+ * identical responses and pairs without a pick (0) are dropped and counted. `scores`, when the labeller scored,
+ * are kept with each comparison as [chosen, rejected].
+ */
+export function labelPicks(
+  prompts: readonly string[], first: readonly string[], second: readonly string[], picks: readonly LabelPick[],
+  meta: { round: number; labeller: string; policy: string }, scores?: readonly [readonly number[], readonly number[]],
+): { comparisons: OnlineComparison[]; ties: number; identical: number } {
+  const n = prompts.length;
+  if ([first, second, picks, ...(scores ?? [])].some((x) => x.length !== n)) {
+    throw new RangeError(`labelPicks: ${n} prompts, ${first.length} + ${second.length} responses, ${picks.length} picks${scores ? `, ${scores[0].length} + ${scores[1].length} scores` : ''}`);
+  }
+  const out = { comparisons: [] as OnlineComparison[], ties: 0, identical: 0 };
+  for (let q = 0; q < n; q++) {
+    const pick = picks[q];
+    if (pick !== 0 && pick !== 1 && pick !== 2) throw new RangeError(`labelPicks: pick ${q + 1} is ${String(pick)}, not 0, 1 or 2`);
+    if (first[q] === second[q]) {
+      out.identical++;
+      continue;
+    }
+    if (pick === 0) {
+      out.ties++;
+      continue;
+    }
+    const [chosen, rejected] = pick === 1 ? [first[q], second[q]] : [second[q], first[q]];
+    const scored: [number, number] | null = scores ? (pick === 1 ? [scores[0][q], scores[1][q]] : [scores[1][q], scores[0][q]]) : null;
+    out.comparisons.push({
+      context: prompts[q], chosen, rejected, subset: onlineSubset(prompts[q]),
+      source: { file: `online round ${meta.round}`, line: q + 1 },
+      online: { ...meta, scores: scored, picked: pick },
+    });
+  }
+  return out;
+}
+
+/**
  * Comparisons from two responses per prompt and the labeller's scores of each: the higher-scored response is
  * chosen; ties and identical responses are dropped and counted.
  */
@@ -103,26 +139,25 @@ export function labelPairs(
 ): { comparisons: OnlineComparison[]; ties: number; identical: number } {
   const n = prompts.length;
   if ([first, second, scores1, scores2].some((x) => x.length !== n)) throw new RangeError(`labelPairs: ${n} prompts, ${first.length} + ${second.length} responses, ${scores1.length} + ${scores2.length} scores`);
-  const out = { comparisons: [] as OnlineComparison[], ties: 0, identical: 0 };
-  for (let q = 0; q < n; q++) {
-    if (first[q] === second[q]) {
-      out.identical++;
-      continue;
-    }
-    const pick = preferred(scores1[q], scores2[q]);
-    if (pick === 0) {
-      out.ties++;
-      continue;
-    }
-    const [chosen, rejected] = pick === 1 ? [first[q], second[q]] : [second[q], first[q]];
-    const scores: [number, number] = pick === 1 ? [scores1[q], scores2[q]] : [scores2[q], scores1[q]];
-    out.comparisons.push({
-      context: prompts[q], chosen, rejected, subset: onlineSubset(prompts[q]),
-      source: { file: `online round ${meta.round}`, line: q + 1 },
-      online: { ...meta, scores, picked: pick },
-    });
-  }
-  return out;
+  // an identical pair is dropped whatever its scores say
+  const picks = prompts.map((_, q) => (first[q] === second[q] ? 0 : preferred(scores1[q], scores2[q])));
+  return labelPicks(prompts, first, second, picks, meta, [scores1, scores2]);
+}
+
+/**
+ * A round's labels from any labeller: a scoring one scores both answers; a picking one (the user) is asked about
+ * the pairs whose answers differ only, and its answer must hold one pick per pair asked.
+ */
+export async function labelRound(
+  labeller: Labeller, prompts: string[], first: string[], second: string[], meta: { round: number; labeller: string; policy: string },
+): Promise<{ comparisons: OnlineComparison[]; ties: number; identical: number }> {
+  if ('score' in labeller) return labelPairs(prompts, first, second, await labeller.score(prompts, first), await labeller.score(prompts, second), meta);
+  const asked = prompts.map((_, q) => q).filter((q) => first[q] !== second[q]);
+  const answer = asked.length ? await labeller.pick(meta.round, asked.map((q) => prompts[q]), asked.map((q) => first[q]), asked.map((q) => second[q])) : [];
+  if (answer.length !== asked.length) throw new RangeError(`round ${meta.round}: ${answer.length} labels for ${asked.length} pairs`);
+  const picks: LabelPick[] = prompts.map(() => 0);
+  asked.forEach((q, i) => (picks[q] = answer[i]));
+  return labelPicks(prompts, first, second, picks, meta);
 }
 
 export interface Agreement {
@@ -370,8 +405,7 @@ export class OnlineRLHF {
     const [first, second] = [both.slice(0, n), both.slice(n)];
 
     // 2. label, and how a second judge sees the labels
-    const labelled = labelPairs(prompts, first, second, await init.labeller.score(prompts, first), await init.labeller.score(prompts, second),
-      { round: r, labeller: init.labeller.name, policy: answering });
+    const labelled = await labelRound(init.labeller, prompts, first, second, { round: r, labeller: init.labeller.name, policy: answering });
     const split = init.pool.add(r, labelled.comparisons, roundSeed(config.seed, r, 3));
     const cs = labelled.comparisons;
     const contexts = cs.map((c) => c.context);

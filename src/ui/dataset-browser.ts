@@ -87,6 +87,11 @@ export class DatasetBrowser extends LitElement {
             ${c.provenance.picked} as ${c.provenance.mode === 'helpful' ? 'more helpful' : 'more harmful'} · sampled by ${c.provenance.checkpoints.join(' / ')}
             · seed ${c.provenance.seed} · prompt from ${c.provenance.promptDataset} · ${new Date(c.provenance.time).toISOString()}</div>`
         : nothing}
+      ${c.online
+        ? html`<div class="where online" data-round=${c.online.round} data-labeller=${c.online.labeller}>online round ${c.online.round} · labelled by
+            ${c.online.labeller} · picked response ${c.online.picked} · both answers by ${c.online.policy}${c.online.scores
+              ? ` · scores ${c.online.scores[0].toFixed(3)} (chosen) vs ${c.online.scores[1].toFixed(3)}` : ''}</div>`
+        : nothing}
       <div class="label">context</div>
       <div class="text context">${c.context}</div>
       <div class="pair">

@@ -1,12 +1,13 @@
 // <online-panel>: iterated online RLHF (Bai et al. 2022, §4.5), the notebook's `rlhf online`. Each round the current
-// policy answers prompts twice, a simulated labeller (the synthetic world's gold scorer, or a stored preference
-// model standing in for the crowdworkers) picks the better answer, a new PM is trained on every comparison so far,
+// policy answers prompts twice, a labeller picks the better answer: the user (the round waits while the pairs are
+// shown here, as the paper's crowdworkers labelled its online data), or a simulated one (the synthetic world's gold
+// scorer, or a stored preference model standing in for the crowdworkers); a new PM is trained on every comparison so far,
 // PPO continues the policy against it (KL to the initial policy), and an Elo tournament of the initial policy and
 // every round's policy says whether the loop helps. The PM and RLHF stages' settings apply; the prompts are the RLHF
 // stage's datasets, whose comparisons every round's PM also trains on (the static data the online data adds to, as
 // in the paper). The Worker runs it (src/worker/online-session.ts) beside the stages; every round's policy and PM
-// are stored as checkpoints as they arrive, and the new comparisons, each with its round, as the dataset
-// `online-<run>` that the PM stage can train on.
+// are stored as checkpoints as they arrive, and the new comparisons, each with its round and labeller, as the
+// dataset `online-<run>` that the PM stage can train on. Responses are untrusted text: bound as text only.
 
 import { LitElement, css, html, nothing } from 'lit';
 import type { Comparison } from '../data/comparisons.ts';
@@ -15,7 +16,8 @@ import { listCheckpoints, loadCheckpointBytes, saveCheckpoint, type CheckpointMe
 import { loadComparisons, saveDataset, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
-import type { OnlineRoundResult, OnlineSettings } from '../worker/online-session.ts';
+import type { LabelPick } from '../train/online.ts';
+import type { LabelRequestPair, OnlineRoundResult, OnlineSettings } from '../worker/online-session.ts';
 import { policyCheckpoints } from './eval-request.ts';
 import { DatasetsChanged } from './events.ts';
 import type { Experiment } from './experiment.ts';
@@ -47,6 +49,7 @@ export class OnlinePanel extends LitElement {
     results: { state: true },
     running: { state: true },
     error: { state: true },
+    asking: { state: true },
   };
 
   kv!: KV;
@@ -57,13 +60,15 @@ export class OnlinePanel extends LitElement {
   policies: CheckpointMeta[] = [];
   pms: CheckpointMeta[] = [];
   policyId = '';
-  /** 'gold' or a stored PM's checkpoint id. */
+  /** 'gold', 'user' or a stored PM's checkpoint id. */
   labeller = 'gold';
   rounds = 2;
   progress: { done: number; total: number; message: string } | null = null;
   results: OnlineRoundResult[] = [];
   running = false;
   error: string | null = null;
+  /** A round waiting for the user's labels: its pairs and the picks so far (null: not yet). */
+  asking: { request: string; round: number; pairs: LabelRequestPair[]; picks: (LabelPick | null)[] } | null = null;
 
   private requests = 0;
 
@@ -74,6 +79,13 @@ export class OnlinePanel extends LitElement {
       input[type='number'] { width: 4em; }
       td.num, th.num { text-align: right; }
       progress { width: 260px; }
+      #online-labelling { border: 1px solid #c9d7ee; background: #f6f9ff; border-radius: 8px; padding: 10px 14px; margin: 10px 0; }
+      #online-labelling ol { padding-left: 1.4em; }
+      .online-pair { margin-bottom: 12px; }
+      .text { white-space: pre-wrap; overflow-wrap: anywhere; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.85em; }
+      .answers { display: grid; grid-template-columns: 1fr 1fr auto; gap: 8px; align-items: stretch; }
+      .answers button { text-align: left; }
+      .answers button.picked { outline: 2px solid #2a62c9; background: #e3ecfb; }
     `,
   ];
 
@@ -87,8 +99,8 @@ export class OnlinePanel extends LitElement {
     return html`<h3 id="online-title">Iterated online RLHF</h3>
       <p class="hint">The paper kept improving its assistant in rounds (§4.5): the current policy talks to crowdworkers, their
         comparisons train a new preference model on all data so far, and PPO trains the next policy against it. Here a simulated
-        labeller stands in for the crowdworkers. Each round: the policy answers ${this.experiment ? 2 * this.experiment.rlhf.batch : '…'} prompts
-        twice, the labeller picks the better answer (ties are dropped), a PM is trained on every comparison so far, PPO continues
+        labeller can stand in for them, or you label each round yourself. Each round: the policy answers ${this.experiment ? 2 * this.experiment.rlhf.batch : '…'} prompts
+        twice, the labeller picks the better answer (ties and pairs without a preference are dropped), a PM is trained on every comparison so far, PPO continues
         the policy against it (the KL penalty stays to the initial policy), and an Elo tournament of every policy so far shows
         whether the loop helps. Prompts: the RLHF stage's datasets (${prompts}); PM and PPO settings: those stages'.</p>
       <div class="pick" @focusin=${() => void this.refresh()} @pointerenter=${() => void this.refresh()}>
@@ -97,6 +109,7 @@ export class OnlinePanel extends LitElement {
         </select></label>
         <label>labeller <select id="online-labeller" ?disabled=${this.running} @change=${(e: Event) => (this.labeller = (e.target as HTMLSelectElement).value)}>
           <option value="gold" ?selected=${this.labeller === 'gold'}>the gold scorer</option>
+          <option value="user" ?selected=${this.labeller === 'user'}>you (label each round's pairs here)</option>
           ${this.pms.map((c) => html`<option value=${c.id} ?selected=${c.id === this.labeller}>${c.name}</option>`)}
         </select></label>
         <label>rounds <input id="online-rounds" type="number" min="1" max="20" .value=${String(this.rounds)} ?disabled=${this.running}
@@ -106,8 +119,39 @@ export class OnlinePanel extends LitElement {
       ${this.progress && this.running
         ? html`<p class="hint" id="online-progress"><progress max=${this.progress.total} value=${this.progress.done}></progress> ${this.progress.message}</p>`
         : nothing}
+      ${this.asking ? this.renderLabelling(this.asking) : nothing}
       ${this.error ? html`<div class="err" id="online-error">${this.error}</div>` : nothing}
       ${this.results.length ? this.renderRounds() : nothing}`;
+  }
+
+  private renderLabelling(a: NonNullable<OnlinePanel['asking']>) {
+    const left = a.picks.filter((p) => p === null).length;
+    const pick = (i: number, p: LabelPick) => (this.asking = { ...a, picks: a.picks.map((x, j) => (j === i ? p : x)) });
+    return html`<div id="online-labelling" data-round=${a.round}>
+      <h4>Round ${a.round}: which answer is better?</h4>
+      <p class="hint">The loop waits for you. For each prompt pick the better answer: the more helpful one to an ordinary request,
+        the less harmful one to a harmful request (the synthetic world's gold scorer rewards helpfulness minus harmfulness). "No
+        preference" drops the pair. Each label is stored with its round and "you" as the labeller.</p>
+      <ol>${a.pairs.map((p, i) => html`<li class="online-pair" data-pair=${i}>
+        <div class="text prompt">${p.prompt}</div>
+        <div class="answers">
+          ${([1, 2] as const).map((k) => html`<button class="answer ${a.picks[i] === k ? 'picked' : ''}" data-pick=${k} @click=${() => pick(i, k)}>
+            <b>${k}</b> <span class="text">${p.responses[k - 1]}</span></button>`)}
+          <button class="none ${a.picks[i] === 0 ? 'picked' : ''}" data-pick="0" @click=${() => pick(i, 0)}>no preference</button>
+        </div></li>`)}</ol>
+      <button id="online-submit-labels" class="primary" ?disabled=${left > 0} @click=${() => this.answer(a)}>
+        ${left ? `${left} of ${a.pairs.length} pairs left to label` : `Submit ${a.pairs.length} labels and go on`}</button>
+      <button id="online-stop" @click=${() => this.answer(a, true)}>Stop the loop</button>
+    </div>`;
+  }
+
+  /** Sends the round's labels to the Worker (or stops the run: the rounds already finished stay stored). */
+  private answer(a: NonNullable<OnlinePanel['asking']>, stop = false): void {
+    if (!this.client) return;
+    if (stop) this.client.send({ type: 'online-labels', request: a.request, round: a.round, stop: true });
+    else if (a.picks.every((p) => p !== null)) this.client.send({ type: 'online-labels', request: a.request, round: a.round, picks: a.picks as LabelPick[] });
+    else return;
+    this.asking = null;
   }
 
   private renderRounds() {
@@ -133,7 +177,8 @@ export class OnlinePanel extends LitElement {
   }
 
   private policy(): CheckpointMeta | undefined {
-    return this.policies.find((c) => c.id === this.policyId) ?? this.policies.find((c) => c.stage === 'base') ?? this.policies[0];
+    // default: the newest base model (policyCheckpoints orders by stage, then oldest first)
+    return this.policies.find((c) => c.id === this.policyId) ?? this.policies.filter((c) => c.stage === 'base').at(-1) ?? this.policies[0];
   }
 
   private async refresh(): Promise<void> {
@@ -153,8 +198,9 @@ export class OnlinePanel extends LitElement {
     await this.refresh();
     const policy = this.policy();
     if (!policy) return void (this.error = 'No policy stored: train the Base model (stage 2) first.');
-    const pm = this.labeller === 'gold' ? undefined : this.pms.find((c) => c.id === this.labeller);
-    if (this.labeller !== 'gold' && !pm) return void (this.error = 'The labelling preference model is no longer stored: choose another labeller.');
+    const simulated = this.labeller !== 'gold' && this.labeller !== 'user';
+    const pm = simulated ? this.pms.find((c) => c.id === this.labeller) : undefined;
+    if (simulated && !pm) return void (this.error = 'The labelling preference model is no longer stored: choose another labeller.');
     const chosen = this.datasets.filter((d) => this.experiment.rlhf.datasets.includes(d.id));
     if (!chosen.length) return void (this.error = 'Choose prompt datasets in the RLHF stage (generate the synthetic world in Data with one click).');
     const request = `online-${++this.requests}-${Date.now().toString(36)}`;
@@ -164,7 +210,7 @@ export class OnlinePanel extends LitElement {
       for (const d of chosen) comparisons.push(...(await loadComparisons(this.kv, d)));
       command = {
         type: 'online-run', request, policy: { name: policy.name, bytes: await loadCheckpointBytes(this.kv, policy) },
-        labeller: pm ? { kind: 'pm', name: pm.name, bytes: await loadCheckpointBytes(this.kv, pm) } : { kind: 'gold' },
+        labeller: pm ? { kind: 'pm', name: pm.name, bytes: await loadCheckpointBytes(this.kv, pm) } : this.labeller === 'user' ? { kind: 'user' } : { kind: 'gold' },
         comparisons, settings: onlineSettings(this.experiment, this.rounds),
       };
     } catch (e) {
@@ -179,6 +225,7 @@ export class OnlinePanel extends LitElement {
       const stop = this.client!.on((e) => {
         if (!('request' in e) || e.request !== request) return;
         if (e.type === 'online-progress') this.progress = { done: e.done, total: e.total, message: e.message };
+        else if (e.type === 'online-label-request') this.asking = { request, round: e.round, pairs: e.pairs, picks: e.pairs.map(() => null) };
         else if (e.type === 'online-round') {
           this.results = [...this.results, e.result];
           stored.push(...e.result.comparisons);
@@ -186,6 +233,7 @@ export class OnlinePanel extends LitElement {
           storing = storing.then(() => this.store(request, e.result, all));
         } else if (e.type === 'online-done') {
           stop();
+          this.asking = null;
           resolve(e);
         }
       });

@@ -25,7 +25,7 @@ import './resume-offer.ts';
 import './saved-list.ts';
 import { StageStore } from './stage-store.ts';
 import { shared } from './styles.ts';
-import { TrainerController } from './trainer-controller.ts';
+import { stageKeyAction, TrainerController, type StageAction } from './trainer-controller.ts';
 import './trainer-controls.ts';
 import type { WorkerClient } from './worker-client.ts';
 
@@ -183,17 +183,8 @@ export class StageBase extends LitElement {
   // ---- controls ----------------------------------------------------------------------------------
 
   private onKey(e: KeyboardEvent): void {
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const target = e.composedPath()[0];
-    const tag = target instanceof HTMLElement ? target.tagName : '';
-    if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return;
-    if (e.key === ' ' && tag !== 'BUTTON') {
-      e.preventDefault();
-      void this.act(this.lm.status === 'playing' ? 'pause' : 'play');
-    } else if (e.key === 's' || e.key === 'S') {
-      e.preventDefault();
-      void this.act('step');
-    }
+    const action = stageKeyAction(e, this.lm.status);
+    if (action) void this.act(action);
   }
 
   private onAction(e: TrainerActionEvent): void {
@@ -201,24 +192,20 @@ export class StageBase extends LitElement {
     void this.act(e.action);
   }
 
-  private async act(action: TrainerActionEvent['action']): Promise<void> {
+  private async act(action: StageAction): Promise<void> {
     if (this.gpu.kind !== 'ready') return;
-    const s = this.lm.status;
     switch (action) {
-      case 'play':
-      case 'step':
-        if (s === 'playing' || s === 'preparing' || s === 'done') return;
-        if ((s === 'none' || s === 'failed') && !(await this.createRun())) return;
-        return this.lm.send(action);
       case 'pause':
-        return this.lm.send('pause');
       case 'save':
-        return this.lm.send('save');
+        return this.lm.send(action);
       case 'reset':
         this.lm.send('reset');
         this.lm.clear();
         this.store.end();
         return;
+      default:
+        if (!(await this.lm.readyToStep(() => this.createRun()))) return;
+        return this.lm.send(action);
     }
   }
 

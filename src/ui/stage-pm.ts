@@ -32,7 +32,7 @@ import './saved-list.ts';
 import type { GpuState } from './stage-base.ts';
 import { StageStore } from './stage-store.ts';
 import { shared } from './styles.ts';
-import { TrainerController } from './trainer-controller.ts';
+import { stageKeyAction, TrainerController, type StageAction } from './trainer-controller.ts';
 import './trainer-controls.ts';
 import type { WorkerClient } from './worker-client.ts';
 
@@ -306,17 +306,8 @@ export class StagePm extends LitElement {
   // ---- controls ----------------------------------------------------------------------------------
 
   private onKey(e: KeyboardEvent): void {
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const target = e.composedPath()[0];
-    const tag = target instanceof HTMLElement ? target.tagName : '';
-    if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return;
-    if (e.key === ' ' && tag !== 'BUTTON') {
-      e.preventDefault();
-      void this.act(this.pm.status === 'playing' ? 'pause' : 'play');
-    } else if (e.key === 's' || e.key === 'S') {
-      e.preventDefault();
-      void this.act('step');
-    }
+    const action = stageKeyAction(e, this.pm.status);
+    if (action) void this.act(action);
   }
 
   private onAction(e: TrainerActionEvent): void {
@@ -324,19 +315,12 @@ export class StagePm extends LitElement {
     void this.act(e.action);
   }
 
-  private async act(action: TrainerActionEvent['action']): Promise<void> {
+  private async act(action: StageAction): Promise<void> {
     if (this.gpu.kind !== 'ready') return;
-    const s = this.pm.status;
     switch (action) {
-      case 'play':
-      case 'step':
-        if (s === 'playing' || s === 'preparing' || s === 'done') return;
-        if ((s === 'none' || s === 'failed') && !(await this.createRun())) return;
-        return this.pm.send(action);
       case 'pause':
-        return this.pm.send('pause');
       case 'save':
-        return this.pm.send('save');
+        return this.pm.send(action);
       case 'reset':
         this.pm.send('reset');
         this.pm.clear();
@@ -344,6 +328,9 @@ export class StagePm extends LitElement {
         this.inspected = null;
         this.report = null;
         return;
+      default:
+        if (!(await this.pm.readyToStep(() => this.createRun()))) return;
+        return this.pm.send(action);
     }
   }
 

@@ -37,7 +37,7 @@ import './saved-list.ts';
 import type { GpuState } from './stage-base.ts';
 import { StageStore } from './stage-store.ts';
 import { shared } from './styles.ts';
-import { TrainerController } from './trainer-controller.ts';
+import { stageKeyAction, TrainerController, type StageAction } from './trainer-controller.ts';
 import './trainer-controls.ts';
 import type { WorkerClient } from './worker-client.ts';
 
@@ -440,20 +440,8 @@ export class StageRlhf extends LitElement {
   // ---- controls ----------------------------------------------------------------------------------
 
   private onKey(e: KeyboardEvent): void {
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const target = e.composedPath()[0];
-    const tag = target instanceof HTMLElement ? target.tagName : '';
-    if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return;
-    if (e.key === ' ' && tag !== 'BUTTON') {
-      e.preventDefault();
-      void this.act(this.ctl.status === 'playing' ? 'pause' : 'play');
-    } else if (e.key === 's' || e.key === 'S') {
-      e.preventDefault();
-      void this.act('step');
-    } else if (e.key === 'i' || e.key === 'I') {
-      e.preventDefault();
-      void this.act('inspect');
-    }
+    const action = stageKeyAction(e, this.ctl.status, { i: 'inspect' as const });
+    if (action) void this.act(action);
   }
 
   private onAction(e: TrainerActionEvent): void {
@@ -461,24 +449,12 @@ export class StageRlhf extends LitElement {
     void this.act(e.action);
   }
 
-  private async act(action: TrainerActionEvent['action'] | 'inspect'): Promise<void> {
+  private async act(action: StageAction | 'inspect'): Promise<void> {
     if (this.gpu.kind !== 'ready') return;
-    const s = this.ctl.status;
     switch (action) {
-      case 'play':
-      case 'step':
-      case 'inspect':
-        if (s === 'playing' || s === 'preparing' || s === 'done') return;
-        if ((s === 'none' || s === 'failed') && !(await this.createRun())) return;
-        if (action === 'inspect') {
-          if (this.ctl.run) this.client?.send({ type: 'rlhf-inspect', run: this.ctl.run });
-          return;
-        }
-        return this.ctl.send(action);
       case 'pause':
-        return this.ctl.send('pause');
       case 'save':
-        return this.ctl.send('save');
+        return this.ctl.send(action);
       case 'reset':
         this.ctl.send('reset');
         this.ctl.clear();
@@ -487,6 +463,10 @@ export class StageRlhf extends LitElement {
         this.trace = null;
         this.selected = null;
         return;
+      default:
+        if (!(await this.ctl.readyToStep(() => this.createRun()))) return;
+        if (action === 'inspect') return void (this.ctl.run && this.client?.send({ type: 'rlhf-inspect', run: this.ctl.run }));
+        return this.ctl.send(action);
     }
   }
 

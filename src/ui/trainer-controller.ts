@@ -5,7 +5,27 @@
 
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { MetricPoint, TrainerAction, TrainerKind, TrainerStatus, WorkerEvent } from '../protocol.ts';
+import type { TrainerActionEvent } from './events.ts';
 import type { WorkerClient } from './worker-client.ts';
+
+/** A control of a stage's trainer (the buttons of <trainer-controls> and the stage's keys). */
+export type StageAction = TrainerActionEvent['action'];
+
+/**
+ * The action a key pressed in a training stage asks for: Space plays or pauses, S takes one step, and `extra`
+ * maps more (lower-case) keys to the stage's own actions. Keys typed into a form field, held with a modifier, or
+ * Space on a button (which presses it) are left to the browser; a key that is handled has its default prevented.
+ */
+export function stageKeyAction<A extends string = never>(e: KeyboardEvent, status: TrainerStatus, extra: Record<string, A> = {}): StageAction | A | null {
+  if (e.ctrlKey || e.metaKey || e.altKey) return null;
+  const target = e.composedPath()[0];
+  const tag = target instanceof HTMLElement ? target.tagName : '';
+  if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return null;
+  const key = e.key.toLowerCase();
+  const action = e.key === ' ' ? (tag === 'BUTTON' ? null : status === 'playing' ? 'pause' : 'play') : key === 's' ? 'step' : (extra[key] ?? null);
+  if (action) e.preventDefault();
+  return action;
+}
 
 export type CheckpointEvent = Extract<WorkerEvent, { type: 'trainer-checkpoint' }>;
 
@@ -66,6 +86,16 @@ export class TrainerController implements ReactiveController {
     Object.assign(this, { run: null, status: 'none', step: 0, steps: 0, message: null, info: {}, history: [] });
     this.revision++;
     this.host.requestUpdate();
+  }
+
+  /**
+   * Whether the trainer may take steps now: not while it plays, prepares or is done; with no live run (none yet,
+   * or a failed one) only once `create` has started one (it answers whether it did).
+   */
+  async readyToStep(create: () => Promise<boolean>): Promise<boolean> {
+    const s = this.status;
+    if (s === 'playing' || s === 'preparing' || s === 'done') return false;
+    return s === 'none' || s === 'failed' ? create() : true;
   }
 
   /** Sends a control to the Worker for the current run. */

@@ -7,6 +7,8 @@
 //            LMs), a fresh reward head, `pmSteps` steps of `pmPairs` pairs
 //   PPO      the RLHF stage's knobs (rollouts, minibatches, epochs, new tokens, λ_KL, learning rate), prompts cut
 //            from the left to fit (promptTokenBudget, as the RLHF stage)
+//   labels   the gold scorer, a stored PM, or the user: the Worker sends each round's pairs to the page
+//            (`online-label-request`) and the round waits for the page's `online-labels` answer
 //   Elo      on a fixed seeded sample of `eloPrompts` of the prompts: the gold scorer judges synthetic-world prompts,
 //            else each round's PM (as `rlhf online`)
 // Each round's policy and PM come back as safetensors with the round's report and comparisons, so the page stores
@@ -17,7 +19,7 @@ import type { Gpu } from '../kernels/gpu.ts';
 import { rng, shuffleInPlace } from '../kernels/random.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import type { Command } from '../protocol.ts';
-import { ComparisonPool, goldLabeller, holdOut, OnlineRLHF, pmStart, roundCheckpoints, unitsPerRound, type Labeller, type OnlineComparison, type OnlineConfig, type OnlineRoundReport } from '../train/online.ts';
+import { ComparisonPool, goldLabeller, holdOut, OnlineRLHF, pmStart, roundCheckpoints, unitsPerRound, type Labeller, type OnlineComparison, type OnlineConfig, type OnlineRoundReport, type LabelPick, type PickingLabeller } from '../train/online.ts';
 import { DEFAULT_PM_TRAIN } from '../train/pm.ts';
 import { checkPPOConfig } from '../train/ppo-config.ts';
 import { ppoPrompts, promptTokenBudget } from '../train/ppo-data.ts';
@@ -54,9 +56,57 @@ export interface OnlineRoundResult {
 }
 
 type OnlineRun = Extract<Command, { type: 'online-run' }>;
+type OnlineLabels = Extract<Command, { type: 'online-labels' }>;
 
-/** Runs every round, handing each to `onRound` as it finishes; `progress` hears units done of the total. */
-export async function runOnline(gpu: Gpu, command: OnlineRun, onRound: (r: OnlineRoundResult) => void, progress: (done: number, total: number, message: string) => void): Promise<void> {
+/** A pair the user is asked to label: the prompt and the two answers, as response 1 and response 2. */
+export interface LabelRequestPair {
+  prompt: string;
+  responses: [string, string];
+}
+
+/** Rounds waiting for the user's labels, by the run's request id. */
+const waiting = new Map<string, { round: number; pairs: number; resolve: (picks: LabelPick[]) => void; reject: (e: Error) => void }>();
+
+/** The user as the loop's labeller: each round's pairs go to the page through `ask`, and the round waits. */
+export function userLabeller(request: string, ask: (round: number, pairs: LabelRequestPair[]) => void): PickingLabeller {
+  return {
+    name: 'you',
+    pick: (round, prompts, first, second) => new Promise<LabelPick[]>((resolve, reject) => {
+      waiting.set(request, { round, pairs: prompts.length, resolve, reject });
+      ask(round, prompts.map((prompt, i) => ({ prompt, responses: [first[i], second[i]] })));
+    }),
+  };
+}
+
+/**
+ * The page's answer to a label request: one pick per pair asked (1, 2, or 0 for no preference), or `stop` to end
+ * the run (the rounds already finished are kept). Throws, leaving the round waiting, when the answer does not fit.
+ */
+export function answerLabels(command: OnlineLabels): void {
+  const w = waiting.get(command.request);
+  if (!w || w.round !== command.round) throw new Error(`no online round ${command.round} of ${command.request} is waiting for labels`);
+  if ('stop' in command) {
+    waiting.delete(command.request);
+    return w.reject(new Error(`stopped by the user while labelling round ${w.round}`));
+  }
+  const bad = command.picks.findIndex((p) => p !== 0 && p !== 1 && p !== 2);
+  if (command.picks.length !== w.pairs || bad >= 0) {
+    throw new Error(bad >= 0 ? `label ${bad + 1} of round ${w.round} is ${String(command.picks[bad])}, not 0, 1 or 2` : `round ${w.round} asked ${w.pairs} pairs and got ${command.picks.length} labels`);
+  }
+  waiting.delete(command.request);
+  w.resolve(command.picks);
+}
+
+/**
+ * Runs every round, handing each to `onRound` as it finishes; `progress` hears units done of the total; with the
+ * user as labeller, `ask` sends each round's pairs to the page (answered through answerLabels).
+ */
+export async function runOnline(
+  gpu: Gpu, command: OnlineRun, onRound: (r: OnlineRoundResult) => void, progress: (done: number, total: number, message: string) => void,
+  ask: (round: number, pairs: LabelRequestPair[]) => void = () => {
+    throw new Error('the user labels, and nothing shows the pairs');
+  },
+): Promise<void> {
   const { settings: s, policy: file } = command;
   for (const k of ['rounds', 'iterations', 'labelPrompts', 'eloPrompts', 'pmSteps', 'pmPairs'] as const) {
     if (!Number.isInteger(s[k]) || s[k] < 1) throw new Error(`${k} must be a positive integer, got ${s[k]}`);
@@ -71,6 +121,11 @@ export async function runOnline(gpu: Gpu, command: OnlineRun, onRound: (r: Onlin
     const pm = loadCheckpoint(command.labeller.bytes, command.labeller.name);
     const score = pmReward(gpu, pm, command.labeller.name, Math.max(1, s.batchSize));
     labeller = { name: command.labeller.name, score: (p, r) => score(p, r, []) };
+  } else if (command.labeller.kind === 'user') {
+    labeller = userLabeller(command.request, (round, pairs) => {
+      progress(done, total, `round ${round}: waiting for your labels (${pairs.length} pairs)`);
+      ask(round, pairs);
+    });
   }
   const start = pmStart(policy, file.name, { ckpt: policy, name: file.name }, s.seed);
   const ppo = {

@@ -13,7 +13,7 @@ import { detectOod } from './ood-session.ts';
 import { createPMLoop, evaluatePM } from './pm-session.ts';
 import { PPOLoop, createPPOLoop } from './ppo-session.ts';
 import type { RunLoop } from './run-loop.ts';
-import { runOnline } from './online-session.ts';
+import { answerLabels, runOnline, type LabelRequestPair } from './online-session.ts';
 import { runTension } from './tension-session.ts';
 
 let gpu: Gpu | null = null;
@@ -116,12 +116,15 @@ async function handle(command: Command): Promise<void> {
       if (onlineRunning) return post({ type: 'online-done', request, error: 'an online loop is already running' });
       const device = requireGpu('online-run');
       onlineRunning = true;
-      void runOnline(device, command, (result) => post({ type: 'online-round', request, result }), (done, total, message) => post({ type: 'online-progress', request, done, total, message }))
+      const ask = (round: number, pairs: LabelRequestPair[]) => post({ type: 'online-label-request', request, round, pairs });
+      void runOnline(device, command, (result) => post({ type: 'online-round', request, result }), (done, total, message) => post({ type: 'online-progress', request, done, total, message }), ask)
         .then(() => post({ type: 'online-done', request }))
         .catch((e: unknown) => post({ type: 'online-done', request, error: e instanceof Error ? e.message : String(e) }))
         .finally(() => (onlineRunning = false));
       return;
     }
+    case 'online-labels':
+      return answerLabels(command);
     case 'pm-evaluate': {
       try {
         return post({ type: 'pm-evaluation', request: command.request, results: await evaluatePM(requireGpu('pm-evaluate'), command.checkpoint, command.sets, command.request) });

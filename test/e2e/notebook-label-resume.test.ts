@@ -13,7 +13,9 @@
 // checkpoint in one click: a 3 × 2 cross-evaluation matrix, every model's answers to the same prompts with
 // the gold verdicts, and the six models stored where the PM and RLHF stages list them. Last, one round of the
 // iterated online loop with a tension PM as the labeller: a round row, a leaderboard of the initial and the round's
-// policy, and the round's policy stored where the RLHF stage lists it.
+// policy, and the round's policy stored where the RLHF stage lists it. Then a round labelled by the user: the round
+// waits while the pairs are shown, the user picks (one "no preference"), and the round's comparisons are stored
+// with their round and "you" as the labeller (the Data stage's browser shows it).
 // Screenshots of the labelling view and of the RLHF stage's resume offer go to test-results/screenshots/.
 
 import { mkdirSync } from 'node:fs';
@@ -290,5 +292,40 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
     await (await page.waitForSelector('rlhf-app >>> stage-eval >>> online-panel'))!.screenshot({ path: join(SHOTS, 'online-panel.png') });
     await page.$eval('rlhf-app >>> stage-rlhf', (e) => (e.shadowRoot!.querySelector('section') as HTMLElement).focus());
     await waitForText('rlhf-app >>> stage-rlhf >>> saved-list >>> #checkpoints', (t) => t.includes('online round 1'), 'the round\'s policy in the RLHF stage');
+  }, 600_000);
+
+  it('runs a round labelled by the user: the round waits for the picks, and its comparisons keep the round and "you"', async () => {
+    const ONLINE = 'rlhf-app >>> stage-eval >>> online-panel >>>';
+    // the stored online datasets' ids (the Data stage and the PM stage's dataset picker both list them)
+    const onlineSets = async () => [...new Set(await page.$$eval('rlhf-app >>> tr.dataset', (rows) => rows.map((r) => r.getAttribute('data-id') ?? '').filter((id) => id.startsWith('online-'))))];
+    const before = await onlineSets();
+    expect(before).toHaveLength(1); // the PM-labelled run's
+    await page.$eval('rlhf-app >>> stage-eval >>> online-panel', (e) => e.scrollIntoView());
+    await page.select(`${ONLINE} #online-labeller`, 'user');
+    await click(`${ONLINE} #online-run`); // one round, as set above
+    const n = await waitUntil(async () => ((await page.$(`${ONLINE} #online-error`)) ? -1 : (await page.$$(`${ONLINE} .online-pair`)).length), (k) => k !== 0, 'the round asks for labels', 300_000);
+    expect(await page.$(`${ONLINE} #online-error`)).toBeNull();
+    expect(n).toBeGreaterThanOrEqual(2);
+    expect(await textOf(`${ONLINE} #online-progress`)).toMatch(new RegExp(`round 1: waiting for your labels \\(${n} pairs\\)`));
+    const submit = `${ONLINE} #online-submit-labels`;
+    expect(await page.$eval(submit, (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    await click(`${ONLINE} .online-pair[data-pair="0"] button.none`);
+    for (let i = 1; i < n; i++) await click(`${ONLINE} .online-pair[data-pair="${i}"] button.answer[data-pick="${i % 2 ? 2 : 1}"]`);
+    expect(await page.$$eval(`${ONLINE} .online-pair button.picked`, (bs) => bs.map((b) => b.getAttribute('data-pick')))).toEqual(Array.from({ length: n }, (_, i) => String(i === 0 ? 0 : i % 2 ? 2 : 1)));
+    await (await page.waitForSelector('rlhf-app >>> stage-eval >>> online-panel >>> #online-labelling'))!.screenshot({ path: join(SHOTS, 'online-labelling.png') });
+    await click(submit);
+    await waitUntil(async () => (await page.$(`${ONLINE} #online-error`)) !== null || ((await page.$$(`${ONLINE} tr.round`)).length === 1 && (await page.$(`${ONLINE} #online-progress`)) === null),
+      (v) => v, 'the user-labelled round done', 400_000);
+    expect(await page.$(`${ONLINE} #online-error`)).toBeNull();
+    expect(await page.$(`${ONLINE} #online-labelling`)).toBeNull();
+    const row = await page.$$eval(`${ONLINE} tr.round td`, (tds) => tds.map((td) => td.textContent!.trim()));
+    expect(row.slice(0, 3)).toEqual(['1', String(n - 1), '1']); // round, comparisons added, the "no preference" pair dropped
+    // the comparisons as stored, through the Data stage's browser
+    const added = await waitUntil(async () => (await onlineSets()).filter((id) => !before.includes(id)), (ids) => ids.length === 1, 'the user-labelled dataset');
+    await click(`rlhf-app >>> tr.dataset[data-id="${added[0]}"] .browse`);
+    await waitForText('rlhf-app >>> dataset-browser >>> #matches', (t) => t === `${n - 1} comparison${n - 1 === 1 ? '' : 's'}`, 'the user\'s labels in the browser');
+    const tags = await page.$$eval('rlhf-app >>> dataset-browser >>> .online', (es) => es.map((e) => [e.getAttribute('data-round'), e.getAttribute('data-labeller')]));
+    expect(tags).toEqual(Array.from({ length: Math.min(n - 1, 5) }, () => ['1', 'you']));
+    expect(await textOf('rlhf-app >>> dataset-browser >>> .online')).toMatch(/^online round 1 · labelled by you · picked response [12] · both answers by .*base nano/);
   }, 600_000);
 });

@@ -21,7 +21,7 @@ import { DEFAULT_PM_TRAIN, PMTrainer } from '../../src/train/pm.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 const T = 48;
-const P = 16;
+const P = 8;
 const cfg = { ...PRESETS.micro, maxSeqLen: T, vocabSize: vocabWithEndOfContext(gpt2Tokenizer) };
 
 function comparisons(pairs: { chosen: string; rejected: string }[], subset: string): Comparison[] {
@@ -49,9 +49,9 @@ describe('the helpful-vs-harmless tension, with preference models trained on the
       return { helpful: await accuracy(helpful.test), harmless: await accuracy(harmless.test) };
     };
 
-    const helpfulOnly = await trainPM(helpful.train, 20, 1);
-    const harmlessOnly = await trainPM(harmless.train, 20, 2);
-    const mixed = await trainPM([...helpful.train, ...harmless.train], 30, 3);
+    const helpfulOnly = await trainPM(helpful.train, 40, 1);
+    const harmlessOnly = await trainPM(harmless.train, 40, 2);
+    const mixed = await trainPM([...helpful.train, ...harmless.train], 60, 3);
     console.log('held-out accuracy (helpful, harmless):', { helpfulOnly, harmlessOnly, mixed });
     expect(helpfulOnly.helpful).toBeGreaterThanOrEqual(0.9); // each learned its own subset…
     expect(harmlessOnly.harmless).toBeGreaterThanOrEqual(0.9);

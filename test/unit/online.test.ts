@@ -1,4 +1,6 @@
-// The pure parts of iterated online RLHF (src/train/online.ts): which response a labeller's two scores pick,
+// The pure parts of iterated online RLHF (src/train/online.ts): which response a labeller's two scores pick, the
+// user as labeller (only differing pairs are asked; the Worker's round waits for the page's answer and refuses one
+// that does not fit),
 // ties and identical answers dropped, provenance and subsets on every comparison, the agreement of a second judge,
 // the held-out split and the round bookkeeping of the comparison pool, and the HH lines the CLI writes (which
 // `rlhf pm` reads back as the same comparisons).
@@ -7,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { toComparisons, type Comparison } from '../../src/data/comparisons.ts';
 import { parseHHJsonl } from '../../src/data/hh.ts';
 import { synthPrompts, synthResponse } from '../../src/data/synth.ts';
-import { agreement, ComparisonPool, goldLabeller, holdOut, labelPairs, onlineComparisonsToJsonl, onlineSubset, preferred, roundSeed, type OnlineComparison } from '../../src/train/online.ts';
+import { agreement, ComparisonPool, goldLabeller, holdOut, labelPairs, labelPicks, labelRound, onlineComparisonsToJsonl, onlineSubset, preferred, roundSeed, type LabelPick, type OnlineComparison, type PickingLabeller } from '../../src/train/online.ts';
+import { answerLabels, userLabeller, type LabelRequestPair } from '../../src/worker/online-session.ts';
 import { goldValue } from '../../src/train/ppo-data.ts';
 
 const meta = (round: number) => ({ round, labeller: 'gold', policy: `p${round - 1}.safetensors` });
@@ -54,6 +57,50 @@ describe('labelling from two scores', () => {
     for (const c of out.comparisons) expect(goldValue(c.context, c.chosen)).toBeGreaterThan(goldValue(c.context, c.rejected));
     const a = agreement(out.comparisons.map((c) => goldValue(c.context, c.chosen)), out.comparisons.map((c) => goldValue(c.context, c.rejected)));
     expect(a).toEqual({ n: out.comparisons.length, rate: 1, ties: 0 });
+  });
+
+  it('takes a picking labeller\'s picks: 0 drops the pair as no preference, no scores are kept, a bad pick is an error', () => {
+    const [benign, harmful] = synthPrompts({ seed: 5, n: 2 });
+    const out = labelPicks([benign, harmful, benign], [' a', ' b', ' c'], [' A', ' B', ' c'], [2, 0, 1], { round: 2, labeller: 'you', policy: 'p1' });
+    expect(out).toMatchObject({ ties: 1, identical: 1 });
+    expect(out.comparisons).toHaveLength(1);
+    expect(out.comparisons[0]).toMatchObject({ context: benign, chosen: ' A', rejected: ' a', online: { round: 2, labeller: 'you', policy: 'p1', scores: null, picked: 2 } });
+    expect(() => labelPicks([benign], [' a'], [' b'], [3 as LabelPick], meta(1))).toThrow(/pick 1 is 3/);
+    expect(() => labelPicks([benign], [' a'], [' b'], [], meta(1))).toThrow(/1 prompts.*0 picks/);
+  });
+
+  it('asks a picking labeller about the differing pairs only, in order, and refuses an answer of the wrong length', async () => {
+    const prompts = synthPrompts({ seed: 6, n: 4 });
+    const first = [' w', ' x', ' y', ' z'];
+    const second = [' W', ' x', ' Y', ' Z'];
+    const asked: [number, string[], string[], string[]][] = [];
+    const user: PickingLabeller = { name: 'you', pick: async (round, ps, a, b) => (asked.push([round, ps, a, b]), [1, 2, 0]) };
+    const out = await labelRound(user, prompts, first, second, { round: 4, labeller: 'you', policy: 'p3' });
+    expect(asked).toEqual([[4, [prompts[0], prompts[2], prompts[3]], [' w', ' y', ' z'], [' W', ' Y', ' Z']]]);
+    expect(out.identical).toBe(1);
+    expect(out.ties).toBe(1);
+    expect(out.comparisons.map((c) => [c.chosen, c.online.picked, c.source.line])).toEqual([[' w', 1, 1], [' Y', 2, 3]]);
+    const short: PickingLabeller = { name: 'you', pick: async () => [1] };
+    await expect(labelRound(short, prompts, first, second, meta(1))).rejects.toThrow(/1 labels for 3 pairs/);
+    // a scoring labeller is still scored
+    const scored = await labelRound(goldLabeller, prompts, first, second, meta(1));
+    expect(scored.comparisons.every((c) => c.online.scores !== null) && scored.ties + scored.identical + scored.comparisons.length === 4).toBe(true);
+  });
+
+  it('the Worker\'s user labeller waits for the page\'s labels, refuses a mismatched answer and stops on request', async () => {
+    const shown: [number, LabelRequestPair[]][] = [];
+    const user = userLabeller('run-1', (round, pairs) => shown.push([round, pairs]));
+    const picks = user.pick(1, ['p1', 'p2'], [' a', ' b'], [' A', ' B']);
+    expect(shown).toEqual([[1, [{ prompt: 'p1', responses: [' a', ' A'] }, { prompt: 'p2', responses: [' b', ' B'] }]]]);
+    expect(() => answerLabels({ type: 'online-labels', request: 'run-1', round: 2, picks: [1, 1] })).toThrow(/no online round 2 of run-1/);
+    expect(() => answerLabels({ type: 'online-labels', request: 'run-1', round: 1, picks: [1] })).toThrow(/asked 2 pairs and got 1 labels/);
+    expect(() => answerLabels({ type: 'online-labels', request: 'run-1', round: 1, picks: [1, 7 as LabelPick] })).toThrow(/label 2 of round 1 is 7/);
+    answerLabels({ type: 'online-labels', request: 'run-1', round: 1, picks: [2, 0] }); // still waiting after the refusals
+    await expect(picks).resolves.toEqual([2, 0]);
+    expect(() => answerLabels({ type: 'online-labels', request: 'run-1', round: 1, picks: [2, 0] })).toThrow(/no online round 1/);
+    const stopped = user.pick(2, ['p'], [' a'], [' b']);
+    answerLabels({ type: 'online-labels', request: 'run-1', round: 2, stop: true });
+    await expect(stopped).rejects.toThrow(/stopped by the user while labelling round 2/);
   });
 
   it('names the subset of synthetic-world prompts and calls every other prompt online', () => {

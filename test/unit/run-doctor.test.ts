@@ -52,7 +52,12 @@ describe('diagnose', () => {
     const [w] = diagnose(rows);
     expect(w.code).toBe('overoptimisation');
     expect(w.iterations).toEqual([4, 5, 6, 7, 8]);
-    expect(w.message).toMatch(/test_pm\/scores fell/);
+    expect(w.message).toMatch(/test_pm\/scores fell \(trend −0\.10 per iteration\)/);
+    // the message quotes the trends that decided, even where a noisy window's end points point the other way
+    const noisy = healthy().map((r, i) => ({ ...r, 'gold/scores': [0, 0, 0, 0.02, 0.1, 0.05, 0.0, 0.04][i] }));
+    const [n] = diagnose(noisy);
+    expect(n.message).toMatch(/gold\/scores fell \(trend −0\.0\d+ per iteration\)/);
+    expect(n.message).not.toMatch(/0\.020 → 0\.040/);
     expect(diagnose(healthy().map((r, i) => ({ ...r, 'gold/scores': -0.1 * i })))[0].message).toMatch(/gold\/scores fell/);
     // too short a run to tell
     expect(codes(healthy(3).map((r, i) => ({ ...r, 'test_pm/scores': -i })))).toEqual([]);
