@@ -17,7 +17,7 @@ import { tension } from './tension.ts';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary: string }> = {
   info: { run: info, summary: 'the WebGPU adapter in use and its limits [--json]' },
-  pretrain: { run: pretrain, summary: 'train a language model on HH transcripts: --data FILE… --preset NAME --steps N --out MODEL.safetensors [--report R.json]' },
+  pretrain: { run: pretrain, summary: 'train a language model on HH transcripts: --data FILE… --preset NAME [--init MODEL] --steps N --out MODEL.safetensors [--report R.json]' },
   pm: { run: pm, summary: 'train a preference model on HH comparisons: --train FILE… [--eval FILE…] [--init MODEL] --preset NAME --out PM.safetensors [--report R.json]' },
   'pm-eval': { run: pmEval, summary: 'evaluate a preference model: --pm PM.safetensors --data FILE… [--report R.json]' },
   ppo: { run: ppo, summary: 'RLHF with PPO against a preference model: --policy MODEL --pm PM [--test-pm PM2] --prompts FILE… --iterations N --out POLICY.safetensors [--report R.json]' },

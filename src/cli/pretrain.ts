@@ -1,20 +1,24 @@
-// `rlhf pretrain --data FILE… --preset NAME --steps N --out MODEL.safetensors [--report R.json]`:
+// `rlhf pretrain --data FILE… --preset NAME [--init MODEL] --steps N --out MODEL.safetensors [--report R.json]`:
 // trains a language model on the transcripts of HH-format files (the chosen side of every pair, or with
 // `--sides both` the rejected side too, deduplicated), 90% for training and 10% held out by transcript,
 // and saves a GPT-2-layout checkpoint. `--sides both` gives a base model that writes every kind of
-// response it has seen (helpful, evasive, harmful, refusing): the starting point RLHF has to move.
+// response it has seen (helpful, evasive, harmful, refusing): the starting point RLHF has to move. `--init`
+// continues from a language model's weights (more pretraining, or fine-tuning on other data), with a fresh
+// optimizer and schedule; its preset and tokenizer must be the run's.
 
-import { TOKENIZER_NAMES, isTokenizerName, lmVocabSize, tokenizerByName } from '../data/tokenizers.ts';
+import { TOKENIZER_NAMES, isTokenizerName, lmVocabSize, tokenizerByName, tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
-import { PRESETS, type PresetName } from '../models/config.ts';
+import { loadCheckpoint } from '../models/checkpoint.ts';
+import { PRESETS, type GPTConfig, type PresetName } from '../models/config.ts';
 import { LMRun, lmData, lmTrainConfig, type LMIntervalMetrics } from '../train/lm-run.ts';
 import { UsageError, parseArgs } from './args.ts';
-import { readHHFiles, writeAtomic } from './files.ts';
+import { readBytes, readHHFiles, writeAtomic } from './files.ts';
 import { Progress } from './progress.ts';
 
 const OPTIONS = {
   data: { type: 'list', required: true },
   preset: { type: 'string', required: true },
+  init: { type: 'string' },
   tokenizer: { type: 'string' },
   steps: { type: 'number', required: true },
   out: { type: 'string', required: true },
@@ -29,6 +33,20 @@ const OPTIONS = {
   'skip-invalid': { type: 'flag' },
   sides: { type: 'string' },
 } as const;
+
+/** The weights of `--init`, which must be a language model of the run's architecture and tokenizer. */
+function initWeights(file: string, cfg: GPTConfig, tokenizer: string): Float32Array {
+  let ckpt;
+  try {
+    ckpt = loadCheckpoint(readBytes(file), file, cfg);
+  } catch (e) {
+    throw new UsageError(`pretrain: --init ${(e as Error).message}`);
+  }
+  if (ckpt.heads.reward_head) throw new UsageError(`pretrain: --init ${file} is a preference model; continue from a language model`);
+  const trained = tokenizerOfCheckpoint(ckpt.metadata, ckpt.cfg, file).name;
+  if (trained !== tokenizer) throw new UsageError(`pretrain: --init ${file} was trained with the ${trained} tokenizer, this run uses ${tokenizer}`);
+  return ckpt.packed;
+}
 
 /** The metrics read every evaluation interval (defined with the run setup in src/train/lm-run.ts). */
 export type IntervalMetrics = LMIntervalMetrics;
@@ -56,6 +74,7 @@ export async function pretrain(argv: string[]): Promise<void> {
   if (sides !== 'chosen' && sides !== 'both') throw new UsageError(`pretrain: --sides must be chosen or both, got ${sides}`);
   const evalInterval = (a['eval-interval'] as number | undefined) ?? Math.max(1, Math.floor(train.steps / 10));
   const log = (s: string) => process.stderr.write(s);
+  const init = a.init === undefined ? null : initWeights(a.init as string, cfg, tokenizer.name);
 
   // 1. data: unique transcripts, shuffled, 90 / 10 (src/train/lm-run.ts, shared with the notebook)
   const pairs = readHHFiles(a.data as string[], Boolean(a['skip-invalid']), log);
@@ -68,7 +87,8 @@ export async function pretrain(argv: string[]): Promise<void> {
   // 2. model and trainer
   const gpu = await createNodeGpu();
   const run = new LMRun(gpu, cfg, train, data, seed);
-  log(`model: ${preset}, ${run.trainer.model.table.count.toLocaleString('en')} parameters, on ${gpu.adapter.vendor} ${gpu.adapter.architecture}\n`);
+  if (init) gpu.write(run.trainer.model.params, init);
+  log(`model: ${preset}${a.init ? ` from ${a.init}` : ''}, ${run.trainer.model.table.count.toLocaleString('en')} parameters, on ${gpu.adapter.vendor} ${gpu.adapter.architecture}\n`);
 
   // 3. train, evaluating every evalInterval steps
   const history: IntervalMetrics[] = [];
@@ -88,7 +108,7 @@ export async function pretrain(argv: string[]): Promise<void> {
   writeAtomic(a.out as string, await run.checkpoint({ tokenizer: tokenizer.name, preset }));
   log(`saved ${a.out}: held-out loss ${startLoss.toFixed(3)} → ${history.at(-1)!['eval/loss'].toFixed(3)}\n`);
   if (a.report) {
-    const report = { command: 'pretrain', preset, tokenizer: tokenizer.name, sides, config: cfg, train, seed, data: a.data, adapter: gpu.adapter, initial_eval_loss: startLoss, history };
+    const report = { command: 'pretrain', preset, init: a.init ?? null, tokenizer: tokenizer.name, sides, config: cfg, train, seed, data: a.data, adapter: gpu.adapter, initial_eval_loss: startLoss, history };
     writeAtomic(a.report as string, `${JSON.stringify(report, null, 2)}\n`);
   }
   gpu.destroy();

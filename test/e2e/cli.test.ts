@@ -70,6 +70,22 @@ describe('rlhf pretrain and rlhf sample', () => {
     const again = JSON.parse(rlhf('sample', '--model', model, '--prompt', '\\n\\nHuman: count 3\\n\\nAssistant:', '--n', '2', '--max-tokens', '6', '--seed', '9', '--json').stdout);
     expect(again.samples).toEqual(out.samples); // same seed, same adapter: same text
   }, 600_000); // three Dawn processes on SwiftShader, beside the other test files on two cores
+
+  it('continues from a checkpoint with --init, and refuses one of another architecture', () => {
+    const more = join(dir, 'more.safetensors');
+    const moreReport = join(dir, 'more.json');
+    const r = rlhf('pretrain', '--data', data, '--skip-invalid', '--preset', 'nano', '--init', model, '--steps', '1', '--batch', '4', '--seq', '32', '--seed', '5', '--out', more, '--report', moreReport);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`model: nano from ${model}`);
+    const first = JSON.parse(readFileSync(report, 'utf8'));
+    const next = JSON.parse(readFileSync(moreReport, 'utf8'));
+    // the same held-out transcripts (same seed): the continued run starts where the first one ended
+    expect(next.initial_eval_loss).toBeCloseTo(first.history.at(-1)['eval/loss'], 4);
+    expect(next.init).toBe(model);
+    const wrong = rlhf('pretrain', '--data', data, '--skip-invalid', '--preset', 'micro', '--init', model, '--steps', '1', '--out', more);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(new RegExp(`pretrain: --init ${model.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: config differs from the expected one: .*channels 8 \\(expected 32\\)`));
+  }, 600_000);
 });
 
 describe('argument parsing', () => {
