@@ -17,7 +17,7 @@ import { createNodeGpu } from '../kernels/device-node.ts';
 import { mean } from '../eval/stats.ts';
 import { RIDGE, thinRoc, type OodMethodResult } from '../eval/ood.ts';
 import { oodPromptSets, runOod } from '../eval/ood-run.ts';
-import { POOLINGS, parseLayer, promptActivations, type Pooling } from '../models/activations.ts';
+import { POOLINGS, parseLayer, type Pooling } from '../models/activations.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import { ppoPrompts } from '../train/ppo-data.ts';
 import { UsageError, parseArgs } from './args.ts';

@@ -10,20 +10,18 @@
 // leaderboards (src/eval/human-elo.ts): helpfulness Elo and harmlessness (red-team) Elo.
 // Checkpoint names, dataset names, prompts and responses are untrusted text: bound as text only.
 
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing } from 'lit';
 import type { Comparison } from '../data/comparisons.ts';
 import { humanLeaderboard, labelGames, type HumanLeaderboard } from '../eval/human-elo.ts';
 import type { EloRanking, RLHFReward } from '../protocol.ts';
-import { listCheckpoints, loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
+import { loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
 import { loadComparisons, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
-import type { KV } from '../store/kv.ts';
 import { LABEL_DATASETS, type LabelMode } from '../store/labels.ts';
 import { accuracyRgb } from './eval-heatmap.ts';
+import { EvalPanel } from './eval-panel.ts';
 import { askWorker, policyCheckpoints, samplePrompts, toggled } from './eval-request.ts';
-import type { GpuState } from './stage-base.ts';
 import { shared } from './styles.ts';
-import type { WorkerClient } from './worker-client.ts';
 
 /** Prompt resamples for the intervals (as `rlhf elo`'s default). */
 const BOOTSTRAP = 200;
@@ -33,12 +31,8 @@ const SHOWN_PROMPTS = 3;
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(Math.round(x))}`;
 const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(100 * x)}%` : '–');
 
-export class EloPanel extends LitElement {
+export class EloPanel extends EvalPanel {
   static override properties = {
-    kv: { attribute: false },
-    client: { attribute: false },
-    gpu: { attribute: false },
-    datasets: { attribute: false },
     policies: { state: true },
     pms: { state: true },
     ticked: { state: true },
@@ -47,17 +41,11 @@ export class EloPanel extends LitElement {
     nPrompts: { state: true },
     maxTokens: { state: true },
     seed: { state: true },
-    running: { state: true },
     progress: { state: true },
-    error: { state: true },
     ranking: { state: true },
     human: { state: true },
   };
 
-  kv!: KV;
-  client: WorkerClient | null = null;
-  gpu: GpuState = { kind: 'starting' };
-  datasets: DatasetMeta[] = [];
   /** Stored policy checkpoints and preference models. */
   policies: CheckpointMeta[] = [];
   pms: CheckpointMeta[] = [];
@@ -70,13 +58,9 @@ export class EloPanel extends LitElement {
   nPrompts = 32;
   maxTokens = 32;
   seed = 1;
-  running = false;
   progress: { done: number; total: number; message: string } | null = null;
-  error: string | null = null;
   ranking: EloRanking | null = null;
   human: HumanLeaderboard[] = [];
-
-  private requests = 0;
 
   static override styles = [
     shared,
@@ -93,37 +77,21 @@ export class EloPanel extends LitElement {
     `,
   ];
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.refresh();
-  }
-
-  override willUpdate(changed: PropertyValues<this>): void {
-    // a dataset imported or labelled elsewhere: the labels may hold new games
-    if (changed.has('datasets') && changed.get('datasets') !== undefined) void this.refresh();
-  }
-
-  /** Re-reads the stored checkpoints and the human labels. */
-  private async refresh(): Promise<void> {
-    if (!this.kv) return;
-    try {
-      const all = await listCheckpoints(this.kv);
-      this.policies = policyCheckpoints(all);
-      this.pms = all.filter((c) => c.stage === 'pm');
-      this.ticked = new Set([...this.ticked].filter((id) => this.policies.some((c) => c.id === id)));
-      if (this.judge !== 'gold' && !this.pms.some((c) => c.id === this.judge)) this.judge = 'gold';
-      const labels: Comparison[] = [];
-      for (const { id } of Object.values(LABEL_DATASETS)) {
-        const meta = this.datasets.find((d) => d.id === id);
-        if (meta) labels.push(...(await loadComparisons(this.kv, meta)));
-      }
-      const games = labelGames(labels);
-      this.human = (['helpful', 'red-team'] as LabelMode[])
-        .map((mode) => humanLeaderboard(games, mode, { samples: BOOTSTRAP, seed: 1 }))
-        .filter((b): b is HumanLeaderboard => b !== null);
-    } catch (e) {
-      this.error = storageError(e, 'reading the checkpoints and labels').message;
+  /** The policies and PMs from the stored checkpoints, and the human labels' leaderboards (the labels may hold new games). */
+  protected async checkpointsChanged(all: readonly CheckpointMeta[]): Promise<void> {
+    this.policies = policyCheckpoints(all);
+    this.pms = all.filter((c) => c.stage === 'pm');
+    this.ticked = new Set([...this.ticked].filter((id) => this.policies.some((c) => c.id === id)));
+    if (this.judge !== 'gold' && !this.pms.some((c) => c.id === this.judge)) this.judge = 'gold';
+    const labels: Comparison[] = [];
+    for (const { id } of Object.values(LABEL_DATASETS)) {
+      const meta = this.datasets.find((d) => d.id === id);
+      if (meta) labels.push(...(await loadComparisons(this.kv, meta)));
     }
+    const games = labelGames(labels);
+    this.human = (['helpful', 'red-team'] as LabelMode[])
+      .map((mode) => humanLeaderboard(games, mode, { samples: BOOTSTRAP, seed: 1 }))
+      .filter((b): b is HumanLeaderboard => b !== null);
   }
 
   private chosenSets(): DatasetMeta[] {
@@ -135,7 +103,7 @@ export class EloPanel extends LitElement {
     const chosen = this.chosenSets();
     const sets = new Set(chosen.map((d) => d.id));
     const canRank = ready && !this.running && this.ticked.size >= 2 && chosen.length > 0;
-    return html`<div id="elo-panel" @focusin=${this.onFocus}>
+    return html`<div id="elo-panel" @focusin=${this.revisit}>
       <h3>Policy leaderboard</h3>
       <p class="lead">Elo of policies, as the paper compares them (Figure 1): every ticked policy answers the same prompts; on each prompt
         every pair plays one game, won by the response the judge scores higher. Bradley–Terry ratings with 95% intervals from
@@ -230,10 +198,6 @@ export class EloPanel extends LitElement {
       response's checkpoint; intervals from resampling labels.</p>`;
   }
 
-  private onFocus(): void {
-    if (!this.running) void this.refresh();
-  }
-
   private intOf(e: Event, fallback: number, min = 1): number {
     const v = Number((e.target as HTMLInputElement).value);
     return Number.isInteger(v) && v >= min ? v : fallback;
@@ -255,7 +219,7 @@ export class EloPanel extends LitElement {
       const comparisons: Comparison[] = [];
       for (const d of this.chosenSets()) comparisons.push(...(await loadComparisons(this.kv, d)));
       const { prompts } = samplePrompts(comparisons, this.nPrompts, this.seed);
-      const request = `elo-${++this.requests}`;
+      const request = this.nextRequest('elo');
       const answer = await askWorker(this.client, {
         type: 'elo-rank', request, policies, judge, prompts,
         settings: { maxTokens: this.maxTokens, temperature: 1, topK: 0, batch: 16, bootstrap: BOOTSTRAP, seed: this.seed },

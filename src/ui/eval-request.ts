@@ -1,4 +1,4 @@
-// What the Evaluate stage's policy panels (<elo-panel>, <tax-panel>) share, apart from their elements: a Worker
+// What the Evaluate stage's panels (<elo-panel>, <tax-panel>, <ood-panel>) share beside src/ui/eval-panel.ts: a Worker
 // request that reports progress and resolves with its answer, the stored checkpoints that are policies, in the
 // order the panels list them, and the prompts of stored datasets.
 

@@ -9,19 +9,18 @@
 // are stored as checkpoints as they arrive, and the new comparisons, each with its round and labeller, as the
 // dataset `online-<run>` that the PM stage can train on. Responses are untrusted text: bound as text only.
 
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import type { Comparison } from '../data/comparisons.ts';
 import type { WorkerEvent } from '../protocol.ts';
-import { listCheckpoints, loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
-import { loadComparisons, saveDataset, type DatasetMeta } from '../store/datasets.ts';
+import { loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
+import { loadComparisons, saveDataset } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
-import type { KV } from '../store/kv.ts';
 import type { LabelPick } from '../train/online.ts';
 import type { LabelRequestPair, OnlineRoundResult, OnlineSettings } from '../worker/online-session.ts';
+import { EvalPanel } from './eval-panel.ts';
 import { policyCheckpoints } from './eval-request.ts';
 import { DatasetsChanged } from './events.ts';
 import type { Experiment } from './experiment.ts';
-import type { GpuState } from './stage-base.ts';
 import { shared } from './styles.ts';
 import type { WorkerClient } from './worker-client.ts';
 
@@ -33,13 +32,8 @@ export function onlineSettings(e: Experiment, rounds: number): OnlineSettings {
   };
 }
 
-export class OnlinePanel extends LitElement {
+export class OnlinePanel extends EvalPanel {
   static override properties = {
-    kv: { attribute: false },
-    client: { attribute: false },
-    gpu: { attribute: false },
-    experiment: { attribute: false },
-    datasets: { attribute: false },
     policies: { state: true },
     pms: { state: true },
     policyId: { state: true },
@@ -47,16 +41,9 @@ export class OnlinePanel extends LitElement {
     rounds: { state: true },
     progress: { state: true },
     results: { state: true },
-    running: { state: true },
-    error: { state: true },
     asking: { state: true },
   };
 
-  kv!: KV;
-  client: WorkerClient | null = null;
-  gpu: GpuState = { kind: 'starting' };
-  experiment!: Experiment;
-  datasets: DatasetMeta[] = [];
   policies: CheckpointMeta[] = [];
   pms: CheckpointMeta[] = [];
   policyId = '';
@@ -65,12 +52,8 @@ export class OnlinePanel extends LitElement {
   rounds = 2;
   progress: { done: number; total: number; message: string } | null = null;
   results: OnlineRoundResult[] = [];
-  running = false;
-  error: string | null = null;
   /** A round waiting for the user's labels: its pairs and the picks so far (null: not yet). */
   asking: { request: string; round: number; pairs: LabelRequestPair[]; picks: (LabelPick | null)[] } | null = null;
-
-  private requests = 0;
 
   static override styles = [
     shared,
@@ -89,11 +72,6 @@ export class OnlinePanel extends LitElement {
     `,
   ];
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.refresh();
-  }
-
   override render() {
     const prompts = this.experiment?.rlhf.datasets.join(', ') ?? '';
     return html`<h3 id="online-title">Iterated online RLHF</h3>
@@ -103,7 +81,7 @@ export class OnlinePanel extends LitElement {
         twice, the labeller picks the better answer (ties and pairs without a preference are dropped), a PM is trained on every comparison so far, PPO continues
         the policy against it (the KL penalty stays to the initial policy), and an Elo tournament of every policy so far shows
         whether the loop helps. Prompts: the RLHF stage's datasets (${prompts}); PM and PPO settings: those stages'.</p>
-      <div class="pick" @focusin=${() => void this.refresh()} @pointerenter=${() => void this.refresh()}>
+      <div class="pick" @focusin=${this.revisit} @pointerenter=${this.revisit}>
         <label>initial policy <select id="online-policy" ?disabled=${this.running} @change=${(e: Event) => (this.policyId = (e.target as HTMLSelectElement).value)}>
           ${this.policies.length ? this.policies.map((c) => html`<option value=${c.id} ?selected=${c.id === this.policy()?.id}>${c.name}</option>`) : html`<option value="">none stored yet</option>`}
         </select></label>
@@ -181,14 +159,9 @@ export class OnlinePanel extends LitElement {
     return this.policies.find((c) => c.id === this.policyId) ?? this.policies.filter((c) => c.stage === 'base').at(-1) ?? this.policies[0];
   }
 
-  private async refresh(): Promise<void> {
-    try {
-      const all = await listCheckpoints(this.kv);
-      this.policies = policyCheckpoints(all);
-      this.pms = all.filter((c) => c.stage === 'pm');
-    } catch (e) {
-      this.error = storageError(e, 'listing the checkpoints').message;
-    }
+  protected checkpointsChanged(all: readonly CheckpointMeta[]): void {
+    this.policies = policyCheckpoints(all);
+    this.pms = all.filter((c) => c.stage === 'pm');
   }
 
   private async run(): Promise<void> {
@@ -203,7 +176,7 @@ export class OnlinePanel extends LitElement {
     if (simulated && !pm) return void (this.error = 'The labelling preference model is no longer stored: choose another labeller.');
     const chosen = this.datasets.filter((d) => this.experiment.rlhf.datasets.includes(d.id));
     if (!chosen.length) return void (this.error = 'Choose prompt datasets in the RLHF stage (generate the synthetic world in Data with one click).');
-    const request = `online-${++this.requests}-${Date.now().toString(36)}`;
+    const request = this.nextRequest('online');
     let command: Extract<Parameters<WorkerClient['send']>[0], { type: 'online-run' }>;
     try {
       const comparisons: Comparison[] = [];

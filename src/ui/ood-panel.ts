@@ -9,23 +9,20 @@
 // panel's own (not in the URL); the seed is the CLI's default, 1. Checkpoint names, dataset names and prompts
 // are untrusted text: bound as text only.
 
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing } from 'lit';
 import type { OodMethodSummary, OodPromptSet, OodReport, OodScoredPrompt, OodSettings } from '../eval/ood-run.ts';
 import type { Pooling } from '../models/activations.ts';
 import { PRESETS } from '../models/config.ts';
-import type { Command, WorkerEvent } from '../protocol.ts';
-import { listCheckpoints, loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
-import { loadComparisons, type DatasetMeta } from '../store/datasets.ts';
+import { loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
+import { loadComparisons } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
-import type { KV } from '../store/kv.ts';
 import { ppoPrompts } from '../train/ppo-data.ts';
+import { EvalPanel } from './eval-panel.ts';
+import { askWorker } from './eval-request.ts';
 import './roc-chart.ts';
 import type { RocCurve } from './roc-chart.ts';
-import type { GpuState } from './stage-base.ts';
 import { shared } from './styles.ts';
-import type { WorkerClient } from './worker-client.ts';
 
-type Answer = Extract<WorkerEvent, { type: 'ood-result' }>;
 type Role = 'fit' | 'evalIn' | 'evalOut';
 
 /** Fraction of a dataset's prompts held out of the fit when it is also evaluated in-distribution. */
@@ -48,31 +45,18 @@ function oneLine(prompt: string): string {
   return prompt.trim().replace(/\s*\n+\s*/g, ' ⏎ ');
 }
 
-export class OodPanel extends LitElement {
+export class OodPanel extends EvalPanel {
   static override properties = {
-    kv: { attribute: false },
-    client: { attribute: false },
-    gpu: { attribute: false },
-    datasets: { attribute: false },
-    checkpoints: { state: true },
     checkpoint: { state: true },
     layer: { state: true },
     pool: { state: true },
     roles: { state: true },
     expose: { state: true },
     maxPrompts: { state: true },
-    running: { state: true },
     progress: { state: true },
-    error: { state: true },
     report: { state: true },
   };
 
-  kv!: KV;
-  client: WorkerClient | null = null;
-  gpu: GpuState = { kind: 'starting' };
-  datasets: DatasetMeta[] = [];
-  /** Every stored checkpoint (base models, preference models, policies), oldest first. */
-  checkpoints: CheckpointMeta[] = [];
   /** The chosen checkpoint's id ('' until there is one). */
   checkpoint = '';
   /** 'last' (after the last block), '0' … 'L' or 'lnf'. */
@@ -82,14 +66,8 @@ export class OodPanel extends LitElement {
   roles: Record<Role, Set<string>> | null = null;
   expose = 0;
   maxPrompts = 500;
-  running = false;
   progress: string | null = null;
-  error: string | null = null;
   report: OodReport | null = null;
-
-  private unsubscribe: (() => void) | null = null;
-  private readonly pending = new Map<string, (answer: Answer) => void>();
-  private requests = 0;
 
   static override styles = [
     shared,
@@ -108,45 +86,11 @@ export class OodPanel extends LitElement {
     `,
   ];
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.subscribe();
-    void this.refresh();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.unsubscribe?.();
-    this.unsubscribe = null;
-  }
-
-  override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('client')) this.subscribe();
-  }
-
-  private subscribe(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = this.isConnected && this.client
-      ? this.client.on((e) => {
-        if (e.type !== 'ood-result') return;
-        this.pending.get(e.request)?.(e);
-        this.pending.delete(e.request);
-      })
-      : null;
-  }
-
-  /** Re-reads the stored checkpoints; keeps the choice while it exists, else the newest base model (else the newest). */
-  private async refresh(): Promise<void> {
-    if (!this.kv) return;
-    try {
-      this.checkpoints = [...(await listCheckpoints(this.kv))].sort((a, b) => a.created - b.created);
-      if (!this.checkpoints.some((c) => c.id === this.checkpoint)) {
-        this.checkpoint = (this.checkpoints.filter((c) => c.stage === 'base').at(-1) ?? this.checkpoints.at(-1))?.id ?? '';
-        this.layer = 'last';
-      }
-    } catch (e) {
-      this.error = storageError(e, 'listing the checkpoints').message;
-    }
+  /** Keeps the chosen checkpoint while it is stored, else the newest base model (else the newest checkpoint). */
+  protected checkpointsChanged(all: readonly CheckpointMeta[]): void {
+    if (all.some((c) => c.id === this.checkpoint)) return;
+    this.checkpoint = (all.filter((c) => c.stage === 'base').at(-1) ?? all.at(-1))?.id ?? '';
+    this.layer = 'last';
   }
 
   private chosenRoles(): Record<Role, Set<string>> {
@@ -175,7 +119,7 @@ export class OodPanel extends LitElement {
     const roles = this.chosenRoles();
     const L = this.numLayers();
     const canDetect = ready && !this.running && this.checkpoint !== '' && roles.fit.size > 0 && roles.evalIn.size > 0 && roles.evalOut.size > 0;
-    return html`<div id="ood-panel" @focusin=${this.onFocus}>
+    return html`<div id="ood-panel" @focusin=${this.revisit}>
       <h3>Out-of-distribution detection</h3>
       <p class="lead">The paper's §5.4: fit a Gaussian to a model's activations on ordinary (helpful) requests, then flag a new request
         by its squared Mahalanobis distance from that fit — harmful requests lie far out, though the model was never told what harm is.
@@ -256,10 +200,6 @@ export class OodPanel extends LitElement {
       </ol></div>`;
   }
 
-  private onFocus(): void {
-    if (!this.running) void this.refresh();
-  }
-
   /** Loads the checkpoint and the chosen datasets' prompts and asks the Worker for the detection. */
   private async detect(): Promise<void> {
     if (this.running || !this.client) return;
@@ -280,7 +220,9 @@ export class OodPanel extends LitElement {
         layer: this.layer === 'last' ? null : this.layer === 'lnf' ? 'lnf' : Number(this.layer), pool: this.pool, expose: this.expose, heldOut: HELD_OUT, maxPrompts: this.maxPrompts, seed: SEED,
       };
       this.progress = `Reading ${meta.name}'s activations and fitting the Gaussians…`;
-      const answer = await this.ask({ checkpoint: { name: meta.name, bytes }, settings, fit: of('fit'), evalIn: of('evalIn'), evalOut: of('evalOut') });
+      const answer = await askWorker(this.client, {
+        type: 'ood-detect', request: this.nextRequest('ood'), checkpoint: { name: meta.name, bytes }, settings, fit: of('fit'), evalIn: of('evalIn'), evalOut: of('evalOut'),
+      }, 'ood-result');
       if (answer.error || !answer.report) {
         this.error = answer.error ?? 'the Worker sent no report';
         this.progress = null;
@@ -294,14 +236,6 @@ export class OodPanel extends LitElement {
     } finally {
       this.running = false;
     }
-  }
-
-  private ask(body: Omit<Extract<Command, { type: 'ood-detect' }>, 'type' | 'request'>): Promise<Answer> {
-    const request = `ood-${++this.requests}`;
-    return new Promise((resolve) => {
-      this.pending.set(request, resolve);
-      this.client!.send({ type: 'ood-detect', request, ...body });
-    });
   }
 }
 

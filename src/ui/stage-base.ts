@@ -11,7 +11,7 @@
 // stream included). Deviation: AdamW's moments are not stored, so they restart from zero (said in the UI too).
 
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
-import type { LMRunSettings, MetricPoint } from '../protocol.ts';
+import type { LMRunSettings } from '../protocol.ts';
 import { chosenTranscripts, loadComparisons, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';

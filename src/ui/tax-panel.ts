@@ -9,54 +9,38 @@
 // metadata), else 1; sequences are min(128, the shortest context) tokens, BATCH per batch.
 // Checkpoint and dataset names are untrusted text: bound as text only.
 
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing } from 'lit';
 import { PRESETS } from '../models/config.ts';
 import type { LMLossEvaluation } from '../protocol.ts';
-import { listCheckpoints, loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
+import { loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
 import { chosenTranscripts, loadComparisons, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
-import type { KV } from '../store/kv.ts';
+import { EvalPanel } from './eval-panel.ts';
 import { askWorker, policyCheckpoints, toggled } from './eval-request.ts';
-import type { GpuState } from './stage-base.ts';
 import { shared } from './styles.ts';
-import type { WorkerClient } from './worker-client.ts';
 
 /** Sequences per held-out batch. */
 const BATCH = 8;
 
-export class TaxPanel extends LitElement {
+export class TaxPanel extends EvalPanel {
   static override properties = {
-    kv: { attribute: false },
-    client: { attribute: false },
-    gpu: { attribute: false },
-    datasets: { attribute: false },
     policies: { state: true },
     ticked: { state: true },
     sets: { state: true },
-    running: { state: true },
     progress: { state: true },
-    error: { state: true },
     evaluation: { state: true },
     seed: { state: true },
   };
 
-  kv!: KV;
-  client: WorkerClient | null = null;
-  gpu: GpuState = { kind: 'starting' };
-  datasets: DatasetMeta[] = [];
   policies: CheckpointMeta[] = [];
   /** Ticked checkpoint ids. */
   ticked = new Set<string>();
   /** Ticked dataset ids; null: every dataset that is not a labels dataset. */
   sets: Set<string> | null = null;
-  running = false;
   progress: { done: number; total: number; message: string } | null = null;
-  error: string | null = null;
   evaluation: LMLossEvaluation | null = null;
   /** The seed the shown evaluation split the transcripts with. */
   seed = 1;
-
-  private requests = 0;
 
   static override styles = [
     shared,
@@ -68,23 +52,9 @@ export class TaxPanel extends LitElement {
     `,
   ];
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.refresh();
-  }
-
-  override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('datasets') && changed.get('datasets') !== undefined) void this.refresh();
-  }
-
-  private async refresh(): Promise<void> {
-    if (!this.kv) return;
-    try {
-      this.policies = policyCheckpoints(await listCheckpoints(this.kv));
-      this.ticked = new Set([...this.ticked].filter((id) => this.policies.some((c) => c.id === id)));
-    } catch (e) {
-      this.error = storageError(e, 'listing the checkpoints').message;
-    }
+  protected checkpointsChanged(all: readonly CheckpointMeta[]): void {
+    this.policies = policyCheckpoints(all);
+    this.ticked = new Set([...this.ticked].filter((id) => this.policies.some((c) => c.id === id)));
   }
 
   private chosenSets(): DatasetMeta[] {
@@ -95,7 +65,7 @@ export class TaxPanel extends LitElement {
     const chosen = this.chosenSets();
     const sets = new Set(chosen.map((d) => d.id));
     const can = this.gpu.kind === 'ready' && !this.running && this.ticked.size >= 1 && chosen.length > 0;
-    return html`<div id="tax-panel" @focusin=${() => { if (!this.running) void this.refresh(); }}>
+    return html`<div id="tax-panel" @focusin=${this.revisit}>
       <h3>Alignment tax</h3>
       <p class="lead">Does RLHF cost the model its language modelling (the paper's §4.5)? Every ticked checkpoint's loss on the same
         held-out dialogues, in nats per token; the tax is each loss minus the first ticked checkpoint's (tick the base model and its
@@ -146,7 +116,7 @@ export class TaxPanel extends LitElement {
       const base = Number(chosen.find((c) => c.stage === 'base')?.metadata.seed);
       const seed = Number.isInteger(base) ? base : 1;
       const contexts = chosen.map((c) => (PRESETS as Record<string, { maxSeqLen: number } | undefined>)[c.preset]?.maxSeqLen ?? 32);
-      const request = `tax-${++this.requests}`;
+      const request = this.nextRequest('tax');
       const answer = await askWorker(this.client, {
         type: 'lm-evaluate', request, models, transcripts, settings: { batchSize: BATCH, seqLen: Math.min(128, ...contexts), seed, assistantOnly: false },
       }, 'lm-evaluation', (p) => (this.progress = { done: p.done, total: p.total, message: p.message }));

@@ -7,17 +7,16 @@
 // (src/worker/tension-session.ts) beside whatever the stages are doing; the six models are stored like the
 // stages' own (stages 'pm' and 'rlhf', one run id), so the leaderboard, the heat map and labelling can use them.
 
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing, type PropertyValues } from 'lit';
 import { trainingPairs } from '../data/comparisons.ts';
 import type { WorkerEvent } from '../protocol.ts';
-import { listCheckpoints, loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
-import { loadComparisons, type DatasetMeta } from '../store/datasets.ts';
+import { loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
+import { loadComparisons } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
-import type { KV } from '../store/kv.ts';
 import type { TensionResult, TensionSettings } from '../worker/tension-session.ts';
 import { heatCell } from './eval-heatmap.ts';
+import { EvalPanel } from './eval-panel.ts';
 import type { Experiment } from './experiment.ts';
-import type { GpuState } from './stage-base.ts';
 import { shared } from './styles.ts';
 import type { WorkerClient } from './worker-client.ts';
 
@@ -42,13 +41,8 @@ export function verdict(dataset: string, r: { helpfulness: number; harmfulness: 
   return { text: dataset.includes('harmless') ? 'no harm' : 'not helpful', tone: dataset.includes('harmless') ? 'good' : 'plain' };
 }
 
-export class TensionExplorer extends LitElement {
+export class TensionExplorer extends EvalPanel {
   static override properties = {
-    kv: { attribute: false },
-    client: { attribute: false },
-    gpu: { attribute: false },
-    experiment: { attribute: false },
-    datasets: { attribute: false },
     bases: { state: true },
     baseId: { state: true },
     helpfulId: { state: true },
@@ -56,14 +50,9 @@ export class TensionExplorer extends LitElement {
     progress: { state: true },
     result: { state: true },
     stored: { state: true },
-    error: { state: true },
   };
 
-  kv!: KV;
-  client: WorkerClient | null = null;
-  gpu: GpuState = { kind: 'starting' };
-  experiment!: Experiment;
-  datasets: DatasetMeta[] = [];
+  /** Stored base models, newest first. */
   bases: CheckpointMeta[] = [];
   baseId = '';
   helpfulId = 'synth-helpful';
@@ -72,9 +61,6 @@ export class TensionExplorer extends LitElement {
   result: { base: string; helpful: string; harmless: string; result: TensionResult } | null = null;
   /** What was stored of the last result. */
   stored: string | null = null;
-  error: string | null = null;
-
-  private requests = 0;
 
   static override styles = [
     shared,
@@ -91,12 +77,8 @@ export class TensionExplorer extends LitElement {
     `,
   ];
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.refreshBases();
-  }
-
   override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
     if (changed.has('datasets') && this.datasets.length) {
       const ids = this.datasets.map((d) => d.id);
       if (!ids.includes(this.helpfulId)) this.helpfulId = ids.find((id) => id.includes('helpful')) ?? ids[0];
@@ -114,7 +96,7 @@ export class TensionExplorer extends LitElement {
         the Preference-model stage's settings, runs PPO against each with the RLHF stage's settings, and lets the four models answer the
         same held-out prompts.${s ? html` Now: ${plural(s.pmSteps, 'PM step')} × ${plural(s.pairsPerBatch, 'pair')},
         ${plural(s.iterations, 'PPO iteration')} × ${plural(s.batchSize, 'rollout')}, seed ${s.seed}.` : nothing}</p>
-      <div class="pick" @focusin=${() => void this.refreshBases()}>
+      <div class="pick" @focusin=${this.revisit}>
         <label>base model <select id="tension-base" ?disabled=${running} @change=${(e: Event) => (this.baseId = (e.target as HTMLSelectElement).value)}>
           ${this.bases.length ? this.bases.map((c) => html`<option value=${c.id} ?selected=${c.id === this.base()?.id}>${c.name}</option>`) : html`<option value="">none stored yet</option>`}
         </select></label>
@@ -169,12 +151,8 @@ export class TensionExplorer extends LitElement {
     return this.bases.find((c) => c.id === this.baseId) ?? this.bases[0];
   }
 
-  private async refreshBases(): Promise<void> {
-    try {
-      this.bases = (await listCheckpoints(this.kv)).filter((c) => c.stage === 'base').sort((a, b) => b.created - a.created);
-    } catch (e) {
-      this.error = storageError(e, 'listing the base-model checkpoints').message;
-    }
+  protected checkpointsChanged(all: readonly CheckpointMeta[]): void {
+    this.bases = all.filter((c) => c.stage === 'base').reverse();
   }
 
   private async run(): Promise<void> {
@@ -182,7 +160,7 @@ export class TensionExplorer extends LitElement {
     this.error = null;
     this.result = null;
     this.stored = null;
-    await this.refreshBases();
+    await this.refresh();
     const base = this.base();
     const helpful = this.datasets.find((d) => d.id === this.helpfulId);
     const harmless = this.datasets.find((d) => d.id === this.harmlessId);
@@ -190,7 +168,7 @@ export class TensionExplorer extends LitElement {
     if (!helpful || !harmless) return void (this.error = 'Choose a helpful and a harmless dataset (generate the synthetic world in Data with one click).');
     if (helpful.id === harmless.id) return void (this.error = 'The helpful and the harmless data must be two different datasets.');
     let command: Extract<Parameters<WorkerClient['send']>[0], { type: 'tension-run' }>;
-    const request = `tension-${++this.requests}-${Date.now().toString(36)}`;
+    const request = this.nextRequest('tension');
     try {
       command = {
         type: 'tension-run', request, base: { name: base.name, bytes: await loadCheckpointBytes(this.kv, base) },

@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { elo } from '../../src/cli/elo.ts';
 import { generateSynthWorld, pairsToJsonl } from '../../src/data/synth.ts';
 import { goldBehaviour } from '../../src/eval/gold-behaviour.ts';
@@ -17,22 +17,11 @@ import { PRESETS } from '../../src/models/config.ts';
 import { headTable, initHeadParams } from '../../src/models/head-table.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 import { goldValue } from '../../src/train/ppo-data.ts';
+import { runCommand } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlhf-elo-'));
 
-async function run(...argv: string[]): Promise<string> {
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    await elo(argv);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return err;
-}
-
-afterEach(() => vi.restoreAllMocks());
+const run = async (...argv: string[]) => (await runCommand(elo, ...argv)).err;
 
 describe('rlhf elo', () => {
   const cfg = PRESETS.nano; // byte tokenizer, context 32

@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pretrain } from '../../src/cli/pretrain.ts';
 import { sample } from '../../src/cli/sample.ts';
 import { gpt2Tokenizer, GPT2_VOCAB } from '../../src/data/tokenizer-gpt2.ts';
@@ -17,24 +17,13 @@ import type { GPTConfig } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 import { writeSafetensors } from '../../src/models/safetensors.ts';
 import { greedyRef } from '../../src/models/sampler.ref.ts';
+import { runCommand } from '../helpers/cli.ts';
 import { randn } from '../helpers/random.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlhf-gpt2-'));
 
 /** Runs a command function and returns what it printed on stdout. */
-async function run(command: (argv: string[]) => Promise<void>, ...argv: string[]): Promise<string> {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  await command(argv);
-  vi.restoreAllMocks();
-  return out;
-}
-
-afterEach(() => vi.restoreAllMocks());
+const run = async (command: (argv: string[]) => Promise<void>, ...argv: string[]) => (await runCommand(command, ...argv)).out;
 
 describe('GPT-2 BPE models', () => {
   it('loads a GPT-2 hub-layout file and samples what the float64 reference samples, decoded with the BPE', async () => {

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { lmEval } from '../../src/cli/lm-eval.ts';
 import { pretrain } from '../../src/cli/pretrain.ts';
 import { generateSynthWorld, pairsToJsonl } from '../../src/data/synth.ts';
@@ -15,22 +15,11 @@ import { randn } from '../../src/kernels/random.ts';
 import { checkpointBytes } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
+import { runCommand } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlhf-lm-eval-'));
 
-async function quiet(command: (argv: string[]) => Promise<void>, ...argv: string[]): Promise<string> {
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    await command(argv);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return err;
-}
-
-afterEach(() => vi.restoreAllMocks());
+const quiet = async (command: (argv: string[]) => Promise<void>, ...argv: string[]) => (await runCommand(command, ...argv)).err;
 
 describe('rlhf lm-eval', () => {
   const data = join(dir, 'synth.jsonl');

@@ -4,13 +4,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/args.ts';
 import { formatLogits, logits, parseTokens } from '../../src/cli/logits.ts';
 import { checkpointBytes } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 import { nextLogitsRef } from '../../src/models/sampler.ref.ts';
+import { runCommand } from '../helpers/cli.ts';
 import { expectClose } from '../helpers/allclose.ts';
 import { randn } from '../helpers/random.ts';
 
@@ -23,17 +24,7 @@ const model = join(dir, 'nano.safetensors');
 writeFileSync(model, checkpointBytes(cfg, packed));
 
 /** Runs `logits(argv)` and returns what it printed. */
-async function run(...argv: string[]): Promise<string> {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-    out += String(s);
-    return true;
-  });
-  await logits(argv);
-  return out;
-}
-
-afterEach(() => vi.restoreAllMocks());
+const run = async (...argv: string[]) => (await runCommand(logits, ...argv)).out;
 
 describe('rlhf logits', () => {
   it('prints the last position\'s logits as JSON, matching the float64 reference', async () => {

@@ -9,7 +9,6 @@
 // tokenizer whose final layer norm is a constant vector aligned with the embeddings of the benign topics' key
 // words, so it answers with a bag of key words and the gold scorer tells its two answers apart on many prompts.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +18,10 @@ import { BENIGN_TOPICS } from '../../src/data/synth-vocab.ts';
 import { synthTokenizer } from '../../src/data/tokenizer-synth.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { goldValue } from '../../src/train/ppo-data.ts';
+import { rlhfProcess } from '../helpers/cli.ts';
 import { KEY_WORD_CFG, keyWordPolicy } from '../helpers/key-word-policy.ts';
 
-function rlhf(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/rlhf.js', ...args], { encoding: 'utf8', timeout: 540_000 });
-  return { code: r.status, stderr: r.stderr };
-}
+const rlhf = (...args: string[]) => rlhfProcess(540_000, ...args);
 
 /** A nano synth-tokenizer policy that answers with the benign topics' key words (see the header). */
 const keyWordCheckpoint = () => checkpointBytes(KEY_WORD_CFG, keyWordPolicy(BENIGN_TOPICS.flatMap((t) => t.steps.map(([word]) => word)).filter((w) => synthTokenizer.encode(` ${w}`).length === 1)), { tokenizer: 'synth', preset: 'nano' });

@@ -22,7 +22,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ood } from '../../src/cli/ood.ts';
 import { toComparisons } from '../../src/data/comparisons.ts';
 import { generateSynthWorld, pairsToJsonl } from '../../src/data/synth.ts';
@@ -39,23 +39,12 @@ import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts'
 import { PRESETS, type GPTConfig } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 import { ppoPrompts } from '../../src/train/ppo-data.ts';
+import { runCommand } from '../helpers/cli.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlhf-ood-'));
 
-async function run(...argv: string[]): Promise<string> {
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    await ood(argv);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return err;
-}
-
-afterEach(() => vi.restoreAllMocks());
+const run = async (...argv: string[]) => (await runCommand(ood, ...argv)).err;
 
 /** The residual stream [T, C] of one sequence at every depth (embeddings, after each block) and ln_f, in float64. */
 function residualStreamRef(cfg: GPTConfig, packed: Float32Array, ids: readonly number[]): Float64Array[] {

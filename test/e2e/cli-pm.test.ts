@@ -6,28 +6,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pm } from '../../src/cli/pm.ts';
 import { pmEval } from '../../src/cli/pm-eval.ts';
 import { pretrain } from '../../src/cli/pretrain.ts';
 import { loadCheckpoint } from '../../src/models/checkpoint.ts';
+import { runCommand } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlhf-pm-'));
 
-async function run(command: (argv: string[]) => Promise<void>, ...argv: string[]): Promise<{ out: string; err: string }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    await command(argv);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return { out, err };
-}
-
-afterEach(() => vi.restoreAllMocks());
+const run = runCommand;
 
 function writePairs(name: string, n: number, offset = 0): string {
   const lines = Array.from({ length: n }, (_, i) => {

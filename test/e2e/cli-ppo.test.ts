@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ppo } from '../../src/cli/ppo.ts';
 import { diagnose } from '../../src/eval/run-doctor.ts';
 import { generateSynthWorld, pairsToJsonl } from '../../src/data/synth.ts';
@@ -15,22 +15,11 @@ import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts'
 import { PRESETS } from '../../src/models/config.ts';
 import { headTable, initHeadParams } from '../../src/models/head-table.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
+import { runCommand } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlhf-ppo-'));
 
-async function run(...argv: string[]): Promise<string> {
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    await ppo(argv);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return err;
-}
-
-afterEach(() => vi.restoreAllMocks());
+const run = async (...argv: string[]) => (await runCommand(ppo, ...argv)).err;
 
 describe('rlhf ppo', () => {
   const cfg = PRESETS.nano; // byte tokenizer, context 32

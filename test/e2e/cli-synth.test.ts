@@ -1,17 +1,14 @@
 // `rlhf synth` as a user runs it: `node bin/rlhf.js synth …` writes the synthetic HH world as two HH files.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHHJsonl } from '../../src/data/hh.ts';
 import { goldScore } from '../../src/data/synth.ts';
+import { rlhfProcess } from '../helpers/cli.ts';
 
-function rlhf(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/rlhf.js', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const rlhf = (...args: string[]) => rlhfProcess(120_000, ...args);
 
 const files = (dir: string) => ['helpful', 'harmless'].map((s) => readFileSync(join(dir, `synth-${s}.jsonl`), 'utf8'));
 

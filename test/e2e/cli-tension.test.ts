@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tension } from '../../src/cli/tension.ts';
 import { toComparisons } from '../../src/data/comparisons.ts';
 import { pmSplit } from '../../src/data/pm-split.ts';
@@ -17,22 +17,11 @@ import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts'
 import { PRESETS } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 import { TENSION_PMS, tensionUnits } from '../../src/worker/tension-session.ts';
+import { runCommand } from '../helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'rlhf-tension-'));
 
-async function run(...argv: string[]): Promise<string> {
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    await tension(argv);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return err;
-}
-
-afterEach(() => vi.restoreAllMocks());
+const run = async (...argv: string[]) => (await runCommand(tension, ...argv)).err;
 
 describe('rlhf tension', () => {
   const cfg = PRESETS.nano; // byte tokenizer, context 32

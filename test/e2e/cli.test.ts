@@ -1,6 +1,5 @@
 // The `rlhf` command line as a user runs it: `node bin/rlhf.js …` (what `npx rlhf` runs).
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,11 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.ts';
 import { loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
+import { rlhfProcess } from '../helpers/cli.ts';
 
-function rlhf(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/rlhf.js', ...args], { encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const rlhf = (...args: string[]) => rlhfProcess(300_000, ...args);
 
 describe('rlhf command line', () => {
   it('info --json reports the adapter and its limits', () => {
