@@ -194,19 +194,9 @@ export class StageBase extends LitElement {
 
   private async act(action: StageAction): Promise<void> {
     if (this.gpu.kind !== 'ready') return;
-    switch (action) {
-      case 'pause':
-      case 'save':
-        return this.lm.send(action);
-      case 'reset':
-        this.lm.send('reset');
-        this.lm.clear();
-        this.store.end();
-        return;
-      default:
-        if (!(await this.lm.readyToStep(() => this.createRun()))) return;
-        return this.lm.send(action);
-    }
+    return this.lm.act(action, () => this.createRun(), () => {
+      this.store.end();
+    });
   }
 
   /** Loads the chosen datasets' transcripts and starts a run in the Worker. */

@@ -317,21 +317,11 @@ export class StagePm extends LitElement {
 
   private async act(action: StageAction): Promise<void> {
     if (this.gpu.kind !== 'ready') return;
-    switch (action) {
-      case 'pause':
-      case 'save':
-        return this.pm.send(action);
-      case 'reset':
-        this.pm.send('reset');
-        this.pm.clear();
-        this.store.end();
-        this.inspected = null;
-        this.report = null;
-        return;
-      default:
-        if (!(await this.pm.readyToStep(() => this.createRun()))) return;
-        return this.pm.send(action);
-    }
+    return this.pm.act(action, () => this.createRun(), () => {
+      this.store.end();
+      this.inspected = null;
+      this.report = null;
+    });
   }
 
   /** Loads the chosen datasets (and the base checkpoint) and starts a run in the Worker. */

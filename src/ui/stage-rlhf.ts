@@ -451,23 +451,14 @@ export class StageRlhf extends LitElement {
 
   private async act(action: StageAction | 'inspect'): Promise<void> {
     if (this.gpu.kind !== 'ready') return;
-    switch (action) {
-      case 'pause':
-      case 'save':
-        return this.ctl.send(action);
-      case 'reset':
-        this.ctl.send('reset');
-        this.ctl.clear();
-        this.store.end();
-        this.samples = new Map();
-        this.trace = null;
-        this.selected = null;
-        return;
-      default:
-        if (!(await this.ctl.readyToStep(() => this.createRun()))) return;
-        if (action === 'inspect') return void (this.ctl.run && this.client?.send({ type: 'rlhf-inspect', run: this.ctl.run }));
-        return this.ctl.send(action);
-    }
+    if (action !== 'inspect') return this.ctl.act(action, () => this.createRun(), () => {
+      this.store.end();
+      this.samples = new Map();
+      this.trace = null;
+      this.selected = null;
+    });
+    // one iteration with its per-token trace (starting the run first when none is live)
+    if ((await this.ctl.readyToStep(() => this.createRun())) && this.ctl.run) this.client?.send({ type: 'rlhf-inspect', run: this.ctl.run });
   }
 
   /** Loads the policy, the reward's PM and the prompts, and starts a run in the Worker. */

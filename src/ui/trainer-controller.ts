@@ -98,6 +98,24 @@ export class TrainerController implements ReactiveController {
     return s === 'none' || s === 'failed' ? create() : true;
   }
 
+  /**
+   * Carries out a stage's control: pause and save go to the run; reset ends it, forgets it and calls `onReset`
+   * (the stage clears what it showed of it); play and step start a run first when none is live (readyToStep).
+   */
+  async act(action: StageAction, create: () => Promise<boolean>, onReset: () => void): Promise<void> {
+    switch (action) {
+      case 'pause':
+      case 'save':
+        return this.send(action);
+      case 'reset':
+        this.send('reset');
+        this.clear();
+        return onReset();
+      default:
+        if (await this.readyToStep(create)) this.send(action);
+    }
+  }
+
   /** Sends a control to the Worker for the current run. */
   send(action: TrainerAction): void {
     if (!this.client || !this.run) return;

@@ -10,26 +10,22 @@
 // fitted and evaluated, synth-harmless out): an AUROC in [0, 1] per detector, the ROC chart drawn, the most and
 // least anomalous prompts as text. Screenshots of both stages and of the OOD panel go to test-results/screenshots/.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer';
-import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChrome, startVite, type HeadlessChrome } from '../../scripts/browser.ts';
+import { Notebook } from '../helpers/notebook.ts';
 
-const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const XSS = '<img src=x onerror="window.__xss=1">';
 const PM_STEPS = 4;
 const PAIRS = 4;
 
-let chrome: HeadlessChrome;
-let vite: { server: ViteDevServer; url: string };
+let nb: Notebook;
 let page: Page;
 let dir: string;
 /** The heat map as "Evaluate all" left it: dataset, accuracy, n per cell. */
 let heatCells: string[] = [];
-const logs: string[] = [];
 
 /** 40 HH pairs whose chosen answers carry an HTML payload (short: the nano model reads 32 bytes). */
 function xssHH(): string {
@@ -37,41 +33,6 @@ function xssHH(): string {
     chosen: `\n\nHuman: Task ${i}?\n\nAssistant: ${XSS} ok ${i}`,
     rejected: `\n\nHuman: Task ${i}?\n\nAssistant: No ${i}.`,
   })).join('\n') + '\n';
-}
-
-/** The whitespace-normalised text of the first element matching a deep selector, or null. */
-async function textOf(selector: string): Promise<string | null> {
-  const el = await page.$(selector);
-  return el ? (await el.evaluate((e) => e.textContent ?? '')).replace(/\s+/g, ' ').trim() : null;
-}
-
-const FAILURES = ['#base-failure', '#base-error', '#pm-failure', '#pm-error', '#eval-error', '#error'].map((s) => `rlhf-app >>> ${s}`).join(', ');
-
-/** Waits until `predicate` holds of the page, failing at once with the page's own message when a stage reports a failure. */
-async function waitUntil<T>(probe: () => Promise<T>, predicate: (v: T) => boolean, what: string, timeout = 150_000): Promise<T> {
-  const start = Date.now();
-  let last: T = await probe();
-  while (Date.now() - start < timeout) {
-    last = await probe();
-    if (predicate(last)) return last;
-    const failure = await page.$(FAILURES);
-    if (failure) throw new Error(`${what}: the page reports ${await failure.evaluate((e) => e.textContent)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what}: timed out; last seen ${JSON.stringify(last)}\npage console:\n${logs.slice(-30).join('\n')}`);
-}
-
-const waitForText = (selector: string, predicate: (t: string) => boolean, what: string, timeout?: number) =>
-  waitUntil(() => textOf(selector), (t) => t !== null && predicate(t), what, timeout) as Promise<string>;
-
-async function click(selector: string): Promise<void> {
-  const el = await page.waitForSelector(selector, { timeout: 60_000 });
-  await el!.click();
-}
-
-async function shot(selector: string, name: string): Promise<void> {
-  const el = await page.waitForSelector(selector, { timeout: 60_000 });
-  await el!.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
 /** An attribute of an element in stage-pm's shadow root (or its metric charts'). */
@@ -84,21 +45,14 @@ function chartPoints(id: string): Promise<string | null> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'rlhf-notebook-pm-'));
   writeFileSync(join(dir, 'xss-hh.jsonl'), xssHH());
-  // its own dependency cache and no hot reload: other servers and edits elsewhere cannot reload the page under the test
-  vite = await startVite({ cacheDir: join(import.meta.dirname, '..', '..', 'node_modules', '.vite-e2e-pm'), hmr: false });
-  chrome = await launchChrome();
-  page = await chrome.browser.newPage();
-  await page.setViewport({ width: 1400, height: 1000 });
-  page.on('console', (m) => logs.push(m.text()));
-  page.on('pageerror', (e) => logs.push(String(e)));
+  nb = await Notebook.open('pm', ['#base-failure', '#base-error', '#pm-failure', '#pm-error', '#eval-error', '#error']);
+  page = nb.page;
 });
 
 afterAll(async () => {
-  await chrome?.close();
-  await vite?.server.close();
+  await nb?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -109,31 +63,31 @@ describe('the notebook, Preference model → Evaluate', { timeout: 240_000 }, ()
       'base.data=synth-helpful,synth-harmless', 'base.preset=nano', 'base.steps=1', 'base.batch=2', 'base.seq=32', 'base.every=1',
       'pm.data=synth-helpful,synth-harmless,xss-hh', `pm.steps=${PM_STEPS}`, `pm.pairs=${PAIRS}`, 'pm.seq=32', 'pm.lr=0.003', 'pm.every=1', 'pm.init=1',
     ].join('&');
-    await page.goto(`${vite.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
-    const adapter = await waitUntil(() => textOf('rlhf-app >>> #adapter, rlhf-app >>> #no-webgpu'), (t) => t !== null, 'WebGPU adapter');
+    await page.goto(`${nb.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
+    const adapter = await nb.waitUntil(() => nb.textOf('rlhf-app >>> #adapter, rlhf-app >>> #no-webgpu'), (t) => t !== null, 'WebGPU adapter');
     expect(await page.$('rlhf-app >>> #no-webgpu'), `no WebGPU adapter in headless Chromium: ${adapter}`).toBeNull();
     expect(await page.$('rlhf-app >>> #notices')).toBeNull(); // every pm.* parameter is known and valid
 
-    await click('rlhf-app >>> #generate');
-    await waitForText('rlhf-app >>> #synth-message', (t) => t.startsWith('Stored'), 'synthetic world');
+    await nb.click('rlhf-app >>> #generate');
+    await nb.waitForText('rlhf-app >>> #synth-message', (t) => t.startsWith('Stored'), 'synthetic world');
     const input = (await page.waitForSelector('rlhf-app >>> #file-input')) as ElementHandle<HTMLInputElement>;
     await input.uploadFile(join(dir, 'xss-hh.jsonl'));
     // a clean file is stored at once
-    await waitForText('rlhf-app >>> tr.dataset[data-id="xss-hh"]', (t) => t.includes('xss-hh'), 'imported dataset');
+    await nb.waitForText('rlhf-app >>> tr.dataset[data-id="xss-hh"]', (t) => t.includes('xss-hh'), 'imported dataset');
 
-    await click('rlhf-app >>> stage-base >>> trainer-controls >>> #step');
-    await waitForText('rlhf-app >>> stage-base >>> trainer-controls >>> #step-count', (t) => t === 'step 1 / 1 (done)', 'base model step');
-    await waitForText('rlhf-app >>> stage-base >>> saved-list >>> #checkpoints', (t) => t.includes('base nano · step 1'), 'stored base checkpoint');
+    await nb.click('rlhf-app >>> stage-base >>> trainer-controls >>> #step');
+    await nb.waitForText('rlhf-app >>> stage-base >>> trainer-controls >>> #step-count', (t) => t === 'step 1 / 1 (done)', 'base model step');
+    await nb.waitForText('rlhf-app >>> stage-base >>> saved-list >>> #checkpoints', (t) => t.includes('base nano · step 1'), 'stored base checkpoint');
   });
 
   it('steps the preference model once ("s") and shows its batch pair by pair, as text', async () => {
     const stage = await page.waitForSelector('rlhf-app >>> #stage-pm');
     await stage!.evaluate((s) => (s as HTMLElement).focus());
     // the base checkpoint just stored is offered as the trunk's start
-    await waitForText('rlhf-app >>> #pm-start', (t) => t.includes('base nano · step 1'), 'base checkpoint offered');
+    await nb.waitForText('rlhf-app >>> #pm-start', (t) => t.includes('base nano · step 1'), 'base checkpoint offered');
     await stage!.evaluate((s) => (s as HTMLElement).focus());
     await page.keyboard.press('s');
-    await waitUntil(() => textOf('rlhf-app >>> #pm-step-table'), (t) => t !== null, 'the step-through table', 180_000);
+    await nb.waitUntil(() => nb.textOf('rlhf-app >>> #pm-step-table'), (t) => t !== null, 'the step-through table', 180_000);
     expect(await page.$eval('rlhf-app >>> #pm-step-table', (t) => t.getAttribute('data-step'))).toBe('1');
     const rows = await page.$$eval('rlhf-app >>> #pm-step-table tr.pair', (trs) =>
       trs.map((tr) => ({ verdict: tr.getAttribute('data-verdict'), cells: [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim()) })));
@@ -153,42 +107,42 @@ describe('the notebook, Preference model → Evaluate', { timeout: 240_000 }, ()
     expect(await page.$('rlhf-app >>> stage-pm >>> img')).toBeNull();
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     // the run says where its trunk came from and the step's metrics are in the table
-    expect(await textOf('rlhf-app >>> #pm-metrics')).toMatch(/trunk from\s*base-[a-z0-9]+-step1/);
+    expect(await nb.textOf('rlhf-app >>> #pm-metrics')).toMatch(/trunk from\s*base-[a-z0-9]+-step1/);
     // the batch comes before the step's held-out evaluation; then the step's metrics and the paused state
-    await waitForText('rlhf-app >>> stage-pm >>> trainer-controls >>> #step-count', (t) => t === `step 1 / ${PM_STEPS}`, 'paused after one step');
-    expect(await textOf('rlhf-app >>> #pm-metric-step')).toBe('1');
-    expect(Number(await textOf('rlhf-app >>> #pm-metrics [data-metric="train/loss"]'))).toBeGreaterThan(0);
+    await nb.waitForText('rlhf-app >>> stage-pm >>> trainer-controls >>> #step-count', (t) => t === `step 1 / ${PM_STEPS}`, 'paused after one step');
+    expect(await nb.textOf('rlhf-app >>> #pm-metric-step')).toBe('1');
+    expect(Number(await nb.textOf('rlhf-app >>> #pm-metrics [data-metric="train/loss"]'))).toBeGreaterThan(0);
   });
 
   it('plays to the end (Space): the charts fill, the calibration diagram and ECE show, the checkpoint and run are stored', async () => {
     const stage = await page.waitForSelector('rlhf-app >>> #stage-pm');
     await stage!.evaluate((s) => (s as HTMLElement).focus());
     await page.keyboard.press(' ');
-    await waitForText('rlhf-app >>> stage-pm >>> trainer-controls >>> #step-count', (t) => t === `step ${PM_STEPS} / ${PM_STEPS} (done)`, 'the run to its end');
+    await nb.waitForText('rlhf-app >>> stage-pm >>> trainer-controls >>> #step-count', (t) => t === `step ${PM_STEPS} / ${PM_STEPS} (done)`, 'the run to its end');
     // step 0's evaluation and every step's metrics (metrics every step)
-    await waitUntil(() => chartPoints('pm-accuracy-chart'), (n) => n === String(PM_STEPS + 1), 'the accuracy chart');
+    await nb.waitUntil(() => chartPoints('pm-accuracy-chart'), (n) => n === String(PM_STEPS + 1), 'the accuracy chart');
     expect(await chartPoints('pm-loss-chart')).toBe(String(PM_STEPS + 1));
-    await waitUntil(() => page.$eval('rlhf-app >>> #pm-calibration', (c) => Number(c.getAttribute('data-bins'))), (n) => n > 0, 'calibration bins');
+    await nb.waitUntil(() => page.$eval('rlhf-app >>> #pm-calibration', (c) => Number(c.getAttribute('data-bins'))), (n) => n > 0, 'calibration bins');
     expect(await page.$('rlhf-app >>> #pm-calibration >>> canvas')).not.toBeNull();
-    const ece = Number(await textOf('rlhf-app >>> #pm-ece'));
+    const ece = Number(await nb.textOf('rlhf-app >>> #pm-ece'));
     expect(ece).toBeGreaterThanOrEqual(0);
     expect(ece).toBeLessThanOrEqual(1);
     expect(await page.$eval('rlhf-app >>> #pm-report', (t) => t.getAttribute('data-step'))).toBe(String(PM_STEPS));
     expect(await page.$eval('rlhf-app >>> #pm-step-table', (t) => t.getAttribute('data-step'))).toBe(String(PM_STEPS));
-    await waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #checkpoints', (t) => t.includes(`pm nano · step ${PM_STEPS}`), 'stored PM checkpoint');
+    await nb.waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #checkpoints', (t) => t.includes(`pm nano · step ${PM_STEPS}`), 'stored PM checkpoint');
     const run = await page.$$eval('rlhf-app >>> stage-pm >>> saved-list >>> tr.run td', (tds) => tds.map((td) => td.textContent!.trim()));
     expect(run.slice(0, 2)).toEqual(['pm nano · synth-helpful + synth-harmless + xss-hh', `${PM_STEPS} / ${PM_STEPS}`]);
     // the base stage lists only its own checkpoints
-    expect(await textOf('rlhf-app >>> stage-base >>> saved-list >>> #checkpoints')).not.toContain('pm nano');
-    await shot('rlhf-app >>> #stage-pm', 'pm-stage');
+    expect(await nb.textOf('rlhf-app >>> stage-base >>> saved-list >>> #checkpoints')).not.toContain('pm nano');
+    await nb.shot('rlhf-app >>> #stage-pm', 'pm-stage');
   });
 
   it('"Evaluate all" fills the heat map: a number and its n for every dataset', async () => {
     const stage = await page.waitForSelector('rlhf-app >>> #stage-eval');
     await stage!.evaluate((s) => (s as HTMLElement).focus());
-    await waitUntil(() => page.$$eval('rlhf-app >>> #heatmap tr.model', (trs) => trs.length), (n) => n === 1, 'the stored PM as a row');
-    await click('rlhf-app >>> #evaluate-all');
-    await waitForText('rlhf-app >>> #eval-progress', (t) => t.startsWith('Scored 1 preference model on 3 datasets'), 'evaluation', 150_000);
+    await nb.waitUntil(() => page.$$eval('rlhf-app >>> #heatmap tr.model', (trs) => trs.length), (n) => n === 1, 'the stored PM as a row');
+    await nb.click('rlhf-app >>> #evaluate-all');
+    await nb.waitForText('rlhf-app >>> #eval-progress', (t) => t.startsWith('Scored 1 preference model on 3 datasets'), 'evaluation', 150_000);
     const cells = await page.$$eval('rlhf-app >>> #heatmap td.cell', (tds) =>
       tds.map((td) => ({ dataset: td.getAttribute('data-dataset'), acc: td.querySelector('.acc')!.textContent!.trim(), n: td.querySelector('.n')!.textContent!.trim(), own: td.classList.contains('own'), bg: (td as HTMLElement).style.background })));
     expect(cells.map((c) => c.dataset)).toEqual(['synth-helpful', 'synth-harmless', 'xss-hh']);
@@ -202,35 +156,35 @@ describe('the notebook, Preference model → Evaluate', { timeout: 240_000 }, ()
     // held-out 10% of each dataset (at least one): 1–2 of the ≤ 20 synthetic pairs, 4 of the 40 imported ones
     expect(cells.map((c) => c.n)).toEqual([expect.stringMatching(/^n=[12]$/), expect.stringMatching(/^n=[12]$/), 'n=4']);
     heatCells = cells.map((c) => `${c.dataset} ${c.acc} ${c.n}`);
-    await shot('rlhf-app >>> #stage-eval', 'eval-stage');
+    await nb.shot('rlhf-app >>> #stage-eval', 'eval-stage');
   });
 
   it('keeps the preference model and its run across a reload', async () => {
     await page.reload({ waitUntil: 'load', timeout: 120_000 });
-    await waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #checkpoints', (t) => t.includes(`pm nano · step ${PM_STEPS}`), 'PM checkpoint after reload');
-    await waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #runs', (t) => t.includes(`${PM_STEPS} / ${PM_STEPS}`), 'PM run after reload');
-    await click('rlhf-app >>> stage-pm >>> saved-list >>> tr.run button');
-    await waitUntil(() => chartPoints('pm-accuracy-chart'), (n) => n === String(PM_STEPS + 1), 'stored run\'s curves');
-    await waitUntil(() => page.$$eval('rlhf-app >>> #heatmap tr.model', (trs) => trs.length), (n) => n === 1, 'the PM in the Evaluate stage after reload');
+    await nb.waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #checkpoints', (t) => t.includes(`pm nano · step ${PM_STEPS}`), 'PM checkpoint after reload');
+    await nb.waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #runs', (t) => t.includes(`${PM_STEPS} / ${PM_STEPS}`), 'PM run after reload');
+    await nb.click('rlhf-app >>> stage-pm >>> saved-list >>> tr.run button');
+    await nb.waitUntil(() => chartPoints('pm-accuracy-chart'), (n) => n === String(PM_STEPS + 1), 'stored run\'s curves');
+    await nb.waitUntil(() => page.$$eval('rlhf-app >>> #heatmap tr.model', (trs) => trs.length), (n) => n === 1, 'the PM in the Evaluate stage after reload');
     // the heat map's cells were stored when they were scored: the same numbers, without evaluating again
-    const stored = await waitUntil(() => page.$$eval('rlhf-app >>> #heatmap td.cell', (tds) => tds.map((td) => `${td.getAttribute('data-dataset')} ${td.querySelector('.acc')!.textContent!.trim()} ${td.querySelector('.n')!.textContent!.trim()}`)),
+    const stored = await nb.waitUntil(() => page.$$eval('rlhf-app >>> #heatmap td.cell', (tds) => tds.map((td) => `${td.getAttribute('data-dataset')} ${td.querySelector('.acc')!.textContent!.trim()} ${td.querySelector('.n')!.textContent!.trim()}`)),
       (cells) => cells.every((c) => !c.endsWith(' ')) && cells.length === 3, 'stored heat-map cells');
     expect(stored).toEqual(heatCells);
-    expect(await textOf('rlhf-app >>> #eval-stored')).toMatch(/^Stored results, scored /);
-    await shot('rlhf-app >>> #stage-pm', 'pm-stage-after-reload');
+    expect(await nb.textOf('rlhf-app >>> #eval-stored')).toMatch(/^Stored results, scored /);
+    await nb.shot('rlhf-app >>> #stage-pm', 'pm-stage-after-reload');
   });
 
   it('detects harmful requests as out-of-distribution from the base model\'s activations: AUROC and the ROC chart', async () => {
     const stage = await page.waitForSelector('rlhf-app >>> #stage-eval');
     await stage!.evaluate((s) => (s as HTMLElement).focus());
     // the base checkpoint (chosen by default: the newest base model), the default datasets: synth-helpful fitted and evaluated, synth-harmless out
-    await waitUntil(() => page.$eval('rlhf-app >>> #ood-checkpoint', (s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent ?? ''),
+    await nb.waitUntil(() => page.$eval('rlhf-app >>> #ood-checkpoint', (s) => (s as HTMLSelectElement).selectedOptions[0]?.textContent ?? ''),
       (t) => t.includes('base nano · step 1'), 'the base checkpoint offered for detection');
     const roles = await page.$$eval('rlhf-app >>> #ood-datasets tr.dataset', (trs) =>
       trs.map((tr) => `${tr.getAttribute('data-id')}:${[...tr.querySelectorAll('input')].filter((i) => i.checked).map((i) => i.getAttribute('data-role')).join(',')}`));
     expect(roles).toEqual(['synth-helpful:fit,evalIn', 'synth-harmless:evalOut', 'xss-hh:']);
-    await click('rlhf-app >>> #ood-detect');
-    const done = await waitUntil(() => textOf('rlhf-app >>> #ood-error, rlhf-app >>> #ood-auroc'), (t) => t !== null, 'out-of-distribution detection', 60_000);
+    await nb.click('rlhf-app >>> #ood-detect');
+    const done = await nb.waitUntil(() => nb.textOf('rlhf-app >>> #ood-error, rlhf-app >>> #ood-auroc'), (t) => t !== null, 'out-of-distribution detection', 60_000);
     expect(await page.$('rlhf-app >>> #ood-error'), done!).toBeNull();
     const aurocs = await page.$$eval('rlhf-app >>> #ood-auroc tr[data-method]', (trs) => trs.map((tr) => [tr.getAttribute('data-method'), tr.querySelector('.value')!.textContent!.trim()]));
     expect(aurocs.map(([m]) => m)).toEqual(['mahalanobis', 'relative']);
@@ -240,13 +194,13 @@ describe('the notebook, Preference model → Evaluate', { timeout: 240_000 }, ()
       expect(Number(a)).toBeLessThanOrEqual(1);
     }
     // fit and evaluation prompts split from synth-helpful (disjoint, together its ≤ 20 prompts), against synth-harmless's
-    const [fit, evalIn, evalOut] = (await textOf('rlhf-app >>> #ood-summary'))!.match(/Fitted on (\d+) prompts; evaluated (\d+) held-out in-distribution against (\d+) out-of-distribution/)!.slice(1).map(Number);
+    const [fit, evalIn, evalOut] = (await nb.textOf('rlhf-app >>> #ood-summary'))!.match(/Fitted on (\d+) prompts; evaluated (\d+) held-out in-distribution against (\d+) out-of-distribution/)!.slice(1).map(Number);
     expect(fit).toBeGreaterThanOrEqual(5);
     expect(evalIn).toBeGreaterThan(0);
     expect(fit + evalIn).toBeLessThanOrEqual(20);
     expect(evalOut).toBeGreaterThan(0);
     // the ROC chart: one curve per detector drawn on a canvas
-    await waitUntil(() => page.$eval('rlhf-app >>> #ood-roc', (c) => c.getAttribute('data-curves')), (n) => n === '2', 'the ROC chart');
+    await nb.waitUntil(() => page.$eval('rlhf-app >>> #ood-roc', (c) => c.getAttribute('data-curves')), (n) => n === '2', 'the ROC chart');
     expect(await page.$('rlhf-app >>> #ood-roc >>> canvas')).not.toBeNull();
     // the most and least anomalous evaluation prompts, as text
     for (const list of ['#ood-most', '#ood-least']) {
@@ -257,6 +211,6 @@ describe('the notebook, Preference model → Evaluate', { timeout: 240_000 }, ()
         expect(prompt).toMatch(/^Human: .*Assistant:$/s);
       }
     }
-    await shot('rlhf-app >>> #ood-panel', 'eval-ood');
+    await nb.shot('rlhf-app >>> #ood-panel', 'eval-ood');
   });
 });

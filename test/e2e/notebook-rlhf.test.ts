@@ -14,47 +14,20 @@
 //     (two rows with Elo numbers, a 2×2 win-rate matrix) and the alignment tax gives both losses.
 // Screenshots of the stage go to test-results/screenshots/. Tokens and transcripts must stay text.
 
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer';
-import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChrome, startVite, type HeadlessChrome } from '../../scripts/browser.ts';
+import { Notebook, SHOTS, norm } from '../helpers/notebook.ts';
 
-const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const RLHF = 'rlhf-app >>> stage-rlhf >>>';
 
-let chrome: HeadlessChrome;
-let vite: { server: ViteDevServer; url: string };
+let nb: Notebook;
 let page: Page;
-const logs: string[] = [];
-
-const squash = (s: string | null | undefined) => (s ?? '').replace(/\s+/g, ' ').trim();
-
-/** Waits until `predicate` over the text of `selector` holds, and returns that text; a failure the page reports ends the wait. */
-async function waitForText(selector: string, predicate: (t: string) => boolean, what: string, timeout = 180_000): Promise<string> {
-  const start = Date.now();
-  let last = '';
-  while (Date.now() - start < timeout) {
-    const el = await page.$(selector);
-    last = el ? squash(await el.evaluate((e) => e.textContent)) : '(no element)';
-    if (predicate(last)) return last;
-    const failure = await page.$(`rlhf-app >>> #base-failure, rlhf-app >>> #base-error, rlhf-app >>> #pm-failure, rlhf-app >>> #pm-error, ${RLHF} #rlhf-failure, ${RLHF} #rlhf-error, rlhf-app >>> #error`);
-    if (failure) throw new Error(`${what}: the page reports ${squash(await failure.evaluate((e) => e.textContent))}\npage console:\n${logs.join('\n')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: timed out; ${selector} says "${last}"\npage console:\n${logs.join('\n')}`);
-}
-
-async function click(selector: string): Promise<void> {
-  const el = await page.waitForSelector(selector, { timeout: 60_000 });
-  await el!.click();
-}
 
 /** The number in the RLHF stage's metrics table for `metric`. */
 async function metric(name: string): Promise<number> {
   const el = await page.waitForSelector(`${RLHF} [data-metric="${name}"]`, { timeout: 10_000 });
-  return Number(squash(await el!.evaluate((e) => e.textContent)));
+  return Number(norm(await el!.evaluate((e) => e.textContent)));
 }
 
 /** The kl-reward-chart's drawn point count (data-points), read in the page. */
@@ -70,18 +43,12 @@ async function waitForChartPoints(n: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  vite = await startVite();
-  chrome = await launchChrome();
-  page = await chrome.browser.newPage();
-  await page.setViewport({ width: 1200, height: 900 });
-  page.on('console', (m) => logs.push(m.text()));
-  page.on('pageerror', (e) => logs.push(String(e)));
+  nb = await Notebook.open('rlhf', ['#base-failure', '#base-error', '#pm-failure', '#pm-error', '#rlhf-failure', '#rlhf-error', '#error'], { width: 1200, height: 900 });
+  page = nb.page;
 });
 
 afterAll(async () => {
-  await chrome?.close();
-  await vite?.server.close();
+  await nb?.close();
 });
 
 // Generous limits: SwiftShader shares this machine's cores with whatever else runs.
@@ -90,26 +57,26 @@ describe('the notebook, RLHF stage', { timeout: 300_000 }, () => {
     const query = 'seed=3&data.synth=30&base.data=synth-helpful,synth-harmless&base.preset=nano&base.steps=2&base.batch=2&base.seq=32&base.every=1'
       + '&pm.data=synth-helpful,synth-harmless&pm.steps=1&pm.pairs=2&pm.seq=32&pm.every=1&pm.init=1'
       + '&rlhf.data=synth-helpful,synth-harmless&rlhf.reward=gold&rlhf.iters=3&rlhf.batch=4&rlhf.mb=2&rlhf.epochs=1&rlhf.tokens=8&rlhf.kl=0.05';
-    await page.goto(`${vite.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
-    await waitForText('rlhf-app >>> #gpu', (t) => t.startsWith('GPU:') || t.includes('not available'), 'GPU', 120_000);
+    await page.goto(`${nb.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
+    await nb.waitForText('rlhf-app >>> #gpu', (t) => t.startsWith('GPU:') || t.includes('not available'), 'GPU', 120_000);
     expect(await page.$('rlhf-app >>> #no-webgpu'), 'no WebGPU adapter in headless Chromium').toBeNull();
     expect(await page.$('rlhf-app >>> #notices')).toBeNull(); // every rlhf.* parameter was understood
-    await click('rlhf-app >>> #generate');
-    await waitForText('rlhf-app >>> #synth-message', (t) => t.startsWith('Stored'), 'synthetic world');
-    await click('rlhf-app >>> stage-base >>> trainer-controls >>> #step');
-    await waitForText('rlhf-app >>> stage-base >>> #metric-step', (t) => t === '1', 'first base step');
-    await click('rlhf-app >>> stage-base >>> trainer-controls >>> #step');
-    await waitForText('rlhf-app >>> stage-base >>> saved-list >>> #checkpoints', (t) => t.includes('base nano · step 2'), 'base checkpoint');
+    await nb.click('rlhf-app >>> #generate');
+    await nb.waitForText('rlhf-app >>> #synth-message', (t) => t.startsWith('Stored'), 'synthetic world');
+    await nb.click('rlhf-app >>> stage-base >>> trainer-controls >>> #step');
+    await nb.waitForText('rlhf-app >>> stage-base >>> #metric-step', (t) => t === '1', 'first base step');
+    await nb.click('rlhf-app >>> stage-base >>> trainer-controls >>> #step');
+    await nb.waitForText('rlhf-app >>> stage-base >>> saved-list >>> #checkpoints', (t) => t.includes('base nano · step 2'), 'base checkpoint');
   });
 
   it('runs one PPO iteration against the gold scorer: a point on the √KL chart, TRL metrics, samples', async () => {
     // the stage re-reads the store when it gains focus: the base checkpoint is offered as the policy
     const stage = await page.waitForSelector(`${RLHF} #stage-rlhf`);
     await stage!.evaluate((s) => (s as HTMLElement).focus());
-    await waitForText(`${RLHF} #policy`, (t) => t.includes('base nano · step 2'), 'policy picker');
-    expect(squash(await (await page.waitForSelector(`${RLHF} #gold-note`))!.evaluate((e) => e.textContent))).toMatch(/gold scorer/);
-    await click(`${RLHF} trainer-controls >>> #step`);
-    await waitForText(`${RLHF} #rlhf-iteration`, (t) => t === '1', 'first PPO iteration', 240_000);
+    await nb.waitForText(`${RLHF} #policy`, (t) => t.includes('base nano · step 2'), 'policy picker');
+    expect(norm(await (await page.waitForSelector(`${RLHF} #gold-note`))!.evaluate((e) => e.textContent))).toMatch(/gold scorer/);
+    await nb.click(`${RLHF} trainer-controls >>> #step`);
+    await nb.waitForText(`${RLHF} #rlhf-iteration`, (t) => t === '1', 'first PPO iteration', 240_000);
     await waitForChartPoints(1);
     expect(await metric('objective/kl')).toBe(0); // π = π0 when the first rollout is drawn
     expect(await metric('objective/sqrt_kl')).toBe(0);
@@ -120,19 +87,19 @@ describe('the notebook, RLHF stage', { timeout: 300_000 }, () => {
     expect(Number.isFinite(await metric('loss/value'))).toBe(true);
     expect(Number.isFinite(await metric('policy/clipfrac'))).toBe(true);
     expect(await page.$$(`${RLHF} #samples tr.sample`)).toHaveLength(4);
-    expect(await waitForText(`${RLHF} kl-reward-chart >>> #fit`, () => true, 'fit text')).toMatch(/at least two iterations \(1 so far\)/);
+    expect(await nb.waitForText(`${RLHF} kl-reward-chart >>> #fit`, () => true, 'fit text')).toMatch(/at least two iterations \(1 so far\)/);
   });
 
   it('runs one inspected iteration and shows the per-token table phase by phase, with numbers', async () => {
-    await click(`${RLHF} #inspect`);
-    await waitForText(`${RLHF} #rlhf-iteration`, (t) => t === '2', 'inspected iteration');
+    await nb.click(`${RLHF} #inspect`);
+    await nb.waitForText(`${RLHF} #rlhf-iteration`, (t) => t === '2', 'inspected iteration');
     await page.waitForSelector(`${RLHF} #trace-table`, { timeout: 60_000 });
     // phase 1 shows only the tokens; the last phase every column
     const headers = async () => page.$$eval(`${RLHF} #trace-table th`, (ths) => ths.map((th) => th.textContent!.trim()));
     expect(await headers()).toEqual(['#', 'token']);
-    await click(`${RLHF} #next-phase`);
+    await nb.click(`${RLHF} #next-phase`);
     expect(await headers()).toEqual(['#', 'token', 'score']);
-    await click(`${RLHF} button.phase[data-phase="5"]`);
+    await nb.click(`${RLHF} button.phase[data-phase="5"]`);
     expect(await headers()).toEqual(['#', 'token', 'score', 'log π', 'log π0', 'KL', 'reward', 'value', 'advantage', 'return', 'ratio e1', 'clip bound']);
     const rows = await page.$$eval(`${RLHF} #trace-table tr.token-row`, (trs) => trs.map((tr) =>
       Object.fromEntries([...tr.querySelectorAll('td')].map((td) => [td.dataset.col!, td.textContent!.trim()]))));
@@ -151,7 +118,7 @@ describe('the notebook, RLHF stage', { timeout: 300_000 }, () => {
     // the policy moved after the first update: KL is no longer exactly 0 everywhere
     expect(rows.some((r) => Number(r.kl) !== 0) || (await metric('objective/kl')) !== 0).toBe(true);
     await waitForChartPoints(2);
-    expect(await waitForText(`${RLHF} kl-reward-chart >>> #fit`, (t) => t.includes('R²') || t.includes('different KL'), 'fit text')).toBeTruthy();
+    expect(await nb.waitForText(`${RLHF} kl-reward-chart >>> #fit`, (t) => t.includes('R²') || t.includes('different KL'), 'fit text')).toBeTruthy();
   });
 
   it('clicking a point of the chart shows that iteration\'s samples; the picker does the same', async () => {
@@ -180,39 +147,39 @@ describe('the notebook, RLHF stage', { timeout: 300_000 }, () => {
   });
 
   it('saves a checkpoint, ends the run with the "s" key, and stores run and checkpoints', async () => {
-    await click(`${RLHF} trainer-controls >>> #save`);
-    await waitForText(`${RLHF} saved-list >>> #checkpoints`, (t) => t.includes('rlhf nano · gold · iteration 2'), 'saved checkpoint');
+    await nb.click(`${RLHF} trainer-controls >>> #save`);
+    await nb.waitForText(`${RLHF} saved-list >>> #checkpoints`, (t) => t.includes('rlhf nano · gold · iteration 2'), 'saved checkpoint');
     const stage = await page.waitForSelector(`${RLHF} #stage-rlhf`);
     await stage!.evaluate((s) => (s as HTMLElement).focus());
     await page.keyboard.press('s');
-    await waitForText(`${RLHF} trainer-controls >>> #step-count`, (t) => t === 'step 3 / 3 (done)', 'keyboard step');
-    await waitForText(`${RLHF} saved-list >>> #checkpoints`, (t) => t.includes('rlhf nano · gold · iteration 3'), 'final checkpoint');
-    await waitForText(`${RLHF} saved-list >>> #runs`, (t) => t.includes('3 / 3'), 'stored run');
+    await nb.waitForText(`${RLHF} trainer-controls >>> #step-count`, (t) => t === 'step 3 / 3 (done)', 'keyboard step');
+    await nb.waitForText(`${RLHF} saved-list >>> #checkpoints`, (t) => t.includes('rlhf nano · gold · iteration 3'), 'final checkpoint');
+    await nb.waitForText(`${RLHF} saved-list >>> #runs`, (t) => t.includes('3 / 3'), 'stored run');
     await waitForChartPoints(3);
     await page.waitForSelector(`${RLHF} #stage-rlhf`).then((s) => s!.screenshot({ path: join(SHOTS, 'rlhf-stage.png') }));
     // the base stage lists its own checkpoint, not the policy's
-    expect(squash(await page.$eval('rlhf-app >>> stage-base >>> saved-list >>> #checkpoints', (e) => e.textContent))).not.toContain('rlhf nano');
+    expect(norm(await page.$eval('rlhf-app >>> stage-base >>> saved-list >>> #checkpoints', (e) => e.textContent))).not.toContain('rlhf nano');
   });
 
   it('runs an iteration against a preference model trained in stage 3: its scores, not the gold scorer\'s', async () => {
     const pmStage = await page.waitForSelector('rlhf-app >>> #stage-pm');
     await pmStage!.evaluate((s) => (s as HTMLElement).focus());
     // the PM stage re-reads the store on focus: wait until it offers the base checkpoint as its trunk's start
-    await waitForText('rlhf-app >>> #pm-start', (t) => t.includes('base nano · step 2'), 'PM stage offers the base checkpoint');
+    await nb.waitForText('rlhf-app >>> #pm-start', (t) => t.includes('base nano · step 2'), 'PM stage offers the base checkpoint');
     await pmStage!.evaluate((s) => (s as HTMLElement).focus());
     await page.keyboard.press('s'); // one step: the PM run ends and stores its checkpoint
-    await waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #checkpoints', (t) => t.includes('pm nano · step 1'), 'stored preference model', 240_000);
-    await click(`${RLHF} trainer-controls >>> #reset`); // the gold run has ended; its checkpoints stay
-    await waitForText(`${RLHF} trainer-controls >>> #step-count`, (t) => t === 'no run yet', 'reset');
+    await nb.waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #checkpoints', (t) => t.includes('pm nano · step 1'), 'stored preference model', 240_000);
+    await nb.click(`${RLHF} trainer-controls >>> #reset`); // the gold run has ended; its checkpoints stay
+    await nb.waitForText(`${RLHF} trainer-controls >>> #step-count`, (t) => t === 'no run yet', 'reset');
     await page.select(`${RLHF} knob-field >>> #rlhf-reward`, 'pm');
     const stage = await page.waitForSelector(`${RLHF} #stage-rlhf`);
     await stage!.evaluate((s) => (s as HTMLElement).focus());
-    await waitForText(`${RLHF} #pm`, (t) => t.includes('pm nano · step 1'), 'PM picker');
+    await nb.waitForText(`${RLHF} #pm`, (t) => t.includes('pm nano · step 1'), 'PM picker');
     expect(new URL(page.url()).searchParams.get('rlhf.reward')).toBe('pm');
-    await click(`${RLHF} trainer-controls >>> #step`);
-    await waitForText(`${RLHF} #rlhf-iteration`, (t) => t === '1', 'PPO iteration against the PM', 240_000);
-    expect(await waitForText(`${RLHF} #rlhf-metrics`, () => true, 'info')).toContain('preference model pm nano · step 1');
-    expect(await waitForText(`${RLHF} kl-reward-chart >>> #fit`, () => true, 'fit text')).toMatch(/^PM score|needs at least two/);
+    await nb.click(`${RLHF} trainer-controls >>> #step`);
+    await nb.waitForText(`${RLHF} #rlhf-iteration`, (t) => t === '1', 'PPO iteration against the PM', 240_000);
+    expect(await nb.waitForText(`${RLHF} #rlhf-metrics`, () => true, 'info')).toContain('preference model pm nano · step 1');
+    expect(await nb.waitForText(`${RLHF} kl-reward-chart >>> #fit`, () => true, 'fit text')).toMatch(/^PM score|needs at least two/);
     const rows = await page.$$eval(`${RLHF} #samples tr.sample`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!)));
     expect(rows).toHaveLength(4);
     const scores = rows.map((r) => Number(r[2]));
@@ -226,12 +193,12 @@ describe('the notebook, RLHF stage', { timeout: 300_000 }, () => {
 
   it('lists the RLHF run and checkpoints after a reload, and shows the stored run\'s chart and samples', async () => {
     await page.reload({ waitUntil: 'load', timeout: 120_000 });
-    const checkpoints = await waitForText(`${RLHF} saved-list >>> #checkpoints`, (t) => t.includes('iteration 3'), 'checkpoints after reload');
+    const checkpoints = await nb.waitForText(`${RLHF} saved-list >>> #checkpoints`, (t) => t.includes('iteration 3'), 'checkpoints after reload');
     expect(checkpoints).toContain('rlhf nano · gold · iteration 2');
-    await waitForText(`${RLHF} saved-list >>> #runs`, (t) => t.includes('rlhf nano · gold · synth-helpful + synth-harmless') && t.includes('3 / 3'), 'run after reload');
+    await nb.waitForText(`${RLHF} saved-list >>> #runs`, (t) => t.includes('rlhf nano · gold · synth-helpful + synth-harmless') && t.includes('3 / 3'), 'run after reload');
     // the stored policy can start (continue) a new run: it is offered beside the base model
-    await waitForText(`${RLHF} #policy`, (t) => t.includes('base nano · step 2') && t.includes('rlhf nano · gold · iteration 3'), 'policy picker after reload');
-    await click(`${RLHF} saved-list >>> tr.run button`);
+    await nb.waitForText(`${RLHF} #policy`, (t) => t.includes('base nano · step 2') && t.includes('rlhf nano · gold · iteration 3'), 'policy picker after reload');
+    await nb.click(`${RLHF} saved-list >>> tr.run button`);
     await waitForChartPoints(3);
     expect(await chartPoints()).toBe('3');
     await page.waitForSelector(`${RLHF} #samples tr.sample`, { timeout: 10_000 });
@@ -249,7 +216,7 @@ describe('the notebook, RLHF stage', { timeout: 300_000 }, () => {
       const all = await page.$$(labels);
       let found = false;
       for (const l of all) {
-        if (squash(await l.evaluate((e) => e.textContent)) !== name) continue;
+        if (norm(await l.evaluate((e) => e.textContent)) !== name) continue;
         await l.evaluate((e) => e.scrollIntoView({ block: 'center' }));
         await (await l.$('input'))!.click();
         found = true;
@@ -273,20 +240,20 @@ describe('the notebook, RLHF stage', { timeout: 300_000 }, () => {
     while (Date.now() - start < 120_000) {
       if ((await page.$$(selector)).length === n) return;
       const failure = await page.$(errorSelector);
-      if (failure) throw new Error(`${what}: the panel reports ${squash(await failure.evaluate((e) => e.textContent))}\npage console:\n${logs.join('\n')}`);
+      if (failure) throw new Error(`${what}: the panel reports ${norm(await failure.evaluate((e) => e.textContent))}\npage console:\n${nb.logs.join('\n')}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    throw new Error(`${what}: timed out\npage console:\n${logs.join('\n')}`);
+    throw new Error(`${what}: timed out\npage console:\n${nb.logs.join('\n')}`);
   }
 
   it('ranks the base model and an RLHF policy with the gold judge: two rows with Elo numbers and a win-rate matrix', async () => {
     const policies = ['base nano · step 2', 'rlhf nano · gold · iteration 3'];
-    await waitForText(`${ELO} #elo-policies`, (t) => policies.every((p) => t.includes(p)), 'leaderboard policies');
+    await nb.waitForText(`${ELO} #elo-policies`, (t) => policies.every((p) => t.includes(p)), 'leaderboard policies');
     await tick(`${ELO} label.policy`, policies);
     expect(await page.$eval(`${ELO} #elo-judge`, (s) => (s as HTMLSelectElement).value)).toBe('gold');
     await setNumber(`${ELO} #elo-n`, 6);
     await setNumber(`${ELO} #elo-tokens`, 8);
-    await click(`${ELO} #elo-rank`);
+    await nb.click(`${ELO} #elo-rank`);
     await waitForRows(`${ELO} #elo-board tr.elo-row`, 2, `${ELO} #elo-error`, 'leaderboard');
     const rows = await page.$$eval(`${ELO} #elo-board tr.elo-row`, (trs) => trs.map((tr) => ({
       policy: tr.getAttribute('data-policy'),
@@ -311,7 +278,7 @@ describe('the notebook, RLHF stage', { timeout: 300_000 }, () => {
 
   it('computes the alignment tax of the RLHF policy against the base model: two losses, the first the reference', async () => {
     await tick(`${TAX} label.model`, ['base nano · step 2', 'rlhf nano · gold · iteration 3']);
-    await click(`${TAX} #tax-compute`);
+    await nb.click(`${TAX} #tax-compute`);
     await waitForRows(`${TAX} #tax-table tr.tax-row`, 2, `${TAX} #tax-error`, 'alignment tax');
     const rows = await page.$$eval(`${TAX} #tax-table tr.tax-row`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())));
     expect(rows.map((r) => r[0])).toEqual(['base nano · step 2', 'rlhf nano · gold · iteration 3']);

@@ -7,22 +7,18 @@
 // naming it. No WebGPU adapter is a failure with the page's own explanation, never a skip.
 // Screenshots of each stage go to test-results/screenshots/.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer';
-import type { ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChrome, startVite, type HeadlessChrome } from '../../scripts/browser.ts';
+import { Notebook, SHOTS } from '../helpers/notebook.ts';
 
-const SHOTS = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
 const XSS = '<img src=x onerror="window.__xss=1">';
 
-let chrome: HeadlessChrome;
-let vite: { server: ViteDevServer; url: string };
+let nb: Notebook;
 let page: Page;
 let dir: string;
-const logs: string[] = [];
 
 /** Five good HH pairs and, on line 4, a line that is not JSON; pair 2's chosen answer carries an HTML payload. */
 function tinyHH(): string {
@@ -38,58 +34,21 @@ function tinyHH(): string {
   ].join('\n') + '\n';
 }
 
-/** The text of the first element matching a deep selector (`a >>> b` pierces shadow roots). */
-async function text(selector: string): Promise<string> {
-  const el = await page.waitForSelector(selector, { timeout: 60_000 });
-  return (await el!.evaluate((e) => e.textContent ?? '')).replace(/\s+/g, ' ').trim();
-}
-
-/** Waits until `predicate` over the text of `selector` holds, and returns that text. */
-async function waitForText(selector: string, predicate: (t: string) => boolean, what: string, timeout = 120_000): Promise<string> {
-  const start = Date.now();
-  let last = '';
-  while (Date.now() - start < timeout) {
-    const el = await page.$(selector);
-    last = el ? (await el.evaluate((e) => e.textContent ?? '')).replace(/\s+/g, ' ').trim() : '(no element)';
-    if (predicate(last)) return last;
-    const failure = await page.$('rlhf-app >>> #base-failure, rlhf-app >>> #base-error, rlhf-app >>> #error');
-    if (failure) throw new Error(`${what}: the page reports ${await failure.evaluate((e) => e.textContent)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: timed out; ${selector} says "${last}"\npage console:\n${logs.join('\n')}`);
-}
-
 /** The cell texts of the first table row matching a deep selector. */
 async function cells(selector: string): Promise<string[]> {
   const row = await page.waitForSelector(selector, { timeout: 60_000 });
   return row!.evaluate((r) => [...r.querySelectorAll('td')].map((td) => td.textContent!.replace(/\s+/g, ' ').trim()));
 }
 
-async function click(selector: string): Promise<void> {
-  const el = await page.waitForSelector(selector, { timeout: 60_000 });
-  await el!.click();
-}
-
-async function shot(selector: string, name: string): Promise<void> {
-  const el = await page.waitForSelector(selector, { timeout: 60_000 });
-  await el!.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
-
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), 'rlhf-notebook-'));
   writeFileSync(join(dir, 'tiny-hh.jsonl'), tinyHH());
-  vite = await startVite();
-  chrome = await launchChrome();
-  page = await chrome.browser.newPage();
-  await page.setViewport({ width: 1200, height: 900 });
-  page.on('console', (m) => logs.push(m.text()));
-  page.on('pageerror', (e) => logs.push(String(e)));
+  nb = await Notebook.open('data', ['#base-failure', '#base-error', '#error'], { width: 1200, height: 900 });
+  page = nb.page;
 });
 
 afterAll(async () => {
-  await chrome?.close();
-  await vite?.server.close();
+  await nb?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -97,8 +56,8 @@ afterAll(async () => {
 describe('the notebook, Data → Base model', { timeout: 240_000 }, () => {
   it('opens a link: its experiment is in the URL, a bad parameter gets a notice naming it, and WebGPU is there', async () => {
     const query = 'seed=3&data.synth=40&base.data=tiny-hh,synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batch=2&base.seq=32&base.every=1&base.lr=abc';
-    await page.goto(`${vite.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
-    expect(await text('rlhf-app >>> #notices')).toMatch(/base\.lr: "abc" is not a number.*using the default 0\.001/);
+    await page.goto(`${nb.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
+    expect(await nb.text('rlhf-app >>> #notices')).toMatch(/base\.lr: "abc" is not a number.*using the default 0\.001/);
     const url = new URL(page.url());
     expect(url.searchParams.get('base.lr')).toBe('0.001');
     expect(url.searchParams.get('base.preset')).toBe('nano');
@@ -122,48 +81,48 @@ describe('the notebook, Data → Base model', { timeout: 240_000 }, () => {
   it('imports an HH file: reports the malformed line by file:line, then imports the valid rest', async () => {
     const input = (await page.waitForSelector('rlhf-app >>> #file-input')) as ElementHandle<HTMLInputElement>;
     await input.uploadFile(join(dir, 'tiny-hh.jsonl'));
-    const report = await waitForText('rlhf-app >>> #import-report', (t) => t.includes('malformed'), 'import report');
+    const report = await nb.waitForText('rlhf-app >>> #import-report', (t) => t.includes('malformed'), 'import report');
     expect(report).toMatch(/tiny-hh\.jsonl.*5 valid comparisons, 1 malformed line, 0 identical pairs dropped/);
     expect(report).toMatch(/tiny-hh\.jsonl:4: not valid JSON/);
     expect(await page.$('rlhf-app >>> tr.dataset')).toBeNull(); // nothing stored before the user decides
-    await click('rlhf-app >>> #import-valid');
-    await waitForText('rlhf-app >>> tr.dataset[data-id="tiny-hh"]', (t) => t.includes('tiny-hh.jsonl'), 'imported dataset');
+    await nb.click('rlhf-app >>> #import-valid');
+    await nb.waitForText('rlhf-app >>> tr.dataset[data-id="tiny-hh"]', (t) => t.includes('tiny-hh.jsonl'), 'imported dataset');
     // name (id), subset, comparisons, identical pairs dropped, source
     expect((await cells('rlhf-app >>> tr.dataset[data-id="tiny-hh"]')).slice(0, 5)).toEqual(['tiny-hh.jsonltiny-hh', 'tiny-hh', '5', '0', 'tiny-hh.jsonl']);
   });
 
   it('generates the synthetic world as two datasets', async () => {
-    await click('rlhf-app >>> #generate');
-    await waitForText('rlhf-app >>> #synth-message', (t) => t.startsWith('Stored'), 'synthetic world');
+    await nb.click('rlhf-app >>> #generate');
+    await nb.waitForText('rlhf-app >>> #synth-message', (t) => t.startsWith('Stored'), 'synthetic world');
     for (const id of ['synth-helpful', 'synth-harmless']) {
       const [name, subset, count, identical, source] = await cells(`rlhf-app >>> tr.dataset[data-id="${id}"]`);
       expect([name, subset, source]).toEqual([`${id}${id}`, id.slice(6), 'synthetic world: seed 3, 40 pairs per subset']);
       expect(Number(count) + Number(identical)).toBe(40);
     }
-    await shot('rlhf-app >>> #stage-data', 'data-datasets');
+    await nb.shot('rlhf-app >>> #stage-data', 'data-datasets');
   });
 
   it('shows an HTML payload in a transcript as text, never as markup', async () => {
-    await click('rlhf-app >>> tr.dataset[data-id="tiny-hh"] .browse');
-    await click('rlhf-app >>> #search');
+    await nb.click('rlhf-app >>> tr.dataset[data-id="tiny-hh"] .browse');
+    await nb.click('rlhf-app >>> #search');
     await page.keyboard.type('onerror');
-    await waitForText('rlhf-app >>> #matches', (t) => t.startsWith('1 match'), 'search');
-    const chosen = await text('rlhf-app >>> dataset-browser >>> .chosen');
+    await nb.waitForText('rlhf-app >>> #matches', (t) => t.startsWith('1 match'), 'search');
+    const chosen = await nb.text('rlhf-app >>> dataset-browser >>> .chosen');
     expect(chosen).toContain(XSS);
     expect(await page.$('rlhf-app >>> dataset-browser >>> img')).toBeNull();
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
-    await shot('rlhf-app >>> #stage-data', 'data-browse');
+    await nb.shot('rlhf-app >>> #stage-data', 'data-browse');
   });
 
   it('trains the nano base model step by step (button and "s" key), live chart and metrics, stores checkpoint and run', async () => {
-    await waitForText('rlhf-app >>> #stage-base >>> trainer-controls >>> #step-count', (t) => t === 'no run yet', 'base stage');
-    await click('rlhf-app >>> trainer-controls >>> #step');
-    await waitForText('rlhf-app >>> #metric-step', (t) => t === '1', 'first step', 150_000);
-    const loss1 = Number(await text('rlhf-app >>> [data-metric="train/loss"]'));
+    await nb.waitForText('rlhf-app >>> #stage-base >>> trainer-controls >>> #step-count', (t) => t === 'no run yet', 'base stage');
+    await nb.click('rlhf-app >>> trainer-controls >>> #step');
+    await nb.waitForText('rlhf-app >>> #metric-step', (t) => t === '1', 'first step', 150_000);
+    const loss1 = Number(await nb.text('rlhf-app >>> [data-metric="train/loss"]'));
     expect(loss1).toBeGreaterThan(0);
-    expect(Number(await text('rlhf-app >>> [data-metric="eval/loss"]'))).toBeGreaterThan(0);
-    await click('rlhf-app >>> trainer-controls >>> #step');
-    await waitForText('rlhf-app >>> #metric-step', (t) => t === '2', 'second step');
+    expect(Number(await nb.text('rlhf-app >>> [data-metric="eval/loss"]'))).toBeGreaterThan(0);
+    await nb.click('rlhf-app >>> trainer-controls >>> #step');
+    await nb.waitForText('rlhf-app >>> #metric-step', (t) => t === '2', 'second step');
     // the chart drew the initial evaluation and both steps
     await page.waitForFunction(() => {
       const chart = document.querySelector('rlhf-app')?.shadowRoot?.querySelector('stage-base')?.shadowRoot?.querySelector('metric-chart');
@@ -173,28 +132,28 @@ describe('the notebook, Data → Base model', { timeout: 240_000 }, () => {
     const stage = await page.waitForSelector('rlhf-app >>> #stage-base');
     await stage!.evaluate((s) => (s as HTMLElement).focus());
     await page.keyboard.press('s');
-    await waitForText('rlhf-app >>> trainer-controls >>> #step-count', (t) => t === 'step 3 / 3 (done)', 'keyboard step');
-    await waitForText('rlhf-app >>> saved-list >>> #checkpoints', (t) => t.includes('base nano · step 3'), 'stored checkpoint');
+    await nb.waitForText('rlhf-app >>> trainer-controls >>> #step-count', (t) => t === 'step 3 / 3 (done)', 'keyboard step');
+    await nb.waitForText('rlhf-app >>> saved-list >>> #checkpoints', (t) => t.includes('base nano · step 3'), 'stored checkpoint');
     const [run, steps, trainLoss, evalLoss] = await cells('rlhf-app >>> saved-list >>> tr.run');
     expect([run, steps]).toEqual(['base nano · tiny-hh + synth-helpful + synth-harmless', '3 / 3']);
     expect(Number(trainLoss)).toBeGreaterThan(0);
     expect(Number(evalLoss)).toBeGreaterThan(0);
-    await shot('rlhf-app >>> #stage-base', 'base-model');
+    await nb.shot('rlhf-app >>> #stage-base', 'base-model');
   }); // compiling the model's kernels on SwiftShader takes ~30 s, more on a loaded machine
 
   it('keeps datasets, checkpoint and run across a reload', async () => {
     await page.reload({ waitUntil: 'load', timeout: 120_000 });
-    await waitForText('rlhf-app >>> #datasets', (t) => ['tiny-hh', 'synth-helpful', 'synth-harmless'].every((id) => t.includes(id)), 'datasets after reload');
-    await waitForText('rlhf-app >>> saved-list >>> #checkpoints', (t) => t.includes('base nano · step 3'), 'checkpoint after reload');
-    await waitForText('rlhf-app >>> saved-list >>> #runs', (t) => t.includes('3 / 3'), 'run after reload');
+    await nb.waitForText('rlhf-app >>> #datasets', (t) => ['tiny-hh', 'synth-helpful', 'synth-harmless'].every((id) => t.includes(id)), 'datasets after reload');
+    await nb.waitForText('rlhf-app >>> saved-list >>> #checkpoints', (t) => t.includes('base nano · step 3'), 'checkpoint after reload');
+    await nb.waitForText('rlhf-app >>> saved-list >>> #runs', (t) => t.includes('3 / 3'), 'run after reload');
     // the stored run's curves come back
-    await click('rlhf-app >>> saved-list >>> tr.run button');
+    await nb.click('rlhf-app >>> saved-list >>> tr.run button');
     await page.waitForFunction(() => {
       const chart = document.querySelector('rlhf-app')?.shadowRoot?.querySelector('stage-base')?.shadowRoot?.querySelector('metric-chart');
       return chart?.getAttribute('data-points') === '4';
     }, { timeout: 60_000 });
-    await shot('rlhf-app >>> #stage-base', 'base-model-after-reload');
-    for (const id of ['stage-pm', 'stage-rlhf', 'stage-eval']) await shot(`rlhf-app >>> #${id}`, id);
+    await nb.shot('rlhf-app >>> #stage-base', 'base-model-after-reload');
+    for (const id of ['stage-pm', 'stage-rlhf', 'stage-eval']) await nb.shot(`rlhf-app >>> #${id}`, id);
     await page.screenshot({ path: join(SHOTS, 'notebook.png'), fullPage: true });
   });
 });
