@@ -1,7 +1,7 @@
 // `npx tsx scripts/synth-rlhf-summary.ts OUT_DIR`: the tables of the synthetic-world RLHF experiment
 // (scripts/synth-rlhf.sh) from its reports, in Markdown, as docs/ppo.md quotes them.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sqrtKlFit } from '../src/eval/sqrt-kl-fit.ts';
 
@@ -15,6 +15,10 @@ const base = read('base.json');
 const last = base.history.at(-1);
 console.log(`Adapter: ${base.adapter.vendor} ${base.adapter.architecture} ${base.adapter.description}\n`);
 console.log(`Base model: ${base.preset}, ${base.train.steps} steps, held-out loss ${f(base.initial_eval_loss)} → ${f(last["eval/loss"])} nats/token (${base.tokenizer} tokenizer)\n`);
+if (existsSync(join(out, 'base-more.json'))) {
+  const more = read('base-more.json');
+  console.log(`Then ${more.train.steps} more steps from it (--init): held-out loss ${f(more.initial_eval_loss)} → ${f(more.history.at(-1)["eval/loss"])}\n`);
+}
 
 console.log('Preference models on the held-out world sample (accuracy, n):\n');
 console.log('| PM | helpful pairs | harmless pairs |');

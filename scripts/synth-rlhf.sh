@@ -13,6 +13,7 @@
 set -euo pipefail
 OUT=${1:?usage: scripts/synth-rlhf.sh OUT_DIR}
 STEPS=${STEPS:-240}            # base-model pretraining steps
+MORE_STEPS=${MORE_STEPS:-0}    # then more steps from that checkpoint (pretrain --init: a fresh warm-up and cosine at lr 3e-3)
 PM_STEPS=${PM_STEPS:-60}       # preference-model steps
 ITERATIONS=${ITERATIONS:-24}   # PPO iterations per policy
 BATCH=${BATCH:-16}             # PPO rollouts per iteration
@@ -30,6 +31,12 @@ step "$W2/synth-helpful.jsonl" && rlhf synth --out "$W2" --pairs 1000 --seed 2
 step "$W3/synth-helpful.jsonl" && rlhf synth --out "$W3" --pairs 150 --seed 3
 step "$OUT/base.safetensors" && rlhf pretrain --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --preset micro --tokenizer synth \
   --sides both --steps "$STEPS" --batch 16 --seq 48 --lr 0.005 --eval-interval 20 --seed 1 --out "$OUT/base.safetensors" --report "$OUT/base.json"
+BASE=$OUT/base.safetensors
+if [ "$MORE_STEPS" -gt 0 ]; then
+  BASE=$OUT/base-more.safetensors
+  step "$BASE" && rlhf pretrain --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --preset micro --tokenizer synth --init "$OUT/base.safetensors" \
+    --sides both --steps "$MORE_STEPS" --batch 16 --seq 48 --lr 0.003 --eval-interval 30 --seed 1 --out "$BASE" --report "$OUT/base-more.json"
+fi
 PM="rlhf pm --preset micro --tokenizer gpt2 --seq 48 --batch 8 --lr 0.01 --steps $PM_STEPS --eval-interval 20"
 step "$OUT/pm-mixed.safetensors" && $PM --train "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --seed 3 --out "$OUT/pm-mixed.safetensors" --report "$OUT/pm-mixed.json"
 step "$OUT/pm-helpful.safetensors" && $PM --train "$W/synth-helpful.jsonl" --seed 1 --out "$OUT/pm-helpful.safetensors" --report "$OUT/pm-helpful.json"
@@ -38,13 +45,13 @@ for pm in mixed helpful mixed-test; do # the cross-evaluation matrix, on the eva
   step "$OUT/pm-eval-$pm.json" && rlhf pm-eval --pm "$OUT/pm-$pm.safetensors" --data "$W3/synth-helpful.jsonl" "$W3/synth-harmless.jsonl" --report "$OUT/pm-eval-$pm.json"
 done
 for pm in mixed helpful; do
-  step "$OUT/ppo-$pm.safetensors" && rlhf ppo --policy "$OUT/base.safetensors" --pm "$OUT/pm-$pm.safetensors" --test-pm "$OUT/pm-mixed-test.safetensors" --gold \
+  step "$OUT/ppo-$pm.safetensors" && rlhf ppo --policy "$BASE" --pm "$OUT/pm-$pm.safetensors" --test-pm "$OUT/pm-mixed-test.safetensors" --gold \
     --prompts "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --iterations "$ITERATIONS" --batch "$BATCH" --minibatches 2 --epochs 2 \
     --max-tokens "$MAX_TOKENS" --lr "$PPO_LR" --kl-coef "$KL_COEF" --sample-every 4 --seed 1 --out "$OUT/ppo-$pm.safetensors" --report "$OUT/ppo-$pm.json"
 done
-step "$OUT/elo.json" && rlhf elo --policies "$OUT/base.safetensors" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" \
+step "$OUT/elo.json" && rlhf elo --policies "$BASE" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" \
   --gold --pm "$OUT/pm-mixed-test.safetensors" --prompts "$W3/synth-helpful.jsonl" "$W3/synth-harmless.jsonl" \
   --n-prompts "$ELO_PROMPTS" --max-tokens "$MAX_TOKENS" --seed 9 --report "$OUT/elo.json"
-step "$OUT/lm-eval.json" && rlhf lm-eval --models "$OUT/base.safetensors" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" \
+step "$OUT/lm-eval.json" && rlhf lm-eval --models "$BASE" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" \
   --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --sides both --batch 16 --seq 48 --seed 1 --report "$OUT/lm-eval.json"
 npx tsx scripts/synth-rlhf-summary.ts "$OUT"
