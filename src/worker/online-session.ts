@@ -72,8 +72,8 @@ export function userLabeller(request: string, ask: (round: number, pairs: LabelR
   return {
     name: 'you',
     pick: (round, prompts, first, second) => new Promise<LabelPick[]>((resolve, reject) => {
-      waiting.set(request, { round, pairs: prompts.length, resolve, reject });
       ask(round, prompts.map((prompt, i) => ({ prompt, responses: [first[i], second[i]] })));
+      waiting.set(request, { round, pairs: prompts.length, resolve, reject }); // the answer comes in a later message
     }),
   };
 }
