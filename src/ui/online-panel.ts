@@ -135,7 +135,7 @@ export class OnlinePanel extends EvalPanel {
   private renderRounds() {
     const last = this.results.at(-1)!.report.elo;
     return html`<table id="online-rounds-table">
-        <tr><th>round</th><th class="num">comparisons added</th><th class="num">ties dropped</th><th class="num">PM held-out accuracy</th>
+        <tr><th>round</th><th class="num">comparisons added</th><th class="num" title="pairs the labeller scored equal, or left without a preference">ties dropped</th><th class="num">PM held-out accuracy</th>
           <th class="num">objective/scores</th><th class="num">objective/kl</th><th class="num">this round's policy: Elo (95%)</th></tr>
         ${this.results.map((r) => {
           const e = r.report.elo;
