@@ -1,6 +1,7 @@
 // `rlhf pm --train FILE… [--eval FILE…] [--init MODEL] --preset NAME [--tokenizer byte|gpt2|synth] [--epochs E]
 //  --out PM.safetensors --report R.json`: trains a preference model (Bai et al. 2022, §3) on HH
-// comparisons. --train files are split 90/10 (seeded) for validation unless --eval is given. --init
+// comparisons. --train files are split 90/10 (seeded, pmSplit; --held-out F holds out F instead) for
+// validation unless --eval is given. --init
 // warm-starts the trunk from a language model (`rlhf pretrain`, or GPT-2's own weights); the reward
 // head always starts fresh. The report has the training curve and, on the validation pairs, per file,
 // per subset and over all: accuracy with its 95% interval, loss, ECE, calibration bins and the length
@@ -10,9 +11,10 @@ import type { Comparison } from '../data/comparisons.ts';
 import { encodeComparisons, PMBatcher, pmEvalBatches } from '../data/pm-batches.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
 import { isTokenizerName, tokenizerByName, tokenizerOfCheckpoint, TOKENIZER_NAMES, vocabWithEndOfContext } from '../data/tokenizers.ts';
+import { HELD_OUT_FRACTION, pmSplit } from '../data/pm-split.ts';
 import { pmEvalReport, pmEvalReports } from '../eval/pm-report.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
-import { randn, rng, shuffleInPlace } from '../kernels/random.ts';
+import { randn } from '../kernels/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../models/checkpoint.ts';
 import { PRESETS, type GPTConfig, type PresetName } from '../models/config.ts';
 import { headTable, initHeadParams } from '../models/head-table.ts';
@@ -27,6 +29,7 @@ import { Progress } from './progress.ts';
 const OPTIONS = {
   train: { type: 'list', required: true },
   eval: { type: 'list' },
+  'held-out': { type: 'number' },
   init: { type: 'string' },
   preset: { type: 'string' },
   tokenizer: { type: 'string' },
@@ -91,7 +94,11 @@ export async function pm(argv: string[]): Promise<void> {
   const model = pmModel(a, seed, log);
   const { cfg, tokenizer } = model;
 
-  // 1. data: comparisons, validation = --eval files or 10% of --train
+  // 1. data: comparisons, validation = --eval files or a seeded share of --train (10%, or --held-out)
+  const heldOut = a['held-out'] as number | undefined;
+  if (heldOut !== undefined && a.eval) throw new UsageError('pm: --held-out splits --train for validation; it cannot be combined with --eval');
+  if (heldOut !== undefined && !(heldOut > 0 && heldOut < 1)) throw new UsageError(`pm: --held-out must be a fraction between 0 and 1, got ${heldOut}`);
+  const fraction = heldOut ?? HELD_OUT_FRACTION;
   const train = readComparisonFiles(a.train as string[], skip, log);
   let trainPairs: Comparison[];
   let evalPairs: Comparison[];
@@ -99,10 +106,10 @@ export async function pm(argv: string[]): Promise<void> {
     trainPairs = train.comparisons;
     evalPairs = readComparisonFiles(a.eval as string[], skip, log).comparisons;
   } else {
-    const all = shuffleInPlace([...train.comparisons], rng(seed));
-    const nEval = Math.max(1, Math.floor(all.length / 10));
-    evalPairs = all.slice(0, nEval);
-    trainPairs = all.slice(nEval);
+    if (train.comparisons.length < 2) throw new UsageError(`pm: ${train.comparisons.length} training pair(s): at least 2 are needed to hold some out (or give --eval)`);
+    const split = pmSplit(train.comparisons.length, seed, fraction);
+    evalPairs = split.heldOut.map((i) => train.comparisons[i]);
+    trainPairs = split.train.map((i) => train.comparisons[i]);
   }
   const T = (a.seq as number | undefined) ?? Math.min(cfg.maxSeqLen, DEFAULT_PM_TRAIN.seqLen);
   if (T > cfg.maxSeqLen) throw new UsageError(`pm: --seq ${T} exceeds the model's maxSeqLen ${cfg.maxSeqLen}`);
@@ -172,7 +179,7 @@ export async function pm(argv: string[]): Promise<void> {
   if (a.report) {
     const report = {
       command: 'pm', argv, preset: model.preset, init: a.init ?? null, tokenizer: tokenizer.name, config: cfg, train: cfgTrain, seed,
-      data: { train: train.files, eval: a.eval ?? '10% of --train (seeded)', train_pairs: trainPairs.length, eval_pairs: evalPairs.length, truncated_train_pairs: truncated },
+      data: { train: train.files, eval: a.eval ?? `${+(fraction * 100).toFixed(2)}% of --train (seeded)`, train_pairs: trainPairs.length, eval_pairs: evalPairs.length, truncated_train_pairs: truncated },
       adapter: gpu.adapter, train_seconds: trainSeconds, history,
       eval: { files: byFile.groups, subsets: bySubset.groups, all },
     };

@@ -2,8 +2,10 @@
 // made per dataset, from the dataset's size and the run's seed alone, so that anything that knows a
 // preference model's seed (the notebook's Evaluate stage reads it from the checkpoint's metadata) can find
 // the same held-out pairs again and never scores a pair the model was trained on:
-//   indices 0..n−1 shuffled (Fisher–Yates with rng(seed)); the first ⌊n/10⌋ (at least one, when n ≥ 2)
-//   are held out, the rest train. A dataset of one comparison trains on it and holds out nothing.
+//   indices 0..n−1 shuffled (Fisher–Yates with rng(seed)); the first ⌊n·fraction⌋ (at least one, when
+//   n ≥ 2) are held out, the rest train. A dataset of one comparison trains on it and holds out nothing.
+// The fraction is 10% everywhere but `rlhf pm --held-out F`, which measures on more pairs for a
+// narrower interval (the notebook and its checkpoints assume 10%).
 
 import { rng, shuffleInPlace } from '../kernels/random.ts';
 
@@ -17,10 +19,11 @@ export interface PMSplit {
   heldOut: number[];
 }
 
-/** The train / held-out split of a dataset of `n` comparisons for `seed`. */
-export function pmSplit(n: number, seed: number): PMSplit {
+/** The train / held-out split of a dataset of `n` comparisons for `seed`, holding out `fraction` of it. */
+export function pmSplit(n: number, seed: number, fraction = HELD_OUT_FRACTION): PMSplit {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`pmSplit: n must be a non-negative integer, got ${n}`);
+  if (!(fraction > 0 && fraction < 1)) throw new RangeError(`pmSplit: the held-out fraction must be in (0, 1), got ${fraction}`);
   const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng(seed));
-  const nHeld = n < 2 ? 0 : Math.max(1, Math.floor(n * HELD_OUT_FRACTION));
+  const nHeld = n < 2 ? 0 : Math.max(1, Math.floor(n * fraction));
   return { heldOut: order.slice(0, nHeld), train: order.slice(nHeld) };
 }

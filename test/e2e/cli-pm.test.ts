@@ -1,7 +1,7 @@
 // `rlhf pm` and `rlhf pm-eval` through their command functions on a tiny learnable preference task
 // (the chosen response is always "yes", the rejected one "no"): the PM learns it, the checkpoint holds
 // the reward head, the report has the issue's fields, pm-eval reproduces the trainer's validation
-// margins from the saved file, and bad input is named.
+// margins from the saved file, --held-out holds out the fraction asked, and bad input is named.
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,5 +70,15 @@ describe('rlhf pm and rlhf pm-eval', () => {
     writeFileSync(bad, `${readFileSync(held, 'utf8')}{"chosen": 1}\n`);
     await expect(run(pm, '--train', bad, '--preset', 'nano', '--steps', '1', '--out', out)).rejects.toThrow(/bad\.jsonl:13: missing string field "chosen"/);
     await expect(run(pm, '--train', train, '--init', lm, '--preset', 'micro', '--steps', '1', '--out', out)).rejects.toThrow(/--preset micro differs from .*lm\.safetensors: maxSeqLen 32 \(preset 128\)/);
+    await expect(run(pm, '--train', train, '--eval', held, '--held-out', '0.5', '--preset', 'nano', '--out', out)).rejects.toThrow(/--held-out splits --train for validation; it cannot be combined with --eval/);
+    await expect(run(pm, '--train', train, '--held-out', '1', '--preset', 'nano', '--out', out)).rejects.toThrow(/--held-out must be a fraction between 0 and 1, got 1/);
+  }, 600_000);
+
+  it('holds out the --held-out fraction of --train for validation', async () => {
+    const splitReport = join(dir, 'pm-split.json');
+    await run(pm, '--train', train, '--held-out', '0.25', '--preset', 'nano', '--steps', '1', '--batch', '4', '--seq', '16', '--seed', '5', '--out', join(dir, 'pm-split.safetensors'), '--report', splitReport);
+    const rep = JSON.parse(readFileSync(splitReport, 'utf8'));
+    expect(rep.data).toMatchObject({ eval: '25% of --train (seeded)', train_pairs: 36, eval_pairs: 12 });
+    expect(rep.eval.all.n).toBe(12);
   }, 600_000);
 });

@@ -22,6 +22,15 @@ describe('the held-out split', () => {
     expect(() => pmSplit(-1, 3)).toThrow(RangeError);
   });
 
+  it('holds out another fraction when asked (rlhf pm --held-out): the same shuffle, a longer held-out prefix', () => {
+    const half = pmSplit(1000, 3, 0.5);
+    expect(half.heldOut).toHaveLength(500);
+    expect(half.heldOut.slice(0, 100)).toEqual(pmSplit(1000, 3).heldOut); // the default 10% is its first part
+    expect([...half.train, ...half.heldOut].sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(pmSplit(3, 1, 0.01).heldOut).toHaveLength(1);
+    for (const bad of [0, 1, -0.5, Number.NaN]) expect(() => pmSplit(10, 1, bad)).toThrow(/held-out fraction must be in \(0, 1\)/);
+  });
+
   it('a cell scores at most CELL_PAIRS held-out pairs, never a training pair', () => {
     const { train } = pmSplit(2000, 7);
     const cell = cellPairs(2000, 7);

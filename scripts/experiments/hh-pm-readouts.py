@@ -1,0 +1,88 @@
+# A PyTorch sweep of small preference-model settings on real HH, to find out in minutes what lifts a
+# `micro`-sized GPT-2 (2 layers, 32 channels, 2 heads, GPT-2 BPE) before spending SwiftShader hours on it.
+# Not the project's PM: the same architecture, loss (−log σ(r_chosen − r_rejected)), left cut, AdamW
+# (β 0.9/0.95, decay 0.1), warm-up + cosine schedule and clipping as `rlhf pm`, written in PyTorch.
+#   npx tsx --import ./scripts/register-raw.mjs scripts/experiments/hh-pm-pairs.ts ../shared/data/hh /tmp/hh-pairs.json
+#   /usr/bin/python3 scripts/experiments/hh-pm-readouts.py --pairs /tmp/hh-pairs.json --readout eoc --seed 1
+# --readout: where the score is read: eoc (the end-of-context token, the paper's PM), sum or mean of a
+# per-token score over the final response's tokens (sum can express "longer wins"). --held-out: the
+# fraction of pairs scored at the end (0.5 gives a ±0.024 interval, against ±0.054 for 10%).
+import argparse, json, math, random
+import torch, torch.nn as nn, torch.nn.functional as F
+
+ap = argparse.ArgumentParser()
+ap.add_argument('--pairs', required=True)
+ap.add_argument('--readout', default='eoc', choices=['eoc', 'sum', 'mean'])
+ap.add_argument('--T', type=int, default=64); ap.add_argument('--steps', type=int, default=300)
+ap.add_argument('--P', type=int, default=8); ap.add_argument('--lr', type=float, default=1e-3)
+ap.add_argument('--C', type=int, default=32); ap.add_argument('--layers', type=int, default=2)
+ap.add_argument('--heads', type=int, default=2); ap.add_argument('--wd', type=float, default=0.1)
+ap.add_argument('--held-out', type=float, default=0.5); ap.add_argument('--freeze-wte', action='store_true')
+ap.add_argument('--seed', type=int, default=1); ap.add_argument('--threads', type=int, default=1)
+a = ap.parse_args()
+torch.set_num_threads(a.threads); torch.manual_seed(a.seed)
+d = json.load(open(a.pairs)); pairs = d['pairs']; EOC, EOT, V, T = d['eoc'], d['eot'], d['vocab'], a.T
+idx = list(range(len(pairs))); random.Random(a.seed).shuffle(idx)
+held, train = idx[:int(len(idx) * a.held_out)], idx[int(len(idx) * a.held_out):]
+
+def encode(p, side):
+    """context + response cut from the left to T − 1 tokens, + end-of-context; the response's mask."""
+    seq = (p['ctx'] + p[side])[-(T - 1):] + [EOC]
+    n, nresp = len(seq), min(len(p[side]), T - 1)
+    mask = [1.0 if n - 1 - nresp <= i < n else 0.0 for i in range(T)]
+    return seq + [EOT] * (T - n), n - 1, mask
+
+def batch(ids):
+    rows = [encode(pairs[i], 'c') for i in ids] + [encode(pairs[i], 'r') for i in ids]
+    return tuple(torch.tensor([r[k] for r in rows]) for k in range(3))
+
+class Block(nn.Module):
+    def __init__(s):
+        super().__init__(); C = a.C
+        s.ln1, s.attn, s.proj = nn.LayerNorm(C), nn.Linear(C, 3 * C), nn.Linear(C, C)
+        s.ln2, s.fc, s.fc2 = nn.LayerNorm(C), nn.Linear(C, 4 * C), nn.Linear(4 * C, C)
+    def forward(s, x):
+        B, T, C = x.shape; H = a.heads
+        q, k, v = (t.view(B, T, H, C // H).transpose(1, 2) for t in s.attn(s.ln1(x)).split(C, 2))
+        att = (q @ k.transpose(-1, -2)) / math.sqrt(C // H)
+        att = att.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float('-inf')).softmax(-1)
+        x = x + s.proj((att @ v).transpose(1, 2).reshape(B, T, C))
+        return x + s.fc2(F.gelu(s.fc(s.ln2(x)), approximate='tanh'))
+
+class PM(nn.Module):
+    def __init__(s):
+        super().__init__()
+        s.wte, s.wpe = nn.Embedding(V, a.C), nn.Embedding(T, a.C)
+        s.blocks = nn.ModuleList([Block() for _ in range(a.layers)]); s.lnf = nn.LayerNorm(a.C); s.head = nn.Linear(a.C, 1)
+        for p in s.parameters():
+            if p.dim() > 1: nn.init.normal_(p, std=0.02)
+    def forward(s, tok, eoc, mask):
+        x = s.wte(tok) + s.wpe(torch.arange(tok.shape[1]))
+        for b in s.blocks: x = b(x)
+        v = s.head(s.lnf(x)).squeeze(-1)
+        if a.readout == 'eoc': return v[torch.arange(len(eoc)), eoc]
+        return (v * mask).sum(1) / (mask.sum(1) if a.readout == 'mean' else 1)
+
+model = PM()
+if a.freeze_wte: model.wte.weight.requires_grad_(False)
+opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=a.lr, betas=(0.9, 0.95), weight_decay=a.wd)
+
+def held_out_accuracy():
+    right = {'helpful': [0, 0], 'harmless': [0, 0]}
+    with torch.no_grad():
+        for i in range(0, len(held), 64):
+            ids = held[i:i + 64]; r = model(*batch(ids)); n = len(ids)
+            for j, k in enumerate(ids): right[pairs[k]['s']][0] += int(r[j] > r[n + j]); right[pairs[k]['s']][1] += 1
+    n = sum(v[1] for v in right.values()); acc = sum(v[0] for v in right.values()) / n; h = 1.96 * math.sqrt(acc * (1 - acc) / n)
+    per = ' '.join(f'{s} {v[0] / v[1]:.3f}' for s, v in right.items())
+    return f'held-out accuracy {acc:.3f} [{acc - h:.3f}, {acc + h:.3f}] on {n} pairs; {per}'
+
+order = []
+for step in range(1, a.steps + 1):
+    if len(order) < a.P: order = train[:]; random.Random(a.seed + step).shuffle(order)
+    ids, order = order[:a.P], order[a.P:]
+    for g in opt.param_groups: g['lr'] = a.lr * min(1, step / 10) * (0.1 + 0.45 * (1 + math.cos(math.pi * step / a.steps)))
+    r = model(*batch(ids)); loss = -F.logsigmoid(r[:a.P] - r[a.P:]).mean()
+    opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
+    if step % max(1, a.steps // 4) == 0: print(f'step {step} train loss {loss.item():.3f}; {held_out_accuracy()}', flush=True)
+print(vars(a)); print(held_out_accuracy())
