@@ -1,9 +1,8 @@
 // `rlhf pm --train FILE… [--eval FILE…] [--init MODEL] --preset NAME [--tokenizer byte|gpt2|synth] [--epochs E]
 //  --out PM.safetensors --report R.json`: trains a preference model (Bai et al. 2022, §3) on HH
 // comparisons. --train files are split 90/10 (seeded, pmSplit; --held-out F holds out F instead) for
-// validation unless --eval is given. --init
-// warm-starts the trunk from a language model (`rlhf pretrain`, or GPT-2's own weights); the reward
-// head always starts fresh. The report has the training curve and, on the validation pairs, per file,
+// validation unless --eval is given. --init warm-starts the trunk from a language model (`rlhf
+// pretrain`, or GPT-2's own weights); the reward head always starts fresh. The report has the training curve and, on the validation pairs, per file,
 // per subset and over all: accuracy with its 95% interval, loss, ECE, calibration bins and the length
 // baselines (src/eval/pm-report.ts).
 
