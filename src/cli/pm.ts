@@ -2,15 +2,15 @@
 //  --out PM.safetensors --report R.json`: trains a preference model (Bai et al. 2022, §3) on HH
 // comparisons. --train files are split 90/10 (seeded, pmSplit; --held-out F holds out F instead) for
 // validation unless --eval is given. --init warm-starts the trunk from a language model (`rlhf
-// pretrain`, or GPT-2's own weights); the reward head always starts fresh. The report has the training curve and, on the validation pairs, per file,
-// per subset and over all: accuracy with its 95% interval, loss, ECE, calibration bins and the length
-// baselines (src/eval/pm-report.ts).
+// pretrain`, or GPT-2's own weights); the reward head always starts fresh. The report has the training
+// curve and, on the validation pairs, per file, per subset and over all: accuracy with its 95% interval,
+// loss, ECE, calibration bins and the length baselines (src/eval/pm-report.ts).
 
 import type { Comparison } from '../data/comparisons.ts';
 import { encodeComparisons, PMBatcher, pmEvalBatches } from '../data/pm-batches.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
 import { isTokenizerName, tokenizerByName, tokenizerOfCheckpoint, TOKENIZER_NAMES, vocabWithEndOfContext } from '../data/tokenizers.ts';
-import { HELD_OUT_FRACTION, pmSplit } from '../data/pm-split.ts';
+import { HELD_OUT_FRACTION, isHeldOutFraction, pmSplit } from '../data/pm-split.ts';
 import { pmEvalReport, pmEvalReports } from '../eval/pm-report.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
 import { randn } from '../kernels/random.ts';
@@ -96,7 +96,7 @@ export async function pm(argv: string[]): Promise<void> {
   // 1. data: comparisons, validation = --eval files or a seeded share of --train (10%, or --held-out)
   const heldOut = a['held-out'] as number | undefined;
   if (heldOut !== undefined && a.eval) throw new UsageError('pm: --held-out splits --train for validation; it cannot be combined with --eval');
-  if (heldOut !== undefined && !(heldOut > 0 && heldOut < 1)) throw new UsageError(`pm: --held-out must be a fraction between 0 and 1, got ${heldOut}`);
+  if (heldOut !== undefined && !isHeldOutFraction(heldOut)) throw new UsageError(`pm: --held-out must be a fraction between 0 and 1, got ${heldOut}`);
   const fraction = heldOut ?? HELD_OUT_FRACTION;
   const train = readComparisonFiles(a.train as string[], skip, log);
   let trainPairs: Comparison[];

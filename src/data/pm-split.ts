@@ -19,10 +19,15 @@ export interface PMSplit {
   heldOut: number[];
 }
 
+/** Whether `f` can be a held-out fraction: strictly between 0 and 1 (NaN cannot). */
+export function isHeldOutFraction(f: number): boolean {
+  return f > 0 && f < 1;
+}
+
 /** The train / held-out split of a dataset of `n` comparisons for `seed`, holding out `fraction` of it. */
 export function pmSplit(n: number, seed: number, fraction = HELD_OUT_FRACTION): PMSplit {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`pmSplit: n must be a non-negative integer, got ${n}`);
-  if (!(fraction > 0 && fraction < 1)) throw new RangeError(`pmSplit: the held-out fraction must be in (0, 1), got ${fraction}`);
+  if (!isHeldOutFraction(fraction)) throw new RangeError(`pmSplit: the held-out fraction must be in (0, 1), got ${fraction}`);
   const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng(seed));
   const nHeld = n < 2 ? 0 : Math.max(1, Math.floor(n * fraction));
   return { heldOut: order.slice(0, nHeld), train: order.slice(nHeld) };
