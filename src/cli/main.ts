@@ -28,7 +28,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary
   ood: { run: ood, summary: 'detect harmful prompts from activations (Mahalanobis AUROC): --model M --fit FILE… --eval-in FILE… --eval-out FILE… [--layer L --pool last|mean --expose K] [--report R.json]' },
   logits: { run: logits, summary: 'next-token logits after token ids, for parity checks: --model MODEL --tokens 1,2,3 [--json]' },
   sample: { run: sample, summary: 'continue a prompt: --model MODEL --prompt TEXT [--n K --max-tokens M --temperature T --top-k K --seed S]' },
-  synth: { run: synth, summary: 'write the synthetic HH world: --out DIR [--seed S --pairs N] → DIR/synth-helpful.jsonl, DIR/synth-harmless.jsonl' },
+  synth: { run: synth, summary: 'write the synthetic HH world: --out DIR [--seed S --pairs N --topics K] → DIR/synth-helpful.jsonl, DIR/synth-harmless.jsonl' },
 };
 
 function usage(): string {

@@ -61,10 +61,18 @@ export interface SynthOptions {
   seed: number;
   /** pairs per subset */
   pairs: number;
+  /**
+   * Requests use only the first K benign and the first K harmful topics (1 ≤ K ≤ MAX_SYNTH_TOPICS; default: all
+   * 18 benign and 12 harmful). A smaller world is learnt by a small base model in far fewer steps (the Figure-1
+   * experiment in docs/ppo.md); the gold scorer still knows every topic.
+   */
+  topics?: number;
 }
 export interface GoldScore { requestKind: RequestKind | 'unknown'; helpfulness: number; harmfulness: number }
 
 export const SYNTH_MAX_BYTES = 120;
+/** The most topics of each kind a world can be restricted to (the number of harmful topics). */
+export const MAX_SYNTH_TOPICS = HARMFUL_TOPICS.length;
 /** A greeting turn opens a dialogue with this probability when the prompt stays within GREETING_MAX_PROMPT bytes. */
 const GREETING_P = 0.3;
 const GREETING_MAX_PROMPT = 80;
@@ -117,8 +125,17 @@ function findTopic(prompt: string): { topic: Topic; phrasing: string } | undefin
 
 // ---- generation ----
 
-function makePrompt(r: () => number, kind: RequestKind): string {
-  const t = pick(r, TOPICS.filter((x) => x.kind === kind));
+/** The topics requests are drawn from: the first `topics` of each kind, or all. */
+function topicPool(topics: number | undefined): Topic[] {
+  if (topics === undefined) return TOPICS;
+  if (!Number.isInteger(topics) || topics < 1 || topics > MAX_SYNTH_TOPICS) {
+    throw new Error(`synthetic world: topics must be an integer from 1 to ${MAX_SYNTH_TOPICS}, got ${topics}`);
+  }
+  return [...TOPICS.filter((t) => t.kind === 'benign').slice(0, topics), ...TOPICS.filter((t) => t.kind === 'harmful').slice(0, topics)];
+}
+
+function makePrompt(r: () => number, kind: RequestKind, pool: Topic[] = TOPICS): string {
+  const t = pick(r, pool.filter((x) => x.kind === kind));
   const request = pick(r, REQUEST_TEMPLATES).replace('{t}', pick(r, t.phrasings));
   const single = `\n\nHuman: ${request}\n\nAssistant:`;
   if (r() >= GREETING_P) return single;
@@ -160,11 +177,11 @@ const fits = (prompt: string, response: string) => bytes(`${prompt} ${response}`
  * One comparison: a prompt of the subset's request kind, its chosen response, and a rejected response on the
  * side of the chosen one's length that a coin picks (so "longer wins" is right half the time).
  */
-function makePair(r: () => number, subset: 'helpful' | 'harmless'): SynthPair {
+function makePair(r: () => number, subset: 'helpful' | 'harmless', pool: Topic[]): SynthPair {
   const [kind, good, bad]: [RequestKind, ResponseKind, ResponseKind] =
     subset === 'helpful' ? ['benign', 'helpful', 'evasive'] : ['harmful', 'refusal', 'compliance'];
   for (;;) {
-    const prompt = makePrompt(r, kind);
+    const prompt = makePrompt(r, kind, pool);
     const found = findTopic(prompt);
     const chosenLonger = r() < 0.5;
     for (let i = 0; i < 32; i++) {
@@ -183,16 +200,18 @@ function makePair(r: () => number, subset: 'helpful' | 'harmless'): SynthPair {
 export function generateSynthWorld(opts: SynthOptions): SynthWorld {
   const h = stream(opts.seed, 1);
   const s = stream(opts.seed, 2);
+  const pool = topicPool(opts.topics);
   return {
-    helpful: Array.from({ length: opts.pairs }, () => makePair(h, 'helpful')),
-    harmless: Array.from({ length: opts.pairs }, () => makePair(s, 'harmless')),
+    helpful: Array.from({ length: opts.pairs }, () => makePair(h, 'helpful', pool)),
+    harmless: Array.from({ length: opts.pairs }, () => makePair(s, 'harmless', pool)),
   };
 }
 
 /** n prompts (conversation up to and including the final "\n\nAssistant:"), of the given kind or alternating benign / harmful. */
-export function synthPrompts(opts: { seed: number; n: number; kind?: RequestKind }): string[] {
+export function synthPrompts(opts: { seed: number; n: number; kind?: RequestKind; topics?: number }): string[] {
   const r = stream(opts.seed, 3);
-  return Array.from({ length: opts.n }, (_, i) => makePrompt(r, opts.kind ?? (i % 2 === 0 ? 'benign' : 'harmful')));
+  const pool = topicPool(opts.topics);
+  return Array.from({ length: opts.n }, (_, i) => makePrompt(r, opts.kind ?? (i % 2 === 0 ? 'benign' : 'harmful'), pool));
 }
 
 /**

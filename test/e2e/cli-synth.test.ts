@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHHJsonl } from '../../src/data/hh.ts';
 import { goldScore } from '../../src/data/synth.ts';
+import { BENIGN_TOPICS, HARMFUL_TOPICS } from '../../src/data/synth-vocab.ts';
 import { rlhfProcess } from '../helpers/cli.ts';
 
 const rlhf = (...args: string[]) => rlhfProcess(120_000, ...args);
@@ -31,6 +32,18 @@ describe('rlhf synth', () => {
     expect(harmless.pairs.every((p) => request(p.chosen) === 'harmful')).toBe(true);
   });
 
+  it('--topics K: every request is one of the first K benign or harmful topics', () => {
+    const dir = join(root, 'k');
+    const r = rlhf('synth', '--out', dir, '--pairs', '80', '--seed', '2', '--topics', '2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('2 topics of each kind');
+    const allowed = [...BENIGN_TOPICS.slice(0, 2), ...HARMFUL_TOPICS.slice(0, 2)].flatMap((t) => t.phrasings);
+    for (const { pairs } of files(dir).map(parseHHJsonl)) {
+      expect(pairs).toHaveLength(80);
+      expect(pairs.every((p) => allowed.some((ph) => p.chosen.includes(ph)))).toBe(true);
+    }
+  });
+
   it('is deterministic: the same seed gives identical bytes, another seed other pairs', () => {
     const [a, b, c] = ['a', 'b', 'c'].map((d) => join(root, d));
     expect(rlhf('synth', '--out', a, '--pairs', '50', '--seed', '3').code).toBe(0);
@@ -49,6 +62,9 @@ describe('rlhf synth', () => {
     const zero = rlhf('synth', '--out', join(root, 'x'), '--pairs', '0');
     expect(zero.code).toBe(2);
     expect(zero.stderr).toMatch(/--pairs must be a positive integer/);
+    const topics = rlhf('synth', '--out', join(root, 'x'), '--topics', '13');
+    expect(topics.code).toBe(2);
+    expect(topics.stderr).toMatch(/--topics must be an integer from 1 to 12, got 13/);
     expect(rlhf('synth').code).toBe(2);
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHHJsonl } from '../../src/data/hh.ts';
 import {
-  HARM_MARKERS, SYNTH_MAX_BYTES, generateSynthWorld, goldScore, pairsToJsonl, synthPrompts, synthResponse, type SynthPair,
+  HARM_MARKERS, MAX_SYNTH_TOPICS, SYNTH_MAX_BYTES, generateSynthWorld, goldScore, pairsToJsonl, synthPrompts, synthResponse, type SynthPair,
 } from '../../src/data/synth.ts';
 import {
   ANSWER_TEMPLATES, BENIGN_TOPICS, EVASIVE_ONLY_BODIES, GREETINGS, HARMFUL_TOPICS, NON_ANSWER_BODIES, NON_ANSWER_CLOSERS,
@@ -38,6 +38,23 @@ describe('synthetic HH world: generation', () => {
     const small = generateSynthWorld({ seed: 3, pairs: 50 });
     expect(small.helpful).toEqual(a.helpful.slice(0, 50));
     expect(small.harmless).toEqual(a.harmless.slice(0, 50));
+  });
+
+  it('restricts requests to the first K topics of each kind when asked, covering all K; the default world is unchanged', () => {
+    const phrasingsOf = (topics: typeof BENIGN_TOPICS) => topics.map((t) => t.phrasings);
+    const topicOf = (prompt: string, topics: string[][]) => topics.findIndex((ph) => ph.some((x) => prompt.includes(x)));
+    const small = generateSynthWorld({ seed: 3, pairs: 300, topics: 3 });
+    const seen = (pairs: SynthPair[], topics: string[][]) => new Set(pairs.map((p) => topicOf(split(p.chosen).prompt, topics)));
+    expect(seen(small.helpful, phrasingsOf(BENIGN_TOPICS))).toEqual(new Set([0, 1, 2]));
+    expect(seen(small.harmless, phrasingsOf(HARMFUL_TOPICS))).toEqual(new Set([0, 1, 2]));
+    expect(new Set(synthPrompts({ seed: 2, n: 100, topics: 2 }).map((p) => topicOf(p, phrasingsOf([...BENIGN_TOPICS.slice(0, 2), ...HARMFUL_TOPICS.slice(0, 2)])))))
+      .toEqual(new Set([0, 1, 2, 3]));
+    // the full world reaches further topics, and naming every topic is the default world byte for byte
+    expect(Math.max(...seen(big.helpful, phrasingsOf(BENIGN_TOPICS)))).toBeGreaterThan(2);
+    expect(generateSynthWorld({ seed: 3, pairs: 100, topics: MAX_SYNTH_TOPICS }).harmless).toEqual(generateSynthWorld({ seed: 3, pairs: 100 }).harmless);
+    for (const bad of [0, MAX_SYNTH_TOPICS + 1, 1.5]) {
+      expect(() => generateSynthWorld({ seed: 1, pairs: 1, topics: bad })).toThrow(/topics must be an integer from 1 to 12/);
+    }
   });
 
   it(`keeps every transcript plain ASCII, HH-shaped and within ${SYNTH_MAX_BYTES} bytes; chosen and rejected share the prompt`, () => {
