@@ -13,7 +13,7 @@
 set -euo pipefail
 OUT=${1:?usage: scripts/synth-rlhf.sh OUT_DIR}
 STEPS=${STEPS:-240}            # base-model pretraining steps
-MORE_STEPS=${MORE_STEPS:-0}    # then more steps from that checkpoint (pretrain --init: a fresh warm-up and cosine at lr 3e-3)
+MORE_STEPS=${MORE_STEPS:-0}    # then more steps from that checkpoint (pretrain --init: a fresh warm-up and cosine at lr 3e-3); a list ("300 400") runs stages
 PM_STEPS=${PM_STEPS:-60}       # preference-model steps
 ITERATIONS=${ITERATIONS:-24}   # PPO iterations per policy
 BATCH=${BATCH:-16}             # PPO rollouts per iteration
@@ -21,22 +21,28 @@ PPO_LR=${PPO_LR:-0.001}
 KL_COEF=${KL_COEF:-0.05}
 MAX_TOKENS=${MAX_TOKENS:-24}
 ELO_PROMPTS=${ELO_PROMPTS:-128}
+TOPICS=${TOPICS:-}             # a smaller world: the first TOPICS benign and harmful topics (rlhf synth --topics); empty = all
 cd "$(dirname "$0")/.."
 rlhf() { node bin/rlhf.js "$@"; }
 step() { [ -e "$1" ] && echo "have $1" >&2; [ ! -e "$1" ]; }
 mkdir -p "$OUT"
 W=$OUT/world; W2=$OUT/world2; W3=$OUT/world3 # W trains, W2 trains the test PM, W3 evaluates (no model trains on its pairs; the world has a finite set of requests, so its prompts recur)
-step "$W/synth-helpful.jsonl" && rlhf synth --out "$W" --pairs 1000 --seed 1
-step "$W2/synth-helpful.jsonl" && rlhf synth --out "$W2" --pairs 1000 --seed 2
-step "$W3/synth-helpful.jsonl" && rlhf synth --out "$W3" --pairs 150 --seed 3
+WORLD=(); [ -n "$TOPICS" ] && WORLD=(--topics "$TOPICS")
+step "$W/synth-helpful.jsonl" && rlhf synth --out "$W" --pairs 1000 --seed 1 "${WORLD[@]}"
+step "$W2/synth-helpful.jsonl" && rlhf synth --out "$W2" --pairs 1000 --seed 2 "${WORLD[@]}"
+step "$W3/synth-helpful.jsonl" && rlhf synth --out "$W3" --pairs 150 --seed 3 "${WORLD[@]}"
 step "$OUT/base.safetensors" && rlhf pretrain --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --preset micro --tokenizer synth \
   --sides both --steps "$STEPS" --batch 16 --seq 48 --lr 0.005 --eval-interval 20 --seed 1 --out "$OUT/base.safetensors" --report "$OUT/base.json"
 BASE=$OUT/base.safetensors
-if [ "$MORE_STEPS" -gt 0 ]; then
-  BASE=$OUT/base-more.safetensors
-  step "$BASE" && rlhf pretrain --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --preset micro --tokenizer synth --init "$OUT/base.safetensors" \
-    --sides both --steps "$MORE_STEPS" --batch 16 --seq 48 --lr 0.003 --eval-interval 30 --seed 1 --out "$BASE" --report "$OUT/base-more.json"
-fi
+stage=0
+for more in $MORE_STEPS; do # each stage continues from the last checkpoint: base-more, base-more2, …
+  [ "$more" -gt 0 ] || continue
+  stage=$((stage + 1)); suffix=$([ $stage -gt 1 ] && echo $stage || true)
+  NEXT=$OUT/base-more$suffix.safetensors
+  step "$NEXT" && rlhf pretrain --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --preset micro --tokenizer synth --init "$BASE" \
+    --sides both --steps "$more" --batch 16 --seq 48 --lr 0.003 --eval-interval 30 --seed 1 --out "$NEXT" --report "$OUT/base-more$suffix.json"
+  BASE=$NEXT
+done
 PM="rlhf pm --preset micro --tokenizer gpt2 --seq 48 --batch 8 --lr 0.01 --steps $PM_STEPS --eval-interval 20"
 step "$OUT/pm-mixed.safetensors" && $PM --train "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --seed 3 --out "$OUT/pm-mixed.safetensors" --report "$OUT/pm-mixed.json"
 step "$OUT/pm-helpful.safetensors" && $PM --train "$W/synth-helpful.jsonl" --seed 1 --out "$OUT/pm-helpful.safetensors" --report "$OUT/pm-helpful.json"
