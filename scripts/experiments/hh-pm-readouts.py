@@ -9,6 +9,7 @@
 # fraction of pairs scored at the end (0.5 gives a ±0.024 interval, against ±0.054 for 10%).
 import argparse, json, math, random
 import torch, torch.nn as nn, torch.nn.functional as F
+from micro_gpt import Block
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--pairs', required=True)
@@ -36,24 +37,12 @@ def batch(ids):
     rows = [encode(pairs[i], 'c') for i in ids] + [encode(pairs[i], 'r') for i in ids]
     return tuple(torch.tensor([r[k] for r in rows]) for k in range(3))
 
-class Block(nn.Module):
-    def __init__(s):
-        super().__init__(); C = a.C
-        s.ln1, s.attn, s.proj = nn.LayerNorm(C), nn.Linear(C, 3 * C), nn.Linear(C, C)
-        s.ln2, s.fc, s.fc2 = nn.LayerNorm(C), nn.Linear(C, 4 * C), nn.Linear(4 * C, C)
-    def forward(s, x):
-        B, T, C = x.shape; H = a.heads
-        q, k, v = (t.view(B, T, H, C // H).transpose(1, 2) for t in s.attn(s.ln1(x)).split(C, 2))
-        att = (q @ k.transpose(-1, -2)) / math.sqrt(C // H)
-        att = att.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float('-inf')).softmax(-1)
-        x = x + s.proj((att @ v).transpose(1, 2).reshape(B, T, C))
-        return x + s.fc2(F.gelu(s.fc(s.ln2(x)), approximate='tanh'))
 
 class PM(nn.Module):
     def __init__(s):
         super().__init__()
         s.wte, s.wpe = nn.Embedding(V, a.C), nn.Embedding(T, a.C)
-        s.blocks = nn.ModuleList([Block() for _ in range(a.layers)]); s.lnf = nn.LayerNorm(a.C); s.head = nn.Linear(a.C, 1)
+        s.blocks = nn.ModuleList([Block(a.C, a.heads) for _ in range(a.layers)]); s.lnf = nn.LayerNorm(a.C); s.head = nn.Linear(a.C, 1)
         for p in s.parameters():
             if p.dim() > 1: nn.init.normal_(p, std=0.02)
     def forward(s, tok, eoc, mask):

@@ -8,6 +8,7 @@
 #   /usr/bin/python3 scripts/experiments/synth-lm.py --data /tmp/synth-lm.json --steps 1000 --lr 5e-3
 import argparse, json, math, random, re
 import torch, torch.nn as nn, torch.nn.functional as F
+from micro_gpt import Block
 ap = argparse.ArgumentParser()
 ap.add_argument('--data', required=True); ap.add_argument('--steps', type=int, default=200); ap.add_argument('--B', type=int, default=16); ap.add_argument('--T', type=int, default=48)
 ap.add_argument('--lr', type=float, default=5e-3); ap.add_argument('--C', type=int, default=32); ap.add_argument('--L', type=int, default=2)
@@ -15,23 +16,10 @@ ap.add_argument('--H', type=int, default=2); ap.add_argument('--seed', type=int,
 a = ap.parse_args(); torch.manual_seed(a.seed); torch.set_num_threads(1)
 d = json.load(open(a.data)); V, T = d['V'], a.T
 train, held = torch.tensor(d['train']), torch.tensor(d['held'])
-class Block(nn.Module):
-    def __init__(s):
-        super().__init__(); C = a.C
-        s.ln1, s.attn, s.proj = nn.LayerNorm(C), nn.Linear(C, 3 * C), nn.Linear(C, C)
-        s.ln2, s.fc, s.fc2 = nn.LayerNorm(C), nn.Linear(C, 4 * C), nn.Linear(4 * C, C)
-    def forward(s, x):
-        B, T, C = x.shape; H = a.H
-        q, k, v = (t.view(B, T, H, C // H).transpose(1, 2) for t in s.attn(s.ln1(x)).split(C, 2))
-        att = (q @ k.transpose(-1, -2)) / math.sqrt(C // H)
-        att = att.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float('-inf')).softmax(-1)
-        y = att @ v
-        x = x + s.proj(y.transpose(1, 2).reshape(B, T, C))
-        return x + s.fc2(F.gelu(s.fc(s.ln2(x)), approximate='tanh'))
 class LM(nn.Module):
     def __init__(s):
         super().__init__(); s.wte, s.wpe = nn.Embedding(V, a.C), nn.Embedding(128, a.C)
-        s.blocks = nn.ModuleList([Block() for _ in range(a.L)]); s.lnf = nn.LayerNorm(a.C)
+        s.blocks = nn.ModuleList([Block(a.C, a.H) for _ in range(a.L)]); s.lnf = nn.LayerNorm(a.C)
         for p in s.parameters():
             if p.dim() > 1: nn.init.normal_(p, std=0.02)
     def forward(s, tok):
