@@ -6,7 +6,8 @@
 #   → PPO of the base against the mixed PM and against the helpful-only PM (test PM and gold scorer watching)
 #   → Elo of the three policies under the gold scorer and the test PM on held-out prompts, gold behaviour
 #     (helpfulness on benign requests, compliance with harmful ones), the alignment tax (held-out LM loss)
-#   → a summary table (scripts/synth-rlhf-summary.ts).
+#   → a summary table (scripts/synth-rlhf-summary.ts), and gold behaviour on 512 fresh prompts
+#     (scripts/experiments/gold-behaviour.ts: narrower intervals than the Elo tournament's prompts).
 # Usage: scripts/synth-rlhf.sh OUT_DIR   (npm run repro:synth-rlhf -- OUT_DIR). Every step skips itself when its
 # output exists, so an interrupted run resumes. Sizes are set for SwiftShader (hours on 2 cores); on a GPU raise
 # ITERATIONS and STEPS. docs/ppo.md has the figures this produced.
@@ -60,4 +61,7 @@ step "$OUT/elo.json" && rlhf elo --policies "$BASE" "$OUT/ppo-mixed.safetensors"
   --n-prompts "$ELO_PROMPTS" --max-tokens "$MAX_TOKENS" --seed 9 --report "$OUT/elo.json"
 step "$OUT/lm-eval.json" && rlhf lm-eval --models "$BASE" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" \
   --data "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --sides both --batch 16 --seq 48 --seed 1 --report "$OUT/lm-eval.json"
+step "$OUT/gold-behaviour.md" && npx tsx --import ./scripts/register-raw.mjs scripts/experiments/gold-behaviour.ts --n 512 "${WORLD[@]}" \
+  "$BASE" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" > "$OUT/gold-behaviour.md.tmp" && mv "$OUT/gold-behaviour.md.tmp" "$OUT/gold-behaviour.md"
 npx tsx scripts/synth-rlhf-summary.ts "$OUT"
+cat "$OUT/gold-behaviour.md"
