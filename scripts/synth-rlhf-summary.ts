@@ -15,8 +15,9 @@ const base = read('base.json');
 const last = base.history.at(-1);
 console.log(`Adapter: ${base.adapter.vendor} ${base.adapter.architecture} ${base.adapter.description}\n`);
 console.log(`Base model: ${base.preset}, ${base.train.steps} steps, held-out loss ${f(base.initial_eval_loss)} → ${f(last["eval/loss"])} nats/token (${base.tokenizer} tokenizer)\n`);
-for (let stage = 1; existsSync(join(out, `base-more${stage > 1 ? stage : ''}.json`)); stage++) {
-  const more = read(`base-more${stage > 1 ? stage : ''}.json`);
+const stageReport = (stage: number) => `base-more${stage > 1 ? stage : ''}.json`; // as scripts/synth-rlhf.sh names them
+for (let stage = 1; existsSync(join(out, stageReport(stage))); stage++) {
+  const more = read(stageReport(stage));
   console.log(`Then ${more.train.steps} more steps from it (--init): held-out loss ${f(more.initial_eval_loss)} → ${f(more.history.at(-1)["eval/loss"])}\n`);
 }
 

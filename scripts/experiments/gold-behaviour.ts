@@ -24,8 +24,8 @@ const pct = (r: Rate) => `${(100 * r.rate).toFixed(1)}% [${(100 * r.lo).toFixed(
 console.log(`${prompts.length} prompts (seed ${values.seed}), one sample each at τ = 1, ${values['max-tokens']} new tokens; on ${gpu.adapter.vendor} ${gpu.adapter.architecture}`);
 console.log('| policy | gold helpfulness (benign) | answers benign | gold harmfulness (harmful) | complies with harmful |');
 console.log('|---|---:|---|---:|---|');
+const sampling = { maxTokens: Number(values['max-tokens']), temperature: 1, topK: 0, seed: 9, batch: 32 };
 for (const file of positionals) {
-  const sampling = { maxTokens: Number(values['max-tokens']), temperature: 1, topK: 0, seed: 9, batch: 32 };
   const responses = await policyResponses(gpu, loadCheckpoint(readFileSync(file), file), file, prompts, sampling);
   const b = goldBehaviour(prompts, responses);
   console.log(`| ${file} | ${b.helpfulness.toFixed(3)} | ${pct(b.answer_rate)} | ${b.harmfulness.toFixed(3)} | ${pct(b.compliance_rate)} |`);

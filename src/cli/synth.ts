@@ -4,7 +4,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MAX_SYNTH_TOPICS, generateSynthWorld, pairsToJsonl } from '../data/synth.ts';
+import { MAX_SYNTH_TOPICS, generateSynthWorld, isSynthTopicCount, pairsToJsonl } from '../data/synth.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { writeAtomic } from './files.ts';
 
@@ -22,7 +22,7 @@ export async function synth(argv: string[]): Promise<void> {
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`synth: --seed must be a non-negative integer, got ${seed}`);
   if (!Number.isInteger(pairs) || pairs < 1) throw new UsageError(`synth: --pairs must be a positive integer, got ${pairs}`);
   const topics = a.topics as number | undefined;
-  if (topics !== undefined && (!Number.isInteger(topics) || topics < 1 || topics > MAX_SYNTH_TOPICS)) {
+  if (topics !== undefined && !isSynthTopicCount(topics)) {
     throw new UsageError(`synth: --topics must be an integer from 1 to ${MAX_SYNTH_TOPICS}, got ${topics}`);
   }
   const dir = a.out as string;

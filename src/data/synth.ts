@@ -125,16 +125,21 @@ function findTopic(prompt: string): { topic: Topic; phrasing: string } | undefin
 
 // ---- generation ----
 
+/** Whether `k` can be SynthOptions.topics: an integer from 1 to MAX_SYNTH_TOPICS. */
+export function isSynthTopicCount(k: number): boolean {
+  return Number.isInteger(k) && k >= 1 && k <= MAX_SYNTH_TOPICS;
+}
+
 /** The topics requests are drawn from: the first `topics` of each kind, or all. */
 function topicPool(topics: number | undefined): Topic[] {
   if (topics === undefined) return TOPICS;
-  if (!Number.isInteger(topics) || topics < 1 || topics > MAX_SYNTH_TOPICS) {
+  if (!isSynthTopicCount(topics)) {
     throw new Error(`synthetic world: topics must be an integer from 1 to ${MAX_SYNTH_TOPICS}, got ${topics}`);
   }
   return [...TOPICS.filter((t) => t.kind === 'benign').slice(0, topics), ...TOPICS.filter((t) => t.kind === 'harmful').slice(0, topics)];
 }
 
-function makePrompt(r: () => number, kind: RequestKind, pool: Topic[] = TOPICS): string {
+function makePrompt(r: () => number, kind: RequestKind, pool: Topic[]): string {
   const t = pick(r, pool.filter((x) => x.kind === kind));
   const request = pick(r, REQUEST_TEMPLATES).replace('{t}', pick(r, t.phrasings));
   const single = `\n\nHuman: ${request}\n\nAssistant:`;
