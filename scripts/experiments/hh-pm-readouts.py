@@ -7,6 +7,9 @@
 # --readout: where the score is read: eoc (the end-of-context token, the paper's PM), sum or mean of a
 # per-token score over the final response's tokens (sum can express "longer wins"). --held-out: the
 # fraction of pairs scored at the end (0.5 gives a ±0.024 interval, against ±0.054 for 10%).
+# --topk K: a compact vocabulary, the K − 3 commonest GPT-2 tokens of the files plus one unknown token (an
+# embedding of K × C instead of 50,258 × C). --lm-steps N: first train the trunk as a language model (tied head)
+# on random T-token windows of the training half's transcripts, both sides: the warm start the issue asks for.
 import argparse, json, math, random
 import torch, torch.nn as nn, torch.nn.functional as F
 from micro_gpt import Block
@@ -19,10 +22,20 @@ ap.add_argument('--P', type=int, default=8); ap.add_argument('--lr', type=float,
 ap.add_argument('--C', type=int, default=32); ap.add_argument('--layers', type=int, default=2)
 ap.add_argument('--heads', type=int, default=2); ap.add_argument('--wd', type=float, default=0.1)
 ap.add_argument('--held-out', type=float, default=0.5); ap.add_argument('--freeze-wte', action='store_true')
+ap.add_argument('--topk', type=int, default=0); ap.add_argument('--lm-steps', type=int, default=0)
+ap.add_argument('--lm-lr', type=float, default=3e-3); ap.add_argument('--lm-batch', type=int, default=16)
 ap.add_argument('--seed', type=int, default=1); ap.add_argument('--threads', type=int, default=1)
 a = ap.parse_args()
 torch.set_num_threads(a.threads); torch.manual_seed(a.seed)
 d = json.load(open(a.pairs)); pairs = d['pairs']; EOC, EOT, V, T = d['eoc'], d['eot'], d['vocab'], a.T
+if a.topk:
+    from collections import Counter
+    counts = Counter(t for p in pairs for k in ('ctx', 'c', 'r') for t in p[k])
+    compact = {t: i for i, (t, _) in enumerate(counts.most_common(a.topk - 3))}; UNK = len(compact)
+    for p in pairs:
+        for k in ('ctx', 'c', 'r'): p[k] = [compact.get(t, UNK) for t in p[k]]
+    EOC, EOT, V = UNK + 1, UNK + 2, UNK + 3
+    print(f'top-{a.topk} vocabulary covers {sum(counts[t] for t in compact) / sum(counts.values()):.3f} of tokens')
 idx = list(range(len(pairs))); random.Random(a.seed).shuffle(idx)
 held, train = idx[:int(len(idx) * a.held_out)], idx[int(len(idx) * a.held_out):]
 
@@ -53,6 +66,22 @@ class PM(nn.Module):
         return (v * mask).sum(1) / (mask.sum(1) if a.readout == 'mean' else 1)
 
 model = PM()
+
+def warm_up_as_language_model():
+    docs = [pairs[i]['ctx'] + pairs[i][side] + [EOT] for i in train for side in ('c', 'r')]
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lm_lr, betas=(0.9, 0.95), weight_decay=a.wd); rng = random.Random(a.seed)
+    for step in range(1, a.lm_steps + 1):
+        rows = []
+        for _ in range(a.lm_batch):
+            d = docs[rng.randrange(len(docs))]; s = rng.randrange(max(1, len(d) - T + 1)); w = d[s:s + T]; rows.append(w + [EOT] * (T - len(w)))
+        x = torch.tensor(rows); h = model.wte(x[:, :-1]) + model.wpe(torch.arange(T - 1))
+        for b in model.blocks: h = b(h)
+        loss = F.cross_entropy((model.lnf(h) @ model.wte.weight.T).reshape(-1, V), x[:, 1:].reshape(-1))
+        for g in opt.param_groups: g['lr'] = a.lm_lr * min(1, step / 20) * (0.1 + 0.45 * (1 + math.cos(math.pi * step / a.lm_steps)))
+        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
+        if step % max(1, a.lm_steps // 5) == 0: print(f'language-model step {step} loss {loss.item():.3f}', flush=True)
+
+if a.lm_steps: warm_up_as_language_model()
 if a.freeze_wte: model.wte.weight.requires_grad_(False)
 opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=a.lr, betas=(0.9, 0.95), weight_decay=a.wd)
 
