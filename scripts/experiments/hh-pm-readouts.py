@@ -58,14 +58,24 @@ class PM(nn.Module):
         s.blocks = nn.ModuleList([Block(a.C, a.heads) for _ in range(a.layers)]); s.lnf = nn.LayerNorm(a.C); s.head = nn.Linear(a.C, 1)
         for p in s.parameters():
             if p.dim() > 1: nn.init.normal_(p, std=0.02)
-    def forward(s, tok, eoc, mask):
+    def trunk(s, tok):
         x = s.wte(tok) + s.wpe(torch.arange(tok.shape[1]))
         for b in s.blocks: x = b(x)
-        v = s.head(s.lnf(x)).squeeze(-1)
+        return s.lnf(x)
+    def forward(s, tok, eoc, mask):
+        v = s.head(s.trunk(tok)).squeeze(-1)
         if a.readout == 'eoc': return v[torch.arange(len(eoc)), eoc]
         return (v * mask).sum(1) / (mask.sum(1) if a.readout == 'mean' else 1)
 
 model = PM()
+
+def lr_at(peak, step, steps, warmup):
+    """linear warm-up over `warmup` steps, then cosine from the peak to 10% of it"""
+    return peak * min(1, step / warmup) * (0.1 + 0.45 * (1 + math.cos(math.pi * step / steps)))
+
+def descend(opt, loss, step_lr):
+    for g in opt.param_groups: g['lr'] = step_lr
+    opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
 
 def warm_up_as_language_model():
     docs = [pairs[i]['ctx'] + pairs[i][side] + [EOT] for i in train for side in ('c', 'r')]
@@ -74,11 +84,9 @@ def warm_up_as_language_model():
         rows = []
         for _ in range(a.lm_batch):
             d = docs[rng.randrange(len(docs))]; s = rng.randrange(max(1, len(d) - T + 1)); w = d[s:s + T]; rows.append(w + [EOT] * (T - len(w)))
-        x = torch.tensor(rows); h = model.wte(x[:, :-1]) + model.wpe(torch.arange(T - 1))
-        for b in model.blocks: h = b(h)
-        loss = F.cross_entropy((model.lnf(h) @ model.wte.weight.T).reshape(-1, V), x[:, 1:].reshape(-1))
-        for g in opt.param_groups: g['lr'] = a.lm_lr * min(1, step / 20) * (0.1 + 0.45 * (1 + math.cos(math.pi * step / a.lm_steps)))
-        opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
+        x = torch.tensor(rows)
+        loss = F.cross_entropy((model.trunk(x[:, :-1]) @ model.wte.weight.T).reshape(-1, V), x[:, 1:].reshape(-1))
+        descend(opt, loss, lr_at(a.lm_lr, step, a.lm_steps, 20))
         if step % max(1, a.lm_steps // 5) == 0: print(f'language-model step {step} loss {loss.item():.3f}', flush=True)
 
 if a.lm_steps: warm_up_as_language_model()
@@ -99,8 +107,7 @@ order = []
 for step in range(1, a.steps + 1):
     if len(order) < a.P: order = train[:]; random.Random(a.seed + step).shuffle(order)
     ids, order = order[:a.P], order[a.P:]
-    for g in opt.param_groups: g['lr'] = a.lr * min(1, step / 10) * (0.1 + 0.45 * (1 + math.cos(math.pi * step / a.steps)))
     r = model(*batch(ids)); loss = -F.logsigmoid(r[:a.P] - r[a.P:]).mean()
-    opt.zero_grad(); loss.backward(); torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0); opt.step()
+    descend(opt, loss, lr_at(a.lr, step, a.steps, 10))
     if step % max(1, a.steps // 4) == 0: print(f'step {step} train loss {loss.item():.3f}; {held_out_accuracy()}', flush=True)
 print(vars(a)); print(held_out_accuracy())
