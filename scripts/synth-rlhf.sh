@@ -17,6 +17,9 @@ STEPS=${STEPS:-240}            # base-model pretraining steps
 MORE_STEPS=${MORE_STEPS:-0}    # then more steps from that checkpoint (pretrain --init: a fresh warm-up and cosine at lr 3e-3); a list ("300 400") runs stages
 PM_STEPS=${PM_STEPS:-60}       # preference-model steps
 ITERATIONS=${ITERATIONS:-24}   # PPO iterations per policy
+ITERATIONS_MIXED=${ITERATIONS_MIXED:-$ITERATIONS}     # … or for one of them: the mixed PM's surface is flatter, so its
+ITERATIONS_HELPFUL=${ITERATIONS_HELPFUL:-$ITERATIONS} # score rises more slowly per iteration than the helpful-only PM's
+PPO_SEED=${PPO_SEED:-1}        # the PPO runs' seed (rollout sampling, minibatch order); the base and PMs keep theirs
 BATCH=${BATCH:-16}             # PPO rollouts per iteration
 PPO_LR=${PPO_LR:-0.001}
 KL_COEF=${KL_COEF:-0.05}
@@ -52,9 +55,10 @@ for pm in mixed helpful mixed-test; do # the cross-evaluation matrix, on the eva
   step "$OUT/pm-eval-$pm.json" && rlhf pm-eval --pm "$OUT/pm-$pm.safetensors" --data "$W3/synth-helpful.jsonl" "$W3/synth-harmless.jsonl" --report "$OUT/pm-eval-$pm.json"
 done
 for pm in mixed helpful; do
+  iterations=$([ $pm = mixed ] && echo "$ITERATIONS_MIXED" || echo "$ITERATIONS_HELPFUL")
   step "$OUT/ppo-$pm.safetensors" && rlhf ppo --policy "$BASE" --pm "$OUT/pm-$pm.safetensors" --test-pm "$OUT/pm-mixed-test.safetensors" --gold \
-    --prompts "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --iterations "$ITERATIONS" --batch "$BATCH" --minibatches 2 --epochs 2 \
-    --max-tokens "$MAX_TOKENS" --lr "$PPO_LR" --kl-coef "$KL_COEF" --sample-every 4 --seed 1 --out "$OUT/ppo-$pm.safetensors" --report "$OUT/ppo-$pm.json"
+    --prompts "$W/synth-helpful.jsonl" "$W/synth-harmless.jsonl" --iterations "$iterations" --batch "$BATCH" --minibatches 2 --epochs 2 \
+    --max-tokens "$MAX_TOKENS" --lr "$PPO_LR" --kl-coef "$KL_COEF" --sample-every 4 --seed "$PPO_SEED" --out "$OUT/ppo-$pm.safetensors" --report "$OUT/ppo-$pm.json"
 done
 step "$OUT/elo.json" && rlhf elo --policies "$BASE" "$OUT/ppo-mixed.safetensors" "$OUT/ppo-helpful.safetensors" \
   --gold --pm "$OUT/pm-mixed-test.safetensors" --prompts "$W3/synth-helpful.jsonl" "$W3/synth-harmless.jsonl" \
