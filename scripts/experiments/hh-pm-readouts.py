@@ -25,6 +25,8 @@ ap.add_argument('--held-out', type=float, default=0.5); ap.add_argument('--freez
 ap.add_argument('--topk', type=int, default=0); ap.add_argument('--lm-steps', type=int, default=0)
 ap.add_argument('--lm-lr', type=float, default=3e-3); ap.add_argument('--lm-batch', type=int, default=16)
 ap.add_argument('--seed', type=int, default=1); ap.add_argument('--threads', type=int, default=1)
+ap.add_argument('--split-seed', type=int, help='the held-out split\'s seed (default: --seed); fix it to ensemble runs')
+ap.add_argument('--margins-out', help='write each held-out pair\'s r_chosen − r_rejected (JSON) for hh-pm-ensemble.py')
 a = ap.parse_args()
 torch.set_num_threads(a.threads); torch.manual_seed(a.seed)
 d = json.load(open(a.pairs)); pairs = d['pairs']; EOC, EOT, V, T = d['eoc'], d['eot'], d['vocab'], a.T
@@ -36,7 +38,7 @@ if a.topk:
         for k in ('ctx', 'c', 'r'): p[k] = [compact.get(t, UNK) for t in p[k]]
     EOC, EOT, V = UNK + 1, UNK + 2, UNK + 3
     print(f'top-{a.topk} vocabulary covers {sum(counts[t] for t in compact) / sum(counts.values()):.3f} of tokens')
-idx = list(range(len(pairs))); random.Random(a.seed).shuffle(idx)
+idx = list(range(len(pairs))); random.Random(a.seed if a.split_seed is None else a.split_seed).shuffle(idx)
 held, train = idx[:int(len(idx) * a.held_out)], idx[int(len(idx) * a.held_out):]
 
 def encode(p, side):
@@ -93,12 +95,17 @@ if a.lm_steps: warm_up_as_language_model()
 if a.freeze_wte: model.wte.weight.requires_grad_(False)
 opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=a.lr, betas=(0.9, 0.95), weight_decay=a.wd)
 
-def held_out_accuracy():
-    right = {'helpful': [0, 0], 'harmless': [0, 0]}
+def held_out_margins():
+    """r_chosen − r_rejected for every held-out pair, in `held`'s order."""
+    margins = []
     with torch.no_grad():
         for i in range(0, len(held), 64):
-            ids = held[i:i + 64]; r = model(*batch(ids)); n = len(ids)
-            for j, k in enumerate(ids): right[pairs[k]['s']][0] += int(r[j] > r[n + j]); right[pairs[k]['s']][1] += 1
+            ids = held[i:i + 64]; r = model(*batch(ids)); margins += (r[:len(ids)] - r[len(ids):]).tolist()
+    return margins
+
+def held_out_accuracy():
+    right = {'helpful': [0, 0], 'harmless': [0, 0]}
+    for k, m in zip(held, held_out_margins()): right[pairs[k]['s']][0] += int(m > 0); right[pairs[k]['s']][1] += 1
     n = sum(v[1] for v in right.values()); acc = sum(v[0] for v in right.values()) / n; h = 1.96 * math.sqrt(acc * (1 - acc) / n)
     per = ' '.join(f'{s} {v[0] / v[1]:.3f}' for s, v in right.items())
     return f'held-out accuracy {acc:.3f} [{acc - h:.3f}, {acc + h:.3f}] on {n} pairs; {per}'
@@ -111,3 +118,5 @@ for step in range(1, a.steps + 1):
     descend(opt, loss, lr_at(a.lr, step, a.steps, 10))
     if step % max(1, a.steps // 4) == 0: print(f'step {step} train loss {loss.item():.3f}; {held_out_accuracy()}', flush=True)
 print(vars(a)); print(held_out_accuracy())
+if a.margins_out:
+    json.dump({'held': held, 'subset': [pairs[k]['s'] for k in held], 'margin': held_out_margins(), 'args': vars(a)}, open(a.margins_out, 'w'))
