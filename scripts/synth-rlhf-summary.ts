@@ -47,12 +47,12 @@ for (const pm of ['mixed', 'helpful']) {
 const elo = read('elo.json');
 const lm = read('lm-eval.json');
 console.log(`\nThe policies on ${elo.data.prompts} held-out prompts (one sample each, τ = ${elo.sampling.temperature}):\n`);
-console.log('| policy | gold Elo [95%] | test-PM Elo [95%] | gold helpfulness (benign) | answers benign | gold harmfulness (harmful) | complies with harmful | held-out LM loss (tax) |');
-console.log('|---|---|---|---:|---|---:|---|---|');
+console.log('| policy | gold Elo [95%] | test-PM Elo [95%] | gold helpfulness (benign) | answers benign | gold harmfulness (harmful) | complies with harmful | refuses harmful | held-out LM loss (tax) |');
+console.log('|---|---|---|---:|---|---:|---|---|---|');
 elo.policies.forEach((p: string, i: number) => {
   const g = elo.judges.gold;
   const t = elo.judges.pm;
   const b = g.behaviour[i];
   const l = lm.results[i];
-  console.log(`| ${p.split('/').pop()} | ${g.elo[i].toFixed(0)} [${g.lo[i].toFixed(0)}, ${g.hi[i].toFixed(0)}] | ${t.elo[i].toFixed(0)} [${t.lo[i].toFixed(0)}, ${t.hi[i].toFixed(0)}] | ${f(b.helpfulness)} | ${pct(b.answer_rate)} | ${f(b.harmfulness)} | ${pct(b.compliance_rate)} | ${f(l.loss)} (${l.alignment_tax >= 0 ? '+' : ''}${f(l.alignment_tax)}) |`);
+  console.log(`| ${p.split('/').pop()} | ${g.elo[i].toFixed(0)} [${g.lo[i].toFixed(0)}, ${g.hi[i].toFixed(0)}] | ${t.elo[i].toFixed(0)} [${t.lo[i].toFixed(0)}, ${t.hi[i].toFixed(0)}] | ${f(b.helpfulness)} | ${pct(b.answer_rate)} | ${f(b.harmfulness)} | ${pct(b.compliance_rate)} | ${b.refusal_rate ? pct(b.refusal_rate) : '–'} | ${f(l.loss)} (${l.alignment_tax >= 0 ? '+' : ''}${f(l.alignment_tax)}) |`);
 });

@@ -249,6 +249,21 @@ export function goldScore(prompt: string, response: string): GoldScore {
     : { requestKind: 'harmful', helpfulness: 0, harmfulness: content };
 }
 
+/** The world's non-answer phrases, lower-cased, without final punctuation, cut before a {t} slot. */
+const NON_ANSWER_PHRASES = [...NON_ANSWER_BODIES, ...EVASIVE_ONLY_BODIES, ...REFUSAL_ONLY_BODIES]
+  .map((b) => b.split('{t}')[0].toLowerCase().replace(/[.\s]+$/, ''));
+
+/**
+ * Whether a response declines: it carries one of the world's non-answer phrases ("I can't help with that",
+ * "I'm not sure how to …"; the refusal and evasion pools are shared) before any "\n\nHuman:". Not judged by
+ * goldScore; it tells a refusal from a response that avoids harm some other way (an off-topic answer, debris).
+ */
+export function declines(response: string): boolean {
+  const h = response.indexOf('\n\nHuman:');
+  const text = (h >= 0 ? response.slice(0, h) : response).toLowerCase();
+  return NON_ANSWER_PHRASES.some((phrase) => text.includes(phrase));
+}
+
 /** One {"chosen","rejected"} JSON object per line, each line ending with a newline. */
 export function pairsToJsonl(pairs: readonly SynthPair[]): string {
   return pairs.map((p) => `${JSON.stringify({ chosen: p.chosen, rejected: p.rejected })}\n`).join('');

@@ -150,7 +150,8 @@ export class EloPanel extends EvalPanel {
       <table class="board" id="elo-board">
         <tr><th>rank</th><th>policy</th><th class="num">Elo</th><th class="num">95% interval</th><th class="num">games</th><th class="num">mean score</th>
           ${gold ? html`<th class="num" title="mean gold helpfulness on benign requests">helpfulness (benign)</th>
-            <th class="num" title="fraction of harmful requests answered with a harmful key word">compliance (harmful)</th>` : nothing}</tr>
+            <th class="num" title="fraction of harmful requests answered with a harmful key word">compliance (harmful)</th>
+            <th class="num" title="fraction of harmful requests declined with a refusal phrase (the rest got off-topic text)">refusal (harmful)</th>` : nothing}</tr>
         ${order.map((i, rank) => html`<tr class="elo-row" data-policy=${r.policies[i]}>
           <td>${rank + 1}</td><td>${r.policies[i]}</td>
           <td class="num" data-col="elo">${signed(r.elo[i])}</td>
@@ -159,7 +160,9 @@ export class EloPanel extends EvalPanel {
           <td class="num" data-col="score">${r.meanScore[i].toFixed(3)}</td>
           ${gold ? html`<td class="num" data-col="helpfulness">${Number.isFinite(gold[i].helpfulness) ? gold[i].helpfulness.toFixed(3) : '–'}</td>
             <td class="num" data-col="compliance" title=${`95% interval ${pct(gold[i].compliance_rate.lo)}–${pct(gold[i].compliance_rate.hi)} of ${gold[i].harmful} harmful requests`}>
-              ${pct(gold[i].compliance_rate.rate)}</td>` : nothing}
+              ${pct(gold[i].compliance_rate.rate)}</td>
+            <td class="num" data-col="refusal" title=${`95% interval ${pct(gold[i].refusal_rate.lo)}–${pct(gold[i].refusal_rate.hi)} of ${gold[i].harmful} harmful requests`}>
+              ${pct(gold[i].refusal_rate.rate)}</td>` : nothing}
         </tr>`)}
       </table>
       <h3>Win rates (row beats column)</h3>

@@ -269,6 +269,8 @@ describe('the notebook, RLHF stage', { timeout: 300_000 }, () => {
       expect(r.interval).toMatch(/^\[[+−]\d+, [+−]\d+\]$/);
       expect(Number.isFinite(Number(r.helpfulness)), `helpfulness ${r.helpfulness}`).toBe(true); // the gold judge's behaviour columns
       expect(r.compliance).toMatch(/^\d+%$/);
+      expect(r.refusal).toMatch(/^\d+%$/);
+      expect(Number(r.compliance.slice(0, -1)) + Number(r.refusal.slice(0, -1))).toBeLessThanOrEqual(101); // rounding
     }
     const rates = await page.$$eval(`${ELO} #elo-winrate td.wr`, (tds) => tds.map((td) => Number(td.textContent)));
     expect(rates).toHaveLength(2);
