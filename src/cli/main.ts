@@ -8,6 +8,7 @@ import { logits } from './logits.ts';
 import { ood } from './ood.ts';
 import { online } from './online.ts';
 import { pm } from './pm.ts';
+import { pmCrossfit } from './pm-crossfit.ts';
 import { pmEval } from './pm-eval.ts';
 import { ppo } from './ppo.ts';
 import { pretrain } from './pretrain.ts';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary
   info: { run: info, summary: 'the WebGPU adapter in use and its limits [--json]' },
   pretrain: { run: pretrain, summary: 'train a language model on HH transcripts: --data FILE… --preset NAME [--init MODEL] --steps N --out MODEL.safetensors [--report R.json]' },
   pm: { run: pm, summary: 'train a preference model on HH comparisons: --train FILE… [--eval FILE…] [--init MODEL] --preset NAME --out PM.safetensors [--report R.json]' },
+  'pm-crossfit': { run: pmCrossfit, summary: 'pool the reports of rlhf pm --fold 1/K … K/K: every pair scored by the PM that never trained on it: --reports R1.json … [--report R.json]' },
   'pm-eval': { run: pmEval, summary: 'evaluate a preference model: --pm PM.safetensors --data FILE… [--report R.json]' },
   ppo: { run: ppo, summary: 'RLHF with PPO against a preference model: --policy MODEL --pm PM [--test-pm PM2] --prompts FILE… --iterations N --out POLICY.safetensors [--report R.json]' },
   online: { run: online, summary: 'iterated online RLHF: sample, label, retrain the PM, PPO, Elo, per round: --policy MODEL --prompts FILE… --labeller gold|PM --rounds N --iterations K --out DIR [--report R.json]' },
@@ -33,7 +35,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; summary
 
 function usage(): string {
   return `usage: rlhf <command> [options]\n\ncommands:\n${Object.entries(COMMANDS)
-    .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+    .map(([name, c]) => `  ${name.padEnd(11)} ${c.summary}`)
     .join('\n')}\n`;
 }
 

@@ -1,6 +1,7 @@
 // `rlhf pm --train FILE… [--eval FILE…] [--init MODEL] --preset NAME [--tokenizer byte|gpt2|synth] [--epochs E]
 //  --out PM.safetensors --report R.json`: trains a preference model (Bai et al. 2022, §3) on HH
-// comparisons. --train files are split 90/10 (seeded, pmSplit; --held-out F holds out F instead) for
+// comparisons. --train files are split 90/10 (seeded, pmSplit; --held-out F holds out F instead;
+// --fold i/K holds out fold i of K, pmFold, for cross-fitting with `rlhf pm-crossfit`) for
 // validation unless --eval is given. --init warm-starts the trunk from a language model (`rlhf
 // pretrain`, or GPT-2's own weights); the reward head always starts fresh. The report has the training
 // curve and, on the validation pairs, per file, per subset and over all: accuracy with its 95% interval,
@@ -10,7 +11,7 @@ import type { Comparison } from '../data/comparisons.ts';
 import { encodeComparisons, PMBatcher, pmEvalBatches } from '../data/pm-batches.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
 import { isTokenizerName, tokenizerByName, tokenizerOfCheckpoint, TOKENIZER_NAMES, vocabWithEndOfContext } from '../data/tokenizers.ts';
-import { HELD_OUT_FRACTION, isHeldOutFraction, pmSplit } from '../data/pm-split.ts';
+import { HELD_OUT_FRACTION, isFold, isHeldOutFraction, pmFold, pmSplit, type PMSplit } from '../data/pm-split.ts';
 import { pmEvalReport, pmEvalReports } from '../eval/pm-report.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
 import { randn } from '../kernels/random.ts';
@@ -29,6 +30,7 @@ const OPTIONS = {
   train: { type: 'list', required: true },
   eval: { type: 'list' },
   'held-out': { type: 'number' },
+  fold: { type: 'string' },
   init: { type: 'string' },
   preset: { type: 'string' },
   tokenizer: { type: 'string' },
@@ -85,6 +87,23 @@ function pmModel(a: Record<string, unknown>, seed: number, log: (s: string) => v
   return { cfg, trunk: packed, tokenizer, preset: preset ?? ckpt.metadata.preset ?? 'custom' };
 }
 
+/** How --train is split for validation when no --eval is given: a fraction (default 10%) or a fold. */
+function validationOf(a: Record<string, unknown>): { fraction: number; fold?: [number, number]; describe: string } {
+  const heldOut = a['held-out'] as number | undefined;
+  const fold = a.fold as string | undefined;
+  if (heldOut !== undefined && a.eval) throw new UsageError('pm: --held-out splits --train for validation; it cannot be combined with --eval');
+  if (fold !== undefined && a.eval) throw new UsageError('pm: --fold splits --train for validation; it cannot be combined with --eval');
+  if (fold !== undefined && heldOut !== undefined) throw new UsageError('pm: give --fold i/K or --held-out F, not both');
+  if (heldOut !== undefined && !isHeldOutFraction(heldOut)) throw new UsageError(`pm: --held-out must be a fraction between 0 and 1, got ${heldOut}`);
+  if (fold !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(fold);
+    if (!m || !isFold(+m[1], +m[2])) throw new UsageError(`pm: --fold must be i/K with 1 ≤ i ≤ K and K ≥ 2 (e.g. 2/5), got "${fold}"`);
+    return { fraction: 1 / +m[2], fold: [+m[1], +m[2]], describe: `fold ${m[1]} of ${m[2]} of --train (seeded)` };
+  }
+  const fraction = heldOut ?? HELD_OUT_FRACTION;
+  return { fraction, describe: `${+(fraction * 100).toFixed(2)}% of --train (seeded)` };
+}
+
 export async function pm(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS, 'pm');
   const seed = (a.seed as number | undefined) ?? 1;
@@ -93,20 +112,20 @@ export async function pm(argv: string[]): Promise<void> {
   const model = pmModel(a, seed, log);
   const { cfg, tokenizer } = model;
 
-  // 1. data: comparisons, validation = --eval files or a seeded share of --train (10%, or --held-out)
-  const heldOut = a['held-out'] as number | undefined;
-  if (heldOut !== undefined && a.eval) throw new UsageError('pm: --held-out splits --train for validation; it cannot be combined with --eval');
-  if (heldOut !== undefined && !isHeldOutFraction(heldOut)) throw new UsageError(`pm: --held-out must be a fraction between 0 and 1, got ${heldOut}`);
-  const fraction = heldOut ?? HELD_OUT_FRACTION;
+  // 1. data: comparisons, validation = --eval files or a seeded share of --train (10%, --held-out F or --fold i/K)
+  const validation = validationOf(a);
   const train = readComparisonFiles(a.train as string[], skip, log);
   let trainPairs: Comparison[];
   let evalPairs: Comparison[];
+  let split: PMSplit | undefined;
   if (a.eval) {
     trainPairs = train.comparisons;
     evalPairs = readComparisonFiles(a.eval as string[], skip, log).comparisons;
   } else {
-    if (train.comparisons.length < 2) throw new UsageError(`pm: ${train.comparisons.length} training pair(s): at least 2 are needed to hold some out (or give --eval)`);
-    const split = pmSplit(train.comparisons.length, seed, fraction);
+    const n = train.comparisons.length;
+    const least = validation.fold ? validation.fold[1] : 2;
+    if (n < least) throw new UsageError(`pm: ${n} training pair(s): at least ${least} are needed to hold some out (or give --eval)`);
+    split = validation.fold ? pmFold(n, seed, ...validation.fold) : pmSplit(n, seed, validation.fraction);
     evalPairs = split.heldOut.map((i) => train.comparisons[i]);
     trainPairs = split.train.map((i) => train.comparisons[i]);
   }
@@ -178,9 +197,13 @@ export async function pm(argv: string[]): Promise<void> {
   if (a.report) {
     const report = {
       command: 'pm', argv, preset: model.preset, init: a.init ?? null, tokenizer: tokenizer.name, config: cfg, train: cfgTrain, seed,
-      data: { train: train.files, eval: a.eval ?? `${+(fraction * 100).toFixed(2)}% of --train (seeded)`, train_pairs: trainPairs.length, eval_pairs: evalPairs.length, truncated_train_pairs: truncated },
+      data: {
+        train: train.files, eval: a.eval ?? validation.describe, fold: validation.fold ? validation.fold.join('/') : null, skip_invalid: skip,
+        train_pairs: trainPairs.length, eval_pairs: evalPairs.length, truncated_train_pairs: truncated,
+      },
       adapter: gpu.adapter, train_seconds: trainSeconds, history,
-      eval: { files: byFile.groups, subsets: bySubset.groups, all },
+      // heldout_indices: each validation pair's index among --train's comparisons (null with --eval), heldout_margins its r_chosen − r_rejected
+      eval: { files: byFile.groups, subsets: bySubset.groups, all, heldout_indices: split?.heldOut ?? null, heldout_margins: margins },
     };
     writeAtomic(a.report as string, `${JSON.stringify(report, null, 2)}\n`);
   }

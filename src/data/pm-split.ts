@@ -6,6 +6,10 @@
 //   n ≥ 2) are held out, the rest train. A dataset of one comparison trains on it and holds out nothing.
 // The fraction is 10% everywhere but `rlhf pm --held-out F`, which measures on more pairs for a
 // narrower interval (the notebook and its checkpoints assume 10%).
+// Cross-fitting (`rlhf pm --fold i/K`) cuts the same shuffled order into K contiguous folds and holds
+// out fold i: order[⌊n(i−1)/K⌋, ⌊n·i/K⌋). Over i = 1..K every pair is held out exactly once, so K runs
+// score every pair by a model that never trained on it (pooled by `rlhf pm-crossfit`); fold 1 of K
+// is the split `--held-out 1/K` makes with the same seed.
 
 import { rng, shuffleInPlace } from '../kernels/random.ts';
 
@@ -31,4 +35,19 @@ export function pmSplit(n: number, seed: number, fraction = HELD_OUT_FRACTION): 
   const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng(seed));
   const nHeld = n < 2 ? 0 : Math.max(1, Math.floor(n * fraction));
   return { heldOut: order.slice(0, nHeld), train: order.slice(nHeld) };
+}
+
+/** Whether fold `fold` of `folds` names a fold: integers with 1 ≤ fold ≤ folds and folds ≥ 2. */
+export function isFold(fold: number, folds: number): boolean {
+  return Number.isInteger(fold) && Number.isInteger(folds) && folds >= 2 && fold >= 1 && fold <= folds;
+}
+
+/** Fold `fold` (1-based) of `folds` of a dataset of `n` comparisons for `seed`: that fold held out, the rest train. */
+export function pmFold(n: number, seed: number, fold: number, folds: number): PMSplit {
+  if (!Number.isInteger(n) || n < folds) throw new RangeError(`pmFold: n must be an integer of at least ${folds} (one pair per fold), got ${n}`);
+  if (!isFold(fold, folds)) throw new RangeError(`pmFold: fold ${fold} of ${folds} is not a fold (need integers 1 ≤ fold ≤ folds, folds ≥ 2)`);
+  const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng(seed));
+  const lo = Math.floor((n * (fold - 1)) / folds);
+  const hi = Math.floor((n * fold) / folds);
+  return { heldOut: order.slice(lo, hi), train: [...order.slice(0, lo), ...order.slice(hi)] };
 }
