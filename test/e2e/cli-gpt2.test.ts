@@ -54,7 +54,7 @@ describe('GPT-2 BPE models', () => {
     const produced = want.slice(0, want.indexOf(gpt2Tokenizer.endOfText) >= 0 ? want.indexOf(gpt2Tokenizer.endOfText) : want.length);
     expect(out.samples[0]).toBe(gpt2Tokenizer.decode(produced).split('\n\nHuman:')[0]);
     expect(out.samples[0].length).toBeGreaterThan(0);
-  }, 300_000);
+  }, 600_000);
 
   it('pretrains with --tokenizer gpt2: GPT-2 vocabulary, tokenizer in the metadata, held-out loss falls', async () => {
     const data = join(dir, 'hh.jsonl');
@@ -72,5 +72,5 @@ describe('GPT-2 BPE models', () => {
     expect(rep.initial_eval_loss).toBeCloseTo(Math.log(GPT2_VOCAB), 0);
     expect(rep.history.at(-1)['eval/loss']).toBeLessThan(rep.initial_eval_loss - 1);
     await expect(run(pretrain, '--data', data, '--preset', 'nano', '--tokenizer', 'gpt3', '--steps', '1', '--out', model)).rejects.toThrow(/unknown --tokenizer gpt3 \(one of byte, gpt2, synth\)/);
-  }, 300_000);
+  }, 600_000);
 });

@@ -51,7 +51,7 @@ afterAll(async () => {
   await nb?.close();
 });
 
-describe('the notebook: resume an interrupted run, label responses', { timeout: 240_000 }, () => {
+describe('the notebook: resume an interrupted run, label responses', { timeout: 600_000 }, () => {
   it('stores a checkpoint every step, and after a reload resumes the unfinished run at its step', async () => {
     const query = 'seed=3&data.synth=20&base.data=synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batch=2&base.seq=32&base.every=1&base.save=1';
     await page.goto(`${nb.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
@@ -95,7 +95,7 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
       const chart = document.querySelector('rlhf-app')?.shadowRoot?.querySelector('stage-base')?.shadowRoot?.querySelector('metric-chart');
       return chart?.getAttribute('data-points') === '4';
     }, { timeout: 30_000 });
-  }, 300_000);
+  }, 900_000);
 
   it('labels pairs sampled from the base checkpoint with the keyboard, helpful then red-team', async () => {
     await page.$eval('rlhf-app >>> label-view', (e) => e.scrollIntoView());
@@ -134,7 +134,7 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
     // the Preference-model stage can train on them like any dataset
     expect(await page.$('rlhf-app >>> stage-pm >>> input[data-id="labels-helpful"]')).not.toBeNull();
     expect(await page.$('rlhf-app >>> stage-pm >>> input[data-id="labels-red-team"]')).not.toBeNull();
-  }, 300_000);
+  }, 900_000);
 
   it('resumes interrupted preference-model and RLHF runs after a reload', async () => {
     const PM = 'rlhf-app >>> stage-pm >>>';
@@ -191,7 +191,7 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
       const chart = document.querySelector('rlhf-app')?.shadowRoot?.querySelector('stage-rlhf')?.shadowRoot?.querySelector('kl-reward-chart');
       return chart?.getAttribute('data-points') === '2';
     }, { timeout: 30_000 });
-  }, 600_000);
+  }, 1_200_000);
 
   it('runs the tension explorer: three PMs cross-evaluated, three policies, the same prompts answered by every model', async () => {
     const EVAL = 'rlhf-app >>> stage-eval >>> tension-explorer >>>';
@@ -222,7 +222,7 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
     // the stored models are where the stages list them
     await page.$eval('rlhf-app >>> stage-pm', (e) => (e.shadowRoot!.querySelector('section') as HTMLElement).focus());
     await nb.waitForText('rlhf-app >>> stage-pm >>> saved-list >>> #checkpoints', (t) => t.includes('tension mixed'), 'tension PMs in the PM stage');
-  }, 600_000);
+  }, 1_200_000);
 
   it('runs a round of the iterated online loop with a stored PM as the labeller, and stores the round\'s policy', async () => {
     const ONLINE = 'rlhf-app >>> stage-eval >>> online-panel >>>';
@@ -249,7 +249,7 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
     await (await page.waitForSelector('rlhf-app >>> stage-eval >>> online-panel'))!.screenshot({ path: join(SHOTS, 'online-panel.png') });
     await page.$eval('rlhf-app >>> stage-rlhf', (e) => (e.shadowRoot!.querySelector('section') as HTMLElement).focus());
     await nb.waitForText('rlhf-app >>> stage-rlhf >>> saved-list >>> #checkpoints', (t) => t.includes('online round 1'), 'the round\'s policy in the RLHF stage');
-  }, 600_000);
+  }, 1_200_000);
 
   it('runs a round labelled by the user: the round waits for the picks, and its comparisons keep the round and "you"', async () => {
     const ONLINE = 'rlhf-app >>> stage-eval >>> online-panel >>>';
@@ -284,5 +284,5 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
     const tags = await page.$$eval('rlhf-app >>> dataset-browser >>> .online', (es) => es.map((e) => [e.getAttribute('data-round'), e.getAttribute('data-labeller')]));
     expect(tags).toEqual(Array.from({ length: Math.min(n - 1, 5) }, () => ['1', 'you']));
     expect(await nb.textOf('rlhf-app >>> dataset-browser >>> .online')).toMatch(/^online round 1 · labelled by you · picked response [12] · both answers by .*base nano/);
-  }, 600_000);
+  }, 1_200_000);
 });

@@ -56,7 +56,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the notebook, Preference model → Evaluate', { timeout: 240_000 }, () => {
+describe('the notebook, Preference model → Evaluate', { timeout: 600_000 }, () => {
   it('prepares data and a one-step nano base model', async () => {
     const query = [
       'seed=3', 'data.synth=20',

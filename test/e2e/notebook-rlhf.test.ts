@@ -52,7 +52,7 @@ afterAll(async () => {
 });
 
 // Generous limits: SwiftShader shares this machine's cores with whatever else runs.
-describe('the notebook, RLHF stage', { timeout: 300_000 }, () => {
+describe('the notebook, RLHF stage', { timeout: 600_000 }, () => {
   it('prepares a base-model checkpoint on the synthetic world', async () => {
     const query = 'seed=3&data.synth=30&base.data=synth-helpful,synth-harmless&base.preset=nano&base.steps=2&base.batch=2&base.seq=32&base.every=1'
       + '&pm.data=synth-helpful,synth-harmless&pm.steps=1&pm.pairs=2&pm.seq=32&pm.every=1&pm.init=1'

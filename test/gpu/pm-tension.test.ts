@@ -59,5 +59,5 @@ describe('the helpful-vs-harmless tension, with preference models trained on the
     expect(harmlessOnly.helpful).toBeLessThan(0.5);
     expect(mixed.helpful).toBeGreaterThanOrEqual(0.9); // trained on both, it reads the request
     expect(mixed.harmless).toBeGreaterThanOrEqual(0.9);
-  }, 1_500_000);
+  }, 3_000_000);
 });

@@ -67,7 +67,7 @@ export class Notebook {
   }
 
   /** Polls `probe` until `predicate` holds of its value, and returns that value. */
-  async waitUntil<T>(probe: () => Promise<T>, predicate: (v: T) => boolean, what: string, timeout = 180_000): Promise<T> {
+  async waitUntil<T>(probe: () => Promise<T>, predicate: (v: T) => boolean, what: string, timeout = 360_000): Promise<T> {
     const start = Date.now();
     let last: T = await probe();
     while (Date.now() - start < timeout) {
