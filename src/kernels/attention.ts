@@ -59,8 +59,8 @@ export function attentionForward(gpu: Gpu, out: Tensor, lse: Tensor, qkv: Tensor
   const HS = headSize(name, C, NH);
   return gpu.dispatch(
     ATTENTION,
-    { T, C, NH, HS, BK: tileRows(HS), HAS_START: +(start !== null) },
-    [out, lse, qkv, start ?? gpu.placeholder],
+    { C, NH, HS, BK: tileRows(HS), HAS_START: +(start !== null) },
+    [out, lse, qkv, start ?? gpu.placeholder, gpu.sizes([T])],
     [Math.ceil(T / ROWS), NH, B],
   );
 }
@@ -77,8 +77,8 @@ export function attentionBackward(gpu: Gpu, dqkv: Tensor, dout: Tensor, qkv: Ten
     ...startSpec(start),
   });
   const HS = headSize(name, C, NH);
-  const common = { T, C, NH, HS, HAS_START: +(start !== null) };
-  const bindings = [dqkv, dout, qkv, out, lse, start ?? gpu.placeholder];
+  const common = { C, NH, HS, HAS_START: +(start !== null) };
+  const bindings = [dqkv, dout, qkv, out, lse, start ?? gpu.placeholder, gpu.sizes([T])];
   const grid = [Math.ceil(T / ROWS), NH, B];
   return [
     gpu.dispatch(ATTENTION_BACKWARD_DQ, { ...common, BK: tileRows(HS) }, bindings, grid),

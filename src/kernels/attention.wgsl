@@ -7,7 +7,7 @@
 // softmax (running max m, running sum l, unnormalised accumulator acc) so the T×T matrix never exists.
 // Rows t < start[b] output zeros and lse 0.
 
-override T: u32;
+struct Sizes { T: u32 }  // the sequence length: read at run time, so one pipeline serves every T
 override C: u32;
 override NH: u32;
 override HS: u32;           // head size C / NH, at most 128
@@ -22,12 +22,14 @@ const NEG: f32 = -3.0e38;   // running max before any key: exp(NEG − s) is 0
 @group(0) @binding(1) var<storage, read_write> lse: array<f32>;
 @group(0) @binding(2) var<storage, read> qkv: array<f32>;
 @group(0) @binding(3) var<storage, read> start: array<u32>;
+@group(0) @binding(4) var<uniform> sizes: Sizes;
 
 var<workgroup> ktile: array<f32, TILE>;  // [BK][HS]
 var<workgroup> vtile: array<f32, TILE>;
 
 @compute @workgroup_size(64, 1, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let T = sizes.T;
   let b = wid.z;
   let h = wid.y;
   let q0 = wid.x * WG;

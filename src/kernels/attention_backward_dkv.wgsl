@@ -6,7 +6,7 @@
 // of a tile are computed once per tile by its first BQ threads. Accumulates into the k and v thirds of
 // dqkv (no atomics: each key row is owned by one thread).
 
-override T: u32;
+struct Sizes { T: u32 }  // the sequence length: read at run time, so one pipeline serves every T
 override C: u32;
 override NH: u32;
 override HS: u32;
@@ -22,6 +22,7 @@ const TILE: u32 = 1920u;
 @group(0) @binding(3) var<storage, read> out: array<f32>;
 @group(0) @binding(4) var<storage, read> lse: array<f32>;
 @group(0) @binding(5) var<storage, read> start: array<u32>;
+@group(0) @binding(6) var<uniform> sizes: Sizes;
 
 var<workgroup> qtile: array<f32, TILE>;   // [BQ][HS]
 var<workgroup> dotile: array<f32, TILE>;  // [BQ][HS]
@@ -30,6 +31,7 @@ var<workgroup> tile_D: array<f32, 32>;
 
 @compute @workgroup_size(64, 1, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let T = sizes.T;
   let b = wid.z;
   let h = wid.y;
   let k0 = wid.x * WG;

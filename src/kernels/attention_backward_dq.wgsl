@@ -5,7 +5,7 @@
 // Same grid as the forward: one workgroup per (block of WG query rows, head, sequence), one thread per
 // query row, keys and values in shared tiles of BK rows. Accumulates into the q third of dqkv.
 
-override T: u32;
+struct Sizes { T: u32 }  // the sequence length: read at run time, so one pipeline serves every T
 override C: u32;
 override NH: u32;
 override HS: u32;
@@ -21,12 +21,14 @@ const TILE: u32 = 1920u;
 @group(0) @binding(3) var<storage, read> out: array<f32>;
 @group(0) @binding(4) var<storage, read> lse: array<f32>;
 @group(0) @binding(5) var<storage, read> start: array<u32>;
+@group(0) @binding(6) var<uniform> sizes: Sizes;
 
 var<workgroup> ktile: array<f32, TILE>;  // [BK][HS]
 var<workgroup> vtile: array<f32, TILE>;
 
 @compute @workgroup_size(64, 1, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) li: u32) {
+  let T = sizes.T;
   let b = wid.z;
   let h = wid.y;
   let q0 = wid.x * WG;

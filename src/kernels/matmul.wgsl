@@ -6,9 +6,7 @@
 // through workgroup memory (16 KiB: the default limit).
 // Out-of-range rows and columns read as zero and are not written, so any M, N, K works.
 
-override M: u32;
-override N: u32;
-override K: u32;
+struct Sizes { M: u32, N: u32, K: u32 }  // read at run time, so one pipeline serves every shape
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override ACCUMULATE: bool = false;
@@ -22,16 +20,21 @@ const WG: u32 = 16u;  // threads per side; each thread owns 4 rows (strided by W
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<uniform> sizes: Sizes;
 
 var<workgroup> tile_a: array<f32, 2048>;        // [TK][TS]: tile_a[k * TS + m]
 var<workgroup> tile_b: array<vec4<f32>, 512>;   // [TK][TS/4]: columns n..n+3 of row k
 
 fn load_a(batch: u32, m: u32, k: u32) -> f32 {
+  let M = sizes.M;
+  let K = sizes.K;
   if (m >= M || k >= K) { return 0.0; }
   return a[batch * M * K + select(m * K + k, k * M + m, TRANS_A)];
 }
 
 fn load_b(batch: u32, k: u32, n: u32) -> f32 {
+  let N = sizes.N;
+  let K = sizes.K;
   if (k >= K || n >= N) { return 0.0; }
   return b[batch * K * N + select(k * N + n, n * K + k, TRANS_B)];
 }
@@ -39,6 +42,9 @@ fn load_b(batch: u32, k: u32, n: u32) -> f32 {
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(local_invocation_index) li: u32) {
+  let M = sizes.M;
+  let N = sizes.N;
+  let K = sizes.K;
   let batch = wid.z;
   let row0 = wid.y * TS;
   let col0 = wid.x * TS;
