@@ -60,7 +60,7 @@ export function attentionForward(gpu: Gpu, out: Tensor, lse: Tensor, qkv: Tensor
   return gpu.dispatch(
     ATTENTION,
     { C, NH, HS, BK: tileRows(HS), HAS_START: +(start !== null) },
-    [out, lse, qkv, start ?? gpu.placeholder, gpu.sizes([T])],
+    [out, lse, qkv, start ?? gpu.placeholder, gpu.uniformValues([T])],
     [Math.ceil(T / ROWS), NH, B],
   );
 }
@@ -78,7 +78,7 @@ export function attentionBackward(gpu: Gpu, dqkv: Tensor, dout: Tensor, qkv: Ten
   });
   const HS = headSize(name, C, NH);
   const common = { C, NH, HS, HAS_START: +(start !== null) };
-  const bindings = [dqkv, dout, qkv, out, lse, start ?? gpu.placeholder, gpu.sizes([T])];
+  const bindings = [dqkv, dout, qkv, out, lse, start ?? gpu.placeholder, gpu.uniformValues([T])];
   const grid = [Math.ceil(T / ROWS), NH, B];
   return [
     gpu.dispatch(ATTENTION_BACKWARD_DQ, { ...common, BK: tileRows(HS) }, bindings, grid),

@@ -115,7 +115,7 @@ function constantsKey(constants: Constants): string {
 export class Gpu {
   readonly counters: GpuCounters = { dispatches: 0, submits: 0, reads: 0, buffers: 0, bytes: 0, pipelines: 0 };
   private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly sizeBlocks = new Map<string, Tensor>();
+  private readonly valueBlocks = new Map<string, Tensor>();
   private readonly staging = new Map<number, GPUBuffer[]>();
   private readonly pending: Promise<void>[] = [];
   private failure: Error | null = null;
@@ -190,19 +190,19 @@ export class Gpu {
   }
 
   /**
-   * A uniform block holding `values` (u32), shared by every dispatch that passes the same list: the sizes a
-   * kernel reads at run time rather than as pipeline-overridable constants, so that one compiled pipeline
-   * serves every shape (compiling a pipeline per shape costs seconds on a software adapter, and startup time in
-   * the browser on any GPU). Never rewrite it: dispatches that were built with it are replayed.
+   * A uniform block holding `values` (u32), shared by every dispatch that passes the same list: sizes and
+   * switches a kernel reads at run time rather than as pipeline-overridable constants, so that one compiled
+   * pipeline serves every shape (a pipeline per shape costs seconds to compile on a software adapter, and
+   * startup time in the browser on any GPU). Never rewritten: the dispatches built with it are replayed.
    */
-  sizes(values: readonly number[]): Tensor {
+  uniformValues(values: readonly number[]): Tensor {
     const key = values.join(',');
-    let t = this.sizeBlocks.get(key);
+    let t = this.valueBlocks.get(key);
     if (!t) {
-      for (const v of values) if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new KernelError(`sizes [${key}]: ${v} is not a u32`);
-      t = this.uniform(`sizes ${key}`, values.length);
+      for (const v of values) if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new KernelError(`uniformValues [${key}]: ${v} is not a u32`);
+      t = this.uniform(`values ${key}`, values.length);
       this.writeUniform(t, values.map((v) => [v, 'u32'] as const));
-      this.sizeBlocks.set(key, t);
+      this.valueBlocks.set(key, t);
     }
     return t;
   }

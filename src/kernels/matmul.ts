@@ -19,8 +19,8 @@ const TILE = 64;
 function gemm(gpu: Gpu, c: Tensor, a: Tensor, b: Tensor, bias: Tensor | null, o: { M: number; N: number; K: number; batch: number; transA: boolean; transB: boolean; accumulate: boolean }): Dispatch {
   return gpu.dispatch(
     MATMUL,
-    { TRANS_A: +o.transA, TRANS_B: +o.transB, ACCUMULATE: +o.accumulate, HAS_BIAS: +(bias !== null) },
-    [c, a, b, bias ?? gpu.placeholder, gpu.sizes([o.M, o.N, o.K])],
+    {},
+    [c, a, b, bias ?? gpu.placeholder, gpu.uniformValues([o.M, o.N, o.K, +o.transA, +o.transB, +o.accumulate, +(bias !== null)])],
     [Math.ceil(o.N / TILE), Math.ceil(o.M / TILE), o.batch],
   );
 }
