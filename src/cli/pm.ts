@@ -169,12 +169,15 @@ export async function pm(argv: string[]): Promise<void> {
   const start = performance.now();
   let t0 = start;
   let s0 = 0;
+  let margins: number[] = []; // every validation pair's margin, scored once after the last step
   for (let s = 1; s <= steps; s++) {
     trainer.stepOn(batcher.next());
     if (s % evalInterval === 0 || s === steps) {
       const m = await trainer.metrics();
       const pairsPerSecond = ((s - s0) * P) / ((performance.now() - t0) / 1000);
-      const ev = pmEvalReport(await trainer.margins(monitor), monitorPairs);
+      if (s === steps) margins = await trainer.margins(pmEvalBatches(evalSides, P, T, tokenizer.endOfText));
+      // the last step's monitored pairs are the first MONITOR_PAIRS of the full evaluation, not scored twice
+      const ev = pmEvalReport(s === steps ? margins.slice(0, MONITOR_PAIRS) : await trainer.margins(monitor), monitorPairs);
       history.push({ step: s, epoch: batcher.epoch, ...m, 'eval/loss': ev.loss, 'eval/accuracy': ev.accuracy, 'train/pairs_per_second': pairsPerSecond });
       progress.update(s, `loss ${m['train/loss'].toFixed(3)} acc ${m['train/accuracy'].toFixed(2)} eval acc ${ev.accuracy.toFixed(3)} ${pairsPerSecond.toFixed(1)} pairs/s`);
       t0 = performance.now();
@@ -188,7 +191,6 @@ export async function pm(argv: string[]): Promise<void> {
   const trunk = (await gpu.read(trainer.model.params)) as Float32Array;
   const head = (await gpu.read(trainer.head.params)) as Float32Array;
   writeAtomic(a.out as string, checkpointBytes(cfg, trunk, { tokenizer: tokenizer.name, kind: 'preference-model', preset: model.preset, seq_len: String(T) }, { reward_head: head }));
-  const margins = await trainer.margins(pmEvalBatches(evalSides, P, T, tokenizer.endOfText));
   const byFile = pmEvalReports(margins, evalPairs, (i) => evalPairs[i].source.file);
   const bySubset = pmEvalReports(margins, evalPairs, (i) => evalPairs[i].subset);
   const all = byFile.all;
