@@ -2,26 +2,26 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
 /**
- * The slowest test files, slowest first (seconds each took in CI on 2 cores, SwiftShader). They start first, so that
- * the two workers finish together instead of one running a long file alone at the end (longest-first scheduling);
- * every other file follows in vitest's own order.
+ * The slowest test files, slowest first (seconds each took in `.ci/run` on 2 cores, SwiftShader, 2026-11-29). They
+ * start first, so that the two workers finish together instead of one running a long file alone at the end
+ * (longest-first scheduling); every other file follows in vitest's own order.
  */
 const SLOW_FIRST = [
-  'test/gpu/pm-tension.test.ts', // 550
-  'test/e2e/notebook-label-resume.test.ts', // 500
-  'test/e2e/notebook-rlhf.test.ts', // 175
-  'test/e2e/cli-online.test.ts', // 160
-  'test/e2e/cli-gpt2.test.ts', // 150
-  'test/e2e/cli-tension.test.ts', // 120
-  'test/e2e/notebook-pm.test.ts', // 115
-  'test/e2e/cli.test.ts', // 115
-  'test/e2e/cli-lm-eval.test.ts', // 115
-  'test/gpu/ppo-trainer.test.ts', // 110
-  'test/gpu/ppo-gold-elo.test.ts', // 105
-  'test/gpu/lm-train.test.ts', // 105
-  'test/gpu/ppo-session.test.ts', // 90
-  'test/e2e/notebook.test.ts', // 85
-  'test/e2e/cli-pm.test.ts', // 85
+  'test/gpu/pm-tension.test.ts', // 862
+  'test/e2e/notebook-label-resume.test.ts', // 288
+  'test/e2e/cli-gpt2.test.ts', // 175
+  'test/e2e/notebook-rlhf.test.ts', // 120
+  'test/e2e/cli-pm.test.ts', // 106
+  'test/e2e/cli.test.ts', // 100
+  'test/e2e/notebook-pm.test.ts', // 93
+  'test/e2e/cli-online.test.ts', // 76
+  'test/gpu/ppo-trainer.test.ts', // 75
+  'test/gpu/attention.test.ts', // 75
+  'test/gpu/ppo-gold-elo.test.ts', // 74
+  'test/e2e/cli-tension.test.ts', // 63
+  'test/gpu/eval-session.test.ts', // 63
+  'test/e2e/notebook.test.ts', // 59
+  'test/gpu/lm-train.test.ts', // 46
 ];
 
 class SlowFirstSequencer extends BaseSequencer {

@@ -170,12 +170,16 @@ export async function pm(argv: string[]): Promise<void> {
   let t0 = start;
   let s0 = 0;
   let margins: number[] = []; // every validation pair's margin, scored once after the last step
+  let trainSeconds = 0; // up to the last step, without the final evaluation
   for (let s = 1; s <= steps; s++) {
     trainer.stepOn(batcher.next());
     if (s % evalInterval === 0 || s === steps) {
       const m = await trainer.metrics();
       const pairsPerSecond = ((s - s0) * P) / ((performance.now() - t0) / 1000);
-      if (s === steps) margins = await trainer.margins(pmEvalBatches(evalSides, P, T, tokenizer.endOfText));
+      if (s === steps) {
+        trainSeconds = (performance.now() - start) / 1000;
+        margins = await trainer.margins(pmEvalBatches(evalSides, P, T, tokenizer.endOfText));
+      }
       // the last step's monitored pairs are the first MONITOR_PAIRS of the full evaluation, not scored twice
       const ev = pmEvalReport(s === steps ? margins.slice(0, MONITOR_PAIRS) : await trainer.margins(monitor), monitorPairs);
       history.push({ step: s, epoch: batcher.epoch, ...m, 'eval/loss': ev.loss, 'eval/accuracy': ev.accuracy, 'train/pairs_per_second': pairsPerSecond });
@@ -185,7 +189,6 @@ export async function pm(argv: string[]): Promise<void> {
     }
   }
   progress.done();
-  const trainSeconds = (performance.now() - start) / 1000;
 
   // 4. save: the checkpoint first, then the evaluation report that points at it
   const trunk = (await gpu.read(trainer.model.params)) as Float32Array;
