@@ -368,6 +368,7 @@ export class Gpu {
     for (const pool of this.staging.values()) pool.forEach((b) => b.destroy());
     this.staging.clear();
     this.pipelines.clear();
+    this.valueBlocks.clear();
     this.device.destroy();
   }
 
