@@ -173,15 +173,16 @@ export async function pm(argv: string[]): Promise<void> {
   let trainSeconds = 0; // up to the last step, without the final evaluation
   for (let s = 1; s <= steps; s++) {
     trainer.stepOn(batcher.next());
-    if (s % evalInterval === 0 || s === steps) {
+    const last = s === steps;
+    if (s % evalInterval === 0 || last) {
       const m = await trainer.metrics();
       const pairsPerSecond = ((s - s0) * P) / ((performance.now() - t0) / 1000);
-      if (s === steps) {
+      if (last) {
         trainSeconds = (performance.now() - start) / 1000;
         margins = await trainer.margins(pmEvalBatches(evalSides, P, T, tokenizer.endOfText));
       }
       // the last step's monitored pairs are the first MONITOR_PAIRS of the full evaluation, not scored twice
-      const ev = pmEvalReport(s === steps ? margins.slice(0, MONITOR_PAIRS) : await trainer.margins(monitor), monitorPairs);
+      const ev = pmEvalReport(last ? margins.slice(0, MONITOR_PAIRS) : await trainer.margins(monitor), monitorPairs);
       history.push({ step: s, epoch: batcher.epoch, ...m, 'eval/loss': ev.loss, 'eval/accuracy': ev.accuracy, 'train/pairs_per_second': pairsPerSecond });
       progress.update(s, `loss ${m['train/loss'].toFixed(3)} acc ${m['train/accuracy'].toFixed(2)} eval acc ${ev.accuracy.toFixed(3)} ${pairsPerSecond.toFixed(1)} pairs/s`);
       t0 = performance.now();
