@@ -3,8 +3,7 @@
 // same seed answer identically, so they tie at equal Elo; the win-rate matrix and the per-policy gold
 // behaviour agree with the responses in the report; bad input is named before the GPU starts.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { elo } from '../../src/cli/elo.ts';
@@ -18,8 +17,9 @@ import { headTable, initHeadParams } from '../../src/models/head-table.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 import { goldValue } from '../../src/train/ppo-data.ts';
 import { runCommand } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'rlhf-elo-'));
+const dir = tempDir('elo');
 
 const run = async (...argv: string[]) => (await runCommand(elo, ...argv)).err;
 

@@ -5,8 +5,7 @@
 // gpt2` trains a model with GPT-2's vocabulary and records the tokenizer in the checkpoint.
 // The real 124M file is not used: this machine has no network; the format is the same.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pretrain } from '../../src/cli/pretrain.ts';
@@ -19,8 +18,9 @@ import { writeSafetensors } from '../../src/models/safetensors.ts';
 import { greedyRef } from '../../src/models/sampler.ref.ts';
 import { runCommand } from '../helpers/cli.ts';
 import { randn } from '../helpers/random.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'rlhf-gpt2-'));
+const dir = tempDir('gpt2');
 
 /** Runs a command function and returns what it printed on stdout. */
 const run = async (command: (argv: string[]) => Promise<void>, ...argv: string[]) => (await runCommand(command, ...argv)).out;

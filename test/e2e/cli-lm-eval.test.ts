@@ -4,8 +4,7 @@
 // transcripts, the same batches), the untrained initialisation is worse, the same file twice has a tax of
 // exactly 0, and mismatched input is named before the GPU starts.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lmEval } from '../../src/cli/lm-eval.ts';
@@ -16,8 +15,9 @@ import { checkpointBytes } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 import { runCommand } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'rlhf-lm-eval-'));
+const dir = tempDir('lm-eval');
 
 const quiet = async (command: (argv: string[]) => Promise<void>, ...argv: string[]) => (await runCommand(command, ...argv)).err;
 

@@ -1,8 +1,7 @@
 // `rlhf logits` through its command function: a nano checkpoint on disk, the printed logits (--json)
 // against the float64 reference, the plain format, and every argument error named before the GPU is touched.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/args.ts';
@@ -14,12 +13,13 @@ import { nextLogitsRef } from '../../src/models/sampler.ref.ts';
 import { runCommand } from '../helpers/cli.ts';
 import { expectClose } from '../helpers/allclose.ts';
 import { randn } from '../helpers/random.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const cfg = PRESETS.nano; // V 258, maxT 32
 const table = paramTable(cfg);
 const packed = initParams(table, cfg, (n) => randn(n, 5, 10));
 const weights = new Map(table.specs.map((s) => [s.name, Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)))]));
-const dir = mkdtempSync(join(tmpdir(), 'rlhf-logits-'));
+const dir = tempDir('logits');
 const model = join(dir, 'nano.safetensors');
 writeFileSync(model, checkpointBytes(cfg, packed));
 

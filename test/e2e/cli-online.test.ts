@@ -9,8 +9,7 @@
 // tokenizer whose final layer norm is a constant vector aligned with the embeddings of the benign topics' key
 // words, so it answers with a bag of key words and the gold scorer tells its two answers apart on many prompts.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseHHJsonl } from '../../src/data/hh.ts';
@@ -20,6 +19,7 @@ import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts'
 import { goldValue } from '../../src/train/ppo-data.ts';
 import { rlhfProcess } from '../helpers/cli.ts';
 import { KEY_WORD_CFG, keyWordPolicy } from '../helpers/key-word-policy.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const rlhf = (...args: string[]) => rlhfProcess(540_000, ...args);
 
@@ -27,7 +27,7 @@ const rlhf = (...args: string[]) => rlhfProcess(540_000, ...args);
 const keyWordCheckpoint = () => checkpointBytes(KEY_WORD_CFG, keyWordPolicy(BENIGN_TOPICS.flatMap((t) => t.steps.map(([word]) => word)).filter((w) => synthTokenizer.encode(` ${w}`).length === 1)), { tokenizer: 'synth', preset: 'nano' });
 
 describe('rlhf online', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rlhf-online-'));
+  const dir = tempDir('online');
   const policy = join(dir, 'policy.safetensors');
   writeFileSync(policy, keyWordCheckpoint());
   const helpful = join(dir, 'synth-helpful.jsonl');

@@ -19,8 +19,7 @@
 //    ':' plus its position embedding, i.e. it knows only the prompt's length, and the AUROC falls to chance.
 // 3. Bad input is named before the GPU starts.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ood } from '../../src/cli/ood.ts';
@@ -41,8 +40,9 @@ import { initParams, paramTable } from '../../src/models/params.ts';
 import { ppoPrompts } from '../../src/train/ppo-data.ts';
 import { runCommand } from '../helpers/cli.ts';
 import { testGpu } from '../helpers/gpu.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'rlhf-ood-'));
+const dir = tempDir('ood');
 
 const run = async (...argv: string[]) => (await runCommand(ood, ...argv)).err;
 

@@ -4,8 +4,7 @@
 // margins from the saved file, --held-out holds out the fraction asked, --fold i/K runs pool with
 // `rlhf pm-crossfit` into a score for every pair, and bad input is named.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pm } from '../../src/cli/pm.ts';
@@ -14,8 +13,9 @@ import { pmEval } from '../../src/cli/pm-eval.ts';
 import { pretrain } from '../../src/cli/pretrain.ts';
 import { loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { runCommand } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'rlhf-pm-'));
+const dir = tempDir('pm');
 
 const run = runCommand;
 

@@ -3,8 +3,7 @@
 // test-PM and gold scores, the √KL fits and samples; the saved policy has its value head; bad input is
 // named before the GPU starts.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ppo } from '../../src/cli/ppo.ts';
@@ -16,8 +15,9 @@ import { PRESETS } from '../../src/models/config.ts';
 import { headTable, initHeadParams } from '../../src/models/head-table.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 import { runCommand } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'rlhf-ppo-'));
+const dir = tempDir('ppo');
 
 const run = async (...argv: string[]) => (await runCommand(ppo, ...argv)).err;
 

@@ -1,20 +1,20 @@
 // `rlhf synth` as a user runs it: `node bin/rlhf.js synth …` writes the synthetic HH world as two HH files.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHHJsonl } from '../../src/data/hh.ts';
 import { goldScore } from '../../src/data/synth.ts';
 import { BENIGN_TOPICS, HARMFUL_TOPICS } from '../../src/data/synth-vocab.ts';
 import { rlhfProcess } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const rlhf = (...args: string[]) => rlhfProcess(120_000, ...args);
 
 const files = (dir: string) => ['helpful', 'harmless'].map((s) => readFileSync(join(dir, `synth-${s}.jsonl`), 'utf8'));
 
 describe('rlhf synth', () => {
-  const root = mkdtempSync(join(tmpdir(), 'rlhf-synth-'));
+  const root = tempDir('synth');
 
   it('writes both subsets into a new directory, as HH files the parser reads without problems', () => {
     const dir = join(root, 'a', 'b');

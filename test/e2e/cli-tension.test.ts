@@ -4,8 +4,7 @@
 // and one answers table in which every model answered the same held-out prompts, each answer with its gold
 // score; progress reaches its total; bad settings are named before the GPU starts.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tension } from '../../src/cli/tension.ts';
@@ -18,8 +17,9 @@ import { PRESETS } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 import { TENSION_PMS, tensionUnits } from '../../src/worker/tension-session.ts';
 import { runCommand } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'rlhf-tension-'));
+const dir = tempDir('tension');
 
 const run = async (...argv: string[]) => (await runCommand(tension, ...argv)).err;
 

@@ -1,13 +1,13 @@
 // The `rlhf` command line as a user runs it: `node bin/rlhf.js …` (what `npx rlhf` runs).
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from '../../src/cli/args.ts';
 import { loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { rlhfProcess } from '../helpers/cli.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const rlhf = (...args: string[]) => rlhfProcess(300_000, ...args);
 
@@ -32,7 +32,7 @@ describe('rlhf command line', () => {
 });
 
 describe('rlhf pretrain and rlhf sample', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rlhf-cli-'));
+  const dir = tempDir('cli');
   const lines = Array.from({ length: 40 }, (_, i) =>
     JSON.stringify({ chosen: `\n\nHuman: count ${i}\n\nAssistant: ${i} ${i + 1} ${i + 2}`, rejected: `\n\nHuman: count ${i}\n\nAssistant: no` }),
   );

@@ -13,8 +13,7 @@
 // 3. Bad requests fail before any GPU work with a message saying what to change (the layer names the model's
 //    block count).
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ood } from '../../src/cli/ood.ts';
@@ -31,8 +30,9 @@ import { initParams, paramTable } from '../../src/models/params.ts';
 import { ppoPrompts } from '../../src/train/ppo-data.ts';
 import { detectOod, splitFitAndEval } from '../../src/worker/ood-session.ts';
 import { testGpu } from '../helpers/gpu.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'rlhf-ood-session-'));
+const dir = tempDir('ood-session');
 const prompts = (pairs: readonly SynthPair[]) => ppoPrompts(toComparisons(pairs.map((p, i) => ({ ...p, line: i + 1 })), { file: 'x', subset: 'x' }).comparisons);
 const settings: OodSettings = { layer: null, pool: 'mean', expose: 0, heldOut: 0.5, maxPrompts: 0, seed: 3 };
 /** Prompts per set in the comparison with `rlhf ood` (a seeded sample, as `--n`): SwiftShader reads ~8 prompts a second here. */

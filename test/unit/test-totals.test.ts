@@ -2,12 +2,12 @@
 // one left unfinished when its worker process died, which vitest's own counts leave out.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/temp-dir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'rlhf-totals-'));
+const dir = tempDir('totals');
 
 function totals(statuses: string[][]): { out: string; code: number | null } {
   const report = {
