@@ -10,12 +10,12 @@
 // fitted and evaluated, synth-harmless out): an AUROC in [0, 1] per detector, the ROC chart drawn, the most and
 // least anomalous prompts as text. Screenshots of both stages and of the OOD panel go to test-results/screenshots/.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Notebook } from '../helpers/notebook.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const XSS = '<img src=x onerror="window.__xss=1">';
 const PM_STEPS = 4;
@@ -23,7 +23,7 @@ const PAIRS = 4;
 
 let nb: Notebook;
 let page: Page;
-let dir: string;
+const dir = tempDir('notebook-pm');
 /** The heat map as "Evaluate all" left it: dataset, accuracy, n per cell. */
 let heatCells: string[] = [];
 
@@ -45,7 +45,6 @@ function chartPoints(id: string): Promise<string | null> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rlhf-notebook-pm-'));
   writeFileSync(join(dir, 'xss-hh.jsonl'), xssHH());
   nb = await Notebook.open('pm', ['#base-failure', '#base-error', '#pm-failure', '#pm-error', '#eval-error', '#error']);
   page = nb.page;
@@ -53,7 +52,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await nb?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the notebook, Preference model → Evaluate', { timeout: 600_000 }, () => {

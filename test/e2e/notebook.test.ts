@@ -7,18 +7,18 @@
 // naming it. No WebGPU adapter is a failure with the page's own explanation, never a skip.
 // Screenshots of each stage go to test-results/screenshots/.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Notebook, SHOTS } from '../helpers/notebook.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
 
 const XSS = '<img src=x onerror="window.__xss=1">';
 
 let nb: Notebook;
 let page: Page;
-let dir: string;
+const dir = tempDir('notebook');
 
 /** Five good HH pairs and, on line 4, a line that is not JSON; pair 2's chosen answer carries an HTML payload. */
 function tinyHH(): string {
@@ -41,7 +41,6 @@ async function cells(selector: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'rlhf-notebook-'));
   writeFileSync(join(dir, 'tiny-hh.jsonl'), tinyHH());
   nb = await Notebook.open('data', ['#base-failure', '#base-error', '#error'], { width: 1200, height: 900 });
   page = nb.page;
@@ -49,7 +48,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await nb?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 // Generous limits: SwiftShader shares this machine's cores with whatever else runs.
