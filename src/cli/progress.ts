@@ -1,6 +1,8 @@
 // Progress with an ETA for long commands: a redrawn line on a terminal, a line every ~10% otherwise
 // (logs, CI).
 
+import { formatSeconds } from '../ui/format.ts';
+
 export class Progress {
   private readonly start = performance.now();
   private lastLogged = -1;
@@ -25,13 +27,4 @@ export class Progress {
     this.update(this.total, detail);
     if (this.out.isTTY) this.out.write('\n');
   }
-}
-
-export function formatSeconds(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  const t = Math.round(s); // whole seconds first, so that 59.6 s shows as 1m00s, never 0m60s
-  if (t < 60) return `${t}s`;
-  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
-  const m = Math.round(t / 60);
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

@@ -1,4 +1,4 @@
-// Small formatting helpers for the notebook's text.
+// Small formatting helpers for the notebook's text (and the command line's durations).
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -21,4 +21,14 @@ export function formatMetric(name: string, v: number | undefined): string {
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
+/** A duration as `42s`, `3m07s` or `2h05m` ('?' when unknown). */
+export function formatSeconds(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const t = Math.round(s); // whole seconds first, so that 59.6 s shows as 1m00s, never 0m60s
+  if (t < 60) return `${t}s`;
+  if (t < 3600) return `${Math.floor(t / 60)}m${String(t % 60).padStart(2, '0')}s`;
+  const m = Math.round(t / 60);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

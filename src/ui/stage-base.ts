@@ -114,7 +114,7 @@ export class StageBase extends LitElement {
         ${KNOBS.map((k) => html`<knob-field .field=${BASE_FIELDS[k]} .value=${this.experiment.base[k]} ?disabled=${live}></knob-field>`)}
       </fieldset>
       ${this.note ? html`<p class="hint" id="base-note">${this.note}</p>` : nothing}
-      <trainer-controls .status=${this.lm.status} .step=${this.lm.step} .steps=${this.lm.steps || this.experiment.base.steps}
+      <trainer-controls .pace=${this.lm.pace()} .status=${this.lm.status} .step=${this.lm.step} .steps=${this.lm.steps || this.experiment.base.steps}
         ?disabled=${!ready}></trainer-controls>
       ${this.lm.status === 'failed' ? html`<div class="err" id="base-failure">The run failed: ${this.lm.message ?? 'no reason given'}</div>` : nothing}
       ${this.lm.status === 'preparing'

@@ -163,7 +163,7 @@ export class StagePm extends LitElement {
         ${this.renderStart(live)}
       </fieldset>
       ${this.note ? html`<p class="hint" id="pm-note">${this.note}</p>` : nothing}
-      <trainer-controls .status=${this.pm.status} .step=${this.pm.step} .steps=${this.pm.steps || this.experiment.pm.steps}
+      <trainer-controls .pace=${this.pm.pace()} .status=${this.pm.status} .step=${this.pm.step} .steps=${this.pm.steps || this.experiment.pm.steps}
         ?disabled=${!ready}></trainer-controls>
       ${this.pm.status === 'failed' ? html`<div class="err" id="pm-failure">The run failed: ${this.pm.message ?? 'no reason given'}</div>` : nothing}
       ${this.pm.status === 'preparing'

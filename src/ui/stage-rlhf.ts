@@ -216,7 +216,7 @@ export class StageRlhf extends LitElement {
         ${KNOBS.map((k) => html`<knob-field .field=${RLHF_FIELDS[k]} .value=${this.experiment.rlhf[k]} ?disabled=${live}></knob-field>`)}
       </fieldset>
       <div class="inline">
-        <trainer-controls .status=${s} .step=${this.ctl.step} .steps=${this.ctl.steps || this.experiment.rlhf.iterations} ?disabled=${!ready}></trainer-controls>
+        <trainer-controls .pace=${this.ctl.pace()} .status=${s} .step=${this.ctl.step} .steps=${this.ctl.steps || this.experiment.rlhf.iterations} ?disabled=${!ready}></trainer-controls>
         <button id="inspect" ?disabled=${!ready || busy || s === 'done'} @click=${() => this.act('inspect')} aria-keyshortcuts="i"
           title="Run one iteration and keep every rollout's per-token trace (i)">Step (inspect)</button>
       </div>

@@ -6,6 +6,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { MetricPoint, TrainerAction, TrainerKind, TrainerStatus, WorkerEvent } from '../protocol.ts';
 import type { TrainerActionEvent } from './events.ts';
+import { StepClock } from './step-clock.ts';
 import type { WorkerClient } from './worker-client.ts';
 
 /** A control of a stage's trainer (the buttons of <trainer-controls> and the stage's keys). */
@@ -42,6 +43,7 @@ export class TrainerController implements ReactiveController {
   revision = 0;
   onCheckpoint: ((e: CheckpointEvent) => void) | null = null;
 
+  private readonly clock = new StepClock();
   private client: WorkerClient | null = null;
   private unsubscribe: (() => void) | null = null;
   private frame = 0;
@@ -77,6 +79,7 @@ export class TrainerController implements ReactiveController {
   /** Starts following a new run, forgetting the previous one's state. */
   begin(run: string, steps: number): void {
     Object.assign(this, { run, status: 'preparing', step: 0, steps, message: null, info: {}, history: [] });
+    this.clock.observe(this.status, 0, performance.now());
     this.revision++;
     this.host.requestUpdate();
   }
@@ -84,6 +87,7 @@ export class TrainerController implements ReactiveController {
   /** Forgets the run (after a reset). */
   clear(): void {
     Object.assign(this, { run: null, status: 'none', step: 0, steps: 0, message: null, info: {}, history: [] });
+    this.clock.observe(this.status, 0, performance.now());
     this.revision++;
     this.host.requestUpdate();
   }
@@ -114,6 +118,11 @@ export class TrainerController implements ReactiveController {
       default:
         if (await this.readyToStep(create)) this.send(action);
     }
+  }
+
+  /** The run's pace and time left while it plays ("2.1 s/step · 6m57s left"), else ''. */
+  pace(): string {
+    return this.clock.text(this.step, this.steps);
   }
 
   /** Sends a control to the Worker for the current run. */
@@ -148,6 +157,7 @@ export class TrainerController implements ReactiveController {
         this.onCheckpoint?.(e);
         break;
     }
+    this.clock.observe(this.status, this.step, performance.now());
     this.scheduleUpdate();
   }
 

@@ -1,6 +1,6 @@
-// <trainer-controls>: play / pause, step, reset and save for any trainer, with a progress bar. Real
-// <button>s (so Tab, Enter and Space work); the owning stage also maps Space and "s" to play/pause
-// and step while it has focus. Sends TrainerActionEvent up; knows nothing about the Worker.
+// <trainer-controls>: play / pause, step, reset and save for any trainer, with a progress bar and, while it
+// plays, its pace and time left. Real <button>s (so Tab, Enter and Space work); the owning stage also maps Space
+// and "s" to play/pause and step while it has focus. Sends TrainerActionEvent up; knows nothing about the Worker.
 
 import { LitElement, css, html } from 'lit';
 import type { TrainerStatus } from '../protocol.ts';
@@ -13,6 +13,7 @@ export class TrainerControls extends LitElement {
     step: { type: Number },
     steps: { type: Number },
     disabled: { type: Boolean },
+    pace: { type: String },
   };
 
   status: TrainerStatus = 'none';
@@ -20,6 +21,8 @@ export class TrainerControls extends LitElement {
   steps = 0;
   /** No controls at all (no GPU, no data). */
   disabled = false;
+  /** The pace and time left while playing (TrainerController.pace), shown after the step count. */
+  pace = '';
 
   static override styles = [
     shared,
@@ -27,6 +30,7 @@ export class TrainerControls extends LitElement {
       .bar { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
       progress { width: 220px; height: 10px; }
       .count { font-variant-numeric: tabular-nums; color: #444; min-width: 9em; }
+      .pace { font-variant-numeric: tabular-nums; color: #666; }
     `,
   ];
 
@@ -48,6 +52,7 @@ export class TrainerControls extends LitElement {
         title="Store the weights as they are now">Save checkpoint</button>
       <progress id="progress" max=${Math.max(1, this.steps)} .value=${this.step} aria-label="training progress"></progress>
       <span class="count" id="step-count">${this.statusText()}</span>
+      <span class="pace" id="pace" aria-live="off">${this.pace}</span>
     </div>`;
   }
 

@@ -115,8 +115,18 @@ describe('the notebook, Preference model → Evaluate', { timeout: 600_000 }, ()
   it('plays to the end (Space): the charts fill, the calibration diagram and ECE show, the checkpoint and run are stored', async () => {
     const stage = await page.waitForSelector('rlhf-app >>> #stage-pm');
     await stage!.evaluate((s) => (s as HTMLElement).focus());
+    // every text the pace line shows while the run plays (recorded in the page, so no render is missed between polls)
+    const pace = await page.waitForSelector('rlhf-app >>> stage-pm >>> trainer-controls >>> #pace');
+    await pace!.evaluate((el) => {
+      const seen: string[] = ((window as unknown as { __paces: string[] }).__paces = []);
+      new MutationObserver(() => seen.push(el.textContent!.trim())).observe(el, { subtree: true, childList: true, characterData: true });
+    });
     await page.keyboard.press(' ');
     await nb.waitForText('rlhf-app >>> stage-pm >>> trainer-controls >>> #step-count', (t) => t === `step ${PM_STEPS} / ${PM_STEPS} (done)`, 'the run to its end');
+    // while it played, the controls told its pace and time left; once done, nothing
+    const paces = await page.evaluate(() => (window as unknown as { __paces: string[] }).__paces);
+    expect(paces.some((t) => /^\d+(\.\d)? (s\/step|steps\/s) · \d+[smh]\S* left$/.test(t)), `pace texts seen: ${JSON.stringify(paces)}`).toBe(true);
+    expect(await nb.textOf('rlhf-app >>> stage-pm >>> trainer-controls >>> #pace')).toBe('');
     // step 0's evaluation and every step's metrics (metrics every step)
     await nb.waitUntil(() => chartPoints('pm-accuracy-chart'), (n) => n === String(PM_STEPS + 1), 'the accuracy chart');
     expect(await chartPoints('pm-loss-chart')).toBe(String(PM_STEPS + 1));
