@@ -8,7 +8,7 @@ import { createBrowserGpu } from '../src/kernels/device-browser.ts';
 import type { Dispatch, Gpu } from '../src/kernels/gpu.ts';
 import { attentionBackward, attentionForward } from '../src/kernels/attention.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../src/kernels/matmul.ts';
-import { randn } from '../src/kernels/random.ts';
+import { randn } from '../src/util/random.ts';
 import { CASES, flops, type Case, type CaseResult } from './cases.ts';
 
 declare global {

@@ -8,7 +8,7 @@ import { createNodeGpu } from '../src/kernels/device-node.ts';
 import type { Dispatch, Gpu } from '../src/kernels/gpu.ts';
 import { attentionBackward, attentionForward } from '../src/kernels/attention.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../src/kernels/matmul.ts';
-import { randn } from '../src/kernels/random.ts';
+import { randn } from '../src/util/random.ts';
 import { CASES, flops, type Case } from './cases.ts';
 
 function build(gpu: Gpu, c: Case): Dispatch[] {

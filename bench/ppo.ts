@@ -10,7 +10,7 @@ import { synthPrompts } from '../src/data/synth.ts';
 import { byteTokenizer } from '../src/data/tokenizer.ts';
 import { vocabWithEndOfContext } from '../src/data/tokenizers.ts';
 import { createNodeGpu } from '../src/kernels/device-node.ts';
-import { randn } from '../src/kernels/random.ts';
+import { randn } from '../src/util/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../src/models/checkpoint.ts';
 import { PRESETS, type PresetName } from '../src/models/config.ts';
 import { headTable, initHeadParams } from '../src/models/head-table.ts';

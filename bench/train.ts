@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { LMBatcher, tokenizeTranscripts } from '../src/data/lm-batches.ts';
 import { byteTokenizer } from '../src/data/tokenizer.ts';
 import { createNodeGpu } from '../src/kernels/device-node.ts';
-import { randn } from '../src/kernels/random.ts';
+import { randn } from '../src/util/random.ts';
 import { PRESETS, type PresetName } from '../src/models/config.ts';
 import { initParams } from '../src/models/params.ts';
 import { DEFAULT_LM_TRAIN, LMTrainer } from '../src/train/lm.ts';

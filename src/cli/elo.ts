@@ -8,7 +8,7 @@
 // is on benign requests and how often it complies with harmful ones (src/eval/gold-behaviour.ts).
 
 import { createNodeGpu } from '../kernels/device-node.ts';
-import { rng, shuffleInPlace } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../util/random.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import { goldBehaviour } from '../eval/gold-behaviour.ts';
 import { policyResponses } from '../eval/policy-responses.ts';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { goldScore } from '../data/synth.ts';
 import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
-import { rng, shuffleInPlace } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../util/random.ts';
 import { loadCheckpoint, type Checkpoint } from '../models/checkpoint.ts';
 import { checkPPOConfig } from '../train/ppo-config.ts';
 import { DEFAULT_PPO, pmReward, type PPOConfig } from '../train/ppo.ts';

@@ -14,7 +14,7 @@ import { isTokenizerName, tokenizerByName, tokenizerOfCheckpoint, TOKENIZER_NAME
 import { HELD_OUT_FRACTION, isFold, isHeldOutFraction, pmFold, pmSplit, type PMSplit } from '../data/pm-split.ts';
 import { pmEvalReport, pmEvalReports } from '../eval/pm-report.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
-import { randn } from '../kernels/random.ts';
+import { randn } from '../util/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../models/checkpoint.ts';
 import { PRESETS, type GPTConfig, type PresetName } from '../models/config.ts';
 import { headTable, initHeadParams } from '../models/head-table.ts';

@@ -1,7 +1,7 @@
 // Progress with an ETA for long commands: a redrawn line on a terminal, a line every ~10% otherwise
 // (logs, CI).
 
-import { formatSeconds } from '../ui/format.ts';
+import { formatSeconds } from '../util/format.ts';
 
 export class Progress {
   private readonly start = performance.now();

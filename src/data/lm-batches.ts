@@ -3,7 +3,7 @@
 // (the first T), next-token targets (the last T) and a loss mask. With `assistantOnly` the mask keeps
 // only the tokens of Assistant turns (supervised fine-tuning on the assistant's words).
 
-import { rng } from '../kernels/random.ts';
+import { rng } from '../util/random.ts';
 import type { Tokenizer } from './tokenizer.ts';
 
 export interface TokenStream {

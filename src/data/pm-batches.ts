@@ -7,7 +7,7 @@
 // ones (the layout preferenceLossForwardPaired reads). Positions after the end-of-context token are
 // padded with end-of-text; causal attention keeps them from influencing the score.
 
-import { rng, shuffleInPlace } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../util/random.ts';
 import type { Tokenizer } from './tokenizer.ts';
 
 export interface PMSides {

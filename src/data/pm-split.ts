@@ -11,7 +11,7 @@
 // score every pair by a model that never trained on it (pooled by `rlhf pm-crossfit`); fold 1 of K
 // is the split `--held-out 1/K` makes with the same seed.
 
-import { rng, shuffleInPlace } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../util/random.ts';
 
 /** Fraction of each dataset held out for validation (the CLI's `rlhf pm` holds out the same 10%). */
 export const HELD_OUT_FRACTION = 0.1;

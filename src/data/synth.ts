@@ -39,7 +39,7 @@
 // - What it does not judge: word order, fluency, or whether a non-answer is polite — a response listing the key
 //   words scores like one explaining them.
 
-import { rng, shuffleInPlace } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../util/random.ts';
 import {
   ANSWER_TEMPLATES, BENIGN_TOPICS, EVASIVE_ONLY_BODIES, GREETINGS, HARMFUL_TOPICS, NON_ANSWER_BODIES, NON_ANSWER_CLOSERS,
   NON_ANSWER_OPENERS, REFUSAL_ONLY_BODIES, REQUEST_TEMPLATES, type TopicSpec,

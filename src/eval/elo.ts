@@ -9,10 +9,10 @@
 // plain maximum-likelihood fit, which exists only if the win graph is strongly connected (else it throws).
 // Ratings are returned shifted to mean 0. The paper gives no fitting procedure; this is the standard one.
 //
-// bootstrapElo resamples individual games (with replacement, seeded mulberry32 from kernels/random.ts) and refits,
+// bootstrapElo resamples individual games (with replacement, seeded mulberry32 from util/random.ts) and refits,
 // giving 95% percentile intervals.
 
-import { rng } from '../kernels/random.ts';
+import { rng } from '../util/random.ts';
 import { quantileSorted } from './stats.ts';
 import { sigmoid } from './calibration.ts';
 

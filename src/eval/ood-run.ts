@@ -11,7 +11,7 @@
 // The report types the notebook's protocol carries live here too (OodSettings, OodPromptSet, OodReport).
 
 import type { Gpu } from '../kernels/gpu.ts';
-import { rng, shuffleInPlace } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../util/random.ts';
 import { promptActivations, type ActivationLayer, type Pooling } from '../models/activations.ts';
 import type { Checkpoint } from '../models/checkpoint.ts';
 import { mean } from './stats.ts';

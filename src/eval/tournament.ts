@@ -5,7 +5,7 @@
 // replacement and refitting (a prompt's games are not independent of each other, so resampling single
 // games, as bootstrapElo does, would understate the uncertainty; prompts are the independent draws).
 
-import { rng } from '../kernels/random.ts';
+import { rng } from '../util/random.ts';
 import { bradleyTerry, type Match } from './elo.ts';
 import { quantileSorted } from './stats.ts';
 

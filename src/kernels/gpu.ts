@@ -8,7 +8,11 @@
 //     compute pass and one submit;
 //   - error reporting: every pipeline and every submit runs inside a validation error scope, and a
 //     failure is re-thrown with the kernel's name (and, for WGSL, the line the compiler complained of);
-//   - counters of dispatches, submits, GPU→CPU reads, buffers and pipelines, for tests and benchmarks.
+//   - counters of dispatches, submits, GPU→CPU reads, buffers and pipelines, for tests and benchmarks;
+//   - ownership of GPU memory: `scope(label)` gives an owner (a trainer, a model, a sampler) a child `Gpu` that
+//     records every buffer it and its own scopes create, and `dispose()` destroys them. The device, the pipeline
+//     cache and the counters are shared by the whole tree; `counters.liveBuffers` / `liveBytes` are what is
+//     allocated and not yet destroyed, on the whole device.
 //
 // Nothing here imports Node or the DOM: device acquisition lives in device-node.ts / device-browser.ts.
 
@@ -42,8 +46,12 @@ export interface GpuCounters {
   dispatches: number;
   submits: number;
   reads: number;
+  /** Buffers and bytes ever created on the device. */
   buffers: number;
   bytes: number;
+  /** Buffers and bytes created and not yet destroyed (what the device holds now). */
+  liveBuffers: number;
+  liveBytes: number;
   pipelines: number;
 }
 
@@ -112,24 +120,45 @@ function constantsKey(constants: Constants): string {
     .join(',');
 }
 
+/** What every scope of one device shares: caches, the error state, the counters. */
+class DeviceState {
+  readonly counters: GpuCounters = {
+    dispatches: 0, submits: 0, reads: 0, buffers: 0, bytes: 0, liveBuffers: 0, liveBytes: 0, pipelines: 0,
+  };
+  readonly pipelines = new Map<string, GPUComputePipeline>();
+  readonly valueBlocks = new Map<string, Tensor>();
+  readonly staging = new Map<number, GPUBuffer[]>();
+  readonly pending: Promise<void>[] = [];
+  failure: Error | null = null;
+  failureOrder = 0;
+  order = 0;
+  lostReason: string | null = null;
+  placeholder: Tensor | null = null;
+}
+
 export class Gpu {
-  readonly counters: GpuCounters = { dispatches: 0, submits: 0, reads: 0, buffers: 0, bytes: 0, pipelines: 0 };
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
-  private readonly valueBlocks = new Map<string, Tensor>();
-  private readonly staging = new Map<number, GPUBuffer[]>();
-  private readonly pending: Promise<void>[] = [];
-  private failure: Error | null = null;
-  private failureOrder = 0;
-  private order = 0;
-  private lostReason: string | null = null;
-  private dummy: Tensor | null = null;
+  readonly counters: GpuCounters;
+  private readonly state: DeviceState;
+  /** The scope that made this one (null for the device's root), and the scopes made from this one. */
+  private readonly parent: Gpu | null;
+  private readonly children = new Set<Gpu>();
+  /** Buffers this scope created (not its children's), with their sizes. */
+  private readonly owned = new Map<GPUBuffer, number>();
+  private disposed = false;
 
   constructor(
     readonly device: GPUDevice,
     readonly adapter: AdapterSummary,
+    /** What this scope owns, for messages ('device' for the root). */
+    readonly label = 'device',
+    parent: Gpu | null = null,
   ) {
+    this.parent = parent;
+    this.state = parent ? parent.state : new DeviceState();
+    this.counters = this.state.counters;
+    if (parent) return;
     device.lost.then((info) => {
-      this.lostReason = `${info.reason ?? 'unknown'}: ${info.message}`;
+      this.state.lostReason = `${info.reason ?? 'unknown'}: ${info.message}`;
     });
     device.addEventListener('uncapturederror', (event) => {
       const error = (event as GPUUncapturedErrorEvent).error;
@@ -137,10 +166,59 @@ export class Gpu {
     });
   }
 
+  // ---- ownership -------------------------------------------------------------------------------
+
+  /**
+   * A child owner: allocations made through it (and through scopes made from it) are destroyed by its `dispose()`.
+   * Pipelines, counters and the error state stay shared with the whole device.
+   */
+  scope(label: string): Gpu {
+    this.throwIfDisposed(`scope ${label}`);
+    const child = new Gpu(this.device, this.adapter, label, this);
+    this.children.add(child);
+    return child;
+  }
+
+  /** Bytes held by buffers this scope and its child scopes created and have not destroyed. */
+  get ownedBytes(): number {
+    let bytes = 0;
+    for (const size of this.owned.values()) bytes += size;
+    for (const child of this.children) bytes += child.ownedBytes;
+    return bytes;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /**
+   * Destroys every buffer this scope and its child scopes created; the scope can allocate nothing after. Tensors
+   * of a disposed scope must not be used again (a dispatch that binds one fails validation). Idempotent.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    for (const child of [...this.children]) child.dispose();
+    for (const [buffer, size] of this.owned) {
+      buffer.destroy();
+      this.counters.liveBuffers--;
+      this.counters.liveBytes -= size;
+    }
+    this.owned.clear();
+    this.disposed = true;
+    this.parent?.children.delete(this);
+  }
+
   /** A 4-element placeholder bound where a kernel's optional input is absent (e.g. no bias). */
   get placeholder(): Tensor {
-    this.dummy ??= this.tensor('placeholder', [4]);
-    return this.dummy;
+    this.state.placeholder ??= this.root.tensor('placeholder', [4]);
+    return this.state.placeholder;
+  }
+
+  /** The device's root scope: owner of what every scope shares (the placeholder, value blocks, staging). */
+  private get root(): Gpu {
+    let g: Gpu = this;
+    while (g.parent) g = g.parent;
+    return g;
   }
 
   get limits(): GPUSupportedLimits {
@@ -197,12 +275,14 @@ export class Gpu {
    */
   uniformValues(values: readonly number[]): Tensor {
     const key = values.join(',');
-    let t = this.valueBlocks.get(key);
+    let t = this.state.valueBlocks.get(key);
     if (!t) {
-      for (const v of values) if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new KernelError(`uniformValues [${key}]: ${v} is not a u32`);
-      t = this.uniform(`values ${key}`, values.length);
+      for (const v of values) {
+        if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new KernelError(`uniformValues [${key}]: ${v} is not a u32`);
+      }
+      t = this.root.uniform(`values ${key}`, values.length);
       this.writeUniform(t, values.map((v) => [v, 'u32'] as const));
-      this.valueBlocks.set(key, t);
+      this.state.valueBlocks.set(key, t);
     }
     return t;
   }
@@ -240,9 +320,9 @@ export class Gpu {
   async read(t: Tensor): Promise<TypedArray> {
     this.throwIfBroken();
     const bytes = t.byteLength;
-    const pool = this.staging.get(bytes) ?? [];
-    this.staging.set(bytes, pool);
-    const staging = pool.pop() ?? this.createBuffer(`staging ${bytes}B`, bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    const pool = this.state.staging.get(bytes) ?? [];
+    this.state.staging.set(bytes, pool);
+    const staging = pool.pop() ?? this.root.createBuffer(`staging ${bytes}B`, bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
     const encoder = this.device.createCommandEncoder({ label: `read ${t.label}` });
     encoder.copyBufferToBuffer(t.buffer, t.byteOffset, staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
@@ -271,7 +351,7 @@ export class Gpu {
     await Promise.all(
       entries.map(async ([k, constants]) => {
         const key = `${k.name}|${constantsKey(constants)}`;
-        if (this.pipelines.has(key)) return;
+        if (this.state.pipelines.has(key)) return;
         this.device.pushErrorScope('validation');
         const module = this.device.createShaderModule({ label: k.name, code: k.code });
         const scoped = this.device.popErrorScope();
@@ -284,7 +364,7 @@ export class Gpu {
             layout: 'auto',
             compute: { module, entryPoint: 'main', constants: { ...constants } },
           });
-          this.pipelines.set(key, pipeline);
+          this.state.pipelines.set(key, pipeline);
           this.counters.pipelines++;
         } catch (e) {
           throw new KernelError(`${k.name} (${constantsKey(constants)}): pipeline creation failed: ${(e as Error).message}`);
@@ -296,7 +376,7 @@ export class Gpu {
   /** The cached pipeline, created synchronously on a miss (errors surface at the next check). */
   pipeline(k: Kernel, constants: Constants): GPUComputePipeline {
     const key = `${k.name}|${constantsKey(constants)}`;
-    const cached = this.pipelines.get(key);
+    const cached = this.state.pipelines.get(key);
     if (cached) return cached;
     const label = `${k.name}(${constantsKey(constants)})`;
     this.device.pushErrorScope('validation');
@@ -307,7 +387,7 @@ export class Gpu {
       compute: { module, entryPoint: 'main', constants: { ...constants } },
     });
     this.watch(label, this.device.popErrorScope(), () => this.compileMessages(module));
-    this.pipelines.set(key, pipeline);
+    this.state.pipelines.set(key, pipeline);
     this.counters.pipelines++;
     return pipeline;
   }
@@ -364,11 +444,13 @@ export class Gpu {
     Object.assign(this.counters, { dispatches: 0, submits: 0, reads: 0 });
   }
 
+  /** Destroys the device itself (every scope's buffers with it). */
   destroy(): void {
-    for (const pool of this.staging.values()) pool.forEach((b) => b.destroy());
-    this.staging.clear();
-    this.pipelines.clear();
-    this.valueBlocks.clear();
+    this.root.dispose();
+    this.state.staging.clear();
+    this.state.pipelines.clear();
+    this.state.valueBlocks.clear();
+    this.state.placeholder = null;
     this.device.destroy();
   }
 
@@ -376,9 +458,18 @@ export class Gpu {
 
   private createBuffer(label: string, size: number, usage: GPUBufferUsageFlags): GPUBuffer {
     this.throwIfBroken();
+    this.throwIfDisposed(label);
+    const buffer = this.device.createBuffer({ label, size, usage });
+    this.owned.set(buffer, size);
     this.counters.buffers++;
     this.counters.bytes += size;
-    return this.device.createBuffer({ label, size, usage });
+    this.counters.liveBuffers++;
+    this.counters.liveBytes += size;
+    return buffer;
+  }
+
+  private throwIfDisposed(what: string): void {
+    if (this.disposed) throw new KernelError(`${what}: the GPU scope '${this.label}' was disposed`);
   }
 
   /**
@@ -387,37 +478,37 @@ export class Gpu {
    * group that later failed because of it.
    */
   private watch(what: string, scope: Promise<GPUError | null>, detail?: () => Promise<string>): void {
-    const order = this.order++;
+    const order = this.state.order++;
     const p = scope.then(async (error) => {
       if (!error) return;
       const extra = detail ? await detail() : '';
       this.fail(new KernelError(`${what}: ${error.message}${extra ? `\n${extra}` : ''}`), order);
     });
-    this.pending.push(p);
+    this.state.pending.push(p);
   }
 
   private async checkErrors(): Promise<void> {
-    const pending = this.pending.splice(0);
+    const pending = this.state.pending.splice(0);
     await Promise.all(pending);
     this.throwFailure();
   }
 
   /** Throws the first recorded error once; the device stays usable for the caller's recovery. */
   private throwFailure(): void {
-    const failure = this.failure;
-    this.failure = null;
+    const failure = this.state.failure;
+    this.state.failure = null;
     if (failure) throw failure;
   }
 
-  private fail(error: Error, order = this.order++): void {
-    if (!this.failure || order < this.failureOrder) {
-      this.failure = error;
-      this.failureOrder = order;
+  private fail(error: Error, order = this.state.order++): void {
+    if (!this.state.failure || order < this.state.failureOrder) {
+      this.state.failure = error;
+      this.state.failureOrder = order;
     }
   }
 
   private throwIfBroken(): void {
-    if (this.lostReason !== null) throw new GpuLostError(`the GPU device was lost (${this.lostReason}); reload to start a new one`);
+    if (this.state.lostReason !== null) throw new GpuLostError(`the GPU device was lost (${this.state.lostReason}); reload to start a new one`);
     this.throwFailure();
   }
 

@@ -13,7 +13,7 @@ import { layernormForward } from './layernorm.ts';
 import { layernormForwardRef } from './layernorm.ref.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul.ts';
 import { matmulBackwardRef, matmulForwardRef } from './matmul.ref.ts';
-import { randn } from './random.ts';
+import { randn } from '../util/random.ts';
 
 export interface CheckResult {
   kernel: string;

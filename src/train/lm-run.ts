@@ -10,7 +10,7 @@
 import { LMBatcher, tokenizeTranscripts, type LMBatch } from '../data/lm-batches.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
 import type { Gpu } from '../kernels/gpu.ts';
-import { randn, rng, shuffleInPlace } from '../kernels/random.ts';
+import { randn, rng, shuffleInPlace } from '../util/random.ts';
 import { checkpointBytes } from '../models/checkpoint.ts';
 import type { GPTConfig } from '../models/config.ts';
 import { initParams } from '../models/params.ts';

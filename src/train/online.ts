@@ -42,7 +42,7 @@ import { pmEvalReports, type PMEvalReport } from '../eval/pm-report.ts';
 import { policyResponses } from '../eval/policy-responses.ts';
 import { leaderboard, type Leaderboard } from '../eval/tournament.ts';
 import type { Gpu } from '../kernels/gpu.ts';
-import { randn, rng, shuffleInPlace } from '../kernels/random.ts';
+import { randn, rng, shuffleInPlace } from '../util/random.ts';
 import { checkpointBytes, type Checkpoint } from '../models/checkpoint.ts';
 import type { GPTConfig } from '../models/config.ts';
 import { headTable, initHeadParams } from '../models/head-table.ts';

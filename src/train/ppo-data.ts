@@ -5,7 +5,7 @@
 
 import type { Comparison } from '../data/comparisons.ts';
 import { goldScore } from '../data/synth.ts';
-import { rng, shuffleInPlace } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../util/random.ts';
 import type { RewardFn } from './ppo.ts';
 
 /** The distinct contexts of the comparisons, in first-seen order. */

@@ -58,7 +58,7 @@ import { klForward } from '../kernels/kl.ts';
 import { logprobBackward, logprobForward } from '../kernels/logprob.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../kernels/matmul.ts';
 import { PPO_STATS, PpoStat, ppoLossBackward, ppoLossForward, ppoLossParams, ppoLossScratch, setPpoLoss } from '../kernels/ppo_loss.ts';
-import { randn, rng, shuffleInPlace } from '../kernels/random.ts';
+import { randn, rng, shuffleInPlace } from '../util/random.ts';
 import { addInPlace, residualForward } from '../kernels/residual.ts';
 import { whitenForward, whitenStats } from '../kernels/whiten.ts';
 import { encodeForPM } from '../data/pm-batches.ts';

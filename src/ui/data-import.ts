@@ -13,7 +13,7 @@ import { saveDataset } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
 import { DatasetsChanged } from './events.ts';
-import { formatBytes, formatCount, plural } from './format.ts';
+import { formatBytes, formatCount, plural } from '../util/format.ts';
 import { shared } from './styles.ts';
 
 interface FileResult {

@@ -7,7 +7,7 @@ import type { Comparison } from '../data/comparisons.ts';
 import { comparisonsPage, loadComparisons, searchComparisons, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
-import { formatCount, plural } from './format.ts';
+import { formatCount, plural } from '../util/format.ts';
 import { shared } from './styles.ts';
 
 export const PAGE_SIZE = 5;

@@ -5,7 +5,7 @@
 import { LitElement, css, html } from 'lit';
 import type { DatasetMeta } from '../store/datasets.ts';
 import { DatasetAction } from './events.ts';
-import { formatCount } from './format.ts';
+import { formatCount } from '../util/format.ts';
 import { shared } from './styles.ts';
 
 export class DatasetList extends LitElement {

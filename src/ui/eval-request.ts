@@ -3,7 +3,7 @@
 // order the panels list them, and the prompts of stored datasets.
 
 import type { Comparison } from '../data/comparisons.ts';
-import { rng, shuffleInPlace } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../util/random.ts';
 import type { Command, WorkerEvent } from '../protocol.ts';
 import type { CheckpointMeta } from '../store/checkpoints.ts';
 import { ppoPrompts } from '../train/ppo-data.ts';

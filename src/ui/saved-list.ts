@@ -6,7 +6,7 @@ import { LitElement, css, html } from 'lit';
 import type { CheckpointMeta } from '../store/checkpoints.ts';
 import type { RunMeta } from '../store/runs.ts';
 import { SavedAction } from './events.ts';
-import { formatBytes, formatMetric } from './format.ts';
+import { formatBytes, formatMetric } from '../util/format.ts';
 import { shared } from './styles.ts';
 
 export class SavedList extends LitElement {

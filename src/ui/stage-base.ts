@@ -18,7 +18,7 @@ import type { KV } from '../store/kv.ts';
 import { lastValues } from '../store/runs.ts';
 import { ExperimentChange, type KnobChange, type ResumeRun, type SavedAction, type TrainerActionEvent } from './events.ts';
 import { BASE_FIELDS, presetMaxSeq, withBase, type BaseModelConfig, type Experiment } from './experiment.ts';
-import { formatCount, formatMetric } from './format.ts';
+import { formatCount, formatMetric } from '../util/format.ts';
 import './knob-field.ts';
 import './metric-chart.ts';
 import './resume-offer.ts';

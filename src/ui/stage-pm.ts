@@ -23,7 +23,7 @@ import { lastValues } from '../store/runs.ts';
 import './calibration-chart.ts';
 import { ExperimentChange, type KnobChange, type ResumeRun, type SavedAction, type TrainerActionEvent } from './events.ts';
 import { PM_FIELDS, withPm, type Experiment, type PMConfig } from './experiment.ts';
-import { formatCount, formatMetric } from './format.ts';
+import { formatCount, formatMetric } from '../util/format.ts';
 import './knob-field.ts';
 import './metric-chart.ts';
 import { stepRows, stepSummary } from './pm-view.ts';

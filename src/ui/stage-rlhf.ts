@@ -26,7 +26,7 @@ import { lastValues, type HistoryPoint, type RunRecord } from '../store/runs.ts'
 import { ppoPrompts } from '../train/ppo-data.ts';
 import { ExperimentChange, type KnobChange, type ResumeRun, type SavedAction, type TrainerActionEvent } from './events.ts';
 import { RLHF_FIELDS, withRlhf, type Experiment, type RLHFConfig } from './experiment.ts';
-import { formatCount, formatMetric } from './format.ts';
+import { formatCount, formatMetric } from '../util/format.ts';
 import type { IterationPick } from './kl-reward-chart.ts';
 import './kl-reward-chart.ts';
 import './knob-field.ts';

@@ -4,7 +4,7 @@
 // begins once play has started (a run's kernels compile while it is still 'preparing').
 
 import type { TrainerStatus } from '../protocol.ts';
-import { formatSeconds } from './format.ts';
+import { formatSeconds } from '../util/format.ts';
 
 interface Mark {
   step: number;

@@ -12,7 +12,7 @@ import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
 import { DatasetsChanged } from './events.ts';
 import { DATA_FIELDS, type Experiment } from './experiment.ts';
-import { plural } from './format.ts';
+import { plural } from '../util/format.ts';
 import './knob-field.ts';
 import { shared } from './styles.ts';
 

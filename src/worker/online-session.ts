@@ -16,7 +16,7 @@
 
 import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import type { Gpu } from '../kernels/gpu.ts';
-import { rng, shuffleInPlace } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../util/random.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import type { Command } from '../protocol.ts';
 import { ComparisonPool, goldLabeller, holdOut, OnlineRLHF, pmStart, roundCheckpoints, unitsPerRound, type Labeller, type OnlineComparison, type OnlineConfig, type OnlineRoundReport, type LabelPick, type PickingLabeller } from '../train/online.ts';

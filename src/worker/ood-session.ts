@@ -13,7 +13,7 @@
 
 import { runOod, methodSummary, oodPromptSets, type OodPromptSet, type OodReport, type OodSettings } from '../eval/ood-run.ts';
 import type { Gpu } from '../kernels/gpu.ts';
-import { rng, shuffleInPlace } from '../kernels/random.ts';
+import { rng, shuffleInPlace } from '../util/random.ts';
 import { POOLINGS } from '../models/activations.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import type { Command } from '../protocol.ts';

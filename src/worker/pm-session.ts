@@ -23,7 +23,7 @@ import { calibration } from '../eval/calibration.ts';
 import { pmEvalReport, type PMEvalReport } from '../eval/pm-report.ts';
 import { accuracyFromMargins } from '../eval/stats.ts';
 import type { Gpu } from '../kernels/gpu.ts';
-import { randn, rng, shuffleInPlace } from '../kernels/random.ts';
+import { randn, rng, shuffleInPlace } from '../util/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../models/checkpoint.ts';
 import { BYTE_VOCAB, PRESETS, type GPTConfig } from '../models/config.ts';
 import { headTable, initHeadParams } from '../models/head-table.ts';

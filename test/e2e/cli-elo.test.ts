@@ -10,7 +10,7 @@ import { elo } from '../../src/cli/elo.ts';
 import { generateSynthWorld, pairsToJsonl } from '../../src/data/synth.ts';
 import { goldBehaviour } from '../../src/eval/gold-behaviour.ts';
 import { winRateMatrix } from '../../src/eval/tournament.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 import { checkpointBytes } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { headTable, initHeadParams } from '../../src/models/head-table.ts';

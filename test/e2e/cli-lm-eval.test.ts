@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { lmEval } from '../../src/cli/lm-eval.ts';
 import { pretrain } from '../../src/cli/pretrain.ts';
 import { generateSynthWorld, pairsToJsonl } from '../../src/data/synth.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 import { checkpointBytes } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';

@@ -32,7 +32,7 @@ import { encoderForwardRef } from '../../src/kernels/encoder.ref.ts';
 import { geluForwardRef } from '../../src/kernels/gelu.ref.ts';
 import { layernormForwardRef } from '../../src/kernels/layernorm.ref.ts';
 import { matmulForwardRef } from '../../src/kernels/matmul.ref.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 import { promptActivations, poolRow } from '../../src/models/activations.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { PRESETS, type GPTConfig } from '../../src/models/config.ts';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ppo } from '../../src/cli/ppo.ts';
 import { diagnose } from '../../src/eval/run-doctor.ts';
 import { generateSynthWorld, pairsToJsonl } from '../../src/data/synth.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { headTable, initHeadParams } from '../../src/models/head-table.ts';

@@ -11,7 +11,7 @@ import { tension } from '../../src/cli/tension.ts';
 import { toComparisons } from '../../src/data/comparisons.ts';
 import { pmSplit } from '../../src/data/pm-split.ts';
 import { generateSynthWorld, goldScore, pairsToJsonl } from '../../src/data/synth.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';

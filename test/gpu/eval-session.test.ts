@@ -17,7 +17,7 @@ import { goldBehaviour } from '../../src/eval/gold-behaviour.ts';
 import { policyResponses } from '../../src/eval/policy-responses.ts';
 import { winRateMatrix } from '../../src/eval/tournament.ts';
 import type { Gpu } from '../../src/kernels/gpu.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { GPT } from '../../src/models/gpt.ts';

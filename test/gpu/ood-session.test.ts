@@ -22,7 +22,7 @@ import { generateSynthWorld, pairsToJsonl, type SynthPair } from '../../src/data
 import { GPT2_VOCAB } from '../../src/data/tokenizer-gpt2.ts';
 import { rocArea } from '../../src/eval/ood.ts';
 import type { OodPromptSet, OodSettings } from '../../src/eval/ood-run.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 import { checkpointBytes } from '../../src/models/checkpoint.ts';
 import { PRESETS, type GPTConfig } from '../../src/models/config.ts';
 import { headTable, initHeadParams } from '../../src/models/head-table.ts';

@@ -9,7 +9,7 @@ import { toComparisons } from '../../src/data/comparisons.ts';
 import { encodeComparisons, pmBatch } from '../../src/data/pm-batches.ts';
 import { generateSynthWorld } from '../../src/data/synth.ts';
 import { byteTokenizer } from '../../src/data/tokenizer.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { headTable, initHeadParams } from '../../src/models/head-table.ts';
 import { initParams } from '../../src/models/params.ts';

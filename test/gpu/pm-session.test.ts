@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { toComparisons } from '../../src/data/comparisons.ts';
 import { generateSynthWorld } from '../../src/data/synth.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { headTable, initHeadParams } from '../../src/models/head-table.ts';

@@ -13,7 +13,7 @@ import { generateSynthWorld } from '../../src/data/synth.ts';
 import { gpt2Tokenizer } from '../../src/data/tokenizer-gpt2.ts';
 import { vocabWithEndOfContext } from '../../src/data/tokenizers.ts';
 import { accuracyFromMargins } from '../../src/eval/stats.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { headTable, initHeadParams } from '../../src/models/head-table.ts';
 import { initParams } from '../../src/models/params.ts';

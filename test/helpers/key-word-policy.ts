@@ -5,7 +5,7 @@
 // norm's weight is 0.
 
 import { synthTokenizer } from '../../src/data/tokenizer-synth.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 import { PRESETS, type GPTConfig } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 

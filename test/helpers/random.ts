@@ -1,6 +1,6 @@
 // Seeded random numbers for tests: the same seed gives the same data on every machine.
 
-import { randn, rng } from '../../src/kernels/random.ts';
+import { randn, rng } from '../../src/util/random.ts';
 
 export { randn, rng };
 

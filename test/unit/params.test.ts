@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/models/config.ts';
 import { PARAM_ALIGN, initParams, paramTable } from '../../src/models/params.ts';
-import { randn } from '../../src/kernels/random.ts';
+import { randn } from '../../src/util/random.ts';
 
 describe('GPT-2 parameter table', () => {
   it('counts GPT-2 124M exactly (tied embeddings)', () => {

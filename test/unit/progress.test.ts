@@ -1,7 +1,7 @@
 // The CLI's durations (ETA and elapsed): whole seconds first, so a unit never shows 60.
 
 import { describe, expect, it } from 'vitest';
-import { formatSeconds } from '../../src/ui/format.ts';
+import { formatSeconds } from '../../src/util/format.ts';
 
 describe('formatSeconds', () => {
   it('writes seconds, minutes and hours without a 60 in a unit', () => {

@@ -1,4 +1,4 @@
-// Small formatting helpers for the notebook's text (and the command line's durations).
+// Small formatting helpers shared by the notebook's text and the command line (byte sizes, counts, metrics, durations).
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
