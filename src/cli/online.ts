@@ -21,7 +21,7 @@ import { rng, shuffleInPlace } from '../util/random.ts';
 import { loadCheckpoint, type Checkpoint } from '../models/checkpoint.ts';
 import { checkPPOConfig } from '../train/ppo-config.ts';
 import { DEFAULT_PPO, pmReward, type PPOConfig } from '../train/ppo.ts';
-import { ppoPrompts } from '../train/ppo-data.ts';
+import { ppoPrompts } from '../data/prompts.ts';
 import { DEFAULT_PM_TRAIN } from '../train/pm.ts';
 import { ComparisonPool, goldLabeller, holdOut, onlineComparisonsToJsonl, OnlineRLHF, pmStart, roundCheckpoints, unitsPerRound, type Labeller, type OnlineComparison, type OnlineConfig, type OnlineRoundReport } from '../train/online.ts';
 import { UsageError, parseArgs } from './args.ts';

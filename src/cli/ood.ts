@@ -19,7 +19,7 @@ import { RIDGE, thinRoc, type OodMethodResult } from '../eval/ood.ts';
 import { oodPromptSets, runOod } from '../eval/ood-run.ts';
 import { POOLINGS, parseLayer, type Pooling } from '../models/activations.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
-import { ppoPrompts } from '../train/ppo-data.ts';
+import { ppoPrompts } from '../data/prompts.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { readBytes, readComparisonFiles, writeAtomic } from './files.ts';
 

@@ -6,12 +6,15 @@
 //   synth the synthetic world's words with byte fallback (tokenizer-synth.ts): bytes and the two special tokens
 //         as in `byte`, then the world's words; V = its vocabSize for both language and preference models.
 // A checkpoint records its tokenizer in the `tokenizer` metadata; a file without it (GPT-2's own
-// model.safetensors) is recognised by its vocabulary size.
+// model.safetensors) is recognised by its vocabulary size. Host-side text only: data sits below models (the
+// models read data's batches and tokenizers), so a checkpoint's config is taken as its vocabulary size alone.
 
-import { BYTE_VOCAB, type GPTConfig } from '../models/config.ts';
 import { byteTokenizer, type Tokenizer } from './tokenizer.ts';
 import { GPT2_VOCAB, gpt2Tokenizer } from './tokenizer-gpt2.ts';
 import { synthTokenizer } from './tokenizer-synth.ts';
+
+/** The byte tokenizer's vocabulary: 256 bytes, end-of-text and end-of-context (258; models/config's BYTE_VOCAB). */
+const BYTE_VOCAB = byteTokenizer.vocabSize;
 
 export type TokenizerName = Tokenizer['name'];
 export const TOKENIZER_NAMES: readonly TokenizerName[] = ['byte', 'gpt2', 'synth'];
@@ -42,7 +45,9 @@ export function vocabWithEndOfContext(tokenizer: Tokenizer): number {
  * The tokenizer a checkpoint was trained with: its `tokenizer` metadata, else inferred from V (258 →
  * byte; 50257 or 50258 → gpt2). Anything else is an Error naming the file.
  */
-export function tokenizerOfCheckpoint(metadata: Record<string, string>, cfg: GPTConfig, file: string): Tokenizer {
+export function tokenizerOfCheckpoint(
+  metadata: Record<string, string>, cfg: { vocabSize: number }, file: string,
+): Tokenizer {
   const name = metadata.tokenizer;
   const tok = name !== undefined ? (isTokenizerName(name) ? BY_NAME[name] : null) : inferFromVocab(cfg.vocabSize);
   if (!tok) {

@@ -2,7 +2,8 @@
 // (Bai et al. 2022, §4.5 measure it on benchmarks; at our scale it is the loss on dialogues the base model
 // was pretrained on): `alignment_tax` is each model's loss minus the first model's, so the initial policy goes
 // first and its RLHF policies after it. Shared by `rlhf lm-eval` (src/cli/lm-eval.ts) and the notebook's
-// Evaluate stage (src/worker/eval-session.ts); no DOM, no file system.
+// Evaluate stage (src/worker/eval-session.ts); no DOM, no file system. heldOutLoss (one model's loss) lives here
+// too, below the trainers: LMTrainer's held-out evaluation calls it.
 
 import type { LMBatch } from '../data/lm-batches.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
@@ -10,7 +11,6 @@ import { lmVocabSize, tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import type { Checkpoint } from '../models/checkpoint.ts';
 import { GPT } from '../models/gpt.ts';
-import { heldOutLoss } from '../train/lm.ts';
 
 /** A checkpoint to evaluate, under the name its messages and results use. */
 export interface LossModel {
@@ -53,11 +53,38 @@ export async function heldOutLosses(
   for (const [i, { name, ckpt }] of models.entries()) {
     if (T > ckpt.cfg.maxSeqLen) throw new Error(`sequence length ${T} exceeds ${name}'s context of ${ckpt.cfg.maxSeqLen}`);
     const model = new GPT(gpu, ckpt.cfg, B, T, undefined, { backward: false });
-    gpu.write(model.params, ckpt.packed);
-    const loss = await heldOutLoss(model, batches);
+    let loss: number;
+    try {
+      gpu.write(model.params, ckpt.packed);
+      loss = await heldOutLoss(model, batches);
+    } finally {
+      model.dispose();
+    }
     const result = { model: name, loss, alignment_tax: loss - (results[0]?.loss ?? loss) };
     results.push(result);
     onLoss?.(result, i);
   }
   return results;
+}
+
+/** Writes one batch's tokens, next-token targets and loss mask into the model's input buffers. */
+export function writeLMBatch(model: GPT, batch: LMBatch): void {
+  model.gpu.write(model.tokens, batch.tokens);
+  model.gpu.write(model.targets, batch.targets);
+  model.gpu.write(model.mask, batch.mask);
+}
+
+/**
+ * The mean masked language-model loss of `model` (a graph with its LM head; backward not needed) over
+ * `batches`, one read per batch: held-out evaluation while training, and `rlhf lm-eval`'s alignment tax.
+ */
+export async function heldOutLoss(model: GPT, batches: readonly LMBatch[]): Promise<number> {
+  if (!model.lmHead) throw new Error('heldOutLoss: the model graph was built without its LM head');
+  let sum = 0;
+  for (const batch of batches) {
+    writeLMBatch(model, batch);
+    model.gpu.run([...model.forwardDispatches, ...model.lossDispatches], 'lm eval');
+    sum += (await model.gpu.read(model.loss))[0];
+  }
+  return sum / batches.length;
 }

@@ -1,5 +1,7 @@
 // GPT-2 model configuration and presets. One typed object; presets are small overrides.
 
+import { byteTokenizer } from '../data/tokenizer.ts';
+
 export interface GPTConfig {
   /** Vocabulary size V: 256 bytes + special tokens for the byte tokenizer, 50257 for GPT-2's BPE. */
   vocabSize: number;
@@ -16,7 +18,7 @@ export interface GPTConfig {
 export type PresetName = 'nano' | 'micro' | 'tiny' | 'small' | 'gpt2';
 
 /** Byte-level vocabulary: 256 bytes plus end-of-text and end-of-context. */
-export const BYTE_VOCAB = 258;
+export const BYTE_VOCAB = byteTokenizer.vocabSize;
 
 export const PRESETS: Record<PresetName, GPTConfig> = {
   /** Test-sized: a few thousand parameters; gradients checked against PyTorch. */

@@ -12,6 +12,7 @@ import { scaleInPlace } from '../kernels/fill.ts';
 import type { Dispatch, Gpu, Tensor } from '../kernels/gpu.ts';
 import { gradNorm, gradNormParams, gradNormScratch, setGradNorm } from '../kernels/grad_norm.ts';
 import type { LMBatch } from '../data/lm-batches.ts';
+import { heldOutLoss, writeLMBatch } from '../eval/lm-loss.ts';
 import type { GPTConfig } from '../models/config.ts';
 import { GPT } from '../models/gpt.ts';
 import type { Weights } from '../models/weights.ts';
@@ -128,25 +129,4 @@ export class LMTrainer {
   private writeBatch(batch: LMBatch): void {
     writeLMBatch(this.model, batch);
   }
-}
-
-function writeLMBatch(model: GPT, batch: LMBatch): void {
-  model.gpu.write(model.tokens, batch.tokens);
-  model.gpu.write(model.targets, batch.targets);
-  model.gpu.write(model.mask, batch.mask);
-}
-
-/**
- * The mean masked language-model loss of `model` (a graph with its LM head; backward not needed) over
- * `batches`, one read per batch: held-out evaluation while training, and `rlhf lm-eval`'s alignment tax.
- */
-export async function heldOutLoss(model: GPT, batches: readonly LMBatch[]): Promise<number> {
-  if (!model.lmHead) throw new Error('heldOutLoss: the model graph was built without its LM head');
-  let sum = 0;
-  for (const batch of batches) {
-    writeLMBatch(model, batch);
-    model.gpu.run([...model.forwardDispatches, ...model.lossDispatches], 'lm eval');
-    sum += (await model.gpu.read(model.loss))[0];
-  }
-  return sum / batches.length;
 }

@@ -1,17 +1,11 @@
 // What a PPO run reads besides the models, shared by `rlhf ppo` (src/cli/ppo.ts) and the notebook's RLHF
-// stage (src/worker/ppo-session.ts): the prompts (the conversations of a set of comparisons up to their final
-// "\n\nAssistant:", deduplicated), how many tokens of them the policy reads, the seeded order they are drawn in,
-// and the synthetic world's gold scorer as a reward function. Nothing here touches the GPU.
+// stage (src/worker/ppo-session.ts): how many tokens of the prompts (src/data/prompts.ts) the policy reads, the
+// seeded order they are drawn in, and the synthetic world's gold scorer as a reward function. Nothing here
+// touches the GPU.
 
-import type { Comparison } from '../data/comparisons.ts';
 import { goldScore } from '../data/synth.ts';
 import { rng, shuffleInPlace } from '../util/random.ts';
 import type { RewardFn } from './ppo.ts';
-
-/** The distinct contexts of the comparisons, in first-seen order. */
-export function ppoPrompts(comparisons: readonly Pick<Comparison, 'context'>[]): string[] {
-  return [...new Set(comparisons.map((c) => c.context))];
-}
 
 /**
  * The prompt budget: the longest prompt in tokens (end-of-text + its text), at most what the context leaves

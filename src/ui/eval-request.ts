@@ -6,7 +6,7 @@ import type { Comparison } from '../data/comparisons.ts';
 import { rng, shuffleInPlace } from '../util/random.ts';
 import type { Command, WorkerEvent } from '../protocol.ts';
 import type { CheckpointMeta } from '../store/checkpoints.ts';
-import { ppoPrompts } from '../train/ppo-data.ts';
+import { ppoPrompts } from '../data/prompts.ts';
 import type { WorkerClient } from './worker-client.ts';
 
 type Progress = Extract<WorkerEvent, { type: 'eval-progress' }>;

@@ -16,7 +16,7 @@ import { PRESETS } from '../models/config.ts';
 import { loadCheckpointBytes, type CheckpointMeta } from '../store/checkpoints.ts';
 import { loadComparisons } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
-import { ppoPrompts } from '../train/ppo-data.ts';
+import { ppoPrompts } from '../data/prompts.ts';
 import { EvalPanel } from './eval-panel.ts';
 import { askWorker } from './eval-request.ts';
 import './roc-chart.ts';

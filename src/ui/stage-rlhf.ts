@@ -23,7 +23,7 @@ import { loadComparisons, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
 import { lastValues, type HistoryPoint, type RunRecord } from '../store/runs.ts';
-import { ppoPrompts } from '../train/ppo-data.ts';
+import { ppoPrompts } from '../data/prompts.ts';
 import { ExperimentChange, type KnobChange, type ResumeRun, type SavedAction, type TrainerActionEvent } from './events.ts';
 import { RLHF_FIELDS, withRlhf, type Experiment, type RLHFConfig } from './experiment.ts';
 import { formatCount, formatMetric } from '../util/format.ts';

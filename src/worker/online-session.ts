@@ -22,7 +22,8 @@ import type { Command } from '../protocol.ts';
 import { ComparisonPool, goldLabeller, holdOut, OnlineRLHF, pmStart, roundCheckpoints, unitsPerRound, type Labeller, type OnlineComparison, type OnlineConfig, type OnlineRoundReport, type LabelPick, type PickingLabeller } from '../train/online.ts';
 import { DEFAULT_PM_TRAIN } from '../train/pm.ts';
 import { checkPPOConfig } from '../train/ppo-config.ts';
-import { ppoPrompts, promptTokenBudget } from '../train/ppo-data.ts';
+import { promptTokenBudget } from '../train/ppo-data.ts';
+import { ppoPrompts } from '../data/prompts.ts';
 import { DEFAULT_PPO, pmReward } from '../train/ppo.ts';
 
 export interface OnlineSettings {

@@ -21,7 +21,7 @@ import { policyResponses } from '../eval/policy-responses.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
 import type { PMCellResult, PMDataset, RLHFRunSettings, WorkerEvent } from '../protocol.ts';
-import { ppoPrompts } from '../train/ppo-data.ts';
+import { ppoPrompts } from '../data/prompts.ts';
 import { createPMLoop, evaluatePM } from './pm-session.ts';
 import { createPPOLoop } from './ppo-session.ts';
 

@@ -37,7 +37,7 @@ import { promptActivations, poolRow } from '../../src/models/activations.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { PRESETS, type GPTConfig } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
-import { ppoPrompts } from '../../src/train/ppo-data.ts';
+import { ppoPrompts } from '../../src/data/prompts.ts';
 import { runCommand } from '../helpers/cli.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { tempDir } from '../helpers/temp-dir.ts';

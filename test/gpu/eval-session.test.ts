@@ -25,7 +25,7 @@ import { headTable, initHeadParams } from '../../src/models/head-table.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 import type { Command, EloSettings } from '../../src/protocol.ts';
 import { lmData } from '../../src/train/lm-run.ts';
-import { heldOutLoss } from '../../src/train/lm.ts';
+import { heldOutLoss } from '../../src/eval/lm-loss.ts';
 import { goldValue } from '../../src/train/ppo-data.ts';
 import { pmReward } from '../../src/train/ppo.ts';
 import { lmLosses, rankPolicies } from '../../src/worker/eval-session.ts';

@@ -27,7 +27,7 @@ import { checkpointBytes } from '../../src/models/checkpoint.ts';
 import { PRESETS, type GPTConfig } from '../../src/models/config.ts';
 import { headTable, initHeadParams } from '../../src/models/head-table.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
-import { ppoPrompts } from '../../src/train/ppo-data.ts';
+import { ppoPrompts } from '../../src/data/prompts.ts';
 import { detectOod, splitFitAndEval } from '../../src/worker/ood-session.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { tempDir } from '../helpers/temp-dir.ts';

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { synthPrompts, synthResponse } from '../../src/data/synth.ts';
 import { byteTokenizer } from '../../src/data/tokenizer.ts';
 import type { RLHFRunSettings } from '../../src/protocol.ts';
-import { PromptCycle, goldReward, goldSummary, goldValue, ppoPrompts, promptTokenBudget } from '../../src/train/ppo-data.ts';
+import { PromptCycle, goldReward, goldSummary, goldValue, promptTokenBudget } from '../../src/train/ppo-data.ts';
+import { ppoPrompts } from '../../src/data/prompts.ts';
 import type { PPOIteration, PPOMetrics } from '../../src/train/ppo.ts';
 import { ADAPTIVE_KL_HORIZON_ITERATIONS, ppoConfigOf, tokenText, traceForUI } from '../../src/worker/ppo-session.ts';
 
