@@ -1,53 +1,47 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_WORKGROUPS_PER_DIM } from '../../src/kernels/gpu.ts';
 import { addInPlace, residualBackward, residualForward } from '../../src/kernels/residual.ts';
 import { addInPlaceRef, residualBackwardRef, residualForwardRef } from '../../src/kernels/residual.ref.ts';
 import { testGpu } from '../helpers/gpu.ts';
-import { f32, randn } from '../helpers/random.ts';
+import { accumulate, checkKernel, inplace, input, itShapes, kernelCase, normal, output, secondGridN, type TensorSpec } from '../helpers/kernel-case.ts';
 
-// A sum of two f32 values is correctly rounded, so the GPU must give exactly f32(reference).
-function expectExact(actual: ArrayLike<number>, expected: Float64Array, what: string) {
-  const want = Float32Array.from(expected);
-  const bad = want.findIndex((v, i) => !Object.is(v, actual[i]) && !(v === 0 && actual[i] === 0));
-  expect(bad, bad < 0 ? what : `${what}[${bad}] is ${actual[bad]}, expected ${want[bad]}`).toBe(-1);
+type F64 = TensorSpec<Float64Array>;
+
+/**
+ * Forward, backward (accumulating into dinp1, dinp2) and add_in_place (dst = inp1 + inp2). A sum of two f32
+ * values is correctly rounded, so the GPU must give exactly f32(reference).
+ */
+function residual(inp1: F64, inp2: F64, dout: F64, dinp1: F64, dinp2: F64) {
+  const N = inp1.data.length;
+  return kernelCase({
+    tensors: { out: output([N]), inp1, inp2, dout, dinp1, dinp2, dst: inplace([N], inp1.data) },
+    launch: (gpu, t) => [
+      residualForward(gpu, t.out, t.inp1, t.inp2, N),
+      residualBackward(gpu, t.dinp1, t.dinp2, t.dout, N),
+      addInPlace(gpu, t.dst, t.inp2, N),
+    ],
+    reference: (x) => {
+      const { dinp1, dinp2 } = residualBackwardRef(x.dout, N);
+      return { out: residualForwardRef(x.inp1, x.inp2, N), dinp1, dinp2, dst: addInPlaceRef(x.inp1, x.inp2, N) };
+    },
+    tol: 'exact',
+  });
 }
 
 describe('residual on the GPU matches the float64 reference', () => {
-  for (const N of [1, 7, 65, 300, 513]) {
-    it(`forward, backward and add_in_place at N=${N}`, async () => {
-      const gpu = await testGpu();
-      const inp1 = f32(randn(N, 1, 1e4)); // large and small magnitudes: rounding must match f32 exactly
-      const inp2 = f32(randn(N, 2));
-      const dout = f32(randn(N, 3));
-      const prior1 = f32(randn(N, 4));
-      const prior2 = f32(randn(N, 5, 100));
-      const t = {
-        out: gpu.tensor('out', [N]), inp1: gpu.tensor('inp1', [N], 'f32', inp1), inp2: gpu.tensor('inp2', [N], 'f32', inp2),
-        dout: gpu.tensor('dout', [N], 'f32', dout), dinp1: gpu.tensor('dinp1', [N], 'f32', prior1), dinp2: gpu.tensor('dinp2', [N], 'f32', prior2),
-        dst: gpu.tensor('dst', [N], 'f32', inp1),
-      };
-      gpu.run([
-        residualForward(gpu, t.out, t.inp1, t.inp2, N),
-        residualBackward(gpu, t.dinp1, t.dinp2, t.dout, N),
-        addInPlace(gpu, t.dst, t.inp2, N),
-      ]);
-      const ref = residualBackwardRef(dout, N);
-      expectExact(await gpu.read(t.out), residualForwardRef(inp1, inp2, N), 'out');
-      expectExact(await gpu.read(t.dinp1), ref.dinp1.map((v, i) => v + prior1[i]), 'dinp1');
-      expectExact(await gpu.read(t.dinp2), ref.dinp2.map((v, i) => v + prior2[i]), 'dinp2');
-      expectExact(await gpu.read(t.dst), addInPlaceRef(inp1, inp2, N), 'dst');
-    });
-  }
+  // large and small magnitudes: rounding must match f32 exactly
+  itShapes('forward, backward and add_in_place', [{ N: 1 }, { N: 7 }, { N: 65 }, { N: 300 }, { N: 513 }], ({ N }) =>
+    residual(normal([N], 1, 1e4), normal([N], 2), normal([N], 3), accumulate([N], 4), accumulate([N], 5, 100)),
+  );
 
   it('covers every element when N needs a second grid dimension (N > 65535·256)', async () => {
-    const gpu = await testGpu();
-    const N = MAX_WORKGROUPS_PER_DIM * 256 + 300;
-    const src = Float32Array.from({ length: N }, (_, i) => i % 1000);
-    const dst = gpu.tensor('dst', [N], 'f32', new Float32Array(N).fill(0.5));
-    gpu.run([addInPlace(gpu, dst, gpu.tensor('src', [N], 'f32', src), N)]);
-    const got = await gpu.read(dst);
-    const bad = got.findIndex((v, i) => v !== src[i] + 0.5);
-    expect(bad, bad < 0 ? '' : `dst[${bad}] = ${got[bad]}, expected ${src[bad] + 0.5}`).toBe(-1);
+    const N = secondGridN(256);
+    const ramp = (k: number, scale: number) => {
+      const a = new Float64Array(N);
+      for (let i = 0; i < N; i++) a[i] = ((i % k) - k / 2) * scale;
+      return a;
+    };
+    const [inp1, inp2, dout] = [ramp(1000, 1), ramp(997, 1e-3), ramp(1009, 0.25)];
+    await checkKernel(residual(input([N], inp1), input([N], inp2), input([N], dout), accumulate([N], ramp(991, 1)), accumulate([N], ramp(983, 0.5))));
   });
 
   it('a shape mismatch or an aliased output names the kernel', async () => {

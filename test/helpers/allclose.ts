@@ -1,4 +1,4 @@
-// `expectClose`: elementwise |a − b| ≤ atol + rtol·|b|, reporting the worst element and its index.
+// `expectClose`: elementwise |a − b| ≤ atol + rtol·|b|, reporting the worst element and its index; `expectExact`: equal.
 
 export interface Tolerance {
   atol?: number;
@@ -26,5 +26,18 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       `${what}: element ${w.index} is ${w.actual}, expected ${w.expected} ` +
         `(|diff| ${Math.abs(w.actual - w.expected).toExponential(3)} exceeds atol ${tol.atol ?? 1e-5} + rtol ${tol.rtol ?? 1e-4}·|expected|)`,
     );
+  }
+}
+
+/**
+ * `expectExact`: every element equals f32(expected) (NaN matches NaN; ±0 match each other unless `signedZero`),
+ * reporting the first element that does not.
+ */
+export function expectExact(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, { signedZero = false } = {}): void {
+  if (actual.length < expected.length) throw new Error(`${what}: got ${actual.length} values, expected ${expected.length}`);
+  const want = Float32Array.from(expected);
+  for (let i = 0; i < want.length; i++) {
+    const same = Object.is(actual[i], want[i]) || (!signedZero && actual[i] === 0 && want[i] === 0);
+    if (!same) throw new Error(`${what}: element ${i} is ${actual[i]}, expected exactly ${want[i]}`);
   }
 }
