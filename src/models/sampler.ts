@@ -21,7 +21,8 @@
 //
 // Stops: a stop token ends a sequence and is kept in the output (it is the policy's action, PPO needs its
 // log-probability); a stop sequence (e.g. the tokens of "\n\nHuman:") ends it when the generated tail equals
-// it and is removed from the output, with its log-probabilities. Checking needs the tokens on the CPU: the
+// it and is removed from the output, with its log-probabilities; `stopReason` and `stopSequence` say which
+// ended each sequence (PPO trains on the removed stop sequence too). Checking needs the tokens on the CPU: the
 // token buffer (B·Tmax u32) is read back every `readEvery` sampled steps (default 8) and once at the end,
 // plus one read of the log-probabilities at the end; sequences that have ended keep being computed until
 // the next read (their extra tokens are ignored), and the loop stops early once every sequence has ended.
@@ -68,7 +69,14 @@ export interface Generation {
   logprobs: number[][];
   /** True where a stop token or stop sequence ended the sequence; false at maxTokens or Tmax. */
   ended: boolean[];
+  /** What ended each sequence: a stop token (kept in `tokens`), a stop sequence (removed), or the length limit. */
+  stopReason: StopReason[];
+  /** Which stop sequence ended each sequence (its index in `stopSequences`), −1 where none did. */
+  stopSequence: number[];
 }
+
+/** 'token': a stop token ended the sequence; 'sequence': a stop sequence did; 'length': maxTokens or Tmax. */
+export type StopReason = 'token' | 'sequence' | 'length';
 
 export class Sampler {
   readonly cfg: GPTConfig;
@@ -178,7 +186,9 @@ export class Sampler {
     const limit = Math.min(maxTokens, Tmax - P);
     const out: number[][] = prompts.map(() => []);
     const ended = prompts.map(() => false);
-    if (limit === 0) return { tokens: out, logprobs: prompts.map(() => []), ended };
+    const stopReason = prompts.map((): StopReason => 'length');
+    const stopSequence = prompts.map(() => -1);
+    if (limit === 0) return { tokens: out, logprobs: prompts.map(() => []), ended, stopReason, stopSequence };
 
     // 1. left-padded prompts into the token buffer (one write; dummy rows hold one token at P − 1)
     const padded = new Uint32Array(B * Tmax);
@@ -200,11 +210,15 @@ export class Sampler {
           const o = out[b];
           const t = toks[b * Tmax + P + scanned[b]];
           o.push(t);
-          const seq = stopSequences.find((s) => s.length <= o.length && s.every((x, i) => o[o.length - s.length + i] === x));
-          if (stops.has(t) || seq) {
-            if (!stops.has(t) && seq) o.length -= seq.length;
-            done[b] = ended[b] = true;
-          } else if (o.length >= limit) done[b] = true;
+          const k = stopSequences.findIndex((s) => s.length <= o.length && s.every((x, i) => o[o.length - s.length + i] === x));
+          if (stops.has(t)) stopReason[b] = 'token';
+          else if (k >= 0) {
+            o.length -= stopSequences[k].length;
+            stopReason[b] = 'sequence';
+            stopSequence[b] = k;
+          }
+          ended[b] = stopReason[b] !== 'length';
+          done[b] = ended[b] || o.length >= limit;
         }
       }
       return done.every(Boolean);
@@ -227,6 +241,6 @@ export class Sampler {
     // 3. log-probabilities of the kept tokens (one read)
     const logp = await gpu.read(this.logp);
     const logprobs = out.map((o, b) => Array.from(logp.subarray(b * Tmax + P, b * Tmax + P + o.length)));
-    return { tokens: out, logprobs, ended };
+    return { tokens: out, logprobs, ended, stopReason, stopSequence };
   }
 }

@@ -100,6 +100,8 @@ describe('Sampler: batched decoding with the KV cache', () => {
     const byToken = await batch.generate([PROMPT_A, PROMPT_B], { ...sampled, stopTokens: [g0[i0]], readEvery: 3 });
     expect(byToken.tokens).toEqual([g0.slice(0, g0.indexOf(g0[i0]) + 1), g1]);
     expect(byToken.ended).toEqual([true, false]);
+    expect(byToken.stopReason).toEqual(['token', 'length']);
+    expect(byToken.stopSequence).toEqual([-1, -1]);
     expect(byToken.logprobs.map((l) => l.length)).toEqual([g0.indexOf(g0[i0]) + 1, n]);
     // a pair of consecutive tokens of sequence 1 that sequence 0 never produces: cut where it first appears
     const has = (g: number[], s: number[]) => g.some((_, i) => i + 1 < g.length && g[i] === s[0] && g[i + 1] === s[1]);
@@ -111,17 +113,30 @@ describe('Sampler: batched decoding with the KV cache', () => {
     expect(bySeq.tokens).toEqual([g0, g1.slice(0, first)]);
     expect(bySeq.ended).toEqual([false, true]);
     expect(bySeq.logprobs.map((l) => l.length)).toEqual([n, first]);
+    // which stop sequence ended row 1, from the sampler's own reads: the one it removed
+    expect(bySeq.stopReason).toEqual(['length', 'sequence']);
+    expect(bySeq.stopSequence).toEqual([-1, 1]);
+    // the stop sequence given twice: the first of the two in the list is named
+    const twice = await batch.generate([PROMPT_A, PROMPT_B], { ...sampled, stopSequences: [stop, [36, 36, 36], stop], readEvery: 5 });
+    expect(twice.tokens).toEqual(bySeq.tokens);
+    expect(twice.stopSequence).toEqual([-1, 0]);
+    // a stop token and a stop sequence in one call: each row reports its own
+    const both = await batch.generate([PROMPT_A, PROMPT_B], { ...sampled, stopTokens: [g0[i0]], stopSequences: [stop], readEvery: 5 });
+    expect(both.tokens).toEqual([byToken.tokens[0], bySeq.tokens[1]]);
+    expect(both.stopReason).toEqual(['token', 'sequence']);
+    expect(both.stopSequence).toEqual([-1, 0]);
   });
 
   it('stops at maxTokens and at Tmax, and refuses prompts longer than Tmax', async () => {
     const few = await batch.generate([PROMPT_A, PROMPT_B], { ...greedy, maxTokens: 3 });
     expect(few.tokens.map((t) => t.length)).toEqual([3, 3]);
     const none = await batch.generate([PROMPT_A], { ...greedy, maxTokens: 0 });
-    expect(none).toEqual({ tokens: [[]], logprobs: [[]], ended: [false] });
+    expect(none).toEqual({ tokens: [[]], logprobs: [[]], ended: [false], stopReason: ['length'], stopSequence: [-1] });
     const short = new Sampler(weights, 2, 9); // P = 5: room for 4 tokens
     const capped = await short.generate([PROMPT_A, PROMPT_B], { ...greedy, maxTokens: 100 });
     expect(capped.tokens).toEqual([greedyRef(cfg, refW, PROMPT_A, 4), greedyRef(cfg, refW, PROMPT_B, 4)]);
     expect(capped.ended).toEqual([false, false]);
+    expect(capped.stopReason).toEqual(['length', 'length']);
     await expect(short.generate([PROMPT_B, new Array(10).fill(1)], { ...greedy, maxTokens: 1 })).rejects.toThrow(/prompt 1 has 10 tokens, longer than the sampler's Tmax=9/);
     await expect(short.generate([PROMPT_A, PROMPT_B, PROMPT_B], { ...greedy, maxTokens: 1 })).rejects.toThrow(/3 prompts/);
     await expect(short.generate([[37]], { ...greedy, maxTokens: 1 })).rejects.toThrow(/token 37, outside \[0, 37\)/);
