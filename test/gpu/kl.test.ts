@@ -1,41 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import { klBackward, klForward } from '../../src/kernels/kl.ts';
 import { klBackwardRef, klForwardRef } from '../../src/kernels/kl.ref.ts';
-import { expectClose } from '../helpers/allclose.ts';
+import type { Tolerance } from '../helpers/allclose.ts';
 import { testGpu } from '../helpers/gpu.ts';
+import { accumulate, checkKernel, input, itShapes, kernelCase, normal, output, secondGridN } from '../helpers/kernel-case.ts';
 import { f32, randn } from '../helpers/random.ts';
 
-async function compare(logp: Float64Array, refLogp: Float64Array, estimator: 1 | 3, what: string, tol = { atol: 1e-6, rtol: 1e-5 }) {
-  const gpu = await testGpu();
+/** Forward and backward (accumulating into dlogp, whose prior is zero when `priorScale` is) against the reference. */
+function kl(logp: ArrayLike<number>, refLogp: ArrayLike<number>, estimator: 1 | 3, label: string, tol: Tolerance = { atol: 1e-6, rtol: 1e-5 }, priorScale = 1) {
   const N = logp.length;
-  const dkl = f32(randn(N, 3));
-  const prior = f32(randn(N, 4, tol.atol < 1e-6 ? 0 : 1)); // the backward accumulates into what is there
-  const t = {
-    kl: gpu.tensor('kl', [N]), logp: gpu.tensor('logp', [N], 'f32', logp), ref: gpu.tensor('ref_logp', [N], 'f32', refLogp),
-    dkl: gpu.tensor('dkl', [N], 'f32', dkl), dlogp: gpu.tensor('dlogp', [N], 'f32', prior),
-  };
-  gpu.run([klForward(gpu, t.kl, t.logp, t.ref, N, estimator), klBackward(gpu, t.dlogp, t.dkl, t.logp, t.ref, N, estimator)]);
-  // d = ref − logp is an f32 subtraction on the GPU: the reference sees the same rounded d
-  const d = f32(refLogp.map((r, i) => r - logp[i]));
-  const zero = new Float64Array(N);
-  expectClose(await gpu.read(t.kl), klForwardRef(zero, d, N, estimator), `${what}: kl`, tol);
-  const dlogp = klBackwardRef(dkl, zero, d, N, estimator).map((v, i) => v + prior[i]);
-  expectClose(await gpu.read(t.dlogp), dlogp, `${what}: dlogp`, tol);
+  return kernelCase({
+    tensors: { kl: output([N]), logp: input([N], logp), refLogp: input([N], refLogp), dkl: normal([N], 3), dlogp: accumulate([N], 4, priorScale) },
+    launch: (gpu, t) => [klForward(gpu, t.kl, t.logp, t.refLogp, N, estimator), klBackward(gpu, t.dlogp, t.dkl, t.logp, t.refLogp, N, estimator)],
+    reference: (x) => {
+      // d = ref − logp is an f32 subtraction on the GPU: the reference sees the same rounded d
+      const d = f32(x.refLogp.map((r, i) => r - x.logp[i]));
+      const zero = new Float64Array(N);
+      return { kl: klForwardRef(zero, d, N, estimator), dlogp: klBackwardRef(x.dkl, zero, d, N, estimator) };
+    },
+    tol,
+    label,
+  });
 }
 
 describe('kl on the GPU matches the float64 reference', () => {
   for (const estimator of [1, 3] as const) {
-    for (const N of [1, 7, 65, 300, 1000]) {
-      it(`k${estimator} forward and backward at N=${N}`, async () => {
-        await compare(f32(randn(N, N, 2).map((v) => v - 3)), f32(randn(N, N + 1, 2).map((v) => v - 3)), estimator, `k${estimator} N=${N}`);
-      });
-    }
+    itShapes(`k${estimator} forward and backward`, [{ N: 1 }, { N: 7 }, { N: 65 }, { N: 300 }, { N: 1000 }], ({ N }) =>
+      kl(randn(N, N, 2).map((v) => v - 3), randn(N, N + 1, 2).map((v) => v - 3), estimator, `k${estimator} N=${N}`),
+    );
     it(`k${estimator} at extreme and tiny log-ratios`, async () => {
       // |d| up to 80 (exp(80) is finite in f32), d = −1e4 (exp underflows to 0), and tiny d where
       // exp(d) − 1 − d and 1 − exp(d) cancel: relative accuracy is required there (no prior in dlogp)
-      const logp = f32([-1e4, 0, -80, -1, -1, -1, -1, -20, -5, -2, -3, -3]);
-      const ref = f32([-1e4, -1e4, 0, -1 + 1e-4, -1 - 3e-3, -1.4, -0.6, -100, -5, -2.0000002, -3.4999, -2.5001]);
-      await compare(logp, ref, estimator, `k${estimator} extreme`, { atol: 1e-30, rtol: 3e-5 });
+      const logp = [-1e4, 0, -80, -1, -1, -1, -1, -20, -5, -2, -3, -3];
+      const ref = [-1e4, -1e4, 0, -1 + 1e-4, -1 - 3e-3, -1.4, -0.6, -100, -5, -2.0000002, -3.4999, -2.5001];
+      await checkKernel(kl(logp, ref, estimator, `k${estimator} extreme`, { atol: 1e-30, rtol: 3e-5 }, 0));
+    });
+    it(`k${estimator} covers every element when N needs a second grid dimension (N > 65535·256)`, async () => {
+      const N = secondGridN(256);
+      const logp = new Float64Array(N);
+      const ref = new Float64Array(N);
+      for (let i = 0; i < N; i++) [logp[i], ref[i]] = [-1 - (i % 1013) / 256, -1 - (i % 1019) / 256];
+      await checkKernel(kl(logp, ref, estimator, `k${estimator} N=${N}`));
     });
   }
 

@@ -5,32 +5,42 @@ import { describe, expect, it } from 'vitest';
 import { gatherRows, scatterRowsBackward } from '../../src/kernels/rows.ts';
 import { gatherRowsRef, scatterRowsBackwardRef } from '../../src/kernels/rows.ref.ts';
 import { testGpu } from '../helpers/gpu.ts';
-import { f32, randint, randn } from '../helpers/random.ts';
+import { accumulate, checkKernel, input, itShapes, kernelCase, normal, overwrite, secondGridN, u32, type TensorSpec } from '../helpers/kernel-case.ts';
+import { randint } from '../helpers/random.ts';
+
+type F64 = TensorSpec<Float64Array>;
+
+/** gather_rows into NaN garbage and its backward into a prior dinp: both must be f32(reference) bit for bit. */
+function rows(B: number, T: number, C: number, index: ArrayLike<number>, inp: F64, dout: F64, dinp: F64) {
+  return kernelCase({
+    tensors: { out: overwrite([B, C]), inp, index: u32([B], index), dout, dinp },
+    launch: (gpu, t) => [gatherRows(gpu, t.out, t.inp, t.index, B, T, C), scatterRowsBackward(gpu, t.dinp, t.dout, t.index, B, T, C)],
+    reference: (x) => ({ out: gatherRowsRef(x.inp, x.index, B, T, C), dinp: scatterRowsBackwardRef(x.dout, x.index, B, T, C) }),
+    tol: 'bitwise',
+  });
+}
+
+/** Every element different, cheap at 30M elements. */
+function ramp(n: number, k: number): Float64Array {
+  const a = new Float64Array(n);
+  for (let i = 0; i < n; i++) a[i] = (i % k) - k / 2;
+  return a;
+}
 
 describe('gather_rows and scatter_rows backward on the GPU', () => {
-  const shapes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [2, 9, 65], [5, 17, 33], [65, 3, 4]];
-  for (const [B, T, C] of shapes) {
-    it(`match the reference exactly at B=${B} T=${T} C=${C}`, async () => {
-      const gpu = await testGpu();
-      const index = randint(B, B * T, T + 2); // some indices ≥ T: clamped to T − 1
-      index[0] = T + 5;
-      const inp = f32(randn(B * T * C, C));
-      const dout = f32(randn(B * C, C + 1));
-      const prior = f32(randn(B * T * C, C + 2));
-      const t = {
-        out: gpu.tensor('out', [B, C], 'f32', new Float32Array(B * C).fill(NaN)),
-        inp: gpu.tensor('inp', [B, T, C], 'f32', inp),
-        index: gpu.tensor('index', [B], 'u32', index),
-        dout: gpu.tensor('dout', [B, C], 'f32', dout),
-        dinp: gpu.tensor('dinp', [B, T, C], 'f32', prior),
-      };
-      gpu.run([gatherRows(gpu, t.out, t.inp, t.index, B, T, C), scatterRowsBackward(gpu, t.dinp, t.dout, t.index, B, T, C)]);
-      const out = await gpu.read(t.out);
-      expect(Array.from(out)).toEqual(Array.from(Float32Array.from(gatherRowsRef(inp, index, B, T, C))));
-      const want = Float32Array.from(scatterRowsBackwardRef(dout, index, B, T, C), (g, i) => Math.fround(prior[i] + g));
-      expect(Array.from(await gpu.read(t.dinp))).toEqual(Array.from(want));
-    });
-  }
+  const shapes = [{ B: 1, T: 1, C: 1 }, { B: 3, T: 5, C: 7 }, { B: 2, T: 9, C: 65 }, { B: 5, T: 17, C: 33 }, { B: 65, T: 3, C: 4 }];
+  itShapes('match the reference exactly', shapes, ({ B, T, C }) => {
+    const index = randint(B, B * T, T + 2); // some indices ≥ T: clamped to T − 1
+    index[0] = T + 5;
+    return rows(B, T, C, index, normal([B, T, C], C), normal([B, C], C + 1), accumulate([B, T, C], C + 2));
+  });
+
+  it('cover every element when B·C needs a second grid dimension (B·C > 65535·256)', async () => {
+    const [B, T, C] = [4096, 2, 4097];
+    expect(B * C).toBeGreaterThan(secondGridN(256) - 300);
+    const index = Uint32Array.from({ length: B }, (_, b) => b % 3); // 2 is clamped to 1
+    await checkKernel(rows(B, T, C, index, input([B, T, C], ramp(B * T * C, 1001)), input([B, C], ramp(B * C, 999)), accumulate([B, T, C], ramp(B * T * C, 997))));
+  });
 
   it('rejects mismatched shapes and a float index, naming the kernel and the argument', async () => {
     const gpu = await testGpu();
