@@ -88,8 +88,11 @@ export function inplace(shape: readonly number[], data: ArrayLike<number>): Tens
  */
 export type CheckTolerance = Tolerance | 'exact' | 'bitwise';
 
-/** What the reference expects of an output: its values, or values with their own tolerance (`of` names the output). */
-export type Expected = ArrayLike<number> | { want: ArrayLike<number>; tol?: CheckTolerance; of?: string };
+/**
+ * What the reference expects of an output: its values, or values with their own tolerance (`of` names the output;
+ * `at` checks only its elements at, at + 1, … at + want.length − 1).
+ */
+export type Expected = ArrayLike<number> | { want: ArrayLike<number>; tol?: CheckTolerance; of?: string; at?: number };
 
 type Specs = Record<string, TensorSpec>;
 type HostOf<S extends Specs> = { [K in keyof S]: S[K]['data'] };
@@ -142,11 +145,14 @@ export async function checkKernel<S extends Specs>(c: KernelCase<S>): Promise<Ke
   if (Object.keys(expected).length === 0) throw new Error('the reference checks nothing');
   const prefix = c.label ? `${c.label}: ` : '';
   for (const [name, e] of Object.entries(expected)) {
-    const { want, tol = c.tol ?? {}, of = name } = isArrayLike(e) ? { want: e } : e;
-    const actual = got[of];
-    if (!actual) throw new Error(`${prefix}${name}: no output or launch result named ${of}`);
+    const { want, tol = c.tol ?? {}, of = name, at } = isArrayLike(e) ? { want: e } : e;
+    const whole = got[of];
+    if (!whole) throw new Error(`${prefix}${name}: no output or launch result named ${of}`);
+    const [from, to] = at === undefined ? [0, whole.length] : [at, at + want.length];
+    if (from < 0 || to > whole.length) throw new Error(`${prefix}${name}: [${from}, ${to}) is outside ${of}[${whole.length}]`);
+    const actual = whole.subarray(from, to);
     const spec = c.tensors[of];
-    const prior = spec?.role === 'accumulate' ? spec.data : null;
+    const prior = spec?.role === 'accumulate' ? spec.data.subarray(from, to) : null;
     const full = prior ? plus(want, prior) : want;
     if (full.length !== actual.length) throw new Error(`${prefix}${name}: ${actual.length} values, the reference gives ${full.length}`);
     if (tol === 'exact' || tol === 'bitwise') expectExact(actual, full, `${prefix}${name}`, { signedZero: tol === 'bitwise' });
