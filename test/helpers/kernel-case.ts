@@ -149,7 +149,9 @@ export async function checkKernel<S extends Specs>(c: KernelCase<S>): Promise<Ke
     const whole = got[of];
     if (!whole) throw new Error(`${prefix}${name}: no output or launch result named ${of}`);
     const [from, to] = at === undefined ? [0, whole.length] : [at, at + want.length];
-    if (from < 0 || to > whole.length) throw new Error(`${prefix}${name}: [${from}, ${to}) is outside ${of}[${whole.length}]`);
+    if (from < 0 || to > whole.length) {
+      throw new Error(`${prefix}${name}: [${from}, ${to}) is outside ${of}[${whole.length}]`);
+    }
     const actual = whole.subarray(from, to);
     const spec = c.tensors[of];
     const prior = spec?.role === 'accumulate' ? spec.data.subarray(from, to) : null;
