@@ -7,15 +7,57 @@
 // control bar and one chart element serve every stage. A trainer's `create` command is its own.
 
 import type { Comparison, TrainingPair } from './data/comparisons.ts';
+import type { PMCellResult } from './eval/pm-cells.ts';
 import type { PMEvalReport } from './eval/pm-report.ts';
 import type { OodPromptSet, OodReport, OodSettings } from './eval/ood-run.ts';
 import type { GoldBehaviour } from './eval/gold-behaviour.ts';
 import type { ModelLoss } from './eval/lm-loss.ts';
 import type { AdapterSummary } from './kernels/gpu.ts';
 import type { CheckResult } from './kernels/selfcheck.ts';
-import type { LabelPick } from './train/online.ts';
-import type { LabelRequestPair, OnlineRoundResult, OnlineSettings } from './worker/online-session.ts';
-import type { TensionResult, TensionSettings } from './worker/tension-session.ts';
+import type { LabelPick, OnlineComparison, OnlineRoundReport } from './train/online.ts';
+import type { TensionResult, TensionSettings } from './train/tension-run.ts';
+
+// Payload types defined where they are computed, named here so that both ends import them from the protocol.
+export type { AdapterSummary, CheckResult, LabelPick, OnlineComparison, OnlineRoundReport, PMCellResult, TensionResult, TensionSettings };
+
+// ---- the online loop (src/worker/online-session.ts) ----
+
+/** The online panel's settings (`online-run`). */
+export interface OnlineSettings {
+  rounds: number;
+  /** PPO iterations per round. */
+  iterations: number;
+  /** Prompts answered twice and labelled per round. */
+  labelPrompts: number;
+  /** Prompts of the Elo tournament (a fixed seeded sample). */
+  eloPrompts: number;
+  pmSteps: number;
+  pmPairs: number;
+  pmLr: number;
+  batchSize: number;
+  minibatches: number;
+  epochs: number;
+  maxTokens: number;
+  klCoef: number;
+  lr: number;
+  seed: number;
+}
+
+/** One finished round, as the page stores and shows it. */
+export interface OnlineRoundResult {
+  round: number;
+  report: OnlineRoundReport;
+  policy: { bytes: Uint8Array; metadata: Record<string, string> };
+  pm: { bytes: Uint8Array; metadata: Record<string, string> };
+  /** This round's new comparisons, each with its provenance (round, labeller, policy, scores). */
+  comparisons: OnlineComparison[];
+}
+
+/** A pair the user is asked to label: the prompt and the two answers, as response 1 and response 2. */
+export interface LabelRequestPair {
+  prompt: string;
+  responses: [string, string];
+}
 
 /** The trainers the Worker runs. */
 export type TrainerKind = 'lm' | 'pm' | 'rlhf';
@@ -104,18 +146,6 @@ export interface PMInspectPair {
   rRejected: number;
   /** −log σ(r_chosen − r_rejected), as the loss kernel computed it. */
   loss: number;
-}
-
-/** A preference model's held-out accuracy on one dataset (a cell of the Evaluate stage's heat map). */
-export interface PMCellResult {
-  dataset: string;
-  /** Pairs scored. */
-  n: number;
-  accuracy: number;
-  /** 95% Wilson interval of the accuracy. */
-  lo: number;
-  hi: number;
-  ece: number;
 }
 
 /** The RLHF stage's settings (the notebook's RLHF knobs, resolved; src/train/ppo-config.ts names the rest). */
@@ -284,7 +314,7 @@ export type Command =
   /** One PPO iteration of the run with its per-token trace (answered by rlhf-samples, rlhf-inspect, trainer-metrics). */
   | { type: 'rlhf-inspect'; run: string }
   /**
-   * The helpful-vs-harmless tension explorer (src/worker/tension-session.ts): three PMs (helpful-only,
+   * The helpful-vs-harmless tension explorer (src/train/tension-run.ts): three PMs (helpful-only,
    * harmless-only, mixed) from `base`, their cross-evaluation, PPO against each, and every model's answers to the
    * same prompts. Answered by `tension-progress` events and one `tension-result`.
    */

@@ -6,22 +6,17 @@
 // pretrain`, or GPT-2's own weights); the reward head always starts fresh. The report has the training
 // curve and, on the validation pairs, per file, per subset and over all: accuracy with its 95% interval,
 // loss, ECE, calibration bins and the length baselines (src/eval/pm-report.ts).
+// The run itself (trunk, vocabulary, batches, seeds, schedule, the monitored validation pairs) is
+// src/train/pm-run.ts, which the notebook's Worker builds too; this file parses, reads, prints and writes.
 
 import type { Comparison } from '../data/comparisons.ts';
-import { encodeComparisons, PMBatcher, pmEvalBatches } from '../data/pm-batches.ts';
-import type { Tokenizer } from '../data/tokenizer.ts';
-import { isTokenizerName, tokenizerByName, tokenizerOfCheckpoint, TOKENIZER_NAMES, vocabWithEndOfContext } from '../data/tokenizers.ts';
-import { HELD_OUT_FRACTION, isFold, isHeldOutFraction, pmFold, pmSplit, type PMSplit } from '../data/pm-split.ts';
-import { pmEvalReport, pmEvalReports } from '../eval/pm-report.ts';
+import { HELD_OUT_FRACTION, isFold, isHeldOutFraction } from '../data/pm-split.ts';
+import { isTokenizerName, tokenizerByName, tokenizerOfCheckpoint, TOKENIZER_NAMES } from '../data/tokenizers.ts';
+import { pmEvalReports } from '../eval/pm-report.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
-import { randn } from '../util/random.ts';
-import { checkpointBytes, loadCheckpoint } from '../models/checkpoint.ts';
-import { PRESETS, type GPTConfig, type PresetName } from '../models/config.ts';
-import { headTable, initHeadParams } from '../models/head-table.ts';
-import { initParams, paramTable } from '../models/params.ts';
-import { growVocab } from '../models/vocab.ts';
-import { Weights } from '../models/weights.ts';
-import { DEFAULT_PM_TRAIN, PMTrainer, type PMTrainConfig } from '../train/pm.ts';
+import { loadCheckpoint } from '../models/checkpoint.ts';
+import { PRESETS, type PresetName } from '../models/config.ts';
+import { planPMRun, PMRun, splitPairs, type PMRunConfig, type PMRunPlan, type PMTrunkSource } from '../train/pm-run.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { readBytes, readComparisonFiles, writeAtomic } from './files.ts';
 import { Progress } from './progress.ts';
@@ -47,44 +42,26 @@ const OPTIONS = {
   'skip-invalid': { type: 'flag' },
 } as const;
 
-/** How many validation pairs the during-training accuracy is measured on (all of them at the end). */
-const MONITOR_PAIRS = 256;
-
-interface PMModel {
-  cfg: GPTConfig;
-  trunk: Float32Array;
-  tokenizer: Tokenizer;
-  preset: string;
-}
-
-/** The trunk to train: a preset initialised at random, or a checkpoint grown to embed end-of-context. */
-function pmModel(a: Record<string, unknown>, seed: number, log: (s: string) => void): PMModel {
+/** The trunk to train: --preset at random, or --init (whose architecture and tokenizer the other options must match). */
+function trunkOf(a: Record<string, unknown>): PMTrunkSource {
   const tokName = a.tokenizer as string | undefined;
   if (tokName !== undefined && !isTokenizerName(tokName)) throw new UsageError(`pm: unknown --tokenizer ${tokName} (one of ${TOKENIZER_NAMES.join(', ')})`);
   const preset = a.preset as string | undefined;
   if (preset !== undefined && !(preset in PRESETS)) throw new UsageError(`pm: unknown --preset ${preset} (one of ${Object.keys(PRESETS).join(', ')})`);
   if (a.init === undefined) {
     if (preset === undefined) throw new UsageError('pm: give --preset NAME (or --init MODEL to start from a language model)');
-    const tokenizer = tokenizerByName(tokName ?? 'byte');
-    const cfg = { ...PRESETS[preset as PresetName], vocabSize: vocabWithEndOfContext(tokenizer) };
-    return { cfg, trunk: initParams(paramTable(cfg), cfg, (n) => randn(n, seed + 2)), tokenizer, preset };
+    return { kind: 'random', preset: preset as PresetName, tokenizer: tokenizerByName(tokName ?? 'byte') };
   }
   const file = a.init as string;
-  const ckpt = loadCheckpoint(readBytes(file), file);
-  const tokenizer = tokenizerOfCheckpoint(ckpt.metadata, ckpt.cfg, file);
-  if (tokName !== undefined && tokName !== tokenizer.name) throw new UsageError(`pm: --tokenizer ${tokName}, but ${file} was trained with ${tokenizer.name}`);
+  const checkpoint = loadCheckpoint(readBytes(file), file);
+  const trained = tokenizerOfCheckpoint(checkpoint.metadata, checkpoint.cfg, file).name;
+  if (tokName !== undefined && tokName !== trained) throw new UsageError(`pm: --tokenizer ${tokName}, but ${file} was trained with ${trained}`);
   if (preset !== undefined) {
     const p = PRESETS[preset as PresetName];
-    const diff = (['maxSeqLen', 'numLayers', 'numHeads', 'channels'] as const).filter((k) => p[k] !== ckpt.cfg[k]);
-    if (diff.length) throw new UsageError(`pm: --preset ${preset} differs from ${file}: ${diff.map((k) => `${k} ${ckpt.cfg[k]} (preset ${p[k]})`).join(', ')}`);
+    const diff = (['maxSeqLen', 'numLayers', 'numHeads', 'channels'] as const).filter((k) => p[k] !== checkpoint.cfg[k]);
+    if (diff.length) throw new UsageError(`pm: --preset ${preset} differs from ${file}: ${diff.map((k) => `${k} ${checkpoint.cfg[k]} (preset ${p[k]})`).join(', ')}`);
   }
-  let { cfg, packed } = ckpt;
-  const V = vocabWithEndOfContext(tokenizer);
-  if (cfg.vocabSize < V) {
-    ({ cfg, packed } = growVocab(cfg, packed, V));
-    log(`${file}: vocabulary grown ${ckpt.cfg.vocabSize} → ${V} for <|endofcontext|> (new embedding row = mean of the others)\n`);
-  }
-  return { cfg, trunk: packed, tokenizer, preset: preset ?? ckpt.metadata.preset ?? 'custom' };
+  return { kind: 'checkpoint', name: file, checkpoint };
 }
 
 /** How --train is split for validation when no --eval is given: a fraction (default 10%) or a fold. */
@@ -104,20 +81,32 @@ function validationOf(a: Record<string, unknown>): { fraction: number; fold?: [n
   return { fraction, describe: `${+(fraction * 100).toFixed(2)}% of --train (seeded)` };
 }
 
+/** A run's settings checked (planPMRun) with its errors as usage errors: they name settings to change. */
+function plan(config: PMRunConfig<Comparison>): PMRunPlan<Comparison> {
+  try {
+    return planPMRun(config);
+  } catch (e) {
+    throw new UsageError(`pm: ${(e as Error).message}`);
+  }
+}
+
 export async function pm(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS, 'pm');
   const seed = (a.seed as number | undefined) ?? 1;
   const log = (s: string) => process.stderr.write(s);
   const skip = Boolean(a['skip-invalid']);
-  const model = pmModel(a, seed, log);
-  const { cfg, tokenizer } = model;
+  const trunk = trunkOf(a);
+  for (const k of ['batch', 'steps'] as const) {
+    const x = a[k] as number | undefined;
+    if (x !== undefined && (!Number.isInteger(x) || x < 1)) throw new UsageError(`pm: --${k} must be a positive integer, got ${x}`);
+  }
 
   // 1. data: comparisons, validation = --eval files or a seeded share of --train (10%, --held-out F or --fold i/K)
   const validation = validationOf(a);
   const train = readComparisonFiles(a.train as string[], skip, log);
   let trainPairs: Comparison[];
   let evalPairs: Comparison[];
-  let split: PMSplit | undefined;
+  let heldOutIndices: number[] | null = null;
   if (a.eval) {
     trainPairs = train.comparisons;
     evalPairs = readComparisonFiles(a.eval as string[], skip, log).comparisons;
@@ -125,76 +114,51 @@ export async function pm(argv: string[]): Promise<void> {
     const n = train.comparisons.length;
     const least = validation.fold ? validation.fold[1] : 2;
     if (n < least) throw new UsageError(`pm: ${n} training pair(s): at least ${least} are needed to hold some out (or give --eval)`);
-    split = validation.fold ? pmFold(n, seed, ...validation.fold) : pmSplit(n, seed, validation.fraction);
-    evalPairs = split.heldOut.map((i) => train.comparisons[i]);
-    trainPairs = split.train.map((i) => train.comparisons[i]);
+    const s = splitPairs(train.comparisons, seed, validation);
+    [trainPairs, evalPairs, heldOutIndices] = [s.train, s.heldOut, s.split.heldOut];
   }
-  const T = (a.seq as number | undefined) ?? Math.min(cfg.maxSeqLen, DEFAULT_PM_TRAIN.seqLen);
-  if (T > cfg.maxSeqLen) throw new UsageError(`pm: --seq ${T} exceeds the model's maxSeqLen ${cfg.maxSeqLen}`);
-  const P = (a.batch as number | undefined) ?? DEFAULT_PM_TRAIN.pairsPerBatch;
-  if (!Number.isInteger(P) || P < 1) throw new UsageError(`pm: --batch must be a positive integer (pairs per batch), got ${P}`);
-  if (trainPairs.length < P) throw new UsageError(`pm: ${trainPairs.length} training pairs, fewer than one batch of ${P}`);
-  const trainSides = encodeComparisons(trainPairs, tokenizer, T);
-  const evalSides = encodeComparisons(evalPairs, tokenizer, T);
-  const batcher = new PMBatcher(trainSides, P, T, tokenizer.endOfText, seed + 1);
-  const epochs = (a.epochs as number | undefined) ?? 1;
-  const steps = (a.steps as number | undefined) ?? Math.max(1, Math.ceil(epochs * batcher.batchesPerEpoch));
-  if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`pm: --steps must be a positive integer, got ${steps}`);
-  const cfgTrain: PMTrainConfig = {
-    ...DEFAULT_PM_TRAIN,
-    pairsPerBatch: P,
-    seqLen: T,
-    steps,
-    lr: (a.lr as number | undefined) ?? DEFAULT_PM_TRAIN.lr,
-    weightDecay: (a['weight-decay'] as number | undefined) ?? DEFAULT_PM_TRAIN.weightDecay,
-    warmupSteps: Math.min(DEFAULT_PM_TRAIN.warmupSteps, Math.floor(steps / 10)),
-  };
+  const p = plan({
+    trunk, train: trainPairs, heldOut: evalPairs, seed,
+    steps: a.steps as number | undefined, epochs: a.epochs as number | undefined,
+    pairsPerBatch: a.batch as number | undefined, seqLen: a.seq as number | undefined,
+    lr: a.lr as number | undefined, weightDecay: a['weight-decay'] as number | undefined,
+  });
+  const { cfg, tokenizer, trainConfig } = p;
+  const { steps, seqLen: T } = trainConfig;
+  if (p.grownFrom !== null) log(`${p.trunkFrom}: vocabulary grown ${p.grownFrom} → ${cfg.vocabSize} for <|endofcontext|> (new embedding row = mean of the others)\n`);
   const evalInterval = (a['eval-interval'] as number | undefined) ?? Math.max(1, Math.floor(steps / 10));
-  const truncated = trainSides.filter((s) => Math.max(s.chosen.length, s.rejected.length) === T).length;
-  log(`data: ${trainPairs.length} training pairs, ${evalPairs.length} validation pairs; ${truncated} training pairs cut from the left to T=${T}\n`);
+  log(`data: ${trainPairs.length} training pairs, ${evalPairs.length} validation pairs; ${p.cutTrainPairs} training pairs cut from the left to T=${T}\n`);
 
-  // 2. model, head and trainer
+  // 2. model, head and trainer (src/train/pm-run.ts, shared with the notebook)
   const gpu = await createNodeGpu();
-  const weights = new Weights(gpu, cfg);
-  gpu.write(weights.packed, model.trunk);
-  const trainer = new PMTrainer(gpu, cfg, cfgTrain, weights);
-  gpu.write(trainer.head.params, initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, seed + 3)));
-  log(`model: ${model.preset}${a.init ? ` from ${a.init}` : ''}, ${tokenizer.name} tokenizer, ${trainer.model.table.count.toLocaleString('en')} parameters, on ${gpu.adapter.vendor} ${gpu.adapter.architecture}\n`);
+  const run = new PMRun(gpu, p);
+  log(`model: ${p.preset}${a.init ? ` from ${a.init}` : ''}, ${tokenizer.name} tokenizer, ${run.trainer.model.table.count.toLocaleString('en')} parameters, on ${gpu.adapter.vendor} ${gpu.adapter.architecture}\n`);
 
-  // 3. train, measuring validation accuracy on the first MONITOR_PAIRS pairs every evalInterval steps
-  const monitor = pmEvalBatches(evalSides.slice(0, MONITOR_PAIRS), P, T, tokenizer.endOfText);
-  const monitorPairs = evalPairs.slice(0, MONITOR_PAIRS);
+  // 3. train, measuring validation accuracy on the monitored pairs every evalInterval steps
   const history = [];
   const progress = new Progress('pm', steps);
   const start = performance.now();
-  let t0 = start;
-  let s0 = 0;
   let margins: number[] = []; // every validation pair's margin, scored once after the last step
   let trainSeconds = 0; // up to the last step, without the final evaluation
   for (let s = 1; s <= steps; s++) {
-    trainer.stepOn(batcher.next());
+    run.takeStep();
     const last = s === steps;
     if (s % evalInterval === 0 || last) {
-      const m = await trainer.metrics();
-      const pairsPerSecond = ((s - s0) * P) / ((performance.now() - t0) / 1000);
+      // the last step scores every validation pair; its monitored pairs' metrics come from those margins
+      const r = await run.intervalMetrics({ allHeldOut: last });
+      const m = r.point;
       if (last) {
-        trainSeconds = (performance.now() - start) / 1000;
-        margins = await trainer.margins(pmEvalBatches(evalSides, P, T, tokenizer.endOfText));
+        trainSeconds = (r.trainedAt - start) / 1000;
+        margins = r.heldOutMargins!;
       }
-      // the last step's monitored pairs are the first MONITOR_PAIRS of the full evaluation, not scored twice
-      const ev = pmEvalReport(last ? margins.slice(0, MONITOR_PAIRS) : await trainer.margins(monitor), monitorPairs);
-      history.push({ step: s, epoch: batcher.epoch, ...m, 'eval/loss': ev.loss, 'eval/accuracy': ev.accuracy, 'train/pairs_per_second': pairsPerSecond });
-      progress.update(s, `loss ${m['train/loss'].toFixed(3)} acc ${m['train/accuracy'].toFixed(2)} eval acc ${ev.accuracy.toFixed(3)} ${pairsPerSecond.toFixed(1)} pairs/s`);
-      t0 = performance.now();
-      s0 = s;
+      history.push({ ...m, epoch: run.batches.epoch });
+      progress.update(s, `loss ${m['train/loss'].toFixed(3)} acc ${m['train/accuracy'].toFixed(2)} eval acc ${m['eval/accuracy'].toFixed(3)} ${m['train/pairs_per_second'].toFixed(1)} pairs/s`);
     }
   }
   progress.done();
 
   // 4. save: the checkpoint first, then the evaluation report that points at it
-  const trunk = (await gpu.read(trainer.model.params)) as Float32Array;
-  const head = (await gpu.read(trainer.head.params)) as Float32Array;
-  writeAtomic(a.out as string, checkpointBytes(cfg, trunk, { tokenizer: tokenizer.name, kind: 'preference-model', preset: model.preset, seq_len: String(T) }, { reward_head: head }));
+  writeAtomic(a.out as string, await run.checkpoint(run.metadata()));
   const byFile = pmEvalReports(margins, evalPairs, (i) => evalPairs[i].source.file);
   const bySubset = pmEvalReports(margins, evalPairs, (i) => evalPairs[i].subset);
   const all = byFile.all;
@@ -202,16 +166,17 @@ export async function pm(argv: string[]): Promise<void> {
   for (const [subset, r] of Object.entries(bySubset.groups)) log(`  ${subset}: accuracy ${r.accuracy.toFixed(3)} on ${r.n} pairs\n`);
   if (a.report) {
     const report = {
-      command: 'pm', argv, preset: model.preset, init: a.init ?? null, tokenizer: tokenizer.name, config: cfg, train: cfgTrain, seed,
+      command: 'pm', argv, preset: p.preset, init: a.init ?? null, tokenizer: tokenizer.name, config: cfg, train: trainConfig, seed,
       data: {
         train: train.files, eval: a.eval ?? validation.describe, fold: validation.fold ? validation.fold.join('/') : null, skip_invalid: skip,
-        train_pairs: trainPairs.length, eval_pairs: evalPairs.length, truncated_train_pairs: truncated,
+        train_pairs: trainPairs.length, eval_pairs: evalPairs.length, truncated_train_pairs: p.cutTrainPairs, monitored_eval_pairs: p.monitorPairs.length,
       },
       adapter: gpu.adapter, train_seconds: trainSeconds, history,
       // heldout_indices: each validation pair's index among --train's comparisons (null with --eval), heldout_margins its r_chosen − r_rejected
-      eval: { files: byFile.groups, subsets: bySubset.groups, all, heldout_indices: split?.heldOut ?? null, heldout_margins: margins },
+      eval: { files: byFile.groups, subsets: bySubset.groups, all, heldout_indices: heldOutIndices, heldout_margins: margins },
     };
     writeAtomic(a.report as string, `${JSON.stringify(report, null, 2)}\n`);
   }
+  run.dispose();
   gpu.destroy();
 }

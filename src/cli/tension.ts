@@ -1,17 +1,17 @@
 // `rlhf tension --base MODEL --helpful FILE --harmless FILE --out DIR [options]`: the helpful-vs-harmless tension
 // explorer of the notebook's Evaluate stage on the command line (Bai et al. 2022, §4.4, Figure 1), the same job
-// (src/worker/tension-session.ts): helpful-only, harmless-only and mixed preference models from the base model,
+// (src/train/tension-run.ts): helpful-only, harmless-only and mixed preference models from the base model,
 // their cross-evaluation on both files' held-out pairs, PPO of the base model against each, and the base model's
 // and the three policies' answers to the same held-out benign and harmful prompts, judged by the synthetic
 // world's gold scorer. Writes DIR/pm-KIND.safetensors and DIR/policy-KIND.safetensors (KIND: helpful-only,
-// harmless-only, mixed) and DIR/tension.json. Like the notebook's stages, it reads byte-level models.
+// harmless-only, mixed) and DIR/tension.json. It reads models of any tokenizer (the notebook's are byte-level).
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainingPairs } from '../data/comparisons.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
-import { runTension, tensionUnits, type TensionSettings } from '../worker/tension-session.ts';
+import { runTension, tensionUnits, type TensionSettings } from '../train/tension-run.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { readBytes, readComparisonFiles, writeAtomic } from './files.ts';
 import { Progress } from './progress.ts';

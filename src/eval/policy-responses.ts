@@ -2,6 +2,7 @@
 // rollout draws them (src/train/ppo.ts): end-of-text + the prompt, cut from the left so that `maxTokens` new
 // tokens fit the context; a response ends at end-of-text, at "\n\nHuman:" (removed) or after `maxTokens`.
 
+import type { Tokenizer } from '../data/tokenizer.ts';
 import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import type { Checkpoint } from '../models/checkpoint.ts';
@@ -29,8 +30,16 @@ export async function policyResponses(gpu: Gpu, ckpt: Checkpoint, file: string, 
   const longest = Math.max(...ids.map((x) => x.length));
   const B = Math.max(1, Math.min(opts.batch, prompts.length));
   const weights = new Weights(gpu, cfg, `${file}.params`);
-  gpu.write(weights.packed, ckpt.packed);
-  const sampler = new Sampler(weights, B, Math.min(cfg.maxSeqLen, longest + opts.maxTokens));
+  try {
+    gpu.write(weights.packed, ckpt.packed);
+    return await sampleAll(new Sampler(weights, B, Math.min(cfg.maxSeqLen, longest + opts.maxTokens)), tokenizer, ids, opts);
+  } finally {
+    weights.dispose(); // and the sampler built on them
+  }
+}
+
+async function sampleAll(sampler: Sampler, tokenizer: Tokenizer, ids: number[][], opts: ResponseOptions): Promise<string[]> {
+  const B = sampler.B;
   const eot = tokenizer.endOfText;
   const out: string[] = [];
   for (let at = 0; at < ids.length; at += B) {

@@ -91,11 +91,21 @@ export async function promptActivations(gpu: Gpu, ckpt: Checkpoint, file: string
 
   const B = Math.min(batch, prompts.length);
   const weights = new Weights(gpu, cfg, `${file}.params`);
-  gpu.write(weights.packed, ckpt.packed);
-  const model = new GPT(gpu, cfg, B, T, weights, { lmHead: false, backward: false });
+  try {
+    gpu.write(weights.packed, ckpt.packed);
+    const model = new GPT(weights.gpu, cfg, B, T, weights, { lmHead: false, backward: false });
+    const vectors = await pooledRows(model, layer, pool, ids, tokenizer.endOfText);
+    return { vectors, layer, pool, T, truncated };
+  } finally {
+    weights.dispose(); // and the graph built in its scope
+  }
+}
+
+/** One forward per batch of `ids` (rows padded with `eot`), each prompt's pooled row of `layer`. */
+async function pooledRows(model: GPT, layer: ActivationLayer, pool: Pooling, ids: number[][], eot: number): Promise<Float32Array[]> {
+  const { gpu, cfg, B, T } = model;
   const source = layer === 'lnf' ? model.lnf : model.residual(layer);
   const C = cfg.channels;
-  const eot = tokenizer.endOfText;
   const tokens = new Uint32Array(B * T);
   const vectors: Float32Array[] = [];
   for (let at = 0; at < ids.length; at += B) {
@@ -107,5 +117,5 @@ export async function promptActivations(gpu: Gpu, ckpt: Checkpoint, file: string
     const act = await gpu.read(source); // one read per batch
     chunk.forEach((x, b) => vectors.push(poolRow(act, b, T, C, x, eot, pool)));
   }
-  return { vectors, layer, pool, T, truncated };
+  return vectors;
 }

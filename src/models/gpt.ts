@@ -64,10 +64,13 @@ export class GPT {
   private readonly stream: Tensor[];
   private readonly built: { grads?: Tensor; dlnf?: Tensor; logits?: Tensor; zeroGrads?: Dispatch } = {};
 
-  constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, readonly B: number, readonly T: number, weights?: Weights, opts: GPTGraphOptions = {}) {
+  readonly gpu: Gpu;
+
+  constructor(parent: Gpu, readonly cfg: GPTConfig, readonly B: number, readonly T: number, weights?: Weights, opts: GPTGraphOptions = {}) {
     const { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C } = cfg;
     const BT = B * T;
     if (T > maxT) throw new Error(`GPT: sequence length T=${T} exceeds the model's maxSeqLen ${maxT}`);
+    const gpu = (this.gpu = parent.scope(`gpt ${B}x${T}`));
     this.weights = weights ?? new Weights(gpu, cfg);
     this.table = this.weights.table;
     this.params = this.weights.packed;
@@ -202,6 +205,11 @@ export class GPT {
   }
 
   /** The packed parameter gradients (graphs built with backward). */
+  /** Destroys the graph's activations and gradients, and the weights if this graph made them (not if given). */
+  dispose(): void {
+    this.gpu.dispose();
+  }
+
   get grads(): Tensor {
     return this.need(this.built.grads, 'gradients', 'backward: false');
   }

@@ -49,7 +49,10 @@ abstract class LinearHead {
   /** Run after the caller filled the output gradient, before model.trunkBackwardDispatches. */
   readonly backwardDispatches: Dispatch[] = [];
 
-  constructor(readonly gpu: Gpu, readonly model: GPT, name: HeadName) {
+  readonly gpu: Gpu;
+
+  constructor(parent: Gpu, readonly model: GPT, name: HeadName) {
+    const gpu = (this.gpu = parent.scope(name));
     const C = model.cfg.channels;
     this.table = headTable(name, C);
     const [w, b] = this.table.specs;
@@ -60,6 +63,11 @@ abstract class LinearHead {
     this.dweight = gpu.view(this.grads, `d${w.name}`, w.offset, w.shape);
     this.dbias = gpu.view(this.grads, `d${b.name}`, b.offset, b.shape);
     this.zeroGrads = fill(gpu, this.grads);
+  }
+
+  /** Destroys the head's parameters, gradients and activations (not the model it reads). */
+  dispose(): void {
+    this.gpu.dispose();
   }
 }
 
@@ -74,8 +82,9 @@ export class RewardHead extends LinearHead {
   readonly lnfEoc: Tensor;
   readonly dlnfEoc: Tensor;
 
-  constructor(gpu: Gpu, model: GPT, { zeroDlnf = true }: HeadOptions = {}) {
-    super(gpu, model, 'reward_head');
+  constructor(parent: Gpu, model: GPT, { zeroDlnf = true }: HeadOptions = {}) {
+    super(parent, model, 'reward_head');
+    const gpu = this.gpu;
     const { B, T } = model;
     const C = model.cfg.channels;
     this.eocIndex = gpu.tensor('eoc_index', [B], 'u32');
@@ -109,8 +118,9 @@ export class ValueHead extends LinearHead {
   /** ∂loss/∂values [B, T], filled by the caller before backwardDispatches. */
   readonly dvalues: Tensor;
 
-  constructor(gpu: Gpu, model: GPT, { zeroDlnf = true }: HeadOptions = {}) {
-    super(gpu, model, 'value_head');
+  constructor(parent: Gpu, model: GPT, { zeroDlnf = true }: HeadOptions = {}) {
+    super(parent, model, 'value_head');
+    const gpu = this.gpu;
     const { B, T } = model;
     const C = model.cfg.channels;
     const BT = B * T;

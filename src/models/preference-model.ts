@@ -13,7 +13,10 @@ export class PMScorer {
   readonly head: RewardHead;
 
   /** A scorer for batches of P pairs (2P sequences) of T tokens, with the given parameters. */
-  constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, readonly P: number, readonly T: number, trunk: Float32Array, head: Float32Array) {
+  readonly gpu: Gpu;
+
+  constructor(parent: Gpu, readonly cfg: GPTConfig, readonly P: number, readonly T: number, trunk: Float32Array, head: Float32Array) {
+    const gpu = (this.gpu = parent.scope('pm scorer'));
     const weights = new Weights(gpu, cfg, 'pm params');
     gpu.write(weights.packed, trunk);
     this.model = new GPT(gpu, cfg, 2 * P, T, weights, { lmHead: false, backward: false });
@@ -31,6 +34,11 @@ export class PMScorer {
 
   margins(batches: readonly PMBatch[]): Promise<number[]> {
     return marginsOf((b) => this.score(b), batches, this.P);
+  }
+
+  /** Destroys the scorer's weights, graph and head. */
+  dispose(): void {
+    this.gpu.dispose();
   }
 }
 

@@ -97,7 +97,7 @@ export class Sampler {
   private readonly sampleParams: Tensor;
 
   constructor(readonly weights: Weights, readonly B: number, readonly Tmax: number) {
-    const gpu = (this.gpu = weights.gpu);
+    const gpu = (this.gpu = weights.gpu.scope(`sampler ${B}x${Tmax}`));
     const cfg = (this.cfg = weights.cfg);
     const { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C } = cfg;
     if (!Number.isInteger(B) || B < 1) throw new KernelError(`Sampler: B must be a positive integer, got ${B}`);
@@ -167,6 +167,11 @@ export class Sampler {
    * Generates a continuation of each prompt (at most B prompts, each 1..Tmax tokens; rows beyond the
    * prompts run a one-token dummy and are dropped).
    */
+  /** Destroys the sampler's caches and activations (not the weights it samples from). */
+  dispose(): void {
+    this.gpu.dispose();
+  }
+
   async generate(prompts: number[][], opts: GenerateOptions): Promise<Generation> {
     const { gpu, B, Tmax } = this;
     const V = this.cfg.vocabSize;

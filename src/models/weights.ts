@@ -11,7 +11,10 @@ export class Weights {
   readonly packed: Tensor;
   private readonly views = new Map<string, Tensor>();
 
-  constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, label = 'params') {
+  readonly gpu: Gpu;
+
+  constructor(parent: Gpu, readonly cfg: GPTConfig, label = 'params') {
+    const gpu = (this.gpu = parent.scope(label));
     this.table = paramTable(cfg);
     this.packed = gpu.tensor(label, [this.table.size]);
     for (const s of this.table.specs) this.views.set(s.name, gpu.view(this.packed, s.name, s.offset, s.shape));
@@ -22,5 +25,10 @@ export class Weights {
     const t = this.views.get(name);
     if (!t) throw new Error(`the model has no parameter ${name}`);
     return t;
+  }
+
+  /** Destroys the packed parameters (every graph and sampler built on them must be disposed first or with them). */
+  dispose(): void {
+    this.gpu.dispose();
   }
 }

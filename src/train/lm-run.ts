@@ -135,4 +135,9 @@ export class LMRun {
   async checkpoint(metadata: Record<string, string>): Promise<Uint8Array> {
     return checkpointBytes(this.cfg, await this.params(), metadata);
   }
+
+  /** Frees the trainer's GPU memory; the run can do nothing after. */
+  dispose(): void {
+    this.trainer.dispose();
+  }
 }

@@ -79,9 +79,12 @@ export class LMTrainer {
   private readonly micro: Dispatch[];
   private readonly update: Dispatch[];
 
-  constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, readonly train: LMTrainConfig, weights?: Weights) {
+  readonly gpu: Gpu;
+
+  constructor(parent: Gpu, readonly cfg: GPTConfig, readonly train: LMTrainConfig, weights?: Weights) {
     const { batchSize: B, seqLen: T, gradAccum } = train;
     if (!Number.isInteger(gradAccum) || gradAccum < 1) throw new Error(`gradAccum must be a positive integer, got ${gradAccum}`);
+    const gpu = (this.gpu = parent.scope('lm trainer'));
     this.model = new GPT(gpu, cfg, B, T, weights);
     const P = this.model.table.size;
     this.m = gpu.tensor('adam m', [P]);
@@ -98,6 +101,11 @@ export class LMTrainer {
       ...gradNorm(gpu, this.norm, grads, gradNormScratch(gpu, P), gnParams, P),
       ...adamwPackedUpdate(gpu, params, this.m, this.v, grads, this.norm, this.hp, P, decayEnd),
     ];
+  }
+
+  /** Destroys every GPU buffer this trainer created: its graphs, optimizer state and the weights it made. */
+  dispose(): void {
+    this.gpu.dispose();
   }
 
   /** One optimizer step over `batches` (gradAccum micro-batches). Reads nothing back. */

@@ -18,8 +18,8 @@
 //               a fixed prompt sample, judged by the gold scorer when every prompt is a synthetic-world prompt
 //               (else by this round's PM), with each policy's gold behaviour (src/eval/gold-behaviour.ts).
 // Nothing here reads or writes files: the caller saves the round's policy and PM (src/cli/online.ts). GPU memory
-// grows by round: each round builds a PM trainer, a PM scorer and two samplers (the runtime frees no tensors), which
-// is nothing at nano–tiny size and worth knowing before many rounds of a large model.
+// stays bounded across rounds: each round's PM trainer and samplers are disposed when the round is done with them,
+// the previous round's PM scorer when the new one replaces it; `dispose()` frees the PPO trainer and the last PM.
 //
 // Deviations from the paper:
 // - The labellers are simulated (the gold scorer or a PM) or the one user at the notebook, not crowdworkers; one
@@ -43,6 +43,7 @@ import { policyResponses } from '../eval/policy-responses.ts';
 import { leaderboard, type Leaderboard } from '../eval/tournament.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import { randn, rng, shuffleInPlace } from '../util/random.ts';
+import { mixSeed, SEED_SALT } from '../util/seed.ts';
 import { checkpointBytes, type Checkpoint } from '../models/checkpoint.ts';
 import type { GPTConfig } from '../models/config.ts';
 import { headTable, initHeadParams } from '../models/head-table.ts';
@@ -243,10 +244,7 @@ export function onlineComparisonsToJsonl(comparisons: readonly OnlineComparison[
 
 /** A u32 per (seed, round, use), so every round and use draws independently. */
 export function roundSeed(seed: number, round: number, use: number): number {
-  let h = Math.imul(seed ^ 0x2545f491, 0x9e3779b1) ^ Math.imul(round + 1, 0x85ebca6b) ^ Math.imul(use + 1, 0xc2b2ae35);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  return (h ^ (h >>> 12)) >>> 0;
+  return mixSeed(SEED_SALT.online, seed, round, use);
 }
 
 // ---- the loop (GPU) ----
@@ -425,6 +423,7 @@ export class OnlineRLHF {
       cfg: init.pm.cfg, packed: pm.trunk, heads: { reward_head: pm.head },
       metadata: { tokenizer: init.pm.tokenizer.name, kind: 'preference-model', seq_len: String(pm.seqLen) },
     };
+    this.reward?.dispose?.();
     this.reward = pmReward(gpu, pmCkpt, `round ${r} PM`, config.ppo.batchSize);
 
     // 4. PPO from the current policy against the new PM (π0 stays the initial policy)
@@ -451,6 +450,13 @@ export class OnlineRLHF {
     };
   }
 
+  /** Frees the PPO trainer and the last round's preference model. */
+  dispose(): void {
+    this.trainer.dispose();
+    this.reward?.dispose?.();
+    this.reward = null;
+  }
+
   private answerEloPrompts(ckpt: Checkpoint, name: string): Promise<string[]> {
     return policyResponses(this.gpu, ckpt, name, this.init.eloPrompts, { ...this.sampling, seed: this.config.seed });
   }
@@ -469,7 +475,20 @@ export class OnlineRLHF {
     const steps = c.steps ?? Math.max(1, Math.ceil(config.pmEpochs * batcher.batchesPerEpoch));
     const weights = new Weights(gpu, cfg, `round ${r} pm params`);
     gpu.write(weights.packed, init.pm.trunk);
-    const pm = new PMTrainer(gpu, cfg, { ...c, steps, warmupSteps: Math.min(c.warmupSteps, Math.floor(steps / 10)) }, weights);
+    try {
+      const pm = new PMTrainer(weights.gpu, cfg, { ...c, steps, warmupSteps: Math.min(c.warmupSteps, Math.floor(steps / 10)) }, weights);
+      return await this.fitPM(pm, batcher, steps);
+    } finally {
+      weights.dispose(); // and the trainer built in their scope
+    }
+  }
+
+  private async fitPM(pm: PMTrainer, batcher: PMBatcher, steps: number) {
+    const { gpu, init, config } = this;
+    const { cfg, tokenizer } = init.pm;
+    const { pairsPerBatch: P, seqLen: T } = config.pm;
+    const eot = tokenizer.endOfText;
+    const train = init.pool.train();
     gpu.write(pm.head.params, initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, config.seed + 3)));
     for (let s = 1; s <= steps; s++) pm.stepOn(batcher.next());
     const last = await pm.metrics();

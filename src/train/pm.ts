@@ -77,10 +77,13 @@ export class PMTrainer {
   private readonly scoreDispatches: Dispatch[];
   private readonly trainDispatches: Dispatch[];
 
-  constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, readonly train: PMTrainConfig, weights?: Weights) {
+  readonly gpu: Gpu;
+
+  constructor(parent: Gpu, readonly cfg: GPTConfig, readonly train: PMTrainConfig, weights?: Weights) {
     const P = train.pairsPerBatch;
     if (!Number.isInteger(P) || P < 1) throw new Error(`pairsPerBatch must be a positive integer, got ${P}`);
     if (train.seqLen > cfg.maxSeqLen) throw new Error(`seqLen ${train.seqLen} exceeds the model's maxSeqLen ${cfg.maxSeqLen}`);
+    const gpu = (this.gpu = parent.scope('pm trainer'));
     this.model = new GPT(gpu, cfg, 2 * P, train.seqLen, weights, { lmHead: false });
     this.head = new RewardHead(gpu, this.model);
     this.stats = gpu.tensor('pm stats', [PREFERENCE_STATS]);
@@ -110,6 +113,11 @@ export class PMTrainer {
       ...adam(model.params, model.grads, nModel, model.table.decayEnd, 'trunk'),
       ...adam(head.params, head.grads, nHead, head.table.decayEnd, 'reward head'),
     ];
+  }
+
+  /** Destroys every GPU buffer this trainer created: its graphs, optimizer state and the weights it made. */
+  dispose(): void {
+    this.gpu.dispose();
   }
 
   /** One optimizer step on a batch of P pairs. Reads nothing back. */

@@ -18,6 +18,11 @@
 // Metrics use TRL's names (PPO_METRICS); the only reads are the sampler's, the reward function's and, at the
 // end of the iteration, the per-token buffers (B·T floats each) the metrics are averaged from.
 //
+// Files: this one builds the GPU graphs and runs steps 3–5 (`update`); ppo-rollout.ts steps 1–2 (`rollout`),
+// ppo-slots.ts the CPU packing of rows into minibatch slots, ppo-metrics.ts the metrics and score shaping,
+// ppo-inspect.ts the per-token trace, ppo-types.ts the types, pm-reward.ts the preference-model reward, and
+// ppo.ref.ts the float64 reference of one whole update that test/gpu/ppo-update.test.ts holds `update` to.
+//
 // Design decisions:
 // - Shared trunk. The value head reads the policy's own final layer norm (TRL's
 //   AutoModelForCausalLMWithValueHead, its long-time default; InstructGPT used a separate value model). Why:
@@ -58,156 +63,29 @@ import { klForward } from '../kernels/kl.ts';
 import { logprobBackward, logprobForward } from '../kernels/logprob.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../kernels/matmul.ts';
 import { PPO_STATS, PpoStat, ppoLossBackward, ppoLossForward, ppoLossParams, ppoLossScratch, setPpoLoss } from '../kernels/ppo_loss.ts';
-import { randn, rng, shuffleInPlace } from '../util/random.ts';
 import { addInPlace, residualForward } from '../kernels/residual.ts';
 import { whitenForward, whitenStats } from '../kernels/whiten.ts';
-import { encodeForPM } from '../data/pm-batches.ts';
-import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
-import type { Checkpoint } from '../models/checkpoint.ts';
 import type { GPTConfig } from '../models/config.ts';
 import { GPT } from '../models/gpt.ts';
 import { headTable, initHeadParams, ValueHead } from '../models/heads.ts';
-import { PMScorer } from '../models/preference-model.ts';
 import { Sampler } from '../models/sampler.ts';
 import { Weights } from '../models/weights.ts';
+import { randn, rng, shuffleInPlace } from '../util/random.ts';
+import { mixSeed, SEED_SALT } from '../util/seed.ts';
 import { adaptKlCoef, checkPPOConfig, type PPOConfig } from './ppo-config.ts';
+import { inspectRows } from './ppo-inspect.ts';
+import { PPO_LOSS_METRICS, ppoMetrics, shapeScores, type PPOLossMetric } from './ppo-metrics.ts';
+import { encodePrompt, sampleRollout } from './ppo-rollout.ts';
+import { packSlots, slotLayout } from './ppo-slots.ts';
+import type { PPOInit, PPOIteration, PPOResumeState, PPORollout, PPOTokenizer, RewardFn } from './ppo-types.ts';
+import { RunningMoments } from './running-moments.ts';
 
 export { adaptKlCoef, DEFAULT_PPO, type AdaptiveKl, type PPOConfig } from './ppo-config.ts';
-
-/** What the trainer needs of a tokenizer (the byte and GPT-2 tokenizers, or a test's toy alphabet). */
-export interface PPOTokenizer {
-  readonly endOfText: number;
-  encode(text: string): number[];
-  decode(ids: readonly number[]): string;
-}
-
-/**
- * The score of each response: prompts (as given to `step`), response texts (without end-of-text or a
- * stop text) and the response tokens (with a final end-of-text when the policy wrote one).
- */
-export type RewardFn = (prompts: string[], responses: string[], responseTokens: number[][]) => Promise<number[]>;
-
-/** Per iteration, with TRL's names; sums over a response are averaged over the B rollouts. */
-export const PPO_METRICS = [
-  'objective/scores', // mean raw score of the reward function
-  'objective/kl', // mean over rollouts of Σ_t KL_t (nats per response)
-  'objective/sqrt_kl', // √max(0, objective/kl): the paper's x-axis
-  'objective/entropy', // mean over rollouts of Σ_t H(π(·|s_t))
-  'objective/non_score_reward', // mean over rollouts of Σ_t −λ_KL·KL_t
-  'objective/rlhf_reward', // mean over rollouts of shaped score + Σ_t −λ_KL·KL_t: what PPO maximises
-  'objective/kl_coef', // λ_KL used in this iteration
-  'policy/approxkl', // ½·mean (log π − log π_old)², averaged over the K·M optimizer steps (as the five below)
-  'policy/clipfrac', // fraction of tokens whose ratio clip was active
-  'policy/entropy', // mean per-token entropy during the update
-  'loss/policy',
-  'loss/value',
-  'val/ratio', // mean π/π_old
-  'val/clipfrac', // fraction of tokens whose value clip was active
-  'val/var_explained', // 1 − Var(returns − values)/Var(returns) over the rollout's tokens
-  'response/length', // mean response tokens (end-of-text included, a stop text not)
-  'response/ended_rate', // fraction of responses ended by end-of-text or a stop text
-  'time/rollout', // seconds of step 1
-  'time/score', // step 2
-  'time/logprobs', // steps 3 and 4
-  'time/update', // step 5 and the metric reads
-] as const;
-export type PPOMetricName = (typeof PPO_METRICS)[number];
-export type PPOMetrics = Record<PPOMetricName, number>;
-
-export interface PPOSample {
-  prompt: string;
-  response: string;
-  /** The reward function's raw score. */
-  score: number;
-  ended: boolean;
-}
-
-/** One rollout's per-token trace (inspect): index i is response token i. */
-export interface PPORowTrace {
-  /** The prompt tokens the policy saw (end-of-text first unless cut). */
-  prompt: number[];
-  /** The actions: response tokens, plus a stop text's tokens when one ended it. */
-  actions: number[];
-  /** Log-probabilities the sampler reported (the response tokens, without a stop text). */
-  samplerLogp: number[];
-  /** log π_old(a_i) from the teacher-forced forward; log π0(a_i); KL_i; entropy H_i. */
-  logp: number[];
-  refLogp: number[];
-  kl: number[];
-  entropy: number[];
-  /** V(s_i), r_i, whitened advantage A_i, return R_i. */
-  value: number[];
-  reward: number[];
-  advantage: number[];
-  return: number[];
-  /** Per epoch: π/π_old when the row's minibatch was visited, and whether the clip was active (pg2 > pg1). */
-  ratio: number[][];
-  clipped: boolean[][];
-  /** The minibatch slot holding the row. */
-  minibatch: number;
-}
-
-export interface PPOInspection {
-  /** The order the M minibatches were visited in, per epoch. */
-  order: number[][];
-  rows: PPORowTrace[];
-}
-
-export interface PPOIteration {
-  /** 1-based. */
-  iteration: number;
-  metrics: PPOMetrics;
-  samples: PPOSample[];
-  inspect?: PPOInspection;
-}
-
-export interface PPOInit {
-  /** The initial policy's packed parameters (paramTable(cfg)); also the frozen reference π0 unless `reference` is given. */
-  policy: Float32Array;
-  /** The value head's packed parameters (headTable('value_head', C)); a fresh head when absent. */
-  valueHead?: Float32Array;
-  /** π0 when the policy does not start at it: a resumed run starts from its stored policy, π0 stays the run's initial one. */
-  reference?: Float32Array;
-}
-
-/**
- * What a checkpoint must carry besides the weights for a run to go on where it stopped (PPOTrainer.resumeState /
- * resumeAt): the iteration (every random draw is keyed by it), λ_KL (the adaptive controller moves it) and the
- * running score moments (score normalisation). AdamW's moments are not kept: they restart at zero.
- */
-export interface PPOResumeState {
-  iteration: number;
-  klCoef: number;
-  scoreMoments: { count: number; mean: number; m2: number };
-}
-
-/** Running mean and variance over all scores so far (Chan et al.'s parallel update; TRL's RunningMoments). */
-class RunningMoments {
-  count = 0;
-  mean = 0;
-  m2 = 0;
-  update(xs: readonly number[]): void {
-    const n = xs.length;
-    const mean = xs.reduce((a, b) => a + b, 0) / n;
-    const m2 = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
-    const total = this.count + n;
-    const delta = mean - this.mean;
-    this.m2 += m2 + (delta * delta * this.count * n) / total;
-    this.mean += (delta * n) / total;
-    this.count = total;
-  }
-  get std(): number {
-    return this.count > 1 ? Math.sqrt(this.m2 / (this.count - 1)) : 1;
-  }
-}
-
-/** A u32 from (seed, iteration, stream), so every iteration and use draws independently. */
-function mix(seed: number, iteration: number, stream: number): number {
-  let h = Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) ^ Math.imul(iteration + 1, 0x85ebca6b) ^ Math.imul(stream + 1, 0xc2b2ae35);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  return (h ^ (h >>> 12)) >>> 0;
-}
+export { PPO_METRICS, type PPOMetricName, type PPOMetrics } from './ppo-metrics.ts';
+export type {
+  PPOInit, PPOInspection, PPOIteration, PPOResumeState, PPORollout, PPORowTrace, PPOSample, PPOTokenizer, RewardFn,
+} from './ppo-types.ts';
+export { pmReward, type ScorerReward } from './pm-reward.ts';
 
 export class PPOTrainer {
   /** Tokens per sequence in the training graphs (prompt + response). */
@@ -240,7 +118,9 @@ export class PPOTrainer {
   private readonly rewardDispatches: Dispatch[];
   private readonly zeroStats: Dispatch;
 
-  constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, readonly config: PPOConfig, init: PPOInit, readonly tokenizer: PPOTokenizer, readonly reward: RewardFn) {
+  readonly gpu: Gpu;
+
+  constructor(parent: Gpu, readonly cfg: GPTConfig, readonly config: PPOConfig, init: PPOInit, readonly tokenizer: PPOTokenizer, readonly reward: RewardFn) {
     checkPPOConfig(config);
     const { batchSize: B, minibatches: M, maxTokens, temperature: tau } = config;
     const { vocabSize: V, channels: C, maxSeqLen } = cfg;
@@ -252,21 +132,22 @@ export class PPOTrainer {
     const T = this.T;
     const mb = (this.rows = B / M);
     const N = mb * T;
-    const align = gpu.limits.minStorageBufferOffsetAlignment / 4;
-    const S = (this.slot = Math.ceil(N / align) * align);
+    const align = parent.limits.minStorageBufferOffsetAlignment / 4;
+    const S = (this.slot = slotLayout(B, M, T, align).S);
     const NT = M * S;
     this.klCoef = config.klCoef;
     this.stopSequences = config.stopTexts.map((s) => tokenizer.encode(s));
 
     // Models: the policy (training graph over one minibatch, tied LM head), its value head on the shared
     // trunk, the frozen reference, and the sampler reading the policy's live weights.
+    const gpu = (this.gpu = parent.scope('ppo trainer'));
     const policyWeights = new Weights(gpu, cfg, 'policy params');
     gpu.write(policyWeights.packed, init.policy);
     const refWeights = new Weights(gpu, cfg, 'reference params');
     gpu.write(refWeights.packed, init.reference ?? init.policy);
     this.policy = new GPT(gpu, cfg, mb, T, policyWeights);
     this.value = new ValueHead(gpu, this.policy, { zeroDlnf: false });
-    gpu.write(this.value.params, init.valueHead ?? initHeadParams(headTable('value_head', C), (n) => randn(n, mix(config.seed, -1, 7))));
+    gpu.write(this.value.params, init.valueHead ?? initHeadParams(headTable('value_head', C), (n) => randn(n, mixSeed(SEED_SALT.ppo, config.seed, -1, 7))));
     this.reference = new GPT(gpu, cfg, mb, T, refWeights, { backward: false });
     this.sampler = new Sampler(policyWeights, B, T);
 
@@ -360,63 +241,60 @@ export class PPOTrainer {
     ];
   }
 
-  /** A prompt's tokens: end-of-text (what precedes every transcript in pretraining), then the text, cut from the left. */
-  encodePrompt(text: string): number[] {
-    const ids = [this.tokenizer.endOfText, ...this.tokenizer.encode(text)];
-    return ids.slice(Math.max(0, ids.length - this.maxPromptTokens));
+  /**
+   * Destroys every GPU buffer this trainer created: policy, value head, reference, sampler and batch buffers.
+   * The reward function belongs to whoever made it.
+   */
+  dispose(): void {
+    this.gpu.dispose();
   }
 
-  /** One PPO iteration on B prompts; `inspect` adds every rollout's per-token trace. */
-  async step(prompts: readonly string[], { inspect = false } = {}): Promise<PPOIteration> {
-    const { gpu, config, T, rows: mb, slot: S, buf } = this;
-    const { batchSize: B, minibatches: M, epochs: K } = config;
-    const eot = this.tokenizer.endOfText;
+  /** A prompt's tokens: end-of-text (what precedes every transcript in pretraining), then the text, cut from the left. */
+  encodePrompt(text: string): number[] {
+    return encodePrompt(this.tokenizer, text, this.maxPromptTokens);
+  }
+
+  /** One PPO iteration on B prompts (steps 1–5); `inspect` adds every rollout's per-token trace. */
+  async step(prompts: readonly string[], opts: { inspect?: boolean } = {}): Promise<PPOIteration> {
+    return this.update(await this.rollout(prompts), opts);
+  }
+
+  /** Steps 1–2 of the next iteration: a response to each of B prompts from the current policy, and its raw score. */
+  async rollout(prompts: readonly string[]): Promise<PPORollout> {
+    const { config } = this;
+    const B = config.batchSize;
     if (prompts.length !== B) throw new Error(`PPO: an iteration takes batchSize = ${B} prompts, got ${prompts.length}`);
+    const seed = mixSeed(SEED_SALT.ppo, config.seed, this.iteration + 1, 1);
+    const { sampler, tokenizer, reward, stopSequences, maxPromptTokens } = this;
+    return sampleRollout({ sampler, tokenizer, reward, config, stopSequences, maxPromptTokens, seed }, prompts);
+  }
+
+  /**
+   * Steps 3–5 of the next iteration on a rollout (`rollout`'s, or B prompts and responses given by the caller):
+   * score shaping, log-probabilities, rewards, GAE and whitening, K epochs × M minibatch steps; then the metrics,
+   * and the run moves on by one iteration.
+   */
+  async update(rollout: PPORollout, { inspect = false } = {}): Promise<PPOIteration> {
+    const { gpu, config, T, buf } = this;
+    const { batchSize: B, minibatches: M, epochs: K } = config;
+    const { promptIds, actions, scores, ended } = rollout;
+    const sizes = [rollout.prompts, promptIds, actions, rollout.responseTokens, rollout.responses, scores, ended].map((x) => x.length);
+    if (sizes.some((n) => n !== B)) throw new Error(`PPO: a rollout of batchSize = ${B} rows, got lists of ${sizes.join(', ')}`);
     const iteration = this.iteration + 1;
     const klCoef = this.klCoef;
     const clock = () => performance.now() / 1000;
-    const t0 = clock();
-
-    // 1. rollout
-    const promptIds = prompts.map((p) => this.encodePrompt(p));
-    const gen = await this.sampler.generate(promptIds, {
-      maxTokens: config.maxTokens, temperature: config.temperature, topK: config.topK, seed: mix(config.seed, iteration, 1),
-      stopTokens: [eot], stopSequences: this.stopSequences,
-    });
-    const actions = await this.withStopTexts(gen.tokens, gen.ended, promptIds);
-    const t1 = clock();
-
-    // 2. score
-    const texts = gen.tokens.map((r) => this.tokenizer.decode(r.at(-1) === eot ? r.slice(0, -1) : r));
-    const scores = await this.reward([...prompts], texts, gen.tokens.map((r) => [...r]));
-    if (scores.length !== B || scores.some((s) => !Number.isFinite(s))) throw new Error(`PPO: the reward function returned ${scores.length} scores for ${B} responses (${scores.filter((s) => !Number.isFinite(s)).length} not finite)`);
-    const shaped = this.shape(scores, gen.ended);
     const t2 = clock();
 
     // 3. sequences into the slots; log π_old, values, log π0; KL and rewards; 4. GAE and whitening
-    const slotTokens = Array.from({ length: M }, () => new Uint32Array(mb * T).fill(eot));
-    const actionIds = new Uint32Array(M * S);
-    const mask = new Float32Array(M * S);
-    const score = new Float32Array(M * S);
-    const base = (b: number) => Math.floor(b / mb) * S + (b % mb) * T;
-    for (let b = 0; b < B; b++) {
-      const p = promptIds[b].length;
-      const seq = [...promptIds[b], ...actions[b]];
-      if (seq.length > T || actions[b].length === 0) throw new Error(`PPO: rollout ${b} has ${actions[b].length} actions and ${seq.length} tokens (1..${T - p} actions fit)`);
-      slotTokens[Math.floor(b / mb)].set(seq, (b % mb) * T);
-      for (let i = 0; i < actions[b].length; i++) {
-        actionIds[base(b) + p - 1 + i] = seq[p + i];
-        mask[base(b) + p - 1 + i] = 1;
-      }
-      score[base(b) + p - 2 + actions[b].length] = shaped[b];
-    }
-    gpu.write(buf.actions, actionIds);
-    gpu.write(buf.mask, mask);
-    gpu.write(buf.score, score);
+    const shaped = shapeScores(scores, ended, config, this.moments);
+    const slots = packSlots({ M, rows: this.rows, T, S: this.slot }, promptIds, actions, shaped, this.tokenizer.endOfText);
+    gpu.write(buf.actions, slots.actions);
+    gpu.write(buf.mask, slots.mask);
+    gpu.write(buf.score, slots.score);
     gpu.write(buf.negKlCoef, [-klCoef]);
     for (let m = 0; m < M; m++) {
-      gpu.write(this.policy.tokens, slotTokens[m]);
-      gpu.write(this.reference.tokens, slotTokens[m]);
+      gpu.write(this.policy.tokens, slots.tokens[m]);
+      gpu.write(this.reference.tokens, slots.tokens[m]);
       gpu.run(this.rolloutForward[m], 'ppo rollout forward');
     }
     gpu.run(this.rewardDispatches, 'ppo rewards + gae');
@@ -425,7 +303,7 @@ export class PPOTrainer {
 
     // 5. K epochs × M minibatches of PPO (minibatch order reshuffled every epoch)
     gpu.run([this.zeroStats], 'ppo zero stats');
-    const random = rng(mix(config.seed, iteration, 2));
+    const random = rng(mixSeed(SEED_SALT.ppo, config.seed, iteration, 2));
     const order: number[][] = [];
     const newLogp: Float32Array[][] = [];
     for (let k = 0; k < K; k++) {
@@ -433,67 +311,40 @@ export class PPOTrainer {
       order.push(perm);
       newLogp.push([]);
       for (const m of perm) {
-        gpu.write(this.policy.tokens, slotTokens[m]);
+        gpu.write(this.policy.tokens, slots.tokens[m]);
         this.optimizerSteps++;
-        setAdamW(gpu, buf.adamHp, { lr: config.lr, beta1: config.beta1, beta2: config.beta2, eps: config.eps, weightDecay: config.weightDecay, t: this.optimizerSteps });
+        const { lr, beta1, beta2, eps, weightDecay } = config;
+        setAdamW(gpu, buf.adamHp, { lr, beta1, beta2, eps, weightDecay, t: this.optimizerSteps });
         gpu.run(this.trainStep[m], 'ppo minibatch step');
         if (inspect) newLogp[k][m] = (await gpu.read(buf.logp)) as Float32Array;
       }
     }
     const read = async (t: Tensor) => Float64Array.from(await gpu.read(t));
-    const [kl, entropy, values, returns, stats] = [await read(buf.kl), await read(buf.oldEntropy), await read(buf.oldValues), await read(buf.returns), await read(buf.statsSum)];
+    const [kl, entropy, values, returns] = [await read(buf.kl), await read(buf.oldEntropy), await read(buf.oldValues), await read(buf.returns)];
+    const stats = await read(buf.statsSum);
     const t4 = clock();
 
-    // metrics: sums over each response, averaged over the batch; the loss statistics averaged over the K·M steps
-    let klSum = 0;
-    let entropySum = 0;
-    const resid: number[] = [];
-    const rets: number[] = [];
-    for (let b = 0; b < B; b++) {
-      for (let i = 0; i < actions[b].length; i++) {
-        const n = base(b) + promptIds[b].length - 1 + i;
-        klSum += kl[n];
-        entropySum += entropy[n];
-        resid.push(returns[n] - values[n]);
-        rets.push(returns[n]);
-      }
-    }
-    const steps = K * M;
-    const meanKl = klSum / B;
-    const meanOf = (xs: readonly number[]) => xs.reduce((a, c) => a + c, 0) / xs.length;
-    const varOf = (xs: readonly number[]) => meanOf(xs.map((x) => (x - meanOf(xs)) ** 2));
-    const stat = (name: keyof typeof PpoStat) => stats[PpoStat[name]] / steps;
-    const metrics: PPOMetrics = {
-      'objective/scores': meanOf(scores),
-      'objective/kl': meanKl,
-      'objective/sqrt_kl': Math.sqrt(Math.max(0, meanKl)),
-      'objective/entropy': entropySum / B,
-      'objective/non_score_reward': -klCoef * meanKl,
-      'objective/rlhf_reward': meanOf(shaped) - klCoef * meanKl,
-      'objective/kl_coef': klCoef,
-      'policy/approxkl': stat('policy/approxkl'),
-      'policy/clipfrac': stat('policy/clipfrac'),
-      'policy/entropy': stat('policy/entropy'),
-      'loss/policy': stat('loss/policy'),
-      'loss/value': stat('loss/value'),
-      'val/ratio': stat('val/ratio'),
-      'val/clipfrac': stat('val/clipfrac'),
-      'val/var_explained': 1 - varOf(resid) / varOf(rets),
-      'response/length': meanOf(gen.tokens.map((r) => r.length)),
-      'response/ended_rate': meanOf(gen.ended.map(Number)),
-      'time/rollout': t1 - t0,
-      'time/score': t2 - t1,
-      'time/logprobs': t3 - t2,
-      'time/update': t4 - t3,
-    };
+    const metrics = ppoMetrics({
+      scores, shaped, klCoef, responseLengths: rollout.responseTokens.map((r) => r.length), ended,
+      spans: actions.map((a, b) => ({ first: slots.first[b], length: a.length })), kl, entropy, values, returns,
+      lossSums: Object.fromEntries(PPO_LOSS_METRICS.map((name) => [name, stats[PpoStat[name]]])) as Record<PPOLossMetric, number>,
+      steps: K * M,
+      seconds: { ...rollout.seconds, logprobs: t3 - t2, update: t4 - t3 },
+    });
     if (!Number.isFinite(metrics['loss/policy']) || !Number.isFinite(metrics['loss/value'])) {
       throw new Error(`PPO diverged at iteration ${iteration}: loss/policy ${metrics['loss/policy']}, loss/value ${metrics['loss/value']} (lower the learning rate)`);
     }
-    if (config.adaptiveKl) this.klCoef = adaptKlCoef(klCoef, meanKl, B, config.adaptiveKl);
+    if (config.adaptiveKl) this.klCoef = adaptKlCoef(klCoef, metrics['objective/kl'], B, config.adaptiveKl);
     this.iteration = iteration;
-    const samples = prompts.map((prompt, b) => ({ prompt, response: texts[b], score: scores[b], ended: gen.ended[b] }));
+    const samples = rollout.prompts.map((prompt, b) => ({ prompt, response: rollout.responses[b], score: scores[b], ended: ended[b] }));
     const result: PPOIteration = { iteration, metrics, samples };
-    if (inspect) result.inspect = await this.trace(promptIds, actions, gen.logprobs, order, newLogp, { kl, entropy, values, returns });
+    if (inspect) {
+      const [oldLogp, refLogp, rewards, advantages] = [await read(buf.oldLogp), await read(buf.refLogp), await read(buf.rewards), await read(buf.whitened)];
+      result.inspect = inspectRows(
+        { promptIds, actions, samplerLogp: rollout.samplerLogp, rows: this.rows, S: this.slot, first: slots.first, order, newLogp, cliprange: config.cliprange },
+        { oldLogp, refLogp, kl, entropy, values, rewards, advantages, returns },
+      );
+    }
     return result;
   }
 
@@ -524,101 +375,4 @@ export class PPOTrainer {
   async valueHeadParams(): Promise<Float32Array> {
     return (await this.gpu.read(this.value.params)) as Float32Array;
   }
-
-  /** Missing-ending penalty, running normalisation and clipping of the B scores (each optional). */
-  private shape(scores: readonly number[], ended: readonly boolean[]): number[] {
-    const c = this.config;
-    let s = scores.map((x, b) => (ended[b] ? x : x - c.missingEosPenalty));
-    if (c.scoreNorm) {
-      this.moments.update(s);
-      const { mean, std } = this.moments;
-      s = s.map((x) => (x - mean) / Math.max(std, 1e-8));
-    }
-    if (c.scoreClip > 0) s = s.map((x) => Math.min(Math.max(x, -c.scoreClip), c.scoreClip));
-    return s;
-  }
-
-  /**
-   * The actions of each rollout: its tokens, plus the stop text that ended it (the sampler removes it from
-   * the output; it is still in the sampler's token buffer, right after the response).
-   */
-  private async withStopTexts(tokens: number[][], ended: boolean[], prompts: number[][]): Promise<number[][]> {
-    const eot = this.tokenizer.endOfText;
-    const stopped = tokens.map((r, b) => ended[b] && r.at(-1) !== eot);
-    if (!stopped.some(Boolean)) return tokens.map((r) => [...r]);
-    const Tmax = this.sampler.Tmax;
-    const P = Math.max(...prompts.map((p) => p.length));
-    const buffer = (await this.gpu.read(this.sampler.tokens)) as Uint32Array;
-    // the shortest stop text found right after the response is the one the sampler stopped at
-    const bySize = [...this.stopSequences].sort((a, b) => a.length - b.length);
-    return tokens.map((r, b) => {
-      if (!stopped[b]) return [...r];
-      const at = b * Tmax + P + r.length;
-      const seq = bySize.find((s) => s.every((x, i) => buffer[at + i] === x));
-      if (!seq) throw new Error(`PPO: rollout ${b} ended without end-of-text, yet no stop text follows it in the sampler's buffer`);
-      return [...r, ...seq];
-    });
-  }
-
-  /** Per-token traces of the iteration's rollouts (inspect). */
-  private async trace(
-    promptIds: number[][], actions: number[][], samplerLogp: number[][], order: number[][], newLogp: Float32Array[][],
-    read: { kl: Float64Array; entropy: Float64Array; values: Float64Array; returns: Float64Array },
-  ): Promise<PPOInspection> {
-    const { gpu, rows: mb, slot: S, T, buf } = this;
-    const f64 = async (t: Tensor) => Float64Array.from(await gpu.read(t));
-    const [logp, refLogp, rewards, advantage] = [await f64(buf.oldLogp), await f64(buf.refLogp), await f64(buf.rewards), await f64(buf.whitened)];
-    const eps = this.config.cliprange;
-    return {
-      order,
-      rows: actions.map((a, b) => {
-        const m = Math.floor(b / mb);
-        const first = m * S + (b % mb) * T + promptIds[b].length - 1;
-        const pick = (x: ArrayLike<number>, offset = first) => Array.from({ length: a.length }, (_, i) => x[offset + i]);
-        const ratio = newLogp.map((perSlot) => pick(perSlot[m], first - m * S).map((lp, i) => Math.exp(lp - logp[first + i])));
-        const clipped = ratio.map((rs) => rs.map((r, i) => {
-          const A = advantage[first + i];
-          return -A * Math.min(Math.max(r, 1 - eps), 1 + eps) > -A * r;
-        }));
-        return {
-          prompt: promptIds[b], actions: a, samplerLogp: samplerLogp[b], minibatch: m,
-          logp: pick(logp), refLogp: pick(refLogp), kl: pick(read.kl), entropy: pick(read.entropy), value: pick(read.values),
-          reward: pick(rewards), advantage: pick(advantage), return: pick(read.returns), ratio, clipped,
-        };
-      }),
-    };
-  }
-}
-
-/**
- * A reward function scoring with a preference model checkpoint (trunk + reward_head): the PM's score of
- * prompt + response + <|endofcontext|>, cut from the left to the PM's sequence length (its `seq_len`
- * metadata, else its context), `rows` sequences per forward pass.
- */
-export function pmReward(gpu: Gpu, ckpt: Checkpoint, file: string, rows: number): RewardFn {
-  const head = ckpt.heads.reward_head;
-  if (!head) throw new Error(`${file}: not a preference model (no reward_head tensors)`);
-  const tokenizer = tokenizerOfCheckpoint(ckpt.metadata, ckpt.cfg, file);
-  if (tokenizer.endOfContext >= ckpt.cfg.vocabSize) throw new Error(`${file}: a vocabulary of ${ckpt.cfg.vocabSize} has no <|endofcontext|> (${tokenizer.endOfContext})`);
-  const seqLen = Number(ckpt.metadata.seq_len);
-  const T = Number.isInteger(seqLen) && seqLen >= 2 && seqLen <= ckpt.cfg.maxSeqLen ? seqLen : ckpt.cfg.maxSeqLen;
-  const P = Math.ceil(rows / 2);
-  const scorer = new PMScorer(gpu, ckpt.cfg, P, T, ckpt.packed, head);
-  return async (prompts, responses) => {
-    const out: number[] = [];
-    for (let at = 0; at < prompts.length; at += 2 * P) {
-      const n = Math.min(2 * P, prompts.length - at);
-      const tokens = new Uint32Array(2 * P * T).fill(tokenizer.endOfText);
-      const eocIndex = new Uint32Array(2 * P);
-      for (let r = 0; r < 2 * P; r++) {
-        const i = at + (r < n ? r : 0);
-        const seq = encodeForPM(prompts[i], responses[i], tokenizer, T);
-        tokens.set(seq, r * T);
-        eocIndex[r] = seq.length - 1;
-      }
-      const scores = await scorer.score({ tokens, eocIndex, count: P });
-      for (let r = 0; r < n; r++) out.push(scores[r]);
-    }
-    return out;
-  };
 }

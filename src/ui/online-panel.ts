@@ -11,12 +11,10 @@
 
 import { css, html, nothing } from 'lit';
 import type { Comparison } from '../data/comparisons.ts';
-import type { WorkerEvent } from '../protocol.ts';
 import { loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
 import { loadComparisons, saveDataset } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
-import type { LabelPick } from '../train/online.ts';
-import type { LabelRequestPair, OnlineRoundResult, OnlineSettings } from '../worker/online-session.ts';
+import type { LabelPick, LabelRequestPair, OnlineRoundResult, OnlineSettings, WorkerEvent } from '../protocol.ts';
 import { EvalPanel } from './eval-panel.ts';
 import { policyCheckpoints } from './eval-request.ts';
 import { DatasetsChanged } from './events.ts';

@@ -5,9 +5,7 @@
 // stages; their typed events (experiment-change, datasets-changed) come back up.
 
 import { LitElement, css, html, nothing } from 'lit';
-import type { AdapterSummary } from '../kernels/gpu.ts';
-import type { CheckResult } from '../kernels/selfcheck.ts';
-import type { WorkerEvent } from '../protocol.ts';
+import type { AdapterSummary, CheckResult, WorkerEvent } from '../protocol.ts';
 import { listDatasets, type DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import { idbKV, type KV } from '../store/kv.ts';

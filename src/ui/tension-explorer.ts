@@ -4,16 +4,15 @@
 // runs PPO of the base model against each, and shows what the base model and the three policies answer to the
 // same benign and harmful prompts, with the gold scorer's verdict on every answer. The PM and RLHF stages'
 // settings (and the seed) apply to all three, so the preset is a link like every experiment. The Worker runs it
-// (src/worker/tension-session.ts) beside whatever the stages are doing; the six models are stored like the
+// (src/train/tension-run.ts) beside whatever the stages are doing; the six models are stored like the
 // stages' own (stages 'pm' and 'rlhf', one run id), so the leaderboard, the heat map and labelling can use them.
 
 import { css, html, nothing, type PropertyValues } from 'lit';
 import { trainingPairs } from '../data/comparisons.ts';
-import type { WorkerEvent } from '../protocol.ts';
 import { loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
 import { loadComparisons } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
-import type { TensionResult, TensionSettings } from '../worker/tension-session.ts';
+import type { TensionResult, TensionSettings, WorkerEvent } from '../protocol.ts';
 import { heatCell } from './eval-heatmap.ts';
 import { EvalPanel } from './eval-panel.ts';
 import type { Experiment } from './experiment.ts';

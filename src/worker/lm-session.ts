@@ -57,6 +57,7 @@ export async function createLMLoop(gpu: Gpu, command: LMCreate, post: Post): Pro
       const metadata = { tokenizer: byteTokenizer.name, preset: s.preset, step: String(run.step), seed: String(s.seed) };
       return { bytes: await run.checkpoint(metadata), metadata };
     },
+    dispose: () => run.dispose(),
   };
   return new RunLoop('lm', runId, steppable, s.evalInterval, post, s.saveInterval ?? 0);
 }

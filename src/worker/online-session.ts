@@ -18,52 +18,16 @@ import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import { rng, shuffleInPlace } from '../util/random.ts';
 import { loadCheckpoint } from '../models/checkpoint.ts';
-import type { Command } from '../protocol.ts';
-import { ComparisonPool, goldLabeller, holdOut, OnlineRLHF, pmStart, roundCheckpoints, unitsPerRound, type Labeller, type OnlineComparison, type OnlineConfig, type OnlineRoundReport, type LabelPick, type PickingLabeller } from '../train/online.ts';
+import type { Command, LabelRequestPair, OnlineRoundResult } from '../protocol.ts';
+import { ComparisonPool, goldLabeller, holdOut, OnlineRLHF, pmStart, roundCheckpoints, unitsPerRound, type Labeller, type OnlineComparison, type OnlineConfig, type LabelPick, type PickingLabeller } from '../train/online.ts';
 import { DEFAULT_PM_TRAIN } from '../train/pm.ts';
 import { checkPPOConfig } from '../train/ppo-config.ts';
 import { promptTokenBudget } from '../train/ppo-data.ts';
 import { ppoPrompts } from '../data/prompts.ts';
 import { DEFAULT_PPO, pmReward } from '../train/ppo.ts';
 
-export interface OnlineSettings {
-  rounds: number;
-  /** PPO iterations per round. */
-  iterations: number;
-  /** Prompts answered twice and labelled per round. */
-  labelPrompts: number;
-  /** Prompts of the Elo tournament (a fixed seeded sample). */
-  eloPrompts: number;
-  pmSteps: number;
-  pmPairs: number;
-  pmLr: number;
-  batchSize: number;
-  minibatches: number;
-  epochs: number;
-  maxTokens: number;
-  klCoef: number;
-  lr: number;
-  seed: number;
-}
-
-/** One finished round, as the page stores and shows it. */
-export interface OnlineRoundResult {
-  round: number;
-  report: OnlineRoundReport;
-  policy: { bytes: Uint8Array; metadata: Record<string, string> };
-  pm: { bytes: Uint8Array; metadata: Record<string, string> };
-  /** This round's new comparisons, each with its provenance (round, labeller, policy, scores). */
-  comparisons: OnlineComparison[];
-}
-
 type OnlineRun = Extract<Command, { type: 'online-run' }>;
 type OnlineLabels = Extract<Command, { type: 'online-labels' }>;
-
-/** A pair the user is asked to label: the prompt and the two answers, as response 1 and response 2. */
-export interface LabelRequestPair {
-  prompt: string;
-  responses: [string, string];
-}
 
 /** Rounds waiting for the user's labels, by the run's request id. */
 const waiting = new Map<string, { round: number; pairs: number; resolve: (picks: LabelPick[]) => void; reject: (e: Error) => void }>();
@@ -107,6 +71,19 @@ export async function runOnline(
   ask: (round: number, pairs: LabelRequestPair[]) => void = () => {
     throw new Error('the user labels, and nothing shows the pairs');
   },
+): Promise<void> {
+  // everything the loop allocates (its PPO trainer, each round's PM, the labeller's PM) is freed when it ends
+  const scope = gpu.scope('online run');
+  try {
+    await runRounds(scope, command, onRound, progress, ask);
+  } finally {
+    scope.dispose();
+  }
+}
+
+async function runRounds(
+  gpu: Gpu, command: OnlineRun, onRound: (r: OnlineRoundResult) => void, progress: (done: number, total: number, message: string) => void,
+  ask: (round: number, pairs: LabelRequestPair[]) => void,
 ): Promise<void> {
   const { settings: s, policy: file } = command;
   for (const k of ['rounds', 'iterations', 'labelPrompts', 'eloPrompts', 'pmSteps', 'pmPairs'] as const) {

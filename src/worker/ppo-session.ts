@@ -1,32 +1,28 @@
-// The RLHF stage in the Worker (Bai et al. 2022, §4): builds a PPOTrainer (src/train/ppo.ts, the same trainer
-// as `rlhf ppo`) from the policy checkpoint the UI sends (it is also the frozen reference π0), the reward (a
-// preference-model checkpoint through pmReward, or the synthetic world's gold scorer) and the prompts, and runs
-// it under a RunLoop: one step = one PPO iteration (rollout, score, KL-penalised rewards, GAE, K epochs × M
-// minibatch updates).
+// The RLHF stage in the Worker (Bai et al. 2022, §4): translates `rlhf-create` into a PPORun (src/train/ppo-run.ts,
+// the same setup as `rlhf ppo`: the policy checkpoint the UI sends is also the frozen reference π0; the reward a
+// preference-model checkpoint or the synthetic world's gold scorer) and runs it under a RunLoop: one step = one
+// PPO iteration (rollout, score, KL-penalised rewards, GAE, K epochs × M minibatch updates).
 //
 // Per iteration it sends, in this order: `rlhf-samples` (every rollout's prompt, response and score), with
 // `rlhf-inspect` first when the iteration was inspected (every rollout's per-token trace, tokens decoded), then
 // the RunLoop's `trainer-metrics` (TRL's names as PPOTrainer reports them, plus `gold/*` when the prompts come
 // from the synthetic world, so a preference model's score can be compared with the truth). The checkpoint is
-// the policy in GPT-2 layout with its value head (metadata kind: policy).
+// the policy in GPT-2 layout with its value head (metadata kind: policy, and the ppo_state a resume needs).
 //
-// PPOTrainer.step reads back from the GPU (the sampler, the scores, the metrics), so an iteration is a
-// promise: `takeStep` starts it and `settle` / `readMetrics` wait for it. A loop that reads metrics after
-// every step (evalInterval 1) never has two iterations in flight.
+// An iteration reads back from the GPU (the sampler, the scores, the metrics), so it is a promise: `takeStep`
+// starts it and `settle` / `readMetrics` wait for it. A loop that reads metrics after every step (evalInterval 1)
+// never has two iterations in flight.
 //
 // Resume (`rlhf-create` with `resume`): the run is rebuilt from its settings, prompts and initial policy, which
-// stays π0; the policy and value head start from the stored checkpoint, whose `ppo_state` metadata puts the
-// trainer at its iteration (the sampling and minibatch draws are keyed by it), λ_KL and score moments; the
-// prompt stream skips the prompts already used. The next iteration's rollouts are then those of the
-// uninterrupted run. Deviation: AdamW's moments restart from zero, so the updates after a resume differ a little.
+// stays π0, and goes on from the stored checkpoint (PPORun: the next iteration's rollouts are those of the
+// uninterrupted run). Deviation: AdamW's moments restart from zero, so the updates after a resume differ a little.
 
-import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
+import { loadCheckpoint } from '../models/checkpoint.ts';
 import type { Gpu } from '../kernels/gpu.ts';
-import { checkpointBytes, loadCheckpoint, type Checkpoint } from '../models/checkpoint.ts';
 import type { Command, MetricPoint, RLHFRunSettings, RLHFSample, RLHFTrace } from '../protocol.ts';
-import { PromptCycle, goldReward, goldSummary, promptTokenBudget } from '../train/ppo-data.ts';
 import { checkPPOConfig } from '../train/ppo-config.ts';
-import { DEFAULT_PPO, PPOTrainer, pmReward, type PPOConfig, type PPOIteration, type PPOResumeState, type PPOTokenizer, type RewardFn } from '../train/ppo.ts';
+import { DEFAULT_PPO, type PPOConfig, type PPOIteration, type PPOTokenizer } from '../train/ppo.ts';
+import { planPPORun, PPORun, type PPORunConfig, type PPORunIteration } from '../train/ppo-run.ts';
 import { checkResumeStep, RunLoop, type Post, type SteppableRun } from './run-loop.ts';
 
 type RLHFCreate = Extract<Command, { type: 'rlhf-create' }>;
@@ -38,8 +34,11 @@ type RLHFCreate = Extract<Command, { type: 'rlhf-create' }>;
  */
 export const ADAPTIVE_KL_HORIZON_ITERATIONS = 10;
 
-/** The PPO config of the notebook's settings: DEFAULT_PPO (the paper's / TRL's values) with the knobs applied. */
-export function ppoConfigOf(s: RLHFRunSettings, maxPromptTokens: number): PPOConfig {
+/**
+ * The PPO config of the notebook's settings: DEFAULT_PPO (the paper's / TRL's values) with the knobs applied;
+ * maxPromptTokens 0 lets the run take the prompt budget (the longest prompt, as `rlhf ppo` does).
+ */
+export function ppoConfigOf(s: RLHFRunSettings, maxPromptTokens = 0): PPOConfig {
   const config: PPOConfig = {
     ...DEFAULT_PPO,
     batchSize: s.batchSize,
@@ -56,6 +55,19 @@ export function ppoConfigOf(s: RLHFRunSettings, maxPromptTokens: number): PPOCon
   return config;
 }
 
+/** The run an `rlhf-create` command asks for (the same PPORunConfig `rlhf ppo` builds from its options). */
+export function ppoRunConfigOf(command: RLHFCreate): PPORunConfig {
+  const { settings: s, policy, reward } = command;
+  return {
+    policy: { name: policy.name, checkpoint: loadCheckpoint(policy.bytes, policy.name) },
+    reward: reward.kind === 'pm' ? { kind: 'pm', name: reward.name, checkpoint: loadCheckpoint(reward.bytes, reward.name) } : { kind: 'gold' },
+    prompts: command.prompts,
+    iterations: s.iterations,
+    ppo: ppoConfigOf(s),
+    resume: command.resume,
+  };
+}
+
 /**
  * One token's text. A token that is not valid UTF-8 on its own (a byte of a multi-byte character: the byte
  * tokenizer's ids ≥ 128, or a partial GPT-2 byte-level token) decodes to U+FFFD; it is shown as its byte
@@ -68,7 +80,7 @@ export function tokenText(tokenizer: PPOTokenizer & { name?: string }, id: numbe
 }
 
 /** An iteration's trace for the UI: tokens decoded one by one (tokenText), each row with its score. */
-export function traceForUI(it: PPOIteration, tokenizer: PPOTokenizer, klCoef: number, cliprange: number): RLHFTrace {
+export function traceForUI(it: Pick<PPOIteration, 'iteration' | 'inspect' | 'samples'>, tokenizer: PPOTokenizer, klCoef: number, cliprange: number): RLHFTrace {
   const inspect = it.inspect;
   if (!inspect) throw new Error(`iteration ${it.iteration} was not inspected`);
   return {
@@ -90,29 +102,24 @@ export function traceForUI(it: PPOIteration, tokenizer: PPOTokenizer, klCoef: nu
 class PPOSession implements SteppableRun {
   /** Inspect the next iteration (set by PPOLoop.inspectOnce). */
   inspectNext = false;
-  private pending: Promise<PPOIteration> | null = null;
+  private pending: Promise<PPORunIteration> | null = null;
 
-  constructor(
-    private readonly runId: string,
-    readonly trainer: PPOTrainer,
-    private readonly prompts: PromptCycle,
-    readonly steps: number,
-    private readonly post: Post,
-    private readonly metadata: Record<string, string>,
-    /** Iterations started so far (a resumed run: those done before it stopped). */
-    private started = 0,
-  ) {}
+  constructor(private readonly runId: string, readonly run: PPORun, private readonly post: Post) {}
 
   get step(): number {
+    // iterations started (the trainer counts them when they finish)
     return this.started;
   }
 
+  readonly steps = this.run.plan.run.iterations;
+  /** Iterations started so far (a resumed run: those done before it stopped). */
+  private started = this.run.iteration;
 
   takeStep(): void {
     this.started++;
-    const klCoef = this.trainer.klCoef;
-    this.pending = this.trainer.step(this.prompts.next(this.trainer.config.batchSize), { inspect: this.inspectNext }).then((it) => {
-      if (it.inspect) this.post({ type: 'rlhf-inspect', run: this.runId, trace: traceForUI(it, this.trainer.tokenizer, klCoef, this.trainer.config.cliprange) });
+    const { trainer } = this.run;
+    this.pending = this.run.iterate({ inspect: this.inspectNext }).then((it) => {
+      if (it.inspect) this.post({ type: 'rlhf-inspect', run: this.runId, trace: traceForUI(it, trainer.tokenizer, it.klCoef, trainer.config.cliprange) });
       return it;
     });
     this.pending.catch(() => undefined); // the failure is reported where the iteration is awaited
@@ -125,19 +132,23 @@ class PPOSession implements SteppableRun {
   async readMetrics(): Promise<MetricPoint> {
     if (!this.pending) throw new Error('no PPO iteration was started');
     const it = await this.pending;
-    const gold = goldSummary(it.samples);
-    const samples: RLHFSample[] = it.samples.map((s, b) => ({ prompt: s.prompt, response: s.response, score: s.score, ended: s.ended, ...(gold.known ? { gold: gold.scores[b] } : {}) }));
+    const gold = it.goldScores;
+    const samples: RLHFSample[] = it.samples.map((s, b) => ({ prompt: s.prompt, response: s.response, score: s.score, ended: s.ended, ...(gold ? { gold: gold[b] } : {}) }));
     this.post({ type: 'rlhf-samples', run: this.runId, iteration: it.iteration, samples });
-    return { step: it.iteration, ...it.metrics, ...(gold.known ? gold.metrics : {}) };
+    return { step: it.iteration, ...it.metrics };
   }
 
   stopClock(): void {}
 
+  /** Frees the run: its trainer and the reward's preference model. */
+  dispose(): void {
+    this.run.dispose();
+  }
+
   async checkpoint(): Promise<{ bytes: Uint8Array; metadata: Record<string, string> }> {
     await this.pending?.catch(() => undefined);
-    const metadata = { ...this.metadata, ppo_iterations: String(this.trainer.iteration), ppo_state: JSON.stringify(this.trainer.resumeState()) };
-    const bytes = checkpointBytes(this.trainer.cfg, await this.trainer.policyParams(), metadata, { value_head: await this.trainer.valueHeadParams() });
-    return { bytes, metadata };
+    const metadata = this.run.metadata();
+    return { bytes: await this.run.checkpoint(metadata), metadata };
   }
 }
 
@@ -159,82 +170,28 @@ export class PPOLoop extends RunLoop {
 }
 
 export async function createPPOLoop(gpu: Gpu, command: RLHFCreate, post: Post): Promise<PPOLoop> {
-  const { run: runId, settings: s, prompts } = command;
-  post({ type: 'trainer-status', trainer: 'rlhf', run: runId, status: 'preparing', step: command.resume?.step ?? 0, steps: s.iterations, message: 'loading the models and compiling the kernels' });
-
-  // 1. the policy (also π0) and its tokenizer
-  const policy = loadCheckpoint(command.policy.bytes, command.policy.name);
-  if (policy.metadata.kind === 'preference-model' || policy.heads.reward_head) {
-    throw new Error(`${command.policy.name} is a preference model; start RLHF from a base-model (or RLHF policy) checkpoint`);
-  }
-  const tokenizer = tokenizerOfCheckpoint(policy.metadata, policy.cfg, command.policy.name);
-
-  // 2. prompts and how much of them the policy reads
-  if (!prompts.length) throw new Error('no prompts: choose at least one dataset of comparisons');
-  const lengths = prompts.map((p) => tokenizer.encode(p).length);
-  const maxPromptTokens = promptTokenBudget(lengths, policy.cfg.maxSeqLen, s.maxTokens);
-  const cut = lengths.filter((n) => 1 + n > maxPromptTokens).length;
-
-  // 3. the reward
-  const config = ppoConfigOf(s, maxPromptTokens);
-  let reward: RewardFn;
-  let rewardName: string;
-  if (command.reward.kind === 'pm') {
-    const pm = loadCheckpoint(command.reward.bytes, command.reward.name);
-    reward = pmReward(gpu, pm, command.reward.name, config.batchSize);
-    rewardName = `preference model ${command.reward.name}`;
-  } else {
-    reward = goldReward;
-    rewardName = "the synthetic world's gold scorer (helpfulness − harmfulness)";
-  }
-
-  // 4. the trainer (a resumed run: the stored policy and value head, π0 the initial policy)
-  const stored = command.resume ? resumeFrom(command.resume, policy, s.iterations) : null;
-  const trainer = stored
-    ? new PPOTrainer(gpu, policy.cfg, config, { policy: stored.checkpoint.packed, valueHead: stored.checkpoint.heads.value_head, reference: policy.packed }, tokenizer, reward)
-    : new PPOTrainer(gpu, policy.cfg, config, { policy: policy.packed, valueHead: policy.heads.value_head }, tokenizer, reward);
-  const promptCycle = new PromptCycle(prompts, s.seed + 1);
-  if (stored) {
-    trainer.resumeAt(stored.state);
-    promptCycle.next(stored.state.iteration * config.batchSize); // the prompts the stored iterations used
-  }
-  const preset = policy.metadata.preset ?? 'custom';
+  const { run: runId, settings: s } = command;
+  const preparing = 'loading the models and compiling the kernels';
+  post({ type: 'trainer-status', trainer: 'rlhf', run: runId, status: 'preparing', step: command.resume?.step ?? 0, steps: s.iterations, message: preparing });
+  if (command.resume) checkResumeStep(command.resume.step, s.iterations);
+  const plan = planPPORun(ppoRunConfigOf(command));
+  const run = new PPORun(gpu, plan);
+  const { policy } = plan.run;
+  const resumed = plan.resume?.state;
   post({
     type: 'trainer-info', trainer: 'rlhf', run: runId,
     info: {
-      'policy (and π0)': command.policy.name,
-      'parameters': trainer.policy.table.count,
-      'reward': rewardName,
-      'value head': policy.heads.value_head ? 'from the checkpoint' : 'fresh (shared trunk)',
-      'distinct prompts': prompts.length,
-      'prompt tokens (at most)': maxPromptTokens,
-      'prompts cut from the left': cut,
-      'tokens per sequence T': trainer.T,
-      'tokenizer': tokenizer.name,
-      ...(stored ? { 'resumed at iteration': stored.state.iteration, 'λ_KL at resume': stored.state.klCoef } : {}),
+      'policy (and π0)': policy.name,
+      'parameters': run.trainer.policy.table.count,
+      'reward': run.rewardName,
+      'value head': policy.checkpoint.heads.value_head ? 'from the checkpoint' : 'fresh (shared trunk)',
+      'distinct prompts': plan.run.prompts.length,
+      'prompt tokens (at most)': plan.ppo.maxPromptTokens,
+      'prompts cut from the left': plan.promptsCut,
+      'tokens per sequence T': run.trainer.T,
+      'tokenizer': plan.tokenizer.name,
+      ...(resumed ? { 'resumed at iteration': resumed.iteration, 'λ_KL at resume': resumed.klCoef } : {}),
     },
   });
-  const metadata = {
-    tokenizer: tokenizer.name, kind: 'policy', preset, init: command.policy.name,
-    reward: command.reward.kind === 'pm' ? `pm:${command.reward.name}` : 'gold', seed: String(s.seed),
-  };
-  const session = new PPOSession(runId, trainer, promptCycle, s.iterations, post, metadata, stored?.state.iteration ?? 0);
-  return new PPOLoop(runId, session, post, s.saveInterval ?? 0);
-}
-
-/** The stored checkpoint a run resumes from, checked against the run's policy, and the trainer state it carries. */
-function resumeFrom(resume: { bytes: Uint8Array; step: number }, policy: Checkpoint, iterations: number): { checkpoint: Checkpoint; state: PPOResumeState } {
-  checkResumeStep(resume.step, iterations);
-  const file = `the run's checkpoint at iteration ${resume.step}`;
-  const checkpoint = loadCheckpoint(resume.bytes, file, policy.cfg);
-  const raw = checkpoint.metadata.ppo_state;
-  if (!raw) throw new Error(`${file} has no ppo_state metadata (it was stored before runs could resume)`);
-  let state: PPOResumeState;
-  try {
-    state = JSON.parse(raw) as PPOResumeState;
-  } catch {
-    throw new Error(`${file}: its ppo_state metadata is not JSON`);
-  }
-  if (state.iteration !== resume.step) throw new Error(`${file} records iteration ${state.iteration}, not ${resume.step}`);
-  return { checkpoint, state };
+  return new PPOLoop(runId, new PPOSession(runId, run, post), post, s.saveInterval ?? 0);
 }

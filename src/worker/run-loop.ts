@@ -21,6 +21,8 @@ export interface SteppableRun {
   stopClock(): void;
   /** The weights as a checkpoint file. */
   checkpoint(): Promise<{ bytes: Uint8Array; metadata: Record<string, string> }>;
+  /** Frees the run's GPU memory (its trainer and whatever else it made); called once, by `reset`. */
+  dispose(): void;
 }
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
@@ -109,10 +111,11 @@ export class RunLoop {
     return this.saveInterval > 0 && step % this.saveInterval === 0 && step < this.steppable.steps;
   }
 
-  /** Stops the loop; the caller drops the run. */
+  /** Stops the loop and frees the run's GPU memory; the caller drops the run. */
   async reset(): Promise<void> {
     await this.pause();
     this.status = 'none';
+    this.steppable.dispose();
     this.emitStatus();
   }
 

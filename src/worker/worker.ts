@@ -5,7 +5,7 @@
 import { createBrowserGpu, webgpuMissingReason } from '../kernels/device-browser.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import { selfCheck } from '../kernels/selfcheck.ts';
-import type { Command, TrainerKind, WorkerEvent } from '../protocol.ts';
+import type { Command, LabelRequestPair, TrainerKind, WorkerEvent } from '../protocol.ts';
 import { lmLosses, rankPolicies } from './eval-session.ts';
 import { samplePair } from './label-session.ts';
 import { createLMLoop } from './lm-session.ts';
@@ -13,12 +13,13 @@ import { detectOod } from './ood-session.ts';
 import { createPMLoop, evaluatePM } from './pm-session.ts';
 import { PPOLoop, createPPOLoop } from './ppo-session.ts';
 import type { RunLoop } from './run-loop.ts';
-import { answerLabels, runOnline, type LabelRequestPair } from './online-session.ts';
-import { runTension } from './tension-session.ts';
+import { answerLabels, runOnline } from './online-session.ts';
+import { runTension } from '../train/tension-run.ts';
 
 let gpu: Gpu | null = null;
-/** The current run of each trainer. */
+/** The current run of each trainer, and the GPU scope that owns everything the run allocated. */
 const loops = new Map<TrainerKind, RunLoop>();
+const runScopes = new Map<TrainerKind, Gpu>();
 /** Whether a tension-explorer job is running (one at a time). */
 let tensionRunning = false;
 /** Whether an online loop is running (one at a time). */
@@ -36,8 +37,34 @@ function requireGpu(what: string): Gpu {
 async function dropRun(trainer: TrainerKind): Promise<void> {
   const loop = loops.get(trainer);
   loops.delete(trainer);
-  // Its GPU buffers are released when the trainer is garbage-collected (nothing references them).
+  // reset stops the loop and disposes the run; the run's scope then frees anything else it allocated: its GPU
+  // buffers are destroyed now, not whenever the garbage collector gets to them
   await loop?.reset();
+  runScopes.get(trainer)?.dispose();
+  runScopes.delete(trainer);
+}
+
+/** A new run of `trainer`, built in a GPU scope of its own (freed by dropRun, or at once if the build fails). */
+async function createRun(trainer: TrainerKind, what: string, build: (gpu: Gpu) => Promise<RunLoop>): Promise<void> {
+  await dropRun(trainer);
+  const scope = requireGpu(what).scope(`${trainer} run`);
+  try {
+    loops.set(trainer, await build(scope));
+    runScopes.set(trainer, scope);
+  } catch (e) {
+    scope.dispose();
+    throw e;
+  }
+}
+
+/** `job` on a GPU scope of its own, freed when the job ends, however it ends. */
+async function scoped<T>(what: string, job: (gpu: Gpu) => Promise<T>): Promise<T> {
+  const scope = requireGpu(what).scope(what);
+  try {
+    return await job(scope);
+  } finally {
+    scope.dispose();
+  }
 }
 
 async function handle(command: Command): Promise<void> {
@@ -57,20 +84,18 @@ async function handle(command: Command): Promise<void> {
       return post({ type: 'ready', adapter: gpu.adapter, limits });
     }
     case 'self-check':
-      return post({ type: 'self-check', results: await selfCheck(requireGpu('self-check')) });
+      return post({ type: 'self-check', results: await scoped('self-check', (g) => selfCheck(g)) });
     case 'lm-create': {
-      await dropRun('lm');
       try {
-        loops.set('lm', await createLMLoop(requireGpu('lm-create'), command, post));
+        await createRun('lm', 'lm-create', (g) => createLMLoop(g, command, post));
       } catch (e) {
         post({ type: 'trainer-status', trainer: 'lm', run: command.run, status: 'failed', step: 0, steps: command.settings.steps, message: (e as Error).message });
       }
       return;
     }
     case 'rlhf-create': {
-      await dropRun('rlhf');
       try {
-        loops.set('rlhf', await createPPOLoop(requireGpu('rlhf-create'), command, post));
+        await createRun('rlhf', 'rlhf-create', (g) => createPPOLoop(g, command, post));
       } catch (e) {
         post({ type: 'trainer-status', trainer: 'rlhf', run: command.run, status: 'failed', step: 0, steps: command.settings.iterations, message: (e as Error).message });
       }
@@ -82,9 +107,8 @@ async function handle(command: Command): Promise<void> {
       return loop.inspectOnce();
     }
     case 'pm-create': {
-      await dropRun('pm');
       try {
-        loops.set('pm', await createPMLoop(requireGpu('pm-create'), command, post));
+        await createRun('pm', 'pm-create', (g) => createPMLoop(g, command, post));
       } catch (e) {
         post({ type: 'trainer-status', trainer: 'pm', run: command.run, status: 'failed', step: 0, steps: command.settings.steps, message: (e as Error).message });
       }
@@ -92,7 +116,7 @@ async function handle(command: Command): Promise<void> {
     }
     case 'ood-detect': {
       try {
-        return post({ type: 'ood-result', request: command.request, report: await detectOod(requireGpu('ood-detect'), command) });
+        return post({ type: 'ood-result', request: command.request, report: await scoped('ood-detect', (g) => detectOod(g, command)) });
       } catch (e) {
         return post({ type: 'ood-result', request: command.request, report: null, error: (e as Error).message });
       }
@@ -101,10 +125,10 @@ async function handle(command: Command): Promise<void> {
       // detached like a playing loop: minutes of work must not hold up the other stages' commands
       const { request } = command;
       if (tensionRunning) return post({ type: 'tension-result', request, result: null, error: 'a tension run is already in progress' });
-      const device = requireGpu('tension-run');
+      requireGpu('tension-run');
       tensionRunning = true;
       const progress = (phase: string, done: number, total: number) => post({ type: 'tension-progress', request, phase, done, total });
-      void runTension(device, command.base, command.helpful, command.harmless, command.settings, progress)
+      void scoped('tension-run', (g) => runTension(g, command.base, command.helpful, command.harmless, command.settings, progress))
         .then((result) => post({ type: 'tension-result', request, result }))
         .catch((e: unknown) => post({ type: 'tension-result', request, result: null, error: e instanceof Error ? e.message : String(e) }))
         .finally(() => (tensionRunning = false));
@@ -127,7 +151,7 @@ async function handle(command: Command): Promise<void> {
       return answerLabels(command);
     case 'pm-evaluate': {
       try {
-        return post({ type: 'pm-evaluation', request: command.request, results: await evaluatePM(requireGpu('pm-evaluate'), command.checkpoint, command.sets, command.request) });
+        return post({ type: 'pm-evaluation', request: command.request, results: await scoped('pm-evaluate', (g) => evaluatePM(g, command.checkpoint, command.sets, command.request)) });
       } catch (e) {
         return post({ type: 'pm-evaluation', request: command.request, results: [], error: (e as Error).message });
       }
@@ -135,7 +159,7 @@ async function handle(command: Command): Promise<void> {
     case 'elo-rank': {
       const progress = (done: number, total: number, message: string) => post({ type: 'eval-progress', request: command.request, done, total, message });
       try {
-        return post({ type: 'elo-ranking', request: command.request, ranking: await rankPolicies(requireGpu('elo-rank'), command, progress) });
+        return post({ type: 'elo-ranking', request: command.request, ranking: await scoped('elo-rank', (g) => rankPolicies(g, command, progress)) });
       } catch (e) {
         return post({ type: 'elo-ranking', request: command.request, ranking: null, error: (e as Error).message });
       }
@@ -143,14 +167,14 @@ async function handle(command: Command): Promise<void> {
     case 'lm-evaluate': {
       const progress = (done: number, total: number, message: string) => post({ type: 'eval-progress', request: command.request, done, total, message });
       try {
-        return post({ type: 'lm-evaluation', request: command.request, evaluation: await lmLosses(requireGpu('lm-evaluate'), command, progress) });
+        return post({ type: 'lm-evaluation', request: command.request, evaluation: await scoped('lm-evaluate', (g) => lmLosses(g, command, progress)) });
       } catch (e) {
         return post({ type: 'lm-evaluation', request: command.request, evaluation: null, error: (e as Error).message });
       }
     }
     case 'label-sample': {
       try {
-        return post({ type: 'label-pair', request: command.request, responses: await samplePair(requireGpu('label-sample'), command) });
+        return post({ type: 'label-pair', request: command.request, responses: await scoped('label-sample', (g) => samplePair(g, command)) });
       } catch (e) {
         return post({ type: 'label-pair', request: command.request, responses: ['', ''], error: (e as Error).message });
       }

@@ -1,4 +1,4 @@
-// `rlhf tension` (the Evaluate stage's tension explorer, src/worker/tension-session.ts, on the command line): a
+// `rlhf tension` (the Evaluate stage's tension explorer, src/train/tension-run.ts, on the command line): a
 // nano base model and the synthetic world's two subsets as HH files give three preference models trained on what
 // their names say, each cross-evaluated on both held-out sets, three PPO policies that moved away from the base,
 // and one answers table in which every model answered the same held-out prompts, each answer with its gold
@@ -15,7 +15,7 @@ import { randn } from '../../src/util/random.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
-import { TENSION_PMS, tensionUnits } from '../../src/worker/tension-session.ts';
+import { TENSION_PMS, tensionUnits } from '../../src/train/tension-run.ts';
 import { runCommand } from '../helpers/cli.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

@@ -98,6 +98,7 @@ describe('RunLoop auto-save', () => {
       readMetrics: async () => ({ step, 'train/loss': 1 }),
       stopClock: () => undefined,
       checkpoint: async () => ({ bytes: new Uint8Array([step]), metadata: {} }),
+      dispose: () => undefined,
     };
   }
   const saved = (events: WorkerEvent[]) => events.flatMap((e) => (e.type === 'trainer-checkpoint' ? [e.step] : []));

@@ -10,7 +10,8 @@ import { toComparisons, type Comparison } from '../../src/data/comparisons.ts';
 import { parseHHJsonl } from '../../src/data/hh.ts';
 import { synthPrompts, synthResponse } from '../../src/data/synth.ts';
 import { agreement, ComparisonPool, goldLabeller, holdOut, labelPairs, labelPicks, labelRound, onlineComparisonsToJsonl, onlineSubset, preferred, roundSeed, type LabelPick, type OnlineComparison, type PickingLabeller } from '../../src/train/online.ts';
-import { answerLabels, userLabeller, type LabelRequestPair } from '../../src/worker/online-session.ts';
+import type { LabelRequestPair } from '../../src/protocol.ts';
+import { answerLabels, userLabeller } from '../../src/worker/online-session.ts';
 import { goldValue } from '../../src/train/ppo-data.ts';
 
 const meta = (round: number) => ({ round, labeller: 'gold', policy: `p${round - 1}.safetensors` });

@@ -7,11 +7,13 @@ import { describe, expect, it } from 'vitest';
 import type { MetricPoint, WorkerEvent } from '../../src/protocol.ts';
 import { RunLoop, type SteppableRun } from '../../src/worker/run-loop.ts';
 
-function fakeRun(steps: number, failAt = Infinity): SteppableRun & { reads: number[] } {
+function fakeRun(steps: number, failAt = Infinity): SteppableRun & { reads: number[]; disposed: number; stepAtDispose: number } {
   let step = 0;
   const reads: number[] = [];
   return {
     reads,
+    disposed: 0,
+    stepAtDispose: -1,
     get step() {
       return step;
     },
@@ -28,6 +30,10 @@ function fakeRun(steps: number, failAt = Infinity): SteppableRun & { reads: numb
     stopClock() {},
     async checkpoint() {
       return { bytes: new Uint8Array([step]), metadata: { step: String(step) } };
+    },
+    dispose() {
+      this.disposed++;
+      this.stepAtDispose = step;
     },
   };
 }
@@ -86,11 +92,15 @@ describe('RunLoop', () => {
     const reads = run.reads.length;
     await loop.stepOnce();
     expect(run.reads.length).toBe(reads);
+    expect(run.disposed).toBe(0);
     await loop.reset();
     const at = run.step;
     await new Promise((r) => setTimeout(r, 20));
     expect(run.step).toBe(at);
     expect(events.at(-1)).toMatchObject({ type: 'trainer-status', status: 'none' });
+    // the run's GPU memory is freed once, after its last step
+    expect(run.disposed).toBe(1);
+    expect(run.stepAtDispose).toBe(at);
   });
 
   it('a failing step reports failed with its message and stops', async () => {
