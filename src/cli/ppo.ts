@@ -1,21 +1,20 @@
 // `rlhf ppo --policy MODEL --pm PM [--test-pm PM2] --prompts FILE… --iterations N --out POLICY.safetensors
-//  [--report R.json] [options]`: RLHF with PPO (Bai et al. 2022, §4; src/train/ppo.ts). The prompts are the
-// contexts of the comparisons in the files (the conversation up to the final "Assistant:"), deduplicated,
-// shuffled with the seed and drawn B per iteration. The policy and the frozen reference π0 start from MODEL
+//  [--report R.json] [options]`: RLHF with PPO (Bai et al. 2022, §4), the run the notebook's RLHF stage builds
+// (src/train/ppo-run.ts: the same checks, prompt budget and seeds; a preference model as --policy is refused).
+// The prompts are the contexts of the comparisons in the files (the conversation up to the final "Assistant:"),
+// deduplicated, shuffled with the seed and drawn B per iteration. The policy and the frozen reference π0 start from MODEL
 // (its value_head too when the file has one); the reward is the --pm preference model's score. Robustness
 // (§4.2): --test-pm scores every iteration's responses with a second PM that is not optimised against, and
 // --gold with the synthetic world's gold scorer (helpfulness − harmfulness, src/data/synth.ts). The report
 // has the config, adapter, every iteration's metrics (TRL's names), the reward-vs-√KL line fits and samples
 // every --sample-every iterations; it is rewritten after every iteration, so a long run can be watched.
 
-import { tokenizerOfCheckpoint } from '../data/tokenizers.ts';
 import { diagnose } from '../eval/run-doctor.ts';
 import { sqrtKlFit } from '../eval/sqrt-kl-fit.ts';
 import { createNodeGpu } from '../kernels/device-node.ts';
-import { checkpointBytes, loadCheckpoint } from '../models/checkpoint.ts';
-import { checkPPOConfig } from '../train/ppo-config.ts';
-import { DEFAULT_PPO, PPOTrainer, pmReward, type PPOConfig, type RewardFn } from '../train/ppo.ts';
-import { PromptCycle, goldSummary } from '../train/ppo-data.ts';
+import { loadCheckpoint } from '../models/checkpoint.ts';
+import { DEFAULT_PPO, type PPOConfig } from '../train/ppo.ts';
+import { planPPORun, PPORun, type PPORunPlan } from '../train/ppo-run.ts';
 import { ppoPrompts } from '../data/prompts.ts';
 import { UsageError, parseArgs } from './args.ts';
 import { readBytes, readComparisonFiles, writeAtomic } from './files.ts';
@@ -77,8 +76,6 @@ function parseAdaptiveKl(s: string | undefined): PPOConfig['adaptiveKl'] {
   return { target: parts[0], horizon: parts[1] };
 }
 
-const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
-
 export async function ppo(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS, 'ppo');
   const log = (s: string) => process.stderr.write(s);
@@ -89,8 +86,6 @@ export async function ppo(argv: string[]): Promise<void> {
   // 1. models: the policy (and its value head, if saved with one), the preference models
   const policyFile = a.policy as string;
   const policy = loadCheckpoint(readBytes(policyFile), policyFile);
-  const tokenizer = tokenizerOfCheckpoint(policy.metadata, policy.cfg, policyFile);
-  if (policy.metadata.kind === 'preference-model') log(`warning: ${policyFile} is a preference model; its trunk is used as the policy with the tied LM head\n`);
   const { cfg } = policy;
   const pmFile = a.pm as string;
   const pm = loadCheckpoint(readBytes(pmFile), pmFile);
@@ -102,10 +97,9 @@ export async function ppo(argv: string[]): Promise<void> {
   const prompts = ppoPrompts(data.comparisons);
   if (!prompts.length) throw new UsageError('ppo: the --prompts files hold no comparisons');
 
-  // 3. config: DEFAULT_PPO, the command line's defaults, the options
+  // 3. config: DEFAULT_PPO, the command line's defaults, the options; the run checks them (src/train/ppo-run.ts)
   const seed = num('seed') ?? 1;
   const maxTokens = num('max-tokens') ?? DEFAULT_PPO.maxTokens;
-  const longest = Math.max(...prompts.map((p) => 1 + tokenizer.encode(p).length));
   const config: PPOConfig = {
     ...DEFAULT_PPO,
     ...CLI_PPO_DEFAULTS,
@@ -113,7 +107,7 @@ export async function ppo(argv: string[]): Promise<void> {
     minibatches: num('minibatches') ?? DEFAULT_PPO.minibatches,
     epochs: num('epochs') ?? DEFAULT_PPO.epochs,
     maxTokens,
-    maxPromptTokens: num('max-prompt-tokens') ?? Math.max(1, Math.min(cfg.maxSeqLen - maxTokens, longest)),
+    maxPromptTokens: num('max-prompt-tokens') ?? 0, // 0: the longest prompt, at most what the context leaves
     temperature: num('temperature') ?? DEFAULT_PPO.temperature,
     topK: num('top-k') ?? DEFAULT_PPO.topK,
     klCoef: num('kl-coef') ?? CLI_PPO_DEFAULTS.klCoef!,
@@ -132,29 +126,29 @@ export async function ppo(argv: string[]): Promise<void> {
     scoreClip: num('score-clip') ?? DEFAULT_PPO.scoreClip,
     seed,
   };
+  let plan: PPORunPlan;
   try {
-    checkPPOConfig(config);
+    plan = planPPORun({
+      policy: { name: policyFile, checkpoint: policy }, reward: { kind: 'pm', name: pmFile, checkpoint: pm },
+      testPm: testPm ? { name: testPmFile!, checkpoint: testPm } : null, gold: Boolean(a.gold), prompts, iterations, ppo: config,
+    });
   } catch (e) {
     throw new UsageError(`ppo: ${(e as Error).message}`);
   }
-  if (config.maxPromptTokens + maxTokens > cfg.maxSeqLen) {
-    throw new UsageError(`ppo: --max-prompt-tokens ${config.maxPromptTokens} + --max-tokens ${maxTokens} exceed the policy's context of ${cfg.maxSeqLen}`);
-  }
+  const { tokenizer, ppo: resolved } = plan;
   const sampleEvery = num('sample-every') ?? Math.max(1, Math.floor(iterations / 10));
   if (!Number.isInteger(sampleEvery) || sampleEvery < 1) throw new UsageError(`ppo: --sample-every must be a positive integer, got ${sampleEvery}`);
-  const cut = prompts.filter((p) => 1 + tokenizer.encode(p).length > config.maxPromptTokens).length;
-  log(`data: ${prompts.length} distinct prompts from ${data.comparisons.length} comparisons; ${cut} cut from the left to ${config.maxPromptTokens} tokens\n`);
+  const cut = plan.promptsCut;
+  log(`data: ${prompts.length} distinct prompts from ${data.comparisons.length} comparisons; ${cut} cut from the left to ${resolved.maxPromptTokens} tokens\n`);
 
-  // 4. trainer, reward, evaluators
+  // 4. the run: trainer, reward, evaluators
   const gpu = await createNodeGpu();
-  const B = config.batchSize;
-  const reward = pmReward(gpu, pm, pmFile, B);
-  const testReward: RewardFn | null = testPm ? pmReward(gpu, testPm, testPmFile!, B) : null;
-  const trainer = new PPOTrainer(gpu, cfg, config, { policy: policy.packed, valueHead: policy.heads.value_head }, tokenizer, reward);
-  log(`policy: ${policyFile} (${policy.metadata.preset ?? 'custom'}, ${tokenizer.name} tokenizer, T = ${trainer.T}), value head ${policy.heads.value_head ? 'from the file' : 'fresh'}, shared trunk; reward: ${pmFile}${testPmFile ? `; test PM: ${testPmFile}` : ''}; on ${gpu.adapter.vendor} ${gpu.adapter.architecture}\n`);
+  const run = new PPORun(gpu, plan);
+  const { trainer } = run;
+  const testReward = run.testReward;
+  log(`policy: ${policyFile} (${plan.preset}, ${tokenizer.name} tokenizer, T = ${trainer.T}), value head ${policy.heads.value_head ? 'from the file' : 'fresh'}, shared trunk; reward: ${pmFile}${testPmFile ? `; test PM: ${testPmFile}` : ''}; on ${gpu.adapter.vendor} ${gpu.adapter.architecture}\n`);
 
   // 5. iterate; the report is rewritten after every iteration
-  const cycle = new PromptCycle(prompts, seed + 1);
   const history: Record<string, number>[] = [];
   const sampleLog: { iteration: number; samples: unknown[] }[] = [];
   const progress = new Progress('ppo', iterations);
@@ -165,28 +159,19 @@ export async function ppo(argv: string[]): Promise<void> {
     ...(a.gold ? { gold_sqrt_kl_fit: sqrtKlFit(history.map((h) => h['objective/kl']), history.map((h) => h['gold/scores'])) } : {}),
   });
   const report = (done: boolean) => ({
-    command: 'ppo', argv, seed, config, model: cfg, tokenizer: tokenizer.name,
+    command: 'ppo', argv, seed, config: resolved, model: cfg, tokenizer: tokenizer.name,
     policy: policyFile, pm: pmFile, test_pm: testPmFile ?? null, gold: Boolean(a.gold),
-    data: { files: data.files, prompts: prompts.length, max_prompt_tokens: config.maxPromptTokens, prompts_cut: cut },
+    data: { files: data.files, prompts: prompts.length, max_prompt_tokens: resolved.maxPromptTokens, prompts_cut: cut },
     adapter: gpu.adapter, done, train_seconds: (performance.now() - start) / 1000,
     iterations: history, ...fits(), warnings: diagnose(history), samples: sampleLog,
   });
   for (let i = 1; i <= iterations; i++) {
-    const it = await trainer.step(cycle.next(B));
-    const row: Record<string, number> = { iteration: i, ...it.metrics };
-    const t0 = performance.now();
-    const extra: Record<string, number>[] = it.samples.map(() => ({}));
-    if (testReward) {
-      const s = await testReward(it.samples.map((x) => x.prompt), it.samples.map((x) => x.response), []);
-      row['test_pm/scores'] = mean(s);
-      s.forEach((x, b) => (extra[b].test_pm_score = x));
-    }
-    if (a.gold) {
-      const g = goldSummary(it.samples);
-      Object.assign(row, g.metrics);
-      g.scores.forEach((x, b) => (extra[b].gold_score = x));
-    }
-    row['time/eval'] = (performance.now() - t0) / 1000;
+    const it = await run.iterate();
+    const row: Record<string, number> = { iteration: i, ...it.metrics, 'time/eval': it.evalSeconds };
+    const extra: Record<string, number>[] = it.samples.map((_, b) => ({
+      ...(it.testPmScores ? { test_pm_score: it.testPmScores[b] } : {}),
+      ...(it.goldScores ? { gold_score: it.goldScores[b] } : {}),
+    }));
     history.push(row);
     if (i % sampleEvery === 0 || i === iterations || i === 1) sampleLog.push({ iteration: i, samples: it.samples.map((s, b) => ({ ...s, ...extra[b] })) });
     const m = it.metrics;
@@ -195,15 +180,12 @@ export async function ppo(argv: string[]): Promise<void> {
   }
   progress.done();
 
-  // 6. save: the policy (with its value head) first, then the final report
-  const params = await trainer.policyParams();
-  const valueHead = await trainer.valueHeadParams();
-  writeAtomic(a.out as string, checkpointBytes(cfg, params, {
-    tokenizer: tokenizer.name, kind: 'policy', preset: policy.metadata.preset ?? 'custom', ppo_iterations: String(iterations), init: policyFile,
-  }, { value_head: valueHead }));
+  // 6. save: the policy (with its value head and the state a resumed run needs) first, then the final report
+  writeAtomic(a.out as string, await run.checkpoint(run.metadata()));
   const fit = fits().sqrt_kl_fit;
   log(`saved ${a.out}: score ${history[0]['objective/scores'].toFixed(3)} → ${history.at(-1)!['objective/scores'].toFixed(3)}, KL ${history.at(-1)!['objective/kl'].toFixed(2)}; score vs √KL: slope ${fit.slope.toFixed(3)}, intercept ${fit.intercept.toFixed(3)}, R² ${fit.r2.toFixed(3)}\n`);
   for (const w of diagnose(history)) log(`run doctor: ${w.code} (iterations ${w.iterations.join(', ')}): ${w.message}\n`);
   if (a.report) writeAtomic(a.report as string, `${JSON.stringify(report(true), null, 2)}\n`);
+  run.dispose();
   gpu.destroy();
 }

@@ -1,0 +1,97 @@
+// One run layer for the command line and the notebook (src/train/pm-run.ts, ppo-run.ts): the same settings built
+// through `rlhf pm` / `rlhf ppo` and through the Worker's sessions (pm-create / rlhf-create, as the notebook sends
+// them) give the same first step, bit for bit: the PM's first-step loss, accuracy and held-out evaluation; PPO's
+// first-iteration scores, KL, losses and statistics (every metric but the clocks).
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { pm } from '../../src/cli/pm.ts';
+import { ppo } from '../../src/cli/ppo.ts';
+import { readComparisonFiles } from '../../src/cli/files.ts';
+import { trainingPairs } from '../../src/data/comparisons.ts';
+import { checkpointBytes } from '../../src/models/checkpoint.ts';
+import { PRESETS } from '../../src/models/config.ts';
+import { initParams, paramTable } from '../../src/models/params.ts';
+import type { MetricPoint, WorkerEvent } from '../../src/protocol.ts';
+import { createPMLoop } from '../../src/worker/pm-session.ts';
+import { createPPOLoop } from '../../src/worker/ppo-session.ts';
+import { runCommand } from '../helpers/cli.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { randn } from '../helpers/random.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+const dir = tempDir('run-parity');
+
+/** Pairs whose chosen and rejected answers differ in length and letters, so the losses are not trivial. */
+function writePairs(n: number): string {
+  const lines = Array.from({ length: n }, (_, i) => {
+    const q = `\n\nHuman: is ${i} ok?\n\nAssistant:`;
+    return JSON.stringify({ chosen: `${q} yes, ${'a'.repeat(i % 5)}`, rejected: `${q} no${'!'.repeat(i % 3)}` });
+  });
+  const file = join(dir, 'pairs.jsonl');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+/** The first metrics point after step 1 of a Worker run. */
+function firstStep(events: WorkerEvent[]): MetricPoint {
+  const point = events.find((e): e is Extract<WorkerEvent, { type: 'trainer-metrics' }> => e.type === 'trainer-metrics' && e.point.step === 1);
+  if (!point) throw new Error(`no metrics of step 1 among ${events.map((e) => e.type).join(', ')}`);
+  return point.point;
+}
+
+const notClock = (k: string) => !k.startsWith('time/') && !k.includes('per_second');
+/** A point as a report stores it: JSON writes NaN as null and −0 as 0, and every other double exactly. */
+const asJson = (point: MetricPoint): Record<string, number | null> => JSON.parse(JSON.stringify(point));
+
+describe('the CLI and the Worker build the same run', () => {
+  const pairs = writePairs(40);
+  const comparisons = trainingPairs(readComparisonFiles([pairs], false, () => {}).comparisons);
+  const pmFile = join(dir, 'pm.safetensors');
+
+  it('rlhf pm and pm-create: the same first-step loss, accuracy and held-out evaluation', async () => {
+    const report = join(dir, 'pm.json');
+    await runCommand(pm, '--train', pairs, '--preset', 'nano', '--steps', '1', '--batch', '4', '--seq', '32', '--lr', '0.01',
+      '--eval-interval', '1', '--seed', '3', '--out', pmFile, '--report', report);
+    const cli = JSON.parse(readFileSync(report, 'utf8')).history[0] as Record<string, number | null>;
+
+    const events: WorkerEvent[] = [];
+    const loop = await createPMLoop(await testGpu(), {
+      type: 'pm-create', run: 'parity', datasets: [{ id: pairs, comparisons }], init: null,
+      settings: { preset: 'nano', steps: 1, pairsPerBatch: 4, seqLen: 32, lr: 0.01, evalInterval: 1, seed: 3 },
+    }, (e) => events.push(e));
+    await loop.stepOnce();
+    const worker = asJson(firstStep(events));
+    const keys = Object.keys(worker).filter(notClock);
+    expect(keys).toEqual(expect.arrayContaining(['train/loss', 'train/accuracy', 'eval/loss', 'eval/accuracy']));
+    for (const k of keys) expect(worker[k], k).toBe(cli[k]);
+    await loop.reset();
+  });
+
+  it('rlhf ppo and rlhf-create: the same first iteration, metric for metric', async () => {
+    const cfg = PRESETS.nano;
+    const policyFile = join(dir, 'policy.safetensors');
+    const policyBytes = checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 9)), { tokenizer: 'byte', kind: 'policy', preset: 'nano' });
+    writeFileSync(policyFile, policyBytes);
+    const report = join(dir, 'ppo.json');
+    await runCommand(ppo, '--policy', policyFile, '--pm', pmFile, '--prompts', pairs, '--iterations', '1', '--batch', '4',
+      '--minibatches', '1', '--epochs', '1', '--max-tokens', '4', '--kl-coef', '0.05', '--lr', '0.0001', '--seed', '3',
+      '--out', join(dir, 'rlhf.safetensors'), '--report', report);
+    const cli = JSON.parse(readFileSync(report, 'utf8')).iterations[0] as Record<string, number | null>;
+
+    const events: WorkerEvent[] = [];
+    const loop = await createPPOLoop(await testGpu(), {
+      type: 'rlhf-create', run: 'parity', policy: { name: policyFile, bytes: policyBytes },
+      reward: { kind: 'pm', name: pmFile, bytes: new Uint8Array(readFileSync(pmFile)) },
+      prompts: [...new Set(comparisons.map((c) => c.context))],
+      settings: { iterations: 1, batchSize: 4, minibatches: 1, epochs: 1, maxTokens: 4, klCoef: 0.05, klTarget: 0, lr: 1e-4, reward: 'pm', seed: 3 },
+    }, (e) => events.push(e));
+    await loop.stepOnce();
+    const worker = asJson(firstStep(events));
+    const keys = Object.keys(worker).filter((k) => notClock(k) && k !== 'step');
+    expect(keys).toEqual(expect.arrayContaining(['objective/scores', 'objective/kl', 'loss/policy', 'loss/value']));
+    for (const k of keys) expect(worker[k], k).toBe(cli[k]);
+    await loop.reset();
+  });
+});
