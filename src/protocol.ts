@@ -15,6 +15,7 @@ import type { ModelLoss } from './eval/lm-loss.ts';
 import type { AdapterSummary } from './kernels/gpu.ts';
 import type { CheckResult } from './kernels/selfcheck.ts';
 import type { LabelPick, OnlineComparison, OnlineRoundReport } from './train/online.ts';
+import type { PPORowTrace } from './train/ppo-types.ts';
 import type { TensionResult, TensionSettings } from './train/tension-run.ts';
 
 // Payload types defined where they are computed, named here so that both ends import them from the protocol.
@@ -183,22 +184,10 @@ export interface RLHFSample {
 }
 
 /** One rollout's per-token trace (PPOTrainer.step with inspect), tokens decoded; index i is response token i. */
-export interface RLHFTraceRow {
+export interface RLHFTraceRow extends Omit<PPORowTrace, 'prompt' | 'actions' | 'samplerLogp'> {
   prompt: string;
   /** The text of each action token (end-of-text as <|endoftext|>). */
   tokens: string[];
-  logp: number[];
-  refLogp: number[];
-  kl: number[];
-  entropy: number[];
-  value: number[];
-  reward: number[];
-  advantage: number[];
-  return: number[];
-  /** Per epoch, per token: π/π_old when the row's minibatch was visited, and whether the clip bound. */
-  ratio: number[][];
-  clipped: boolean[][];
-  minibatch: number;
   /** The reward function's score (it sits, shaped, in the last token's reward). */
   score: number;
   ended: boolean;
