@@ -51,8 +51,10 @@ import { initParams, paramTable } from '../models/params.ts';
 import { growVocab } from '../models/vocab.ts';
 import { Weights } from '../models/weights.ts';
 import { PMTrainer, type PMStepMetrics, type PMTrainConfig } from './pm.ts';
+import { PM_SEEDS } from './pm-run.ts';
 import { PPOTrainer, pmReward, type PPOConfig, type RewardFn } from './ppo.ts';
 import { goldSummary, goldValue, PromptCycle } from './ppo-data.ts';
+import { PPO_SEEDS } from './ppo-run.ts';
 
 // ---- labelling and bookkeeping (pure) ----
 
@@ -266,7 +268,7 @@ export function pmStart(policy: Checkpoint, policyName: string, init: { ckpt: Ch
   const V = Math.max(from.cfg.vocabSize, vocabWithEndOfContext(tokenizer));
   if (!init) {
     const cfg = { ...policy.cfg, vocabSize: V };
-    return { cfg, trunk: initParams(paramTable(cfg), cfg, (n) => randn(n, seed + 2)), tokenizer };
+    return { cfg, trunk: initParams(paramTable(cfg), cfg, (n) => randn(n, seed + PM_SEEDS.trunk)), tokenizer };
   }
   const { cfg, packed } = V > from.cfg.vocabSize ? growVocab(from.cfg, from.packed, V) : { cfg: from.cfg, packed: from.packed };
   return { cfg, trunk: packed, tokenizer };
@@ -377,7 +379,7 @@ export class OnlineRLHF {
       return this.reward(p, r, t);
     };
     this.trainer = new PPOTrainer(gpu, init.policy.cfg, config.ppo, { policy: init.policy.packed, valueHead: init.policy.heads.value_head }, tokenizer, reward);
-    this.cycle = new PromptCycle(init.prompts, config.seed + 1);
+    this.cycle = new PromptCycle(init.prompts, config.seed + PPO_SEEDS.prompts);
     this.goldPrompts = init.prompts.some(knownToWorld);
     this.goldJudge = init.eloPrompts.every(knownToWorld);
   }
@@ -489,7 +491,7 @@ export class OnlineRLHF {
     const { pairsPerBatch: P, seqLen: T } = config.pm;
     const eot = tokenizer.endOfText;
     const train = init.pool.train();
-    gpu.write(pm.head.params, initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, config.seed + 3)));
+    gpu.write(pm.head.params, initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, config.seed + PM_SEEDS.head)));
     for (let s = 1; s <= steps; s++) pm.stepOn(batcher.next());
     const last = await pm.metrics();
     const held = init.pool.heldOut();

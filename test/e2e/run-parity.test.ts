@@ -1,19 +1,24 @@
-// One run layer for the command line and the notebook (src/train/pm-run.ts, ppo-run.ts): the same settings built
-// through `rlhf pm` / `rlhf ppo` and through the Worker's sessions (pm-create / rlhf-create, as the notebook sends
-// them) give the same first step, bit for bit: the PM's first-step loss, accuracy and held-out evaluation; PPO's
-// first-iteration scores, KL, losses and statistics (every metric but the clocks).
+// One run layer for the command line and the notebook (src/train/pm-run.ts, ppo-run.ts, online-run.ts): the same
+// settings built through `rlhf pm` / `rlhf ppo` / `rlhf online` and through the Worker's sessions (pm-create /
+// rlhf-create / online-run, as the notebook sends them) give the same first step, bit for bit: the PM's first-step
+// loss, accuracy and held-out evaluation; PPO's first-iteration scores, KL, losses and statistics (every metric but
+// the clocks); the online loop's first round: its labels, its PM's loss and evaluation, its PPO iteration, its
+// Elo, and the round's policy and PM checkpoints byte for byte.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { online } from '../../src/cli/online.ts';
 import { pm } from '../../src/cli/pm.ts';
 import { ppo } from '../../src/cli/ppo.ts';
 import { readComparisonFiles } from '../../src/cli/files.ts';
 import { trainingPairs } from '../../src/data/comparisons.ts';
 import { checkpointBytes } from '../../src/models/checkpoint.ts';
+import { headTable, initHeadParams } from '../../src/models/head-table.ts';
 import { PRESETS } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
-import type { MetricPoint, WorkerEvent } from '../../src/protocol.ts';
+import type { MetricPoint, OnlineRoundResult, OnlineSettings, WorkerEvent } from '../../src/protocol.ts';
+import { runOnline } from '../../src/worker/online-session.ts';
 import { createPMLoop } from '../../src/worker/pm-session.ts';
 import { createPPOLoop } from '../../src/worker/ppo-session.ts';
 import { runCommand } from '../helpers/cli.ts';
@@ -93,5 +98,52 @@ describe('the CLI and the Worker build the same run', () => {
     expect(keys).toEqual(expect.arrayContaining(['objective/scores', 'objective/kl', 'loss/policy', 'loss/value']));
     for (const k of keys) expect(worker[k], k).toBe(cli[k]);
     await loop.reset();
+  });
+
+  it('rlhf online and online-run: the same first round, labels, PM, PPO iteration, Elo and checkpoints', async () => {
+    const cfg = PRESETS.nano;
+    const policyFile = join(dir, 'online-policy.safetensors');
+    const policyBytes = checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 9)), { tokenizer: 'byte', kind: 'policy', preset: 'nano' });
+    writeFileSync(policyFile, policyBytes);
+    // a random PM as the labeller: its scores differ between two answers, so the round adds comparisons
+    const labellerFile = join(dir, 'labeller.safetensors');
+    const head = initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, 11));
+    const labellerBytes = checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 10)), { tokenizer: 'byte', kind: 'preference-model', preset: 'nano', seq_len: '32' }, { reward_head: head });
+    writeFileSync(labellerFile, labellerBytes);
+    const out = join(dir, 'online');
+    const report = join(dir, 'online.json');
+    // the notebook's PMs start from its policy: --pm-init the policy
+    await runCommand(online, '--policy', policyFile, '--prompts', pairs, '--train', pairs, '--labeller', labellerFile, '--pm-init', policyFile,
+      '--rounds', '1', '--iterations', '1', '--n-label', '3', '--n-elo', '3', '--pm-steps', '1', '--pm-batch', '4', '--pm-lr', '0.01',
+      '--batch', '2', '--minibatches', '1', '--epochs', '1', '--max-tokens', '4', '--kl-coef', '0.05', '--lr', '0.0001', '--seed', '3',
+      '--out', out, '--report', report);
+    const cli = JSON.parse(readFileSync(report, 'utf8')).rounds[0];
+
+    const settings: OnlineSettings = {
+      rounds: 1, iterations: 1, labelPrompts: 3, eloPrompts: 3, pmSteps: 1, pmPairs: 4, pmLr: 0.01,
+      batchSize: 2, minibatches: 1, epochs: 1, maxTokens: 4, klCoef: 0.05, lr: 1e-4, seed: 3,
+    };
+    const rounds: OnlineRoundResult[] = [];
+    await runOnline(await testGpu(), {
+      type: 'online-run', request: 'parity', policy: { name: policyFile, bytes: policyBytes },
+      labeller: { kind: 'pm', name: labellerFile, bytes: labellerBytes }, comparisons: readComparisonFiles([pairs], false, () => {}).comparisons, settings,
+    }, (r) => rounds.push(r), () => {});
+    expect(rounds).toHaveLength(1);
+    const worker = JSON.parse(JSON.stringify(rounds[0].report));
+    expect(worker.comparisons_added).toBeGreaterThan(0);
+    expect(worker.comparisons_added).toBe(cli.comparisons_added);
+    expect(worker.labelling).toEqual(cli.labelling);
+    expect(Object.keys(worker.pm)).toEqual(expect.arrayContaining(['train/loss', 'train/accuracy', 'eval']));
+    expect(worker.pm).toEqual(cli.pm);
+    const [w, c] = [worker.ppo.iterations[0], cli.ppo.iterations[0]];
+    const keys = Object.keys(w).filter(notClock);
+    expect(keys).toEqual(expect.arrayContaining(['objective/scores', 'objective/kl', 'loss/policy', 'loss/value']));
+    for (const k of keys) expect(w[k], k).toBe(c[k]);
+    expect(worker.elo.elo).toEqual(cli.elo.elo);
+    expect(worker.elo.meanScore).toEqual(cli.elo.meanScore);
+    // the round's checkpoints: the same weights and the same metadata (the PM's preset is its starting point's)
+    expect(rounds[0].pm.metadata).toMatchObject({ preset: 'nano', kind: 'preference-model', online_round: '1' });
+    expect(Buffer.from(rounds[0].pm.bytes).equals(readFileSync(join(out, 'round-1', 'pm.safetensors')))).toBe(true);
+    expect(Buffer.from(rounds[0].policy.bytes).equals(readFileSync(join(out, 'round-1', 'policy.safetensors')))).toBe(true);
   });
 });
