@@ -60,17 +60,19 @@ type Option = keyof typeof OPTIONS;
 
 /** `rlhf ppo` options beyond the notebook's knobs that set a PPOConfig number one to one. */
 const PPO_NUMBERS: [Option, keyof PPOConfig][] = [
-  ['max-prompt-tokens', 'maxPromptTokens'], ['temperature', 'temperature'], ['top-k', 'topK'], ['kl-estimator', 'klEstimator'],
-  ['gamma', 'gamma'], ['lam', 'lam'], ['cliprange', 'cliprange'], ['cliprange-value', 'cliprangeValue'], ['vf-coef', 'vfCoef'],
-  ['ent-coef', 'entCoef'], ['grad-clip', 'gradClip'], ['missing-eos-penalty', 'missingEosPenalty'], ['score-clip', 'scoreClip'],
+  ['max-prompt-tokens', 'maxPromptTokens'], ['temperature', 'temperature'], ['top-k', 'topK'],
+  ['kl-estimator', 'klEstimator'], ['gamma', 'gamma'], ['lam', 'lam'], ['cliprange', 'cliprange'],
+  ['cliprange-value', 'cliprangeValue'], ['vf-coef', 'vfCoef'], ['ent-coef', 'entCoef'], ['grad-clip', 'gradClip'],
+  ['missing-eos-penalty', 'missingEosPenalty'], ['score-clip', 'scoreClip'],
 ];
 
 /** The flag of each setting the run's messages name. */
 const FLAGS: Record<OnlineSetting, `--${Option}`> = {
-  rounds: '--rounds', iterations: '--iterations', labelPrompts: '--n-label', eloPrompts: '--n-elo', pmSteps: '--pm-steps',
-  pmEpochs: '--pm-epochs', pmPairs: '--pm-batch', pmSeqLen: '--pm-seq', pmLr: '--pm-lr', pmWeightDecay: '--pm-weight-decay',
-  batchSize: '--batch', minibatches: '--minibatches', epochs: '--epochs', maxTokens: '--max-tokens', klCoef: '--kl-coef',
-  lr: '--lr', seed: '--seed', sampleBatch: '--sample-batch', bootstrap: '--bootstrap', labeller: '--labeller',
+  rounds: '--rounds', iterations: '--iterations', labelPrompts: '--n-label', eloPrompts: '--n-elo',
+  pmSteps: '--pm-steps', pmEpochs: '--pm-epochs', pmPairs: '--pm-batch', pmSeqLen: '--pm-seq', pmLr: '--pm-lr',
+  pmWeightDecay: '--pm-weight-decay', batchSize: '--batch', minibatches: '--minibatches', epochs: '--epochs',
+  maxTokens: '--max-tokens', klCoef: '--kl-coef', lr: '--lr', seed: '--seed', sampleBatch: '--sample-batch',
+  bootstrap: '--bootstrap', labeller: '--labeller',
 };
 
 function load(file: string, what: string): Checkpoint {
@@ -85,8 +87,8 @@ export async function online(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS, 'online');
   const log = (s: string) => process.stderr.write(s);
   const num = (name: Option) => a[name] as number | undefined;
+  const files = (name: Option) => readComparisonFiles(a[name] as string[], Boolean(a['skip-invalid']), log).comparisons;
   const seed = num('seed') ?? 1;
-  const skip = Boolean(a['skip-invalid']);
   const out = a.out as string;
 
   // 1. models and data, all read before the GPU starts (the run checks them: src/train/online-run.ts)
@@ -94,28 +96,33 @@ export async function online(argv: string[]): Promise<void> {
   const policy = load(policyFile, '--policy');
   const labellerName = a.labeller as string;
   const initFile = a['pm-init'] as string | undefined;
-  const prompts = ppoPrompts(readComparisonFiles(a.prompts as string[], skip, log).comparisons);
+  const prompts = ppoPrompts(files('prompts'));
   if (!prompts.length) throw new UsageError('online: the --prompts files hold no comparisons');
-  const train = a.train ? readComparisonFiles(a.train as string[], skip, log).comparisons : [];
-  const heldOut = a.eval ? readComparisonFiles(a.eval as string[], skip, log).comparisons : undefined;
-  const eloPrompts = a['elo-prompts'] ? ppoPrompts(readComparisonFiles(a['elo-prompts'] as string[], skip, log).comparisons) : undefined;
+  const train = a.train ? files('train') : [];
+  const heldOut = a.eval ? files('eval') : undefined;
+  const eloPrompts = a['elo-prompts'] ? ppoPrompts(files('elo-prompts')) : undefined;
   if (eloPrompts && !eloPrompts.length) throw new UsageError('online: the --elo-prompts files hold no comparisons');
 
   // 2. the run: PPO as `rlhf ppo` builds it (its defaults), the PM as `rlhf pm` does
-  const ppo: Partial<PPOConfig> = Object.fromEntries(PPO_NUMBERS.flatMap(([option, field]) => (num(option) === undefined ? [] : [[field, num(option)]])));
+  const given = PPO_NUMBERS.flatMap(([option, field]) => (num(option) === undefined ? [] : [[field, num(option)]]));
+  const ppo: Partial<PPOConfig> = Object.fromEntries(given);
   if (a['score-norm']) ppo.scoreNorm = true;
   const roundDir = (r: number) => join(out, `round-${r}`);
   let plan: OnlineRunPlan;
   try {
     plan = planOnlineRun({
       policy: { name: policyFile, checkpoint: policy },
-      labeller: labellerName === 'gold' ? { kind: 'gold' } : { kind: 'pm', name: labellerName, checkpoint: load(labellerName, '--labeller') },
+      labeller: labellerName === 'gold'
+        ? { kind: 'gold' }
+        : { kind: 'pm', name: labellerName, checkpoint: load(labellerName, '--labeller') },
       pmInit: initFile ? { name: initFile, checkpoint: load(initFile, '--pm-init') } : null,
       prompts, eloPrompts, comparisons: train, heldOut,
       settings: {
-        rounds: a.rounds as number, iterations: a.iterations as number, labelPrompts: num('n-label') ?? 64, eloPrompts: num('n-elo') ?? 64,
-        pmSteps: num('pm-steps'), pmEpochs: num('pm-epochs'), pmPairs: num('pm-batch') ?? DEFAULT_PM_TRAIN.pairsPerBatch,
-        pmSeqLen: num('pm-seq'), pmLr: num('pm-lr') ?? DEFAULT_PM_TRAIN.lr, pmWeightDecay: num('pm-weight-decay'),
+        rounds: a.rounds as number, iterations: a.iterations as number,
+        labelPrompts: num('n-label') ?? 64, eloPrompts: num('n-elo') ?? 64,
+        pmSteps: num('pm-steps'), pmEpochs: num('pm-epochs'), pmSeqLen: num('pm-seq'),
+        pmPairs: num('pm-batch') ?? DEFAULT_PM_TRAIN.pairsPerBatch, pmLr: num('pm-lr') ?? DEFAULT_PM_TRAIN.lr,
+        pmWeightDecay: num('pm-weight-decay'),
         batchSize: num('batch') ?? DEFAULT_PPO.batchSize, minibatches: num('minibatches') ?? DEFAULT_PPO.minibatches,
         epochs: num('epochs') ?? DEFAULT_PPO.epochs, maxTokens: num('max-tokens') ?? DEFAULT_PPO.maxTokens,
         klCoef: num('kl-coef') ?? CLI_PPO_DEFAULTS.klCoef!, lr: num('lr') ?? CLI_PPO_DEFAULTS.lr!, seed,
@@ -129,20 +136,31 @@ export async function online(argv: string[]): Promise<void> {
   }
   for (const w of plan.warnings) log(`warning: ${w}\n`);
   const { config, initial, tokenizer, pm: start, rounds } = plan;
-  log(`data: ${prompts.length} distinct prompts; ${initial.train.length} + ${initial.heldOut.length} initial training + held-out comparisons; Elo on ${plan.eloPrompts.length} prompts\n`);
+  const elo = plan.eloPrompts.length;
+  log(`data: ${prompts.length} distinct prompts; ${initial.train.length} + ${initial.heldOut.length} initial training`
+    + ` + held-out comparisons; Elo on ${elo} prompts\n`);
 
   // 3. the loop; files and the report after every round
   const gpu = await createNodeGpu();
   const run = new OnlineRun(gpu, plan);
   const { loop, labeller } = run;
-  log(`policy: ${policyFile} (${tokenizer.name} tokenizer, T = ${loop.trainer.T}); PM: ${initFile ? `from ${initFile}` : 'random'} (${start.tokenizer.name}, C = ${start.cfg.channels}, L = ${start.cfg.numLayers}); labeller: ${labeller.name}; Elo judge: ${loop.goldJudge ? 'gold' : 'each round\'s PM'}; on ${gpu.adapter.vendor} ${gpu.adapter.architecture}\n`);
+  const judge = loop.goldJudge ? 'gold' : 'pm';
+  const pmFrom = initFile ? `from ${initFile}` : 'random';
+  const on = `${gpu.adapter.vendor} ${gpu.adapter.architecture}`;
+  log(`policy: ${policyFile} (${tokenizer.name} tokenizer, T = ${loop.trainer.T}); PM: ${pmFrom}`
+    + ` (${start.tokenizer.name}, C = ${start.cfg.channels}, L = ${start.cfg.numLayers}); labeller: ${labeller.name};`
+    + ` Elo judge: ${judge === 'gold' ? 'gold' : 'each round\'s PM'}; on ${on}\n`);
   mkdirSync(out, { recursive: true });
   const reports: OnlineRoundReport[] = [];
   const comparisons: OnlineComparison[] = [];
   const report = (done: boolean) => ({
     command: 'online', argv, seed, done, policy: policyFile, labeller: labeller.name, pm_init: initFile ?? null,
-    config: { rounds, ...config }, model: policy.cfg, pm_model: start.cfg, tokenizer: tokenizer.name, pm_tokenizer: start.tokenizer.name,
-    data: { prompts: prompts.length, initial_train: initial.train.length, initial_heldout: initial.heldOut.length, elo_prompts: plan.eloPrompts.length, elo_judge: loop.goldJudge ? 'gold' : 'pm' },
+    config: { rounds, ...config }, model: policy.cfg, pm_model: start.cfg, tokenizer: tokenizer.name,
+    pm_tokenizer: start.tokenizer.name,
+    data: {
+      prompts: prompts.length, initial_train: initial.train.length, initial_heldout: initial.heldOut.length,
+      elo_prompts: elo, elo_judge: judge,
+    },
     adapter: gpu.adapter, rounds: reports,
   });
   const progress = new Progress('online', plan.units);
@@ -161,7 +179,11 @@ export async function online(argv: string[]): Promise<void> {
   progress.done();
   for (const rep of reports) {
     const e = rep.elo;
-    log(`round ${rep.round}: ${rep.comparisons_added} comparisons; PM held-out accuracy ${rep.pm.eval ? rep.pm.eval.accuracy.toFixed(3) : '–'}; PPO score ${rep.ppo.last['objective/scores'].toFixed(3)}, KL ${rep.ppo.last['objective/kl'].toFixed(2)}; Elo (${e.judge}) ${e.policies.map((p, i) => `${p} ${e.elo[i].toFixed(0)}`).join(', ')}\n`);
+    const accuracy = rep.pm.eval ? rep.pm.eval.accuracy.toFixed(3) : '–';
+    const { last } = rep.ppo;
+    log(`round ${rep.round}: ${rep.comparisons_added} comparisons; PM held-out accuracy ${accuracy};`
+      + ` PPO score ${last['objective/scores'].toFixed(3)}, KL ${last['objective/kl'].toFixed(2)};`
+      + ` Elo (${e.judge}) ${e.policies.map((p, i) => `${p} ${e.elo[i].toFixed(0)}`).join(', ')}\n`);
   }
   run.dispose();
   gpu.destroy();

@@ -149,10 +149,16 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
     ['pmSteps', s.pmSteps], ['pmPairs', s.pmPairs], ['sampleBatch', sampleBatch], ['bootstrap', bootstrap],
   ];
   for (const [k, v] of counts) {
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`${nameOf(k)} must be a positive integer, got ${v}`);
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
+      throw new Error(`${nameOf(k)} must be a positive integer, got ${v}`);
+    }
   }
   if (!(pmEpochs > 0)) throw new Error(`${nameOf('pmEpochs')} must be positive, got ${pmEpochs}`);
   if (!(s.pmLr > 0)) throw new Error(`${nameOf('pmLr')} must be positive, got ${s.pmLr}`);
+  const decay = s.pmWeightDecay;
+  if (decay !== undefined && !(decay >= 0)) {
+    throw new Error(`${nameOf('pmWeightDecay')} must be at least 0, got ${decay}`);
+  }
 
   // the policy and PPO, as PPORun checks them (one run of rounds × iterations iterations)
   const ppoPlan = planPPORun({
@@ -167,21 +173,30 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
   const warnings: string[] = [];
   const { labeller } = run;
   if (labeller.kind === 'pm' && !labeller.checkpoint.heads.reward_head) {
-    throw new Error(`${nameOf('labeller')} ${labeller.name} is not a preference model (no reward_head tensors): label with a PM or the gold scorer`);
+    const what = `${nameOf('labeller')} ${labeller.name}`;
+    throw new Error(`${what} is not a preference model (no reward_head tensors): label with a PM or the gold scorer`);
   }
   if (labeller.kind === 'gold') {
     const outside = run.prompts.filter((p) => !knownToWorld(p)).length;
     if (outside === run.prompts.length) {
-      throw new Error(`${nameOf('labeller')} gold judges synthetic-world prompts only, and none of the prompts are (label with a PM)`);
+      const none = 'and none of the prompts are (label with a PM)';
+      throw new Error(`${nameOf('labeller')} gold judges synthetic-world prompts only, ${none}`);
     }
-    if (outside) warnings.push(`${outside} of ${run.prompts.length} prompts are outside the synthetic world: the gold labeller scores every answer to them 0 (ties, dropped)`);
+    const zero = 'the gold labeller scores every answer to them 0 (ties, dropped)';
+    if (outside) warnings.push(`${outside} of ${run.prompts.length} prompts are outside the synthetic world: ${zero}`);
   }
 
   // the PM's start and training
-  const start = pmStart(run.policy.checkpoint, run.policy.name, run.pmInit && { ckpt: run.pmInit.checkpoint, name: run.pmInit.name }, s.seed);
-  const pmSeqLen = s.pmSeqLen ?? Math.min(start.cfg.maxSeqLen, DEFAULT_PM_TRAIN.seqLen);
-  if (!Number.isInteger(pmSeqLen) || pmSeqLen < 2) throw new Error(`${nameOf('pmSeqLen')} must be an integer of at least 2, got ${pmSeqLen}`);
-  if (pmSeqLen > start.cfg.maxSeqLen) throw new Error(`${nameOf('pmSeqLen')} ${pmSeqLen} exceeds the PM's context of ${start.cfg.maxSeqLen} tokens`);
+  const init = run.pmInit && { ckpt: run.pmInit.checkpoint, name: run.pmInit.name };
+  const start = pmStart(run.policy.checkpoint, run.policy.name, init, s.seed);
+  const context = start.cfg.maxSeqLen;
+  const pmSeqLen = s.pmSeqLen ?? Math.min(context, DEFAULT_PM_TRAIN.seqLen);
+  if (!Number.isInteger(pmSeqLen) || pmSeqLen < 2) {
+    throw new Error(`${nameOf('pmSeqLen')} must be an integer of at least 2, got ${pmSeqLen}`);
+  }
+  if (pmSeqLen > context) {
+    throw new Error(`${nameOf('pmSeqLen')} ${pmSeqLen} exceeds the PM's context of ${context} tokens`);
+  }
   const config: OnlineConfig = {
     labelPrompts: s.labelPrompts, sampleBatch, iterations: s.iterations, ppo: ppoPlan.ppo,
     pm: {
@@ -192,7 +207,16 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
   };
 
   // the data
-  const initial = run.heldOut ? { train: [...run.comparisons], heldOut: [...run.heldOut] } : holdOut(run.comparisons, s.seed);
+  const initial = run.heldOut
+    ? { train: [...run.comparisons], heldOut: [...run.heldOut] }
+    : holdOut(run.comparisons, s.seed);
+  // round 1's PM trains on the initial comparisons and at most the labelled ones that are not held out
+  const labelled = s.labelPrompts - holdOut(Array.from({ length: s.labelPrompts }), 0).heldOut.length;
+  if (initial.train.length + labelled < s.pmPairs) {
+    const most = `at most ${initial.train.length} initial + ${labelled} labelled training comparisons`;
+    throw new Error(`round 1's PM has ${most}, fewer than one batch of ${s.pmPairs}: give more comparisons`
+      + ` or a smaller ${nameOf('pmPairs')}`);
+  }
   const eloPrompts = shuffleInPlace([...(run.eloPrompts ?? run.prompts)], rng(s.seed)).slice(0, s.eloPrompts);
   if (!eloPrompts.length) throw new Error('no Elo prompts: the tournament needs at least one');
   return {
@@ -203,7 +227,7 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
 }
 
 export class OnlineRun {
-  /** The run's own GPU scope: the loop (its PPO trainer, each round's PM) and the labeller's PM, freed by dispose(). */
+  /** The run's own GPU scope: the loop (PPO trainer, each round's PM) and the labeller's PM, freed by dispose(). */
   readonly gpu: Gpu;
   readonly labeller: Labeller;
   readonly loop: OnlineRLHF;
@@ -218,7 +242,8 @@ export class OnlineRun {
     } else {
       this.labeller = source.kind === 'picking' ? source.labeller : goldLabeller;
     }
-    const policyName = run.policyName ?? ((r: number) => (r === 0 ? run.policy.name : `${run.policy.name} · online round ${r}`));
+    const first = run.policy.name;
+    const policyName = run.policyName ?? ((r: number) => (r === 0 ? first : `${first} · online round ${r}`));
     this.loop = new OnlineRLHF(this.gpu, {
       policy: run.policy.checkpoint, policyName, pm: plan.pm, labeller: this.labeller, prompts: run.prompts,
       eloPrompts: plan.eloPrompts, pool: new ComparisonPool(plan.initial),

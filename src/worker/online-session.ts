@@ -22,6 +22,8 @@ import { ppoPrompts } from '../data/prompts.ts';
 
 type OnlineCommand = Extract<Command, { type: 'online-run' }>;
 type OnlineLabels = Extract<Command, { type: 'online-labels' }>;
+/** Sends a round's pairs to the page, to be labelled by the user. */
+type Ask = (round: number, pairs: LabelRequestPair[]) => void;
 
 /** Rounds waiting for the user's labels, by the run's request id. */
 const waiting = new Map<string, { round: number; pairs: number; resolve: (picks: LabelPick[]) => void; reject: (e: Error) => void }>();
@@ -60,12 +62,13 @@ export function answerLabels(command: OnlineLabels): void {
  * The run an `online-run` command asks for (the same OnlineRunConfig `rlhf online` builds from its options): the
  * command's comparisons are the initial data and their contexts the prompts; every round's PM starts from the policy.
  */
-export function onlineRunConfigOf(command: OnlineCommand, ask: (round: number, pairs: LabelRequestPair[]) => void): OnlineRunConfig {
+export function onlineRunConfigOf(command: OnlineCommand, ask: Ask): OnlineRunConfig {
   const { policy: file, labeller } = command;
   const policy = { name: file.name, checkpoint: loadCheckpoint(file.bytes, file.name) };
   return {
     policy,
-    labeller: labeller.kind === 'pm' ? { kind: 'pm', name: labeller.name, checkpoint: loadCheckpoint(labeller.bytes, labeller.name) }
+    labeller: labeller.kind === 'pm'
+      ? { kind: 'pm', name: labeller.name, checkpoint: loadCheckpoint(labeller.bytes, labeller.name) }
       : labeller.kind === 'user' ? { kind: 'picking', labeller: userLabeller(command.request, ask) } : { kind: 'gold' },
     pmInit: policy,
     prompts: ppoPrompts(command.comparisons),
@@ -80,8 +83,9 @@ export function onlineRunConfigOf(command: OnlineCommand, ask: (round: number, p
  * allocates (its PPO trainer, each round's PM, the labeller's PM) is freed when it ends.
  */
 export async function runOnline(
-  gpu: Gpu, command: OnlineCommand, onRound: (r: OnlineRoundResult) => void, progress: (done: number, total: number, message: string) => void,
-  ask: (round: number, pairs: LabelRequestPair[]) => void = () => {
+  gpu: Gpu, command: OnlineCommand, onRound: (r: OnlineRoundResult) => void,
+  progress: (done: number, total: number, message: string) => void,
+  ask: Ask = () => {
     throw new Error('the user labels, and nothing shows the pairs');
   },
 ): Promise<void> {
@@ -92,7 +96,7 @@ export async function runOnline(
     ask(round, pairs);
   }));
   total = plan.units;
-  progress(0, total, 'building the trainers');
+  progress(0, total, ['building the trainers', ...plan.warnings.map((w) => `warning: ${w}`)].join('; '));
   const run = new OnlineRun(gpu, plan);
   try {
     while (!run.done) {

@@ -103,20 +103,22 @@ describe('the CLI and the Worker build the same run', () => {
   it('rlhf online and online-run: the same first round, labels, PM, PPO iteration, Elo and checkpoints', async () => {
     const cfg = PRESETS.nano;
     const policyFile = join(dir, 'online-policy.safetensors');
-    const policyBytes = checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 9)), { tokenizer: 'byte', kind: 'policy', preset: 'nano' });
+    const trunk = (seed: number) => initParams(paramTable(cfg), cfg, (n) => randn(n, seed));
+    const policyBytes = checkpointBytes(cfg, trunk(9), { tokenizer: 'byte', kind: 'policy', preset: 'nano' });
     writeFileSync(policyFile, policyBytes);
     // a random PM as the labeller: its scores differ between two answers, so the round adds comparisons
     const labellerFile = join(dir, 'labeller.safetensors');
     const head = initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, 11));
-    const labellerBytes = checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 10)), { tokenizer: 'byte', kind: 'preference-model', preset: 'nano', seq_len: '32' }, { reward_head: head });
+    const pmMeta = { tokenizer: 'byte', kind: 'preference-model', preset: 'nano', seq_len: '32' };
+    const labellerBytes = checkpointBytes(cfg, trunk(10), pmMeta, { reward_head: head });
     writeFileSync(labellerFile, labellerBytes);
     const out = join(dir, 'online');
     const report = join(dir, 'online.json');
     // the notebook's PMs start from its policy: --pm-init the policy
-    await runCommand(online, '--policy', policyFile, '--prompts', pairs, '--train', pairs, '--labeller', labellerFile, '--pm-init', policyFile,
-      '--rounds', '1', '--iterations', '1', '--n-label', '3', '--n-elo', '3', '--pm-steps', '1', '--pm-batch', '4', '--pm-lr', '0.01',
-      '--batch', '2', '--minibatches', '1', '--epochs', '1', '--max-tokens', '4', '--kl-coef', '0.05', '--lr', '0.0001', '--seed', '3',
-      '--out', out, '--report', report);
+    await runCommand(online, '--policy', policyFile, '--prompts', pairs, '--train', pairs, '--labeller', labellerFile,
+      '--pm-init', policyFile, '--rounds', '1', '--iterations', '1', '--n-label', '3', '--n-elo', '3',
+      '--pm-steps', '1', '--pm-batch', '4', '--pm-lr', '0.01', '--batch', '2', '--minibatches', '1', '--epochs', '1',
+      '--max-tokens', '4', '--kl-coef', '0.05', '--lr', '0.0001', '--seed', '3', '--out', out, '--report', report);
     const cli = JSON.parse(readFileSync(report, 'utf8')).rounds[0];
 
     const settings: OnlineSettings = {
@@ -126,7 +128,8 @@ describe('the CLI and the Worker build the same run', () => {
     const rounds: OnlineRoundResult[] = [];
     await runOnline(await testGpu(), {
       type: 'online-run', request: 'parity', policy: { name: policyFile, bytes: policyBytes },
-      labeller: { kind: 'pm', name: labellerFile, bytes: labellerBytes }, comparisons: readComparisonFiles([pairs], false, () => {}).comparisons, settings,
+      labeller: { kind: 'pm', name: labellerFile, bytes: labellerBytes },
+      comparisons: readComparisonFiles([pairs], false, () => {}).comparisons, settings,
     }, (r) => rounds.push(r), () => {});
     expect(rounds).toHaveLength(1);
     const worker = JSON.parse(JSON.stringify(rounds[0].report));
@@ -143,7 +146,8 @@ describe('the CLI and the Worker build the same run', () => {
     expect(worker.elo.meanScore).toEqual(cli.elo.meanScore);
     // the round's checkpoints: the same weights and the same metadata (the PM's preset is its starting point's)
     expect(rounds[0].pm.metadata).toMatchObject({ preset: 'nano', kind: 'preference-model', online_round: '1' });
-    expect(Buffer.from(rounds[0].pm.bytes).equals(readFileSync(join(out, 'round-1', 'pm.safetensors')))).toBe(true);
-    expect(Buffer.from(rounds[0].policy.bytes).equals(readFileSync(join(out, 'round-1', 'policy.safetensors')))).toBe(true);
+    const stored = (name: string) => readFileSync(join(out, 'round-1', name));
+    expect(Buffer.from(rounds[0].pm.bytes).equals(stored('pm.safetensors'))).toBe(true);
+    expect(Buffer.from(rounds[0].policy.bytes).equals(stored('policy.safetensors'))).toBe(true);
   });
 });
