@@ -11,7 +11,7 @@ import type { DatasetMeta } from '../store/datasets.ts';
 import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
 import type { Experiment } from './experiment.ts';
-import type { GpuState } from './stage-base.ts';
+import type { GpuState } from './training-stage.ts';
 import type { WorkerClient } from './worker-client.ts';
 
 export abstract class EvalPanel extends LitElement {

@@ -34,12 +34,12 @@ declare global {
   }
 }
 
-/** A knob (<knob-field>) got a new, valid value. */
+/** A knob (<knob-field>, or the dataset ids of <dataset-picker>) got a new, valid value. */
 export class KnobChange extends Event {
   static readonly type = 'knob-change';
   constructor(
     readonly param: string,
-    readonly value: number | string | boolean,
+    readonly value: number | string | boolean | readonly string[],
   ) {
     super(KnobChange.type, { bubbles: true, composed: true });
   }

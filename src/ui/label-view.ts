@@ -16,7 +16,7 @@ import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
 import { LABEL_DATASETS, appendLabel, type LabelMode } from '../store/labels.ts';
 import { DatasetsChanged } from './events.ts';
-import type { GpuState } from './stage-base.ts';
+import type { GpuState } from './training-stage.ts';
 import { shared } from './styles.ts';
 import type { WorkerClient } from './worker-client.ts';
 

@@ -25,8 +25,8 @@ import type { WorkerClient } from './worker-client.ts';
 /** The loop's settings: the PM and RLHF stages' knobs, the experiment's seed, and the panel's rounds. */
 export function onlineSettings(e: Experiment, rounds: number): OnlineSettings {
   return {
-    rounds, iterations: e.rlhf.iterations, labelPrompts: 2 * e.rlhf.batch, eloPrompts: 4 * e.rlhf.batch, pmSteps: e.pm.steps, pmPairs: e.pm.pairs, pmLr: e.pm.lr,
-    batchSize: e.rlhf.batch, minibatches: e.rlhf.minibatches, epochs: e.rlhf.epochs, maxTokens: e.rlhf.maxTokens, klCoef: e.rlhf.klCoef, lr: e.rlhf.lr, seed: e.seed,
+    rounds, iterations: e.rlhf.iterations, labelPrompts: 2 * e.rlhf.batchSize, eloPrompts: 4 * e.rlhf.batchSize, pmSteps: e.pm.steps, pmPairs: e.pm.pairsPerBatch, pmLr: e.pm.lr,
+    batchSize: e.rlhf.batchSize, minibatches: e.rlhf.minibatches, epochs: e.rlhf.epochs, maxTokens: e.rlhf.maxTokens, klCoef: e.rlhf.klCoef, lr: e.rlhf.lr, seed: e.seed,
   };
 }
 
@@ -75,7 +75,7 @@ export class OnlinePanel extends EvalPanel {
     return html`<h3 id="online-title">Iterated online RLHF</h3>
       <p class="hint">The paper kept improving its assistant in rounds (§4.5): the current policy talks to crowdworkers, their
         comparisons train a new preference model on all data so far, and PPO trains the next policy against it. Here a simulated
-        labeller can stand in for them, or you label each round yourself. Each round: the policy answers ${this.experiment ? 2 * this.experiment.rlhf.batch : '…'} prompts
+        labeller can stand in for them, or you label each round yourself. Each round: the policy answers ${this.experiment ? 2 * this.experiment.rlhf.batchSize : '…'} prompts
         twice, the labeller picks the better answer (ties and pairs without a preference are dropped), a PM is trained on every comparison so far, PPO continues
         the policy against it (the KL penalty stays to the initial policy), and an Elo tournament of every policy so far shows
         whether the loop helps. Prompts: the RLHF stage's datasets (${prompts}); PM and PPO settings: those stages'.</p>

@@ -14,7 +14,7 @@ import type { ExperimentChange, KnobChange } from './events.ts';
 import { SEED_FIELD, experimentFromParams, experimentToParams, type Experiment } from './experiment.ts';
 import './knob-field.ts';
 import './label-view.ts';
-import type { GpuState } from './stage-base.ts';
+import type { GpuState } from './training-stage.ts';
 import './stage-base.ts';
 import './stage-data.ts';
 import './stage-eval.ts';

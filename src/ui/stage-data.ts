@@ -11,7 +11,7 @@ import './data-import.ts';
 import './dataset-browser.ts';
 import './dataset-list.ts';
 import { DatasetsChanged, ExperimentChange, type DatasetAction, type KnobChange } from './events.ts';
-import { DATA_FIELDS, withData, type Experiment } from './experiment.ts';
+import { DATA_FIELDS, withSetting, type Experiment } from './experiment.ts';
 import { shared } from './styles.ts';
 import './synth-generator.ts';
 
@@ -58,7 +58,7 @@ export class StageData extends LitElement {
   private onKnob(e: KnobChange): void {
     e.stopPropagation();
     if (e.param === DATA_FIELDS.synthPairs.param && typeof e.value === 'number') {
-      this.dispatchEvent(new ExperimentChange(withData(this.experiment, 'synthPairs', e.value)));
+      this.dispatchEvent(new ExperimentChange(withSetting(this.experiment, 'data', 'synthPairs', e.value)));
     }
   }
 

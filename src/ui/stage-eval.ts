@@ -22,7 +22,7 @@ import { CELL_PAIRS, accuracyRgb, cellKey, cellPairs, heatCell } from './eval-he
 import './online-panel.ts';
 import './ood-panel.ts';
 import type { Experiment } from './experiment.ts';
-import type { GpuState } from './stage-base.ts';
+import type { GpuState } from './training-stage.ts';
 import './tax-panel.ts';
 import { shared } from './styles.ts';
 import './tension-explorer.ts';

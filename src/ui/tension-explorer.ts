@@ -25,8 +25,8 @@ export const TENSION_PROMPTS = 4;
 /** The job's settings: the PM and RLHF stages' knobs and the experiment's seed. */
 export function tensionSettings(e: Experiment): TensionSettings {
   return {
-    pmSteps: e.pm.steps, pairsPerBatch: e.pm.pairs, seqLen: e.pm.seq, pmLr: e.pm.lr,
-    iterations: e.rlhf.iterations, batchSize: e.rlhf.batch, maxTokens: e.rlhf.maxTokens, klCoef: e.rlhf.klCoef, ppoLr: e.rlhf.lr,
+    pmSteps: e.pm.steps, pairsPerBatch: e.pm.pairsPerBatch, seqLen: e.pm.seqLen, pmLr: e.pm.lr,
+    iterations: e.rlhf.iterations, batchSize: e.rlhf.batchSize, maxTokens: e.rlhf.maxTokens, klCoef: e.rlhf.klCoef, ppoLr: e.rlhf.lr,
     prompts: TENSION_PROMPTS, seed: e.seed,
   };
 }

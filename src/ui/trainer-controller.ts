@@ -17,13 +17,16 @@ export type StageAction = TrainerActionEvent['action'];
  * maps more (lower-case) keys to the stage's own actions. Keys typed into a form field, held with a modifier, or
  * Space on a button (which presses it) are left to the browser; a key that is handled has its default prevented.
  */
-export function stageKeyAction<A extends string = never>(e: KeyboardEvent, status: TrainerStatus, extra: Record<string, A> = {}): StageAction | A | null {
+export function stageKeyAction<A extends string = never>(
+  e: KeyboardEvent, status: TrainerStatus, extra: Readonly<Record<string, A>> = {},
+): StageAction | A | null {
   if (e.ctrlKey || e.metaKey || e.altKey) return null;
   const target = e.composedPath()[0];
   const tag = target instanceof HTMLElement ? target.tagName : '';
   if (tag === 'INPUT' || tag === 'SELECT' || tag === 'TEXTAREA') return null;
   const key = e.key.toLowerCase();
-  const action = e.key === ' ' ? (tag === 'BUTTON' ? null : status === 'playing' ? 'pause' : 'play') : key === 's' ? 'step' : (extra[key] ?? null);
+  const space = tag === 'BUTTON' ? null : status === 'playing' ? 'pause' : 'play';
+  const action = e.key === ' ' ? space : key === 's' ? 'step' : (extra[key] ?? null);
   if (action) e.preventDefault();
   return action;
 }
@@ -42,6 +45,11 @@ export class TrainerController implements ReactiveController {
   /** Bumped on every new metric point, so that charts redraw only when there is something new. */
   revision = 0;
   onCheckpoint: ((e: CheckpointEvent) => void) | null = null;
+  /**
+   * The run's other events (a PM step's batch, a PPO trace, samples): the stage keeps what it shows of them and
+   * answers whether it did, and the host re-renders in the same coalesced frame as the trainer's own events.
+   */
+  onRunEvent: ((e: WorkerEvent) => boolean) | null = null;
 
   private readonly clock = new StepClock();
   private client: WorkerClient | null = null;
@@ -137,7 +145,11 @@ export class TrainerController implements ReactiveController {
   }
 
   private onEvent(e: WorkerEvent): void {
-    if (!('trainer' in e) || e.trainer !== this.trainer || e.run !== this.run) return;
+    if (!('trainer' in e)) {
+      if ('run' in e && this.run !== null && e.run === this.run && this.onRunEvent?.(e)) this.scheduleUpdate();
+      return;
+    }
+    if (e.trainer !== this.trainer || e.run !== this.run) return;
     switch (e.type) {
       case 'trainer-status':
         this.status = e.status;

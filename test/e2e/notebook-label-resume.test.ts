@@ -53,11 +53,11 @@ afterAll(async () => {
 
 describe('the notebook: resume an interrupted run, label responses', { timeout: 600_000 }, () => {
   it('stores a checkpoint every step, and after a reload resumes the unfinished run at its step', async () => {
-    const query = 'seed=3&data.synth=20&base.data=synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batch=2&base.seq=32&base.every=1&base.save=1';
+    const query = 'seed=3&data.synthPairs=20&base.datasets=synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batchSize=2&base.seqLen=32&base.evalInterval=1&base.saveInterval=1';
     await page.goto(`${nb.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
     const adapter = await nb.waitUntil(() => nb.textOf('rlhf-app >>> #adapter, rlhf-app >>> #no-webgpu'), (t) => t !== null, 'WebGPU adapter');
     expect(await page.$('rlhf-app >>> #no-webgpu'), `no WebGPU adapter in headless Chromium: ${adapter}`).toBeNull();
-    expect(new URL(page.url()).searchParams.get('base.save')).toBe('1');
+    expect(new URL(page.url()).searchParams.get('base.saveInterval')).toBe('1');
     await nb.click('rlhf-app >>> #generate');
     await nb.waitForText('rlhf-app >>> #synth-message', (t) => t.startsWith('Stored'), 'synthetic world');
     await nb.waitForText('rlhf-app >>> #stage-base >>> trainer-controls >>> #step-count', (t) => t === 'no run yet', 'base stage');
@@ -139,9 +139,9 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
   it('resumes interrupted preference-model and RLHF runs after a reload', async () => {
     const PM = 'rlhf-app >>> stage-pm >>>';
     const RLHF = 'rlhf-app >>> stage-rlhf >>>';
-    const query = 'seed=3&data.synth=20&base.data=synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batch=2&base.seq=32'
-      + '&pm.steps=3&pm.pairs=2&pm.seq=32&pm.every=1&pm.save=1'
-      + '&rlhf.iters=2&rlhf.batch=2&rlhf.mb=1&rlhf.epochs=1&rlhf.tokens=6&rlhf.reward=gold&rlhf.save=1';
+    const query = 'seed=3&data.synthPairs=20&base.datasets=synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batchSize=2&base.seqLen=32'
+      + '&pm.steps=3&pm.pairsPerBatch=2&pm.seqLen=32&pm.evalInterval=1&pm.saveInterval=1'
+      + '&rlhf.iterations=2&rlhf.batchSize=2&rlhf.minibatches=1&rlhf.epochs=1&rlhf.maxTokens=6&rlhf.reward=gold&rlhf.saveInterval=1';
     await page.goto(`${nb.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
     await nb.waitUntil(() => nb.textOf('rlhf-app >>> #adapter'), (t) => t !== null, 'GPU');
     await nb.waitForText(`${PM} #pm-start`, (t) => t.includes('base nano · step 3'), 'PM stage offers the base checkpoint');
@@ -195,8 +195,8 @@ describe('the notebook: resume an interrupted run, label responses', { timeout: 
 
   it('runs the tension explorer: three PMs cross-evaluated, three policies, the same prompts answered by every model', async () => {
     const EVAL = 'rlhf-app >>> stage-eval >>> tension-explorer >>>';
-    const query = 'seed=3&data.synth=20&base.data=synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batch=2&base.seq=32'
-      + '&pm.steps=1&pm.pairs=2&pm.seq=32&rlhf.iters=1&rlhf.batch=2&rlhf.mb=1&rlhf.epochs=1&rlhf.tokens=6&rlhf.kl=0.01';
+    const query = 'seed=3&data.synthPairs=20&base.datasets=synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batchSize=2&base.seqLen=32'
+      + '&pm.steps=1&pm.pairsPerBatch=2&pm.seqLen=32&rlhf.iterations=1&rlhf.batchSize=2&rlhf.minibatches=1&rlhf.epochs=1&rlhf.maxTokens=6&rlhf.klCoef=0.01';
     await page.goto(`${nb.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
     await nb.waitUntil(() => nb.textOf('rlhf-app >>> #adapter'), (t) => t !== null, 'GPU');
     await nb.waitForText(`${EVAL} #tension-base`, (t) => t.includes('base nano · step 3'), 'base checkpoint offered');

@@ -57,9 +57,9 @@ afterAll(async () => {
 describe('the notebook, Preference model → Evaluate', { timeout: 600_000 }, () => {
   it('prepares data and a one-step nano base model', async () => {
     const query = [
-      'seed=3', 'data.synth=20',
-      'base.data=synth-helpful,synth-harmless', 'base.preset=nano', 'base.steps=1', 'base.batch=2', 'base.seq=32', 'base.every=1',
-      'pm.data=synth-helpful,synth-harmless,xss-hh', `pm.steps=${PM_STEPS}`, `pm.pairs=${PAIRS}`, 'pm.seq=32', 'pm.lr=0.003', 'pm.every=1', 'pm.init=1',
+      'seed=3', 'data.synthPairs=20',
+      'base.datasets=synth-helpful,synth-harmless', 'base.preset=nano', 'base.steps=1', 'base.batchSize=2', 'base.seqLen=32', 'base.evalInterval=1',
+      'pm.datasets=synth-helpful,synth-harmless,xss-hh', `pm.steps=${PM_STEPS}`, `pm.pairsPerBatch=${PAIRS}`, 'pm.seqLen=32', 'pm.lr=0.003', 'pm.evalInterval=1', 'pm.init=1',
     ].join('&');
     await page.goto(`${nb.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
     const adapter = await nb.waitUntil(() => nb.textOf('rlhf-app >>> #adapter, rlhf-app >>> #no-webgpu'), (t) => t !== null, 'WebGPU adapter');

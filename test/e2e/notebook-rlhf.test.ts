@@ -54,9 +54,9 @@ afterAll(async () => {
 // Generous limits: SwiftShader shares this machine's cores with whatever else runs.
 describe('the notebook, RLHF stage', { timeout: 600_000 }, () => {
   it('prepares a base-model checkpoint on the synthetic world', async () => {
-    const query = 'seed=3&data.synth=30&base.data=synth-helpful,synth-harmless&base.preset=nano&base.steps=2&base.batch=2&base.seq=32&base.every=1'
-      + '&pm.data=synth-helpful,synth-harmless&pm.steps=1&pm.pairs=2&pm.seq=32&pm.every=1&pm.init=1'
-      + '&rlhf.data=synth-helpful,synth-harmless&rlhf.reward=gold&rlhf.iters=3&rlhf.batch=4&rlhf.mb=2&rlhf.epochs=1&rlhf.tokens=8&rlhf.kl=0.05';
+    const query = 'seed=3&data.synthPairs=30&base.datasets=synth-helpful,synth-harmless&base.preset=nano&base.steps=2&base.batchSize=2&base.seqLen=32&base.evalInterval=1'
+      + '&pm.datasets=synth-helpful,synth-harmless&pm.steps=1&pm.pairsPerBatch=2&pm.seqLen=32&pm.evalInterval=1&pm.init=1'
+      + '&rlhf.datasets=synth-helpful,synth-harmless&rlhf.reward=gold&rlhf.iterations=3&rlhf.batchSize=4&rlhf.minibatches=2&rlhf.epochs=1&rlhf.maxTokens=8&rlhf.klCoef=0.05';
     await page.goto(`${nb.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
     await nb.waitForText('rlhf-app >>> #gpu', (t) => t.startsWith('GPU:') || t.includes('not available'), 'GPU', 120_000);
     expect(await page.$('rlhf-app >>> #no-webgpu'), 'no WebGPU adapter in headless Chromium').toBeNull();
@@ -131,7 +131,7 @@ describe('the notebook, RLHF stage', { timeout: 600_000 }, () => {
     expect(center).not.toBeNull();
     await page.mouse.click(center!.x, center!.y);
     await page.waitForFunction(() => document.querySelector('rlhf-app')?.shadowRoot?.querySelector('stage-rlhf')?.shadowRoot
-      ?.querySelector('#samples')?.getAttribute('data-iteration') === '1', { timeout: 10_000 });
+      ?.querySelector('rlhf-samples')?.shadowRoot?.querySelector('#samples')?.getAttribute('data-iteration') === '1', { timeout: 10_000 });
     const samples = await page.$$eval(`${RLHF} #samples tr.sample`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!)));
     expect(samples).toHaveLength(4);
     for (const [prompt, , score, gold] of samples) {
@@ -141,7 +141,7 @@ describe('the notebook, RLHF stage', { timeout: 600_000 }, () => {
     // the keyboard-accessible equivalent
     await page.select(`${RLHF} #sample-iteration`, '2');
     await page.waitForFunction(() => document.querySelector('rlhf-app')?.shadowRoot?.querySelector('stage-rlhf')?.shadowRoot
-      ?.querySelector('#samples')?.getAttribute('data-iteration') === '2', { timeout: 10_000 });
+      ?.querySelector('rlhf-samples')?.shadowRoot?.querySelector('#samples')?.getAttribute('data-iteration') === '2', { timeout: 10_000 });
     // sampled text stays text
     expect(await page.$(`${RLHF} #samples img, ${RLHF} #trace-table img, ${RLHF} #samples script`)).toBeNull();
   });

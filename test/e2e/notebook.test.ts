@@ -53,7 +53,7 @@ afterAll(async () => {
 // Generous limits: SwiftShader shares this machine's cores with whatever else runs.
 describe('the notebook, Data → Base model', { timeout: 600_000 }, () => {
   it('opens a link: its experiment is in the URL, a bad parameter gets a notice naming it, and WebGPU is there', async () => {
-    const query = 'seed=3&data.synth=40&base.data=tiny-hh,synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batch=2&base.seq=32&base.every=1&base.lr=abc';
+    const query = 'seed=3&data.synthPairs=40&base.datasets=tiny-hh,synth-helpful,synth-harmless&base.preset=nano&base.steps=3&base.batchSize=2&base.seqLen=32&base.evalInterval=1&base.lr=abc';
     await page.goto(`${nb.url}/?${query}`, { waitUntil: 'load', timeout: 120_000 });
     expect(await nb.text('rlhf-app >>> #notices')).toMatch(/base\.lr: "abc" is not a number.*using the default 0\.001/);
     const url = new URL(page.url());
