@@ -20,6 +20,14 @@
 /** A folder of src/ (`protocol` is src/protocol.ts or a src/protocol/ folder). */
 const floor = (...names) => `^src/(${names.join('|')})(/|\\.ts$)`;
 
+/** A floor that imports from src only `allowed` (itself included in the list). */
+const onlyFrom = (name, comment, from, allowed) =>
+  ({ name, comment, severity: 'error', from: { path: floor(from) }, to: { path: '^src/', pathNot: floor(...allowed) } });
+
+/** A floor that never imports `banned`. */
+const never = (name, comment, from, banned) =>
+  ({ name, comment, severity: 'error', from: { path: floor(from) }, to: { path: floor(...banned) } });
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -30,49 +38,22 @@ module.exports = {
       from: { path: '^src/' },
       to: { circular: true },
     },
-    {
-      name: 'util-imports-nothing',
-      comment: 'util/ is the ground floor: it imports nothing else in src.',
-      severity: 'error',
-      from: { path: floor('util') },
-      to: { path: '^src/', pathNot: floor('util') },
-    },
-    {
-      name: 'kernels-import-only-kernels-and-util',
-      comment: 'kernels/ import nothing above them: only other kernels and util/.',
-      severity: 'error',
-      from: { path: floor('kernels') },
-      to: { path: '^src/', pathNot: floor('kernels', 'util') },
-    },
-    {
-      name: 'data-imports-only-data-and-util',
-      comment: 'data/ is host-side text (tokenizers, datasets, batches): no GPU and no models, only data/ and util/.',
-      severity: 'error',
-      from: { path: floor('data') },
-      to: { path: '^src/', pathNot: floor('data', 'util') },
-    },
-    {
-      name: 'models-import-only-kernels-data-util',
-      comment: 'models/ build on kernels/ and read data/ batches and tokenizers; nothing from eval/ up.',
-      severity: 'error',
-      from: { path: floor('models') },
-      to: { path: '^src/', pathNot: floor('models', 'kernels', 'data', 'util') },
-    },
-    {
-      name: 'eval-below-train',
-      comment: 'eval/ never imports train/, worker/, cli/, ui/, store/ or the protocol (they all build on it).',
-      severity: 'error',
-      from: { path: floor('eval') },
-      to: { path: floor('train', 'worker', 'cli', 'ui', 'store', 'protocol') },
-    },
-    {
-      name: 'train-below-worker-and-cli',
-      comment: 'train/ runs unchanged under the CLI and the Worker: it never imports worker/, cli/, ui/, store/ '
-        + 'or the protocol (a run takes plain settings; the Worker translates messages into them).',
-      severity: 'error',
-      from: { path: floor('train') },
-      to: { path: floor('worker', 'cli', 'ui', 'store', 'protocol') },
-    },
+    onlyFrom('util-imports-nothing', 'util/ is the ground floor: it imports nothing else in src.', 'util', ['util']),
+    onlyFrom('kernels-import-only-kernels-and-util', 'kernels/ import nothing above them: only other kernels and util/.',
+      'kernels', ['kernels', 'util']),
+    onlyFrom('data-imports-only-data-and-util',
+      'data/ is host-side text (tokenizers, datasets, batches): no GPU and no models, only data/ and util/.',
+      'data', ['data', 'util']),
+    onlyFrom('models-import-only-kernels-data-util',
+      'models/ build on kernels/ and read data/ batches and tokenizers; nothing from eval/ up.',
+      'models', ['models', 'kernels', 'data', 'util']),
+    never('eval-below-train',
+      'eval/ never imports train/, worker/, cli/, ui/, store/ or the protocol (they all build on it).',
+      'eval', ['train', 'worker', 'cli', 'ui', 'store', 'protocol']),
+    never('train-below-worker-and-cli',
+      'train/ runs unchanged under the CLI and the Worker: it never imports worker/, cli/, ui/, store/ or the '
+        + 'protocol (a run takes plain settings; the Worker translates messages into them).',
+      'train', ['worker', 'cli', 'ui', 'store', 'protocol']),
     {
       name: 'protocol-imports-types-only',
       comment: 'The protocol owns every message type; payload types from lower floors come in with `import type` '
@@ -81,43 +62,23 @@ module.exports = {
       from: { path: floor('protocol') },
       to: { path: '^src/', pathNot: floor('protocol'), dependencyTypesNot: ['type-only'] },
     },
-    {
-      name: 'protocol-below-worker-and-ui',
-      comment: 'The protocol never imports the worker, the CLI, the UI or the store: both ends import it.',
-      severity: 'error',
-      from: { path: floor('protocol') },
-      to: { path: floor('worker', 'cli', 'ui', 'store') },
-    },
-    {
-      name: 'worker-never-imports-ui-cli-store',
-      comment: 'worker/ answers protocol commands; it never imports the UI, the CLI or the IndexedDB store.',
-      severity: 'error',
-      from: { path: floor('worker') },
-      to: { path: floor('ui', 'cli', 'store') },
-    },
-    {
-      name: 'cli-never-imports-worker-ui-store',
-      comment: 'cli/ calls train/ and eval/ directly: never worker/, ui/ or the browser-only store/.',
-      severity: 'error',
-      from: { path: floor('cli') },
-      to: { path: floor('worker', 'ui', 'store') },
-    },
-    {
-      name: 'store-never-imports-compute-or-ui',
-      comment: 'store/ keeps records (message payloads included, as types): never ui/, worker/, cli/, train/, '
-        + 'models/ or kernels/.',
-      severity: 'error',
-      from: { path: floor('store') },
-      to: { path: floor('ui', 'worker', 'cli', 'train', 'models', 'kernels') },
-    },
-    {
-      name: 'ui-reaches-compute-through-the-protocol',
-      comment: 'ui/ never imports train/, worker/, kernels/ or cli/: it sends protocol commands to the Worker '
-        + '(started by URL in worker-client.ts, not imported) and uses pure helpers from data/, eval/ and util/.',
-      severity: 'error',
-      from: { path: floor('ui') },
-      to: { path: floor('train', 'worker', 'kernels', 'cli') },
-    },
+    never('protocol-below-worker-and-ui',
+      'The protocol never imports the worker, the CLI, the UI or the store: both ends import it.',
+      'protocol', ['worker', 'cli', 'ui', 'store']),
+    never('worker-never-imports-ui-cli-store',
+      'worker/ answers protocol commands; it never imports the UI, the CLI or the IndexedDB store.',
+      'worker', ['ui', 'cli', 'store']),
+    never('cli-never-imports-worker-ui-store',
+      'cli/ calls train/ and eval/ directly: never worker/, ui/ or the browser-only store/.',
+      'cli', ['worker', 'ui', 'store']),
+    never('store-never-imports-compute-or-ui',
+      'store/ keeps records (message payloads included, as types): never ui/, worker/, cli/, train/, models/ or '
+        + 'kernels/.',
+      'store', ['ui', 'worker', 'cli', 'train', 'models', 'kernels']),
+    never('ui-reaches-compute-through-the-protocol',
+      'ui/ never imports train/, worker/, kernels/ or cli/: it sends protocol commands to the Worker (started by URL '
+        + 'in worker-client.ts, not imported) and uses pure helpers from data/, eval/ and util/.',
+      'ui', ['train', 'worker', 'kernels', 'cli']),
     {
       name: 'src-never-imports-tests-or-tools',
       comment: 'Nothing in src imports test/, bench/ or scripts/.',
