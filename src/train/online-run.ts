@@ -160,15 +160,6 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
     throw new Error(`${nameOf('pmWeightDecay')} must be at least 0, got ${decay}`);
   }
 
-  // the policy and PPO, as PPORun checks them (one run of rounds × iterations iterations)
-  const ppoPlan = planPPORun({
-    policy: run.policy, reward: { kind: 'gold' }, prompts: run.prompts, iterations: s.rounds * s.iterations,
-    ppo: {
-      ...DEFAULT_PPO, ...s.ppo, maxPromptTokens: s.ppo?.maxPromptTokens ?? 0, batchSize: s.batchSize,
-      minibatches: s.minibatches, epochs: s.epochs, maxTokens: s.maxTokens, klCoef: s.klCoef, lr: s.lr, seed: s.seed,
-    },
-  });
-
   // the labeller
   const warnings: string[] = [];
   const { labeller } = run;
@@ -178,13 +169,22 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
   }
   if (labeller.kind === 'gold') {
     const outside = run.prompts.filter((p) => !knownToWorld(p)).length;
-    if (outside === run.prompts.length) {
+    if (outside && outside === run.prompts.length) {
       const none = 'and none of the prompts are (label with a PM)';
       throw new Error(`${nameOf('labeller')} gold judges synthetic-world prompts only, ${none}`);
     }
     const zero = 'the gold labeller scores every answer to them 0 (ties, dropped)';
     if (outside) warnings.push(`${outside} of ${run.prompts.length} prompts are outside the synthetic world: ${zero}`);
   }
+
+  // the policy and PPO, as PPORun checks them (one run of rounds × iterations iterations)
+  const ppoPlan = planPPORun({
+    policy: run.policy, reward: { kind: 'gold' }, prompts: run.prompts, iterations: s.rounds * s.iterations,
+    ppo: {
+      ...DEFAULT_PPO, ...s.ppo, maxPromptTokens: s.ppo?.maxPromptTokens ?? 0, batchSize: s.batchSize,
+      minibatches: s.minibatches, epochs: s.epochs, maxTokens: s.maxTokens, klCoef: s.klCoef, lr: s.lr, seed: s.seed,
+    },
+  });
 
   // the PM's start and training
   const init = run.pmInit && { ckpt: run.pmInit.checkpoint, name: run.pmInit.name };

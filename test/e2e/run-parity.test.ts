@@ -126,11 +126,14 @@ describe('the CLI and the Worker build the same run', () => {
       batchSize: 2, minibatches: 1, epochs: 1, maxTokens: 4, klCoef: 0.05, lr: 1e-4, seed: 3,
     };
     const rounds: OnlineRoundResult[] = [];
-    await runOnline(await testGpu(), {
+    const scope = (await testGpu()).scope('online parity');
+    await runOnline(scope, {
       type: 'online-run', request: 'parity', policy: { name: policyFile, bytes: policyBytes },
       labeller: { kind: 'pm', name: labellerFile, bytes: labellerBytes },
       comparisons: readComparisonFiles([pairs], false, () => {}).comparisons, settings,
     }, (r) => rounds.push(r), () => {});
+    expect(scope.ownedBytes).toBe(0); // the run freed what it built: the loop's trainers and the labeller's PM
+    scope.dispose();
     expect(rounds).toHaveLength(1);
     const worker = JSON.parse(JSON.stringify(rounds[0].report));
     expect(worker.comparisons_added).toBeGreaterThan(0);

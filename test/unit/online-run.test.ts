@@ -89,6 +89,9 @@ describe('planOnlineRun', () => {
     expect(() => planOnlineRun(run({ ...flags, labeller: { kind: 'pm', name: 'lm', checkpoint: policy } })))
       .toThrow('--labeller lm is not a preference model');
     expect(() => planOnlineRun(run({}, { maxTokens: 40 }))).toThrow(/no room for a prompt/);
+    // the labeller is named first, as `rlhf online` names it, whatever else is wrong
+    const notPM = { ...flags, labeller: { kind: 'pm' as const, name: 'lm', checkpoint: policy } };
+    expect(() => planOnlineRun(run(notPM, { maxTokens: 40 }))).toThrow('--labeller lm is not a preference model');
     // 5 initial training comparisons (1 of 6 held out) and 3 of 4 labelled ones (1 held out): fewer than 9 pairs
     expect(() => planOnlineRun(run({}, { pmPairs: 9 }))).toThrow(/round 1's PM has at most 5 initial \+ 3 labelled/);
     expect(() => planOnlineRun(run({ prompts: [] }))).toThrow(/no prompts/);
