@@ -174,15 +174,18 @@ function isArrayLike(e: Expected): e is ArrayLike<number> {
 }
 
 /** `N=7 C=5 start=0,3`: a shape record as test names show it. */
-export function shapeLabel(shape: Readonly<Record<string, unknown>>): string {
+export function shapeLabel(shape: object): string {
   return Object.entries(shape)
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
 }
 
-/** One test per shape, named `${title} at ${shapeLabel(shape)}`, each checking the case `build` gives. */
-export function itShapes<T extends Readonly<Record<string, unknown>>, S extends Specs>(
+/**
+ * One test per shape, named `${title} at ${shapeLabel(shape)}`, each checking the case `build` gives. A shape is
+ * any object of named sizes (an interface too).
+ */
+export function itShapes<T extends object, S extends Specs>(
   title: string,
   shapes: readonly T[],
   build: (shape: T) => KernelCase<S>,
