@@ -7,6 +7,7 @@ import { sqrtKlFit } from '../src/eval/sqrt-kl-fit.ts';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: npx tsx scripts/synth-rlhf-summary.ts OUT_DIR');
+// biome-ignore lint/suspicious/noExplicitAny: the reports this script summarises are read field by field
 const read = (name: string): any => JSON.parse(readFileSync(join(out, name), 'utf8'));
 const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 const pct = (r: { rate: number; lo: number; hi: number }) => `${(100 * r.rate).toFixed(0)}% [${(100 * r.lo).toFixed(0)}, ${(100 * r.hi).toFixed(0)}]`;
@@ -38,7 +39,7 @@ for (const pm of ['mixed', 'helpful']) {
   const a = h[0];
   const z = h.at(-1);
   const half = h.slice(0, Math.max(3, Math.ceil(h.length / 2)));
-  const firstHalf = sqrtKlFit(half.map((x: any) => x['objective/kl']), half.map((x: any) => x['objective/scores']));
+  const firstHalf = sqrtKlFit(half.map((x: Record<string, number>) => x['objective/kl']), half.map((x: Record<string, number>) => x['objective/scores']));
   const arrow = (k: string) => `${f(a[k])} → ${f(z[k])}`;
   const warnings = (r.warnings ?? []).map((w: { code: string }) => w.code).join(', ') || 'none';
   console.log(`| ${pm} | ${h.length} | ${arrow('objective/scores')} | ${arrow('test_pm/scores')} | ${arrow('gold/helpfulness')} | ${arrow('gold/harmfulness')} | ${arrow('objective/kl')} | ${f(r.sqrt_kl_fit.r2)} / ${f(firstHalf.r2)} | ${warnings} |`);

@@ -24,6 +24,7 @@ interface FoldReport {
 
 /** The fold, split and held-out margins of one `rlhf pm --fold` report; errors name the file and field. */
 function readFoldReport(file: string): FoldReport {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: a report of unknown shape, checked field by field below
   let r;
   try {
     r = JSON.parse(readFileSync(file, 'utf8'));

@@ -36,7 +36,7 @@ const OPTIONS = {
 
 /** The weights of `--init`, which must be a language model of the run's architecture and tokenizer. */
 function initWeights(file: string, cfg: GPTConfig, tokenizer: string): Float32Array {
-  let ckpt;
+  let ckpt: ReturnType<typeof loadCheckpoint>;
   try {
     ckpt = loadCheckpoint(readBytes(file), file, cfg);
   } catch (e) {

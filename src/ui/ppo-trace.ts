@@ -108,5 +108,6 @@ export function visibleToken(token: string): string {
     .replace(/\n/g, '↵')
     .replace(/\t/g, '⇥')
     .replace(/ /g, '␣')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this makes visible
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -33,7 +33,7 @@ import './rlhf-samples.ts';
 import { StageStore } from './stage-store.ts';
 import { shared } from './styles.ts';
 import { TrainerController } from './trainer-controller.ts';
-import { TrainingStage, missingDatasets, type RunRestart, type RunStart } from './training-stage.ts';
+import { TrainingStage, type RunRestart, type RunStart } from './training-stage.ts';
 
 const KNOBS = [
   'reward', 'iterations', 'batchSize', 'minibatches', 'epochs', 'maxTokens', 'klCoef', 'klTarget', 'lr', 'saveInterval',

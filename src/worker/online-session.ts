@@ -48,7 +48,8 @@ export function answerLabels(command: OnlineLabels): void {
   if (!w || w.round !== command.round) throw new Error(`no online round ${command.round} of ${command.request} is waiting for labels`);
   if ('stop' in command) {
     waiting.delete(command.request);
-    return w.reject(new Error(`stopped by the user while labelling round ${w.round}`));
+    w.reject(new Error(`stopped by the user while labelling round ${w.round}`));
+    return;
   }
   const bad = command.picks.findIndex((p) => p !== 0 && p !== 1 && p !== 2);
   if (command.picks.length !== w.pairs || bad >= 0) {

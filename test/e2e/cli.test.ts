@@ -24,7 +24,7 @@ describe('rlhf command line', () => {
   it('names an unknown command or option and exits 2', () => {
     const bad = rlhf('pretrian');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/unknown command "pretrian"[^]*info/);
+    expect(bad.stderr).toMatch(/unknown command "pretrian"[\s\S]*info/);
     const opt = rlhf('info', '--jsno');
     expect(opt.code).toBe(2);
     expect(opt.stderr).toMatch(/rlhf info: info: unknown option --jsno \(options: --json\)/);

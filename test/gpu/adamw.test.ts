@@ -12,7 +12,7 @@ import { gradNormRef } from '../../src/kernels/grad_norm.ref.ts';
 import type { Dispatch } from '../../src/kernels/gpu.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import {
-  checkKernel, inplace, input, itShapes, kernelCase, normal, output, secondGridN, type Expected,
+  checkKernel, inplace, itShapes, kernelCase, normal, output, secondGridN, type Expected,
 } from '../helpers/kernel-case.ts';
 import { f32, randn } from '../helpers/random.ts';
 

@@ -3,7 +3,6 @@ import { geluBackward, geluForward } from '../../src/kernels/gelu.ts';
 import { geluBackwardRef, geluForwardRef } from '../../src/kernels/gelu.ref.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { accumulate, checkKernel, input, itShapes, kernelCase, normal, output, secondGridN, type TensorSpec } from '../helpers/kernel-case.ts';
-import { randn } from '../helpers/random.ts';
 
 // Tails, the transition region, and inputs far past any clamp in the shaders.
 const EXTREMES = [-1e30, -1e4, -300, -40, -20, -10, -9.6, -5, -4, -3, -2, -1, -0.5, -1e-3, 0, 1e-3, 0.5, 1, 2, 3, 4, 5, 9.6, 10, 20, 40, 300, 1e4, 1e30];

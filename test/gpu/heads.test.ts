@@ -84,7 +84,7 @@ function setup(gpu: Awaited<ReturnType<typeof testGpu>>, model: GPT, heads: (Rew
 }
 
 /** Compares GPU gradients with central differences of `loss` on up to `probes` elements of every tensor. */
-async function expectGradsMatchFd(gpu: Awaited<ReturnType<typeof testGpu>>, w: Weights, loss: () => number, grads: Map<string, Float32Array>, probes = 24) {
+async function expectGradsMatchFd(_gpu: Awaited<ReturnType<typeof testGpu>>, w: Weights, loss: () => number, grads: Map<string, Float32Array>, probes = 24) {
   const eps = 1e-5;
   const pick = rng(99);
   for (const [name, value] of w) {

@@ -109,7 +109,7 @@ describe('PPOTrainer', () => {
     const stopped = rows.filter((r, b) => samples[b].ended && r.actions.at(-1) !== EOT);
     expect(stopped.length).toBeGreaterThan(0);
     for (const r of stopped) expect([1, 2]).toContain(r.actions.at(-1)); // 'b' or 'c'
-    rows.forEach((r, b) => expect(r.actions.length).toBe(r.samplerLogp.length + (stopped.includes(r) ? 1 : 0)));
+    rows.forEach((r) => expect(r.actions.length).toBe(r.samplerLogp.length + (stopped.includes(r) ? 1 : 0)));
     const scores = samples.map((s) => s.score);
     for (const [b, r] of rows.entries()) {
       expect(r.refLogp).toEqual(r.logp); // the same weights through the same kernels

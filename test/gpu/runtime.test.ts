@@ -73,7 +73,7 @@ describe('GPU runtime', () => {
     const broken = kernel('broken_on_dispatch', '@group(0) @binding(0) var<storage, read_write> x: array<f32>;\n@compute @workgroup_size(1)\nfn main() {\n  x[0] = nope;\n}');
     const x = gpu.tensor('x', [4]);
     gpu.dispatch(broken, {}, [x], [1]);
-    await expect(gpu.sync()).rejects.toThrow(/broken_on_dispatch\(\)[^]*broken_on_dispatch\.wgsl:4:/);
+    await expect(gpu.sync()).rejects.toThrow(/broken_on_dispatch\(\)[\s\S]*broken_on_dispatch\.wgsl:4:/);
     await gpu.sync();
   });
 

@@ -104,6 +104,7 @@ export interface KernelCase<S extends Specs> {
    * Builds the dispatches (which the helper runs once), or runs them itself (several steps, uniforms written
    * between runs) and returns what it read on the way, compared like outputs.
    */
+  // biome-ignore lint/suspicious/noConfusingVoidType: an async launch that reads nothing is a Promise<void>
   launch: (gpu: Gpu, t: { [K in keyof S]: Tensor }) => Dispatch[] | Promise<Record<string, ArrayLike<number>> | void>;
   /** The float64 reference: host inputs as the GPU saw them, and the GPU's outputs as read back. */
   reference: (x: HostOf<S>, got: Record<string, Float64Array>) => Record<string, Expected>;

@@ -6,7 +6,7 @@ import type { GPTConfig } from '../../src/models/config.ts';
 import { checkpointBytes, loadCheckpoint } from '../../src/models/checkpoint.ts';
 import { headTable } from '../../src/models/head-table.ts';
 import { paramTable } from '../../src/models/params.ts';
-import { readSafetensors, writeSafetensors } from '../../src/models/safetensors.ts';
+import { readSafetensors } from '../../src/models/safetensors.ts';
 import { randn } from '../helpers/random.ts';
 
 const cfg: GPTConfig = { vocabSize: 11, maxSeqLen: 5, numLayers: 2, numHeads: 2, channels: 8 };
