@@ -83,14 +83,19 @@ describe('layernorm on the GPU matches the float64 reference', () => {
   itShapes('forward and backward', shapes, layernorm);
 
   // N > 65535·LAYERNORM_ROWS rows folds the per-row kernels' workgroups into y. Running it is out of reach on
-  // SwiftShader (its 256-lane workgroups with barriers take ~300 s for the forward alone at that N), so only the
-  // launch grid is checked here: it must cover every row with at most 65535 workgroups per dimension.
-  it('the row grid folds into a second dimension when N needs one (N > 65535·LAYERNORM_ROWS)', () => {
-    const N = secondGridN(LAYERNORM_ROWS);
-    const [x, y, z] = layernormRowGrid(N);
-    expect([x, y, z]).toEqual([65535, 2, 1]);
-    expect(x * y * LAYERNORM_ROWS).toBeGreaterThanOrEqual(N);
+  // SwiftShader (its 256-lane workgroups with barriers take ~300 s for the forward alone at that N), so the launch
+  // grids are checked: at most 65535 workgroups per dimension, enough for every row.
+  it('the row grids fold into a second dimension when N needs one (N > 65535·LAYERNORM_ROWS)', async () => {
+    const gpu = await testGpu();
     expect(layernormRowGrid(65535 * LAYERNORM_ROWS)).toEqual([65535, 1, 1]);
+    const [N, C] = [secondGridN(LAYERNORM_ROWS), 3];
+    const [rows, c] = [gpu.tensor('rows', [N, C]), gpu.tensor('c', [C])];
+    const n = gpu.tensor('n', [N]);
+    const [rowsBackward] = layernormBackward(gpu, rows, c, c, rows, rows, c, n, n, N, C);
+    for (const [x, y, z] of [layernormForward(gpu, rows, n, n, rows, c, c, N, C).workgroups, rowsBackward.workgroups]) {
+      expect([x, y, z]).toEqual([65535, 2, 1]);
+      expect(x * y * LAYERNORM_ROWS).toBeGreaterThanOrEqual(N);
+    }
   });
 
   it('a shape mismatch names the kernel', async () => {
