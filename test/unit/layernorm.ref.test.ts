@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { LN_EPS, layernormBackwardRef, layernormForwardRef } from '../../src/kernels/layernorm.ref.ts';
-import { checkGradients } from '../helpers/gradcheck.ts';
+import { type GradCheck, type Inputs, itGradients, itRejectsWrongGradient } from '../helpers/gradcheck.ts';
 import { randn } from '../helpers/random.ts';
 
 /** Per row: mean, biased variance, (x − mean)/√(var + ε)·w + b, with its own loops. */
@@ -24,15 +24,29 @@ function naiveLayernorm(inp: Float64Array, weight: Float64Array, bias: Float64Ar
   return { out, mean, rstd };
 }
 
-const gradCase = (N: number, C: number) => ({
-  inputs: { inp: randn(N * C, 1), weight: randn(C, 2), bias: randn(C, 3) },
-  forward: ({ inp, weight, bias }: Record<string, Float64Array>) => layernormForwardRef(inp, weight, bias, N, C).out,
-});
+type LayernormGrads = ReturnType<typeof layernormBackwardRef>;
+type Saved = { dout: Float64Array; weight: Float64Array; rstd: Float64Array };
+
+/**
+ * The forward's out checked by finite differences; `grads` maps the reference's gradients (given what the
+ * backward saw) to the inputs.
+ */
+function gradCase(N: number, C: number, grads: (g: LayernormGrads, saved: Saved) => Inputs): GradCheck {
+  return {
+    inputs: { inp: randn(N * C, 1), weight: randn(C, 2), bias: randn(C, 3) },
+    forward: ({ inp, weight, bias }) => layernormForwardRef(inp, weight, bias, N, C).out,
+    backward: ({ inp, weight, bias }, dout) => {
+      const { mean, rstd } = layernormForwardRef(inp, weight, bias, N, C);
+      return grads(layernormBackwardRef(dout, inp, weight, mean, rstd, N, C), { dout, weight, rstd });
+    },
+  };
+}
 
 describe('layernorm reference', () => {
   it('forward gives hand-computed values', () => {
     // row [1, 2, 3, 4]: mean 2.5, variance 1.25; row [5, 5]: variance 0, out = bias
-    const [inp, weight, bias] = [Float64Array.of(1, 2, 3, 4), Float64Array.of(1, 2, 1, 1), Float64Array.of(0, 0, 1, -1)];
+    const [inp, weight] = [Float64Array.of(1, 2, 3, 4), Float64Array.of(1, 2, 1, 1)];
+    const bias = Float64Array.of(0, 0, 1, -1);
     const { out, mean, rstd } = layernormForwardRef(inp, weight, bias, 1, 4);
     const r = 1 / Math.sqrt(1.25 + 1e-5);
     expect(LN_EPS).toBe(1e-5);
@@ -72,33 +86,13 @@ describe('layernorm reference', () => {
     });
   }
 
-  for (const [N, C] of [[1, 2], [3, 7], [2, 16]]) {
-    it(`backward matches finite differences at N=${N} C=${C}`, () => {
-      expect(() =>
-        checkGradients({
-          ...gradCase(N, C),
-          backward: ({ inp, weight, bias }, dout) => {
-            const { mean, rstd } = layernormForwardRef(inp, weight, bias, N, C);
-            const g = layernormBackwardRef(dout, inp, weight, mean, rstd, N, C);
-            return { inp: g.dinp, weight: g.dweight, bias: g.dbias };
-          },
-        }),
-      ).not.toThrow();
-    });
-  }
+  itGradients([{ N: 1, C: 2 }, { N: 3, C: 7 }, { N: 2, C: 16 }], ({ N, C }) =>
+    gradCase(N, C, (g) => ({ inp: g.dinp, weight: g.dweight, bias: g.dbias })),
+  );
 
-  it('the finite-difference check rejects a wrong backward (dinp without the mean terms)', () => {
-    const [N, C] = [3, 7];
-    expect(() =>
-      checkGradients({
-        ...gradCase(N, C),
-        backward: ({ inp, weight, bias }, dout) => {
-          const { mean, rstd } = layernormForwardRef(inp, weight, bias, N, C);
-          const g = layernormBackwardRef(dout, inp, weight, mean, rstd, N, C);
-          const naive = dout.map((d, i) => d * weight[i % C] * rstd[Math.floor(i / C)]);
-          return { inp: naive, weight: g.dweight, bias: g.dbias };
-        },
-      }),
-    ).toThrow(/dinp/);
-  });
+  itRejectsWrongGradient('dinp without the mean terms', 'inp', gradCase(3, 7, (g, { dout, weight, rstd }) => {
+    const C = 7;
+    const naive = dout.map((d, i) => d * weight[i % C] * rstd[Math.floor(i / C)]);
+    return { inp: naive, weight: g.dweight, bias: g.dbias };
+  }));
 });

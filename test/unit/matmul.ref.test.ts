@@ -3,11 +3,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { matmulBackwardRef, matmulForwardRef } from '../../src/kernels/matmul.ref.ts';
-import { checkGradients } from '../helpers/gradcheck.ts';
+import { type GradCheck, itGradients, itRejectsWrongGradient } from '../helpers/gradcheck.ts';
 import { randn } from '../helpers/random.ts';
 
 /** out = inp · weightᵀ + bias, by way of an explicit transpose of weight (a different loop from the reference). */
-function naiveLinear(inp: Float64Array, weight: Float64Array, bias: Float64Array | null, N: number, C: number, OC: number) {
+function naiveLinear(
+  inp: Float64Array, weight: Float64Array, bias: Float64Array | null, N: number, C: number, OC: number,
+) {
   const wT = new Float64Array(C * OC);
   for (let o = 0; o < OC; o++) for (let c = 0; c < C; c++) wT[c * OC + o] = weight[o * C + c];
   const out = new Float64Array(N * OC);
@@ -16,6 +18,19 @@ function naiveLinear(inp: Float64Array, weight: Float64Array, bias: Float64Array
     if (bias) for (let o = 0; o < OC; o++) out[n * OC + o] += bias[o];
   }
   return out;
+}
+
+type MatmulGrads = ReturnType<typeof matmulBackwardRef>;
+
+/** out = inp·weightᵀ + bias checked by finite differences; `grads` maps the reference's gradients to the inputs. */
+function gradCase(
+  N: number, C: number, OC: number, grads: (g: MatmulGrads) => Record<string, Float64Array>,
+): GradCheck {
+  return {
+    inputs: { inp: randn(N * C, 1), weight: randn(OC * C, 2), bias: randn(OC, 3) },
+    forward: ({ inp, weight, bias }) => matmulForwardRef(inp, weight, bias, N, C, OC),
+    backward: ({ inp, weight }, dout) => grads(matmulBackwardRef(dout, inp, weight, N, C, OC)),
+  };
 }
 
 describe('matmul reference', () => {
@@ -43,33 +58,13 @@ describe('matmul reference', () => {
     });
   }
 
-  for (const [N, C, OC] of [[1, 1, 1], [3, 5, 4], [7, 2, 9]]) {
-    it(`backward matches finite differences at N=${N} C=${C} OC=${OC}`, () => {
-      expect(() =>
-        checkGradients({
-          inputs: { inp: randn(N * C, 1), weight: randn(OC * C, 2), bias: randn(OC, 3) },
-          forward: ({ inp, weight, bias }) => matmulForwardRef(inp, weight, bias, N, C, OC),
-          backward: ({ inp, weight }, dout) => {
-            const g = matmulBackwardRef(dout, inp, weight, N, C, OC);
-            return { inp: g.dinp, weight: g.dweight, bias: g.dbias };
-          },
-        }),
-      ).not.toThrow();
-    });
-  }
+  itGradients([{ N: 1, C: 1, OC: 1 }, { N: 3, C: 5, OC: 4 }, { N: 7, C: 2, OC: 9 }], ({ N, C, OC }) =>
+    gradCase(N, C, OC, (g) => ({ inp: g.dinp, weight: g.dweight, bias: g.dbias })),
+  );
 
-  it('the finite-difference check rejects a wrong backward (dweight transposed)', () => {
-    const [N, C, OC] = [3, 4, 4];
-    expect(() =>
-      checkGradients({
-        inputs: { inp: randn(N * C, 1), weight: randn(OC * C, 2), bias: randn(OC, 3) },
-        forward: ({ inp, weight, bias }) => matmulForwardRef(inp, weight, bias, N, C, OC),
-        backward: ({ inp, weight }, dout) => {
-          const g = matmulBackwardRef(dout, inp, weight, N, C, OC);
-          const dwT = g.dweight.map((_, i) => g.dweight[(i % C) * C + Math.floor(i / C)]);
-          return { inp: g.dinp, weight: dwT, bias: g.dbias };
-        },
-      }),
-    ).toThrow(/dweight/);
-  });
+  itRejectsWrongGradient('dweight transposed', 'weight', gradCase(3, 4, 4, (g) => {
+    const C = 4;
+    const dwT = g.dweight.map((_, i) => g.dweight[(i % C) * C + Math.floor(i / C)]);
+    return { inp: g.dinp, weight: dwT, bias: g.dbias };
+  }));
 });
