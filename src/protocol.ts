@@ -33,7 +33,7 @@ export interface OnlineSettings {
   /** Prompts of the Elo tournament (a fixed seeded sample). */
   eloPrompts: number;
   pmSteps: number;
-  pmPairs: number;
+  pmPairsPerBatch: number;
   pmLr: number;
   batchSize: number;
   minibatches: number;

@@ -69,7 +69,7 @@ const PPO_NUMBERS: [Option, keyof PPOConfig][] = [
 /** The flag of each setting the run's messages name. */
 const FLAGS: Record<OnlineSetting, `--${Option}`> = {
   rounds: '--rounds', iterations: '--iterations', labelPrompts: '--n-label', eloPrompts: '--n-elo',
-  pmSteps: '--pm-steps', pmEpochs: '--pm-epochs', pmPairs: '--pm-batch', pmSeqLen: '--pm-seq', pmLr: '--pm-lr',
+  pmSteps: '--pm-steps', pmEpochs: '--pm-epochs', pmPairsPerBatch: '--pm-batch', pmSeqLen: '--pm-seq', pmLr: '--pm-lr',
   pmWeightDecay: '--pm-weight-decay', batchSize: '--batch', minibatches: '--minibatches', epochs: '--epochs',
   maxTokens: '--max-tokens', klCoef: '--kl-coef', lr: '--lr', seed: '--seed', sampleBatch: '--sample-batch',
   bootstrap: '--bootstrap', labeller: '--labeller',
@@ -121,7 +121,7 @@ export async function online(argv: string[]): Promise<void> {
         rounds: a.rounds as number, iterations: a.iterations as number,
         labelPrompts: num('n-label') ?? 64, eloPrompts: num('n-elo') ?? 64,
         pmSteps: num('pm-steps'), pmEpochs: num('pm-epochs'), pmSeqLen: num('pm-seq'),
-        pmPairs: num('pm-batch') ?? DEFAULT_PM_TRAIN.pairsPerBatch, pmLr: num('pm-lr') ?? DEFAULT_PM_TRAIN.lr,
+        pmPairsPerBatch: num('pm-batch') ?? DEFAULT_PM_TRAIN.pairsPerBatch, pmLr: num('pm-lr') ?? DEFAULT_PM_TRAIN.lr,
         pmWeightDecay: num('pm-weight-decay'),
         batchSize: num('batch') ?? DEFAULT_PPO.batchSize, minibatches: num('minibatches') ?? DEFAULT_PPO.minibatches,
         epochs: num('epochs') ?? DEFAULT_PPO.epochs, maxTokens: num('max-tokens') ?? DEFAULT_PPO.maxTokens,

@@ -43,11 +43,11 @@ export async function tension(argv: string[]): Promise<void> {
   const bytes = readBytes(baseFile);
   const base = loadCheckpoint(bytes, baseFile);
   const settings: TensionSettings = {
-    pmSteps: num('pm-steps', 60), pairsPerBatch: num('pairs', 8), seqLen: num('seq', base.cfg.maxSeqLen), pmLr: num('pm-lr', 1e-3),
-    iterations: num('iterations', 20), batchSize: num('batch', 8), maxTokens: num('max-tokens', 24), klCoef: num('kl-coef', 0.05), ppoLr: num('lr', 1e-4),
+    pmSteps: num('pm-steps', 60), pmPairsPerBatch: num('pairs', 8), pmSeqLen: num('seq', base.cfg.maxSeqLen), pmLr: num('pm-lr', 1e-3),
+    iterations: num('iterations', 20), batchSize: num('batch', 8), maxTokens: num('max-tokens', 24), klCoef: num('kl-coef', 0.05), lr: num('lr', 1e-4),
     prompts: num('prompts', 8), seed: num('seed', 1),
   };
-  for (const k of ['pmSteps', 'pairsPerBatch', 'seqLen', 'iterations', 'batchSize', 'maxTokens', 'prompts'] as const) {
+  for (const k of ['pmSteps', 'pmPairsPerBatch', 'pmSeqLen', 'iterations', 'batchSize', 'maxTokens', 'prompts'] as const) {
     if (!Number.isInteger(settings[k]) || settings[k] < 1) throw new UsageError(`tension: ${k} must be a positive integer, got ${settings[k]}`);
   }
   const dataset = (flag: 'helpful' | 'harmless') => {

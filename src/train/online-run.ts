@@ -50,7 +50,7 @@ export interface OnlineRunSettings {
   pmSteps?: number;
   /** Passes over the training comparisons when pmSteps is absent (default 1). */
   pmEpochs?: number;
-  pmPairs: number;
+  pmPairsPerBatch: number;
   /** Tokens per PM side (default the smaller of the PM's context and DEFAULT_PM_TRAIN's). */
   pmSeqLen?: number;
   pmLr: number;
@@ -146,7 +146,7 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
   const pmEpochs = s.pmEpochs ?? 1;
   const counts: [OnlineSetting, number | undefined][] = [
     ['rounds', s.rounds], ['iterations', s.iterations], ['labelPrompts', s.labelPrompts], ['eloPrompts', s.eloPrompts],
-    ['pmSteps', s.pmSteps], ['pmPairs', s.pmPairs], ['sampleBatch', sampleBatch], ['bootstrap', bootstrap],
+    ['pmSteps', s.pmSteps], ['pmPairsPerBatch', s.pmPairsPerBatch], ['sampleBatch', sampleBatch], ['bootstrap', bootstrap],
   ];
   for (const [k, v] of counts) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
@@ -200,7 +200,7 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
   const config: OnlineConfig = {
     labelPrompts: s.labelPrompts, sampleBatch, iterations: s.iterations, ppo: ppoPlan.ppo,
     pm: {
-      ...DEFAULT_PM_TRAIN, pairsPerBatch: s.pmPairs, seqLen: pmSeqLen, steps: s.pmSteps ?? null, lr: s.pmLr,
+      ...DEFAULT_PM_TRAIN, pairsPerBatch: s.pmPairsPerBatch, seqLen: pmSeqLen, steps: s.pmSteps ?? null, lr: s.pmLr,
       weightDecay: s.pmWeightDecay ?? DEFAULT_PM_TRAIN.weightDecay,
     },
     pmEpochs, bootstrap, seed: s.seed,
@@ -212,10 +212,10 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
     : holdOut(run.comparisons, s.seed);
   // round 1's PM trains on the initial comparisons and at most the labelled ones that are not held out
   const labelled = s.labelPrompts - holdOut(Array.from({ length: s.labelPrompts }), 0).heldOut.length;
-  if (initial.train.length + labelled < s.pmPairs) {
+  if (initial.train.length + labelled < s.pmPairsPerBatch) {
     const most = `at most ${initial.train.length} initial + ${labelled} labelled training comparisons`;
-    throw new Error(`round 1's PM has ${most}, fewer than one batch of ${s.pmPairs}: give more comparisons`
-      + ` or a smaller ${nameOf('pmPairs')}`);
+    throw new Error(`round 1's PM has ${most}, fewer than one batch of ${s.pmPairsPerBatch}: give more comparisons`
+      + ` or a smaller ${nameOf('pmPairsPerBatch')}`);
   }
   const eloPrompts = shuffleInPlace([...(run.eloPrompts ?? run.prompts)], rng(s.seed)).slice(0, s.eloPrompts);
   if (!eloPrompts.length) throw new Error('no Elo prompts: the tournament needs at least one');

@@ -33,15 +33,15 @@ export type TensionPM = (typeof TENSION_PMS)[number];
 export interface TensionSettings {
   /** Preference-model steps, pairs per step, tokens per side and learning rate (each of the three PMs). */
   pmSteps: number;
-  pairsPerBatch: number;
-  seqLen: number;
+  pmPairsPerBatch: number;
+  pmSeqLen: number;
   pmLr: number;
   /** PPO iterations, rollouts per iteration, new tokens, λ_KL and learning rate (each of the three policies). */
   iterations: number;
   batchSize: number;
   maxTokens: number;
   klCoef: number;
-  ppoLr: number;
+  lr: number;
   /** Held-out prompts per dataset in the answers table. */
   prompts: number;
   seed: number;
@@ -99,7 +99,7 @@ async function trainPM(
   const { train, heldOut } = splitDatasets(datasets, s.seed);
   const plan = planPMRun({
     trunk: { kind: 'checkpoint', name: base.name, checkpoint: base.checkpoint }, train, heldOut, seed: s.seed,
-    steps: s.pmSteps, pairsPerBatch: s.pairsPerBatch, seqLen: s.seqLen, lr: s.pmLr,
+    steps: s.pmSteps, pairsPerBatch: s.pmPairsPerBatch, seqLen: s.pmSeqLen, lr: s.pmLr,
   });
   const run = new PMRun(gpu, plan);
   try {
@@ -122,7 +122,7 @@ async function trainPolicy(
 ): Promise<TensionModel['policy']> {
   const plan = planPPORun({
     policy: base, reward: { kind: 'pm', ...pm }, prompts, iterations: s.iterations,
-    ppo: { ...DEFAULT_PPO, batchSize: s.batchSize, minibatches: 1, epochs: 2, maxTokens: s.maxTokens, maxPromptTokens: 0, klCoef: s.klCoef, lr: s.ppoLr, seed: s.seed },
+    ppo: { ...DEFAULT_PPO, batchSize: s.batchSize, minibatches: 1, epochs: 2, maxTokens: s.maxTokens, maxPromptTokens: 0, klCoef: s.klCoef, lr: s.lr, seed: s.seed },
   });
   const run = new PPORun(gpu, plan);
   try {

@@ -25,7 +25,7 @@ import type { WorkerClient } from './worker-client.ts';
 /** The loop's settings: the PM and RLHF stages' knobs, the experiment's seed, and the panel's rounds. */
 export function onlineSettings(e: Experiment, rounds: number): OnlineSettings {
   return {
-    rounds, iterations: e.rlhf.iterations, labelPrompts: 2 * e.rlhf.batchSize, eloPrompts: 4 * e.rlhf.batchSize, pmSteps: e.pm.steps, pmPairs: e.pm.pairsPerBatch, pmLr: e.pm.lr,
+    rounds, iterations: e.rlhf.iterations, labelPrompts: 2 * e.rlhf.batchSize, eloPrompts: 4 * e.rlhf.batchSize, pmSteps: e.pm.steps, pmPairsPerBatch: e.pm.pairsPerBatch, pmLr: e.pm.lr,
     batchSize: e.rlhf.batchSize, minibatches: e.rlhf.minibatches, epochs: e.rlhf.epochs, maxTokens: e.rlhf.maxTokens, klCoef: e.rlhf.klCoef, lr: e.rlhf.lr, seed: e.seed,
   };
 }

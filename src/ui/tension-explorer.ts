@@ -25,8 +25,8 @@ export const TENSION_PROMPTS = 4;
 /** The job's settings: the PM and RLHF stages' knobs and the experiment's seed. */
 export function tensionSettings(e: Experiment): TensionSettings {
   return {
-    pmSteps: e.pm.steps, pairsPerBatch: e.pm.pairsPerBatch, seqLen: e.pm.seqLen, pmLr: e.pm.lr,
-    iterations: e.rlhf.iterations, batchSize: e.rlhf.batchSize, maxTokens: e.rlhf.maxTokens, klCoef: e.rlhf.klCoef, ppoLr: e.rlhf.lr,
+    pmSteps: e.pm.steps, pmPairsPerBatch: e.pm.pairsPerBatch, pmSeqLen: e.pm.seqLen, pmLr: e.pm.lr,
+    iterations: e.rlhf.iterations, batchSize: e.rlhf.batchSize, maxTokens: e.rlhf.maxTokens, klCoef: e.rlhf.klCoef, lr: e.rlhf.lr,
     prompts: TENSION_PROMPTS, seed: e.seed,
   };
 }
@@ -93,7 +93,7 @@ export class TensionExplorer extends EvalPanel {
         only on helpful comparisons rewards complying with harmful requests, one trained only on harmless comparisons rewards evasive
         answers, and one trained on both learns to tell the requests apart. This preset trains all three from the chosen base model with
         the Preference-model stage's settings, runs PPO against each with the RLHF stage's settings, and lets the four models answer the
-        same held-out prompts.${s ? html` Now: ${plural(s.pmSteps, 'PM step')} × ${plural(s.pairsPerBatch, 'pair')},
+        same held-out prompts.${s ? html` Now: ${plural(s.pmSteps, 'PM step')} × ${plural(s.pmPairsPerBatch, 'pair')},
         ${plural(s.iterations, 'PPO iteration')} × ${plural(s.batchSize, 'rollout')}, seed ${s.seed}.` : nothing}</p>
       <div class="pick" @focusin=${this.revisit}>
         <label>base model <select id="tension-base" ?disabled=${running} @change=${(e: Event) => (this.baseId = (e.target as HTMLSelectElement).value)}>

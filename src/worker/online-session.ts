@@ -5,7 +5,7 @@
 //            holdOut under the seed, as `rlhf online --train` without --eval), their contexts the prompts that
 //            are labelled and trained on, and the prompts the Elo sample is drawn from
 //   PM       every round's PM starts from the initial policy's trunk (as `rlhf online --pm-init POLICY`; the paper
-//            starts its PMs from pretrained LMs), a fresh reward head, `pmSteps` steps of `pmPairs` pairs
+//            starts its PMs from pretrained LMs), a fresh reward head, `pmSteps` steps of `pmPairsPerBatch` pairs
 //   PPO      the RLHF stage's knobs (rollouts, minibatches, epochs, new tokens, λ_KL, learning rate) over
 //            DEFAULT_PPO, prompts cut from the left to fit (the prompt budget, as the RLHF stage and `rlhf ppo`)
 //   labels   the gold scorer, a stored PM, or the user: the Worker sends each round's pairs to the page

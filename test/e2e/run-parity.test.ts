@@ -122,7 +122,7 @@ describe('the CLI and the Worker build the same run', () => {
     const cli = JSON.parse(readFileSync(report, 'utf8')).rounds[0];
 
     const settings: OnlineSettings = {
-      rounds: 1, iterations: 1, labelPrompts: 3, eloPrompts: 3, pmSteps: 1, pmPairs: 4, pmLr: 0.01,
+      rounds: 1, iterations: 1, labelPrompts: 3, eloPrompts: 3, pmSteps: 1, pmPairsPerBatch: 4, pmLr: 0.01,
       batchSize: 2, minibatches: 1, epochs: 1, maxTokens: 4, klCoef: 0.05, lr: 1e-4, seed: 3,
     };
     const rounds: OnlineRoundResult[] = [];

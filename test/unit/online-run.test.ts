@@ -31,7 +31,7 @@ const comparisons: Comparison[] = prompts.map((context, i) => ({
   context, chosen: ` yes ${i}`, rejected: ' no', subset: 'helpful', source: { file: 'test', line: i + 1 },
 }));
 const settings: OnlineSettings = {
-  rounds: 2, iterations: 3, labelPrompts: 4, eloPrompts: 3, pmSteps: 5, pmPairs: 2, pmLr: 0.01,
+  rounds: 2, iterations: 3, labelPrompts: 4, eloPrompts: 3, pmSteps: 5, pmPairsPerBatch: 2, pmLr: 0.01,
   batchSize: 2, minibatches: 1, epochs: 1, maxTokens: 4, klCoef: 0.05, lr: 1e-4, seed: 7,
 };
 const run = (o: Partial<OnlineRunConfig> = {}, s: Partial<OnlineRunConfig['settings']> = {}): OnlineRunConfig => ({
@@ -93,7 +93,7 @@ describe('planOnlineRun', () => {
     const notPM = { ...flags, labeller: { kind: 'pm' as const, name: 'lm', checkpoint: policy } };
     expect(() => planOnlineRun(run(notPM, { maxTokens: 40 }))).toThrow('--labeller lm is not a preference model');
     // 5 initial training comparisons (1 of 6 held out) and 3 of 4 labelled ones (1 held out): fewer than 9 pairs
-    expect(() => planOnlineRun(run({}, { pmPairs: 9 }))).toThrow(/round 1's PM has at most 5 initial \+ 3 labelled/);
+    expect(() => planOnlineRun(run({}, { pmPairsPerBatch: 9 }))).toThrow(/round 1's PM has at most 5 initial \+ 3 labelled/);
     expect(() => planOnlineRun(run({ prompts: [] }))).toThrow(/no prompts/);
   });
 
