@@ -21,7 +21,7 @@
 // Files: this one builds the GPU graphs and runs steps 3–5 (`update`); ppo-rollout.ts steps 1–2 (`rollout`),
 // ppo-slots.ts the CPU packing of rows into minibatch slots, ppo-metrics.ts the metrics and score shaping,
 // ppo-inspect.ts the per-token trace, ppo-types.ts the types, pm-reward.ts the preference-model reward, and
-// ppo.ref.ts the float64 reference of one whole update that test/gpu/ppo-update.test.ts holds `update` to.
+// ppo.ref.ts the float64 reference of one whole update that test/gpu/ppo-step-ref.test.ts holds `update` to.
 //
 // Design decisions:
 // - Shared trunk. The value head reads the policy's own final layer norm (TRL's
