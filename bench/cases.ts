@@ -6,7 +6,14 @@
 import { PRESETS } from '../src/models/config.ts';
 
 export type Case =
-  | { kind: 'matmul'; name: string; form: 'forward' | 'backward_input' | 'backward_weight'; N: number; C: number; OC: number }
+  | {
+      kind: 'matmul';
+      name: string;
+      form: 'forward' | 'backward_input' | 'backward_weight';
+      N: number;
+      C: number;
+      OC: number;
+    }
   | { kind: 'attention'; name: string; B: number; T: number; C: number; NH: number };
 
 const tiny = PRESETS.tiny;
@@ -22,7 +29,14 @@ const tinyLayers: [string, number, number][] = [
 ];
 
 export const CASES: Case[] = [
-  ...[256, 512, 1024].map((n) => ({ kind: 'matmul' as const, name: `square ${n}`, form: 'forward' as const, N: n, C: n, OC: n })),
+  ...[256, 512, 1024].map((n) => ({
+    kind: 'matmul' as const,
+    name: `square ${n}`,
+    form: 'forward' as const,
+    N: n,
+    C: n,
+    OC: n,
+  })),
   ...tinyLayers.flatMap(([layer, c, oc]) =>
     (['forward', 'backward_input', 'backward_weight'] as const).map((form) => ({
       kind: 'matmul' as const,
@@ -33,7 +47,14 @@ export const CASES: Case[] = [
       OC: oc,
     })),
   ),
-  ...[64, 256].map((T) => ({ kind: 'attention' as const, name: `attention fwd+bwd T=${T}`, B: 4, T, C, NH: tiny.numHeads })),
+  ...[64, 256].map((T) => ({
+    kind: 'attention' as const,
+    name: `attention fwd+bwd T=${T}`,
+    B: 4,
+    T,
+    C,
+    NH: tiny.numHeads,
+  })),
 ];
 
 export function flops(c: Case): number {

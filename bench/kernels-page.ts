@@ -40,9 +40,22 @@ async function time(step: () => void, done: () => Promise<void>, minMs = 1500): 
 function ours(gpu: Gpu, c: Case): Dispatch[] {
   if (c.kind === 'matmul') {
     const { N, C, OC } = c;
-    const t = (label: string, shape: number[]) => gpu.tensor(label, shape, 'f32', Float32Array.from(randn(shape.reduce((a, b) => a * b), shape.length + shape[0])));
-    if (c.form === 'forward') return [matmulForward(gpu, t('out', [N, OC]), t('inp', [N, C]), t('w', [OC, C]), t('b', [OC]), N, C, OC)];
-    if (c.form === 'backward_input') return [matmulBackwardInput(gpu, t('dinp', [N, C]), t('dout', [N, OC]), t('w', [OC, C]), N, C, OC)];
+    const t = (label: string, shape: number[]) =>
+      gpu.tensor(
+        label,
+        shape,
+        'f32',
+        Float32Array.from(
+          randn(
+            shape.reduce((a, b) => a * b),
+            shape.length + shape[0],
+          ),
+        ),
+      );
+    if (c.form === 'forward')
+      return [matmulForward(gpu, t('out', [N, OC]), t('inp', [N, C]), t('w', [OC, C]), t('b', [OC]), N, C, OC)];
+    if (c.form === 'backward_input')
+      return [matmulBackwardInput(gpu, t('dinp', [N, C]), t('dout', [N, OC]), t('w', [OC, C]), N, C, OC)];
     return [matmulBackwardWeight(gpu, t('dw', [OC, C]), t('dout', [N, OC]), t('inp', [N, C]), N, C, OC)];
   }
   const { B, T, C, NH } = c;
@@ -51,7 +64,10 @@ function ours(gpu: Gpu, c: Case): Dispatch[] {
   const lse = gpu.tensor('lse', [B, NH, T]);
   const dout = gpu.tensor('dout', [B, T, C], 'f32', Float32Array.from(randn(B * T * C, 6)));
   const dqkv = gpu.tensor('dqkv', [B, T, 3 * C]);
-  return [attentionForward(gpu, out, lse, qkv, null, B, T, C, NH), ...attentionBackward(gpu, dqkv, dout, qkv, out, lse, null, B, T, C, NH)];
+  return [
+    attentionForward(gpu, out, lse, qkv, null, B, T, C, NH),
+    ...attentionBackward(gpu, dqkv, dout, qkv, out, lse, null, B, T, C, NH),
+  ];
 }
 
 function tfjs(c: Case): () => tf.Tensor {
@@ -95,7 +111,10 @@ async function main(): Promise<void> {
   const results: CaseResult[] = [];
   for (const c of CASES.filter((x) => !only || x.name.includes(only))) {
     const dispatches = ours(gpu, c);
-    const msOurs = await time(() => gpu.run(dispatches), () => gpu.sync());
+    const msOurs = await time(
+      () => gpu.run(dispatches),
+      () => gpu.sync(),
+    );
     const fn = tfjs(c);
     let last: tf.Tensor | null = null;
     const msTfjs = await time(
@@ -110,7 +129,9 @@ async function main(): Promise<void> {
     const gflops = flops(c) / msOurs / 1e6;
     const tfjsGflops = flops(c) / msTfjs / 1e6;
     results.push({ name: c.name, gflops, tfjsGflops, ratio: gflops / tfjsGflops, msOurs, msTfjs });
-    log(`${c.name}: ours ${gflops.toFixed(2)} GFLOP/s (${msOurs.toFixed(2)} ms), tfjs ${tfjsGflops.toFixed(2)} GFLOP/s (${msTfjs.toFixed(2)} ms)`);
+    log(
+      `${c.name}: ours ${gflops.toFixed(2)} GFLOP/s (${msOurs.toFixed(2)} ms), tfjs ${tfjsGflops.toFixed(2)} GFLOP/s (${msTfjs.toFixed(2)} ms)`,
+    );
   }
   window.benchResult = { adapter: gpu.adapter, results };
 }

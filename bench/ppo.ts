@@ -32,22 +32,36 @@ const cfg = { ...PRESETS[preset], vocabSize: vocabWithEndOfContext(byteTokenizer
 const gpu = await createNodeGpu();
 const a = gpu.adapter;
 const policy = initParams(paramTable(cfg), cfg, (n) => randn(n, 1));
-const pmFile = checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 2)), { tokenizer: byteTokenizer.name }, {
-  reward_head: initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, 3)),
-});
+const pmFile = checkpointBytes(
+  cfg,
+  initParams(paramTable(cfg), cfg, (n) => randn(n, 2)),
+  { tokenizer: byteTokenizer.name },
+  {
+    reward_head: initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, 3)),
+  },
+);
 const reward = pmReward(gpu, loadCheckpoint(pmFile, 'bench-pm'), 'bench-pm', B);
 const prompts = synthPrompts({ seed: 1, n: B * iterations });
 const longest = Math.max(...prompts.map((p) => byteTokenizer.encode(p).length + 1));
-const config = { ...DEFAULT_PPO, batchSize: B, maxTokens, maxPromptTokens: Math.min(longest, cfg.maxSeqLen - maxTokens) };
+const config = {
+  ...DEFAULT_PPO,
+  batchSize: B,
+  maxTokens,
+  maxPromptTokens: Math.min(longest, cfg.maxSeqLen - maxTokens),
+};
 
 let start = performance.now();
 const trainer = new PPOTrainer(gpu, cfg, config, { policy }, byteTokenizer, reward);
 await gpu.sync();
 const buildSeconds = (performance.now() - start) / 1000;
 
-console.log(`adapter: ${a.vendor} ${a.architecture} ${a.device} ${a.description} (${a.software ? 'software' : 'hardware'}), ${a.runtime}`);
-console.log(`${preset} policy and PM (${trainer.policy.table.count.toLocaleString('en')} parameters each), B = ${B}, ${maxTokens} new tokens, ` +
-  `prompts ≤ ${config.maxPromptTokens} tokens (T = ${trainer.T}), M = ${config.minibatches}, K = ${config.epochs}; building the trainer: ${buildSeconds.toFixed(1)} s`);
+console.log(
+  `adapter: ${a.vendor} ${a.architecture} ${a.device} ${a.description} (${a.software ? 'software' : 'hardware'}), ${a.runtime}`,
+);
+console.log(
+  `${preset} policy and PM (${trainer.policy.table.count.toLocaleString('en')} parameters each), B = ${B}, ${maxTokens} new tokens, ` +
+    `prompts ≤ ${config.maxPromptTokens} tokens (T = ${trainer.T}), M = ${config.minibatches}, K = ${config.epochs}; building the trainer: ${buildSeconds.toFixed(1)} s`,
+);
 console.log('| iteration | rollout s | score s | logprobs s | update s | total s | dispatches | submits | reads |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 const rows = [];
@@ -58,12 +72,25 @@ for (let i = 0; i < iterations; i++) {
   const total = (performance.now() - start) / 1000;
   const c = { ...gpu.counters };
   const row = {
-    iteration: i + 1, rollout: m['time/rollout'], score: m['time/score'], logprobs: m['time/logprobs'], update: m['time/update'], total,
-    dispatches: c.dispatches, submits: c.submits, reads: c.reads,
+    iteration: i + 1,
+    rollout: m['time/rollout'],
+    score: m['time/score'],
+    logprobs: m['time/logprobs'],
+    update: m['time/update'],
+    total,
+    dispatches: c.dispatches,
+    submits: c.submits,
+    reads: c.reads,
   };
   rows.push(row);
-  console.log(`| ${row.iteration} | ${row.rollout.toFixed(2)} | ${row.score.toFixed(2)} | ${row.logprobs.toFixed(2)} | ${row.update.toFixed(2)} | ${total.toFixed(2)} | ${row.dispatches} | ${row.submits} | ${row.reads} |`);
+  console.log(
+    `| ${row.iteration} | ${row.rollout.toFixed(2)} | ${row.score.toFixed(2)} | ${row.logprobs.toFixed(2)} | ${row.update.toFixed(2)} | ${total.toFixed(2)} | ${row.dispatches} | ${row.submits} | ${row.reads} |`,
+  );
 }
 const json = process.argv.includes('--json') ? arg('json', '') : '';
-if (json) writeFileSync(json, `${JSON.stringify({ adapter: a, preset, B, maxTokens, T: trainer.T, buildSeconds, rows }, null, 2)}\n`);
+if (json)
+  writeFileSync(
+    json,
+    `${JSON.stringify({ adapter: a, preset, B, maxTokens, T: trainer.T, buildSeconds, rows }, null, 2)}\n`,
+  );
 gpu.destroy();

@@ -27,7 +27,10 @@ if (!cfg) throw new Error(`unknown preset ${preset}`);
 const text = Array.from({ length: 200 }, (_, i) => `\n\nHuman: question ${i}?\n\nAssistant: answer ${i * 7}.`);
 const batcher = new LMBatcher(tokenizeTranscripts(text, byteTokenizer), B, T, 1);
 const trainer = new LMTrainer(gpu, cfg, { ...DEFAULT_LM_TRAIN, batchSize: B, seqLen: T, steps: 10 });
-gpu.write(trainer.model.params, initParams(trainer.model.table, cfg, (n) => randn(n, 1)));
+gpu.write(
+  trainer.model.params,
+  initParams(trainer.model.table, cfg, (n) => randn(n, 1)),
+);
 trainer.stepOn([batcher.next()]); // compiles every pipeline
 await gpu.sync();
 
@@ -54,11 +57,15 @@ for (let r = 0; r < repeat; r++) {
   }
 }
 const a = gpu.adapter;
-console.log(`adapter: ${a.vendor} ${a.architecture} ${a.description}; ${preset} B=${B} T=${T}; ${recorded.length} dispatches per step`);
+console.log(
+  `adapter: ${a.vendor} ${a.architecture} ${a.description}; ${preset} B=${B} T=${T}; ${recorded.length} dispatches per step`,
+);
 console.log(`step ≈ ${(total / repeat).toFixed(1)} ms (one submit per dispatch)`);
 console.log('| kernel | dispatches/step | ms/step | share |');
 console.log('|---|---:|---:|---:|');
 for (const [name, k] of [...byKernel].sort((x, y) => y[1].ms - x[1].ms)) {
-  console.log(`| ${name} | ${k.count / repeat} | ${(k.ms / repeat).toFixed(1)} | ${((100 * k.ms) / total).toFixed(1)}% |`);
+  console.log(
+    `| ${name} | ${k.count / repeat} | ${(k.ms / repeat).toFixed(1)} | ${((100 * k.ms) / total).toFixed(1)}% |`,
+  );
 }
 gpu.destroy();

@@ -23,7 +23,9 @@ const presets = (arg('presets') ?? 'tiny,small').split(',') as PresetName[];
 const steps = Number(arg('steps') ?? (a.software ? 3 : 20));
 const text = Array.from({ length: 200 }, (_, i) => `\n\nHuman: question ${i}?\n\nAssistant: answer ${i * 7}.`);
 const stream = tokenizeTranscripts(text, byteTokenizer);
-console.log(`adapter: ${a.vendor} ${a.architecture} ${a.device} ${a.description} (${a.software ? 'software' : 'hardware'}), ${a.runtime}`);
+console.log(
+  `adapter: ${a.vendor} ${a.architecture} ${a.device} ${a.description} (${a.software ? 'software' : 'hardware'}), ${a.runtime}`,
+);
 console.log('| preset | params | B×T | ms/step | tokens/s | dispatches/step | submits/step | reads/step |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
 const results = [];
@@ -33,7 +35,10 @@ for (const name of presets) {
   const T = a.software ? 64 : cfg.maxSeqLen;
   const B = a.software ? 4 : 8;
   const trainer = new LMTrainer(gpu, cfg, { ...DEFAULT_LM_TRAIN, batchSize: B, seqLen: T, steps: steps + 2 });
-  gpu.write(trainer.model.params, initParams(trainer.model.table, cfg, (n) => randn(n, 1)));
+  gpu.write(
+    trainer.model.params,
+    initParams(trainer.model.table, cfg, (n) => randn(n, 1)),
+  );
   const batcher = new LMBatcher(stream, B, T, 1);
   trainer.stepOn([batcher.next()]); // compiles every pipeline
   await trainer.metrics();
@@ -43,9 +48,21 @@ for (const name of presets) {
   await gpu.sync();
   const ms = (performance.now() - start) / steps;
   const c = gpu.counters;
-  const row = { preset: name, params: trainer.model.table.count, B, T, msPerStep: ms, tokensPerSecond: (B * T * 1000) / ms, dispatches: c.dispatches / steps, submits: c.submits / steps, reads: c.reads / steps };
+  const row = {
+    preset: name,
+    params: trainer.model.table.count,
+    B,
+    T,
+    msPerStep: ms,
+    tokensPerSecond: (B * T * 1000) / ms,
+    dispatches: c.dispatches / steps,
+    submits: c.submits / steps,
+    reads: c.reads / steps,
+  };
   results.push(row);
-  console.log(`| ${name} | ${row.params.toLocaleString('en')} | ${B}×${T} | ${ms.toFixed(1)} | ${row.tokensPerSecond.toFixed(0)} | ${row.dispatches} | ${row.submits} | ${row.reads} |`);
+  console.log(
+    `| ${name} | ${row.params.toLocaleString('en')} | ${B}×${T} | ${ms.toFixed(1)} | ${row.tokensPerSecond.toFixed(0)} | ${row.dispatches} | ${row.submits} | ${row.reads} |`,
+  );
 }
 const json = arg('json');
 if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), adapter: a, results }, null, 2));

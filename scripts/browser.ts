@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer';
 import { createServer, type ViteDevServer } from 'vite';
 
-const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
+const CANDIDATES = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
 
 export function findChrome(): string {
   const fromEnv = process.env.CHROME_PATH;
@@ -67,7 +72,9 @@ export async function launchChrome({ webgpu = true } = {}): Promise<HeadlessChro
  * pages they serve) and turn off hot reloading (`hmr: false`: a source file edited while a test runs must
  * not reload its page).
  */
-export async function startVite(options: { cacheDir?: string; hmr?: boolean } = {}): Promise<{ server: ViteDevServer; url: string }> {
+export async function startVite(
+  options: { cacheDir?: string; hmr?: boolean } = {},
+): Promise<{ server: ViteDevServer; url: string }> {
   const server = await createServer({
     configFile: join(import.meta.dirname, '..', 'vite.config.ts'),
     logLevel: 'error',

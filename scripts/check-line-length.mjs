@@ -24,7 +24,9 @@ for (const file of files) {
   });
 }
 if (long.length) {
-  console.error(`${long.length} line${long.length > 1 ? 's are' : ' is'} longer than ${MAX} characters:\n${long.join('\n')}`);
+  console.error(
+    `${long.length} line${long.length > 1 ? 's are' : ' is'} longer than ${MAX} characters:\n${long.join('\n')}`,
+  );
   process.exit(1);
 }
 console.log(`line length: ${files.length} files, every line at most ${MAX} characters`);

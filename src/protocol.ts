@@ -19,7 +19,16 @@ import type { PPORowTrace } from './train/ppo-types.ts';
 import type { TensionResult, TensionSettings } from './train/tension-run.ts';
 
 // Payload types defined where they are computed, named here so that both ends import them from the protocol.
-export type { AdapterSummary, CheckResult, LabelPick, OnlineComparison, OnlineRoundReport, PMCellResult, TensionResult, TensionSettings };
+export type {
+  AdapterSummary,
+  CheckResult,
+  LabelPick,
+  OnlineComparison,
+  OnlineRoundReport,
+  PMCellResult,
+  TensionResult,
+  TensionSettings,
+};
 
 // ---- the online loop (src/worker/online-session.ts) ----
 
@@ -276,22 +285,52 @@ export type Command =
    * Samples two responses to `prompt` for a human to compare: both from `a`, or one from `a` and one from `b`
    * (policy checkpoints, sampled as a PPO rollout samples). Answered by `label-pair`.
    */
-  | { type: 'label-sample'; request: string; a: { name: string; bytes: Uint8Array }; b?: { name: string; bytes: Uint8Array }; prompt: string; seed: number; sampling: LabelSampling }
+  | {
+      type: 'label-sample';
+      request: string;
+      a: { name: string; bytes: Uint8Array };
+      b?: { name: string; bytes: Uint8Array };
+      prompt: string;
+      seed: number;
+      sampling: LabelSampling;
+    }
   | { type: 'trainer'; trainer: TrainerKind; run: string; action: TrainerAction }
   /**
    * Starts a preference-model run (dropping any previous one) on `datasets`, each split by the seed into
    * training and held-out pairs; the trunk starts from `init` (a base language model's safetensors) or at random.
    */
-  | { type: 'pm-create'; run: string; settings: PMRunSettings; datasets: PMDataset[]; init: { checkpoint: string; bytes: Uint8Array } | null; resume?: RunResume }
+  | {
+      type: 'pm-create';
+      run: string;
+      settings: PMRunSettings;
+      datasets: PMDataset[];
+      init: { checkpoint: string; bytes: Uint8Array } | null;
+      resume?: RunResume;
+    }
   /** Scores a stored preference model (safetensors with a reward head) on each set; answered by `pm-evaluation`. */
   | { type: 'pm-evaluate'; request: string; checkpoint: Uint8Array; sets: PMDataset[] }
   /**
    * Out-of-distribution detection (Bai et al. 2022, §5.4; `rlhf ood`) from a stored checkpoint's activations: a
    * Gaussian fitted to the `fit` prompts scores the held-out `evalIn` and the `evalOut` prompts. Answered by `ood-result`.
    */
-  | { type: 'ood-detect'; request: string; checkpoint: { name: string; bytes: Uint8Array }; settings: OodSettings; fit: OodPromptSet[]; evalIn: OodPromptSet[]; evalOut: OodPromptSet[] }
+  | {
+      type: 'ood-detect';
+      request: string;
+      checkpoint: { name: string; bytes: Uint8Array };
+      settings: OodSettings;
+      fit: OodPromptSet[];
+      evalIn: OodPromptSet[];
+      evalOut: OodPromptSet[];
+    }
   /** Every policy answers `prompts`, a round robin judged by `judge`; progress by `eval-progress`, answered by `elo-ranking`. */
-  | { type: 'elo-rank'; request: string; policies: NamedCheckpoint[]; judge: RLHFReward; prompts: string[]; settings: EloSettings }
+  | {
+      type: 'elo-rank';
+      request: string;
+      policies: NamedCheckpoint[];
+      judge: RLHFReward;
+      prompts: string[];
+      settings: EloSettings;
+    }
   /** Each model's held-out LM loss on the same batches of `transcripts` (the alignment tax); answered by `lm-evaluation`. */
   | { type: 'lm-evaluate'; request: string; models: NamedCheckpoint[]; transcripts: string[]; settings: LMLossSettings }
   /**
@@ -299,7 +338,15 @@ export type Command =
    * against `reward`, on `prompts` (conversations up to their final "\n\nAssistant:"). With `resume`, the
    * policy and value head start from the run's stored checkpoint instead, and π0 stays `policy`.
    */
-  | { type: 'rlhf-create'; run: string; settings: RLHFRunSettings; policy: { name: string; bytes: Uint8Array }; reward: RLHFReward; prompts: string[]; resume?: RunResume }
+  | {
+      type: 'rlhf-create';
+      run: string;
+      settings: RLHFRunSettings;
+      policy: { name: string; bytes: Uint8Array };
+      reward: RLHFReward;
+      prompts: string[];
+      resume?: RunResume;
+    }
   /** One PPO iteration of the run with its per-token trace (answered by rlhf-samples, rlhf-inspect, trainer-metrics). */
   | { type: 'rlhf-inspect'; run: string }
   /**
@@ -307,13 +354,27 @@ export type Command =
    * harmless-only, mixed) from `base`, their cross-evaluation, PPO against each, and every model's answers to the
    * same prompts. Answered by `tension-progress` events and one `tension-result`.
    */
-  | { type: 'tension-run'; request: string; base: { name: string; bytes: Uint8Array }; helpful: PMDataset; harmless: PMDataset; settings: TensionSettings }
+  | {
+      type: 'tension-run';
+      request: string;
+      base: { name: string; bytes: Uint8Array };
+      helpful: PMDataset;
+      harmless: PMDataset;
+      settings: TensionSettings;
+    }
   /**
    * Iterated online RLHF (src/worker/online-session.ts): rounds of sample → label (the gold scorer, a PM or the user) →
    * retrain the PM on `comparisons` and every round's → PPO → Elo from `policy`, on the comparisons' prompts.
    * Answered by `online-progress`, one `online-round` per round and a final `online-done`.
    */
-  | { type: 'online-run'; request: string; policy: { name: string; bytes: Uint8Array }; labeller: { kind: 'gold' } | { kind: 'user' } | { kind: 'pm'; name: string; bytes: Uint8Array }; comparisons: Comparison[]; settings: OnlineSettings }
+  | {
+      type: 'online-run';
+      request: string;
+      policy: { name: string; bytes: Uint8Array };
+      labeller: { kind: 'gold' } | { kind: 'user' } | { kind: 'pm'; name: string; bytes: Uint8Array };
+      comparisons: Comparison[];
+      settings: OnlineSettings;
+    }
   /**
    * The user's labels for a round of an `online-run` whose labeller is the user: one pick per pair of the
    * `online-label-request` (1, 2, or 0 for no preference), or `stop` to end the run. A mismatch is answered by an
@@ -328,12 +389,27 @@ export type WorkerEvent =
   | { type: 'self-check'; results: CheckResult[] }
   | { type: 'error'; command: Command['type']; message: string }
   /** A trainer's state changed (sent on every step while playing; the UI coalesces per frame). */
-  | { type: 'trainer-status'; trainer: TrainerKind; run: string; status: TrainerStatus; step: number; steps: number; message?: string }
+  | {
+      type: 'trainer-status';
+      trainer: TrainerKind;
+      run: string;
+      status: TrainerStatus;
+      step: number;
+      steps: number;
+      message?: string;
+    }
   /** What a run was built from, once it is ready. */
   | { type: 'trainer-info'; trainer: TrainerKind; run: string; info: Record<string, number | string> }
   | { type: 'trainer-metrics'; trainer: TrainerKind; run: string; point: MetricPoint }
   /** The weights at `step` as a safetensors file (GPT-2 layout), on `save` and at the end of a run. */
-  | { type: 'trainer-checkpoint'; trainer: TrainerKind; run: string; step: number; bytes: Uint8Array; metadata: Record<string, string> }
+  | {
+      type: 'trainer-checkpoint';
+      trainer: TrainerKind;
+      run: string;
+      step: number;
+      bytes: Uint8Array;
+      metadata: Record<string, string>;
+    }
   /** The batch of the preference model's step `step`: each pair with its rewards and loss (sent with every metrics read). */
   | { type: 'pm-inspect'; run: string; step: number; pairs: PMInspectPair[] }
   /** The preference model's evaluation on its held-out pairs at `step` (accuracy, calibration bins, ECE, length rules). */

@@ -12,6 +12,20 @@ if (!dir || !out) throw new Error('usage: hh-pm-pairs.ts HH_DIR OUT.json [gpt2|b
 const tokenizer = tokenizerByName(name);
 const files = ['helpful-base.dev.jsonl.gz', 'harmless-base.dev.jsonl.gz'].map((f) => `${dir}/${f}`);
 const { comparisons } = readComparisonFiles(files, false, (s) => process.stderr.write(s));
-const pairs = comparisons.map((c) => ({ s: c.subset, ctx: tokenizer.encode(c.context), c: tokenizer.encode(c.chosen), r: tokenizer.encode(c.rejected) }));
-writeFileSync(out, JSON.stringify({ tokenizer: tokenizer.name, eoc: tokenizer.endOfContext, eot: tokenizer.endOfText, vocab: vocabWithEndOfContext(tokenizer), pairs }));
+const pairs = comparisons.map((c) => ({
+  s: c.subset,
+  ctx: tokenizer.encode(c.context),
+  c: tokenizer.encode(c.chosen),
+  r: tokenizer.encode(c.rejected),
+}));
+writeFileSync(
+  out,
+  JSON.stringify({
+    tokenizer: tokenizer.name,
+    eoc: tokenizer.endOfContext,
+    eot: tokenizer.endOfText,
+    vocab: vocabWithEndOfContext(tokenizer),
+    pairs,
+  }),
+);
 console.log(`${pairs.length} pairs, ${tokenizer.name} tokens → ${out}`);

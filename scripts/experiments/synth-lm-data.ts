@@ -21,14 +21,22 @@ for (const subset of ['helpful', 'harmless']) {
 }
 const held = texts.splice(0, Math.round(texts.length * 0.1));
 const prompts = synthPrompts({ seed: 77, n: 128, topics: Number(topicsArg) });
-writeFileSync(out, JSON.stringify({
-  V: tk.vocabSize,
-  eot: tk.endOfText,
-  vocab: Array.from({ length: tk.vocabSize }, (_, i) => tk.decode([i])),
-  train: Array.from(tokenizeTranscripts(texts, tk).tokens),
-  held: Array.from(tokenizeTranscripts(held, tk).tokens),
-  prompts: prompts.map((p) => [tk.endOfText, ...tk.encode(p)]),
-  promptText: prompts,
-  topics: [...BENIGN_TOPICS.map((t) => ({ kind: 'benign', ...t })), ...HARMFUL_TOPICS.map((t) => ({ kind: 'harmful', ...t }))],
-}));
-process.stdout.write(`wrote ${out}: ${texts.length} training and ${held.length} held-out transcripts, vocabulary ${tk.vocabSize}\n`);
+writeFileSync(
+  out,
+  JSON.stringify({
+    V: tk.vocabSize,
+    eot: tk.endOfText,
+    vocab: Array.from({ length: tk.vocabSize }, (_, i) => tk.decode([i])),
+    train: Array.from(tokenizeTranscripts(texts, tk).tokens),
+    held: Array.from(tokenizeTranscripts(held, tk).tokens),
+    prompts: prompts.map((p) => [tk.endOfText, ...tk.encode(p)]),
+    promptText: prompts,
+    topics: [
+      ...BENIGN_TOPICS.map((t) => ({ kind: 'benign', ...t })),
+      ...HARMFUL_TOPICS.map((t) => ({ kind: 'harmful', ...t })),
+    ],
+  }),
+);
+process.stdout.write(
+  `wrote ${out}: ${texts.length} training and ${held.length} held-out transcripts, vocabulary ${tk.vocabSize}\n`,
+);

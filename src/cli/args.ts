@@ -13,14 +13,23 @@ export interface OptionSpec {
 
 export type Parsed = Record<string, string | number | boolean | string[] | undefined>;
 
-export function parseArgs(argv: readonly string[], specs: Readonly<Record<string, OptionSpec>>, command: string): Parsed {
+export function parseArgs(
+  argv: readonly string[],
+  specs: Readonly<Record<string, OptionSpec>>,
+  command: string,
+): Parsed {
   const out: Parsed = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (!arg.startsWith('--')) throw new UsageError(`${command}: unexpected argument "${arg}"`);
     const name = arg.slice(2);
     const spec = specs[name];
-    if (!spec) throw new UsageError(`${command}: unknown option --${name} (options: ${Object.keys(specs).map((k) => `--${k}`).join(' ')})`);
+    if (!spec)
+      throw new UsageError(
+        `${command}: unknown option --${name} (options: ${Object.keys(specs)
+          .map((k) => `--${k}`)
+          .join(' ')})`,
+      );
     if (spec.type === 'flag') {
       out[name] = true;
       continue;

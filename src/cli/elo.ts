@@ -46,16 +46,27 @@ export async function elo(argv: string[]): Promise<void> {
   const seed = num('seed', 1);
   const nPrompts = num('n-prompts', 64);
   const samples = num('bootstrap', 200);
-  for (const [name, v] of [['n-prompts', nPrompts], ['bootstrap', samples]] as const) {
+  for (const [name, v] of [
+    ['n-prompts', nPrompts],
+    ['bootstrap', samples],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new UsageError(`elo: --${name} must be a positive integer, got ${v}`);
   }
   // every file is read and checked before the GPU starts
   const checkpoints = files.map((file) => loadCheckpoint(readBytes(file), file));
   const shortest = Math.min(...checkpoints.map((c) => c.cfg.maxSeqLen));
-  const sampling = { maxTokens: num('max-tokens', Math.min(64, Math.floor(shortest / 2))), temperature: num('temperature', 1), topK: num('top-k', 0), seed, batch: num('batch', 16) };
+  const sampling = {
+    maxTokens: num('max-tokens', Math.min(64, Math.floor(shortest / 2))),
+    temperature: num('temperature', 1),
+    topK: num('top-k', 0),
+    seed,
+    batch: num('batch', 16),
+  };
   checkpoints.forEach((c, i) => {
     if (!(sampling.maxTokens >= 1 && sampling.maxTokens < c.cfg.maxSeqLen)) {
-      throw new UsageError(`elo: --max-tokens ${sampling.maxTokens} leaves no room for a prompt in ${files[i]}'s context of ${c.cfg.maxSeqLen}`);
+      throw new UsageError(
+        `elo: --max-tokens ${sampling.maxTokens} leaves no room for a prompt in ${files[i]}'s context of ${c.cfg.maxSeqLen}`,
+      );
     }
   });
   const pmFile = a.pm as string | undefined;
@@ -84,7 +95,10 @@ export async function elo(argv: string[]): Promise<void> {
     const b = leaderboard(scores, { samples, seed: seed + 1 });
     log(`\nElo by ${judge} (95% interval over prompts), mean score:\n`);
     const order = files.map((_, i) => i).sort((x, y) => b.elo[y] - b.elo[x]);
-    for (const i of order) log(`  ${b.elo[i].toFixed(0).padStart(6)}  [${b.lo[i].toFixed(0)}, ${b.hi[i].toFixed(0)}]  ${b.meanScore[i].toFixed(3)}  ${files[i]}\n`);
+    for (const i of order)
+      log(
+        `  ${b.elo[i].toFixed(0).padStart(6)}  [${b.lo[i].toFixed(0)}, ${b.hi[i].toFixed(0)}]  ${b.meanScore[i].toFixed(3)}  ${files[i]}\n`,
+      );
     return b;
   };
   if (pmFile && pmCkpt) {
@@ -99,9 +113,15 @@ export async function elo(argv: string[]): Promise<void> {
   }
   if (a.report) {
     const report = {
-      command: 'elo', argv, seed, policies: files, sampling, bootstrap: samples,
+      command: 'elo',
+      argv,
+      seed,
+      policies: files,
+      sampling,
+      bootstrap: samples,
       data: { files: data.files, prompts: prompts.length, distinct_prompts: all.length },
-      adapter: gpu.adapter, judges,
+      adapter: gpu.adapter,
+      judges,
       responses: prompts.map((prompt, q) => ({ prompt, responses: responses.map((r) => r[q]) })),
     };
     writeAtomic(a.report as string, `${JSON.stringify(report, null, 2)}\n`);

@@ -34,7 +34,10 @@ export function readHHFiles(files: readonly string[], skipInvalid: boolean, warn
     const parsed = parseHHJsonl(readText(file));
     if (parsed.problems.length) {
       const list = describeProblems(file, parsed.problems);
-      if (!skipInvalid) throw new Error(`${parsed.problems.length} invalid line(s), nothing imported (pass --skip-invalid to use the ${parsed.pairs.length} valid ones):\n${list}`);
+      if (!skipInvalid)
+        throw new Error(
+          `${parsed.problems.length} invalid line(s), nothing imported (pass --skip-invalid to use the ${parsed.pairs.length} valid ones):\n${list}`,
+        );
       warn(`skipping ${parsed.problems.length} invalid line(s):\n${list}\n`);
     }
     if (parsed.pairs.length === 0) throw new Error(`${file}: no valid comparison pairs`);
@@ -48,7 +51,11 @@ export function readHHFiles(files: readonly string[], skipInvalid: boolean, warn
  * with its subset (from the file name: helpful / harmless / the name) and source line. Identical
  * pairs are dropped and counted; pairs that do not split are errors like malformed lines.
  */
-export function readComparisonFiles(files: readonly string[], skipInvalid: boolean, warn: (s: string) => void): { comparisons: Comparison[]; files: { file: string; subset: string; pairs: number; identical: number }[] } {
+export function readComparisonFiles(
+  files: readonly string[],
+  skipInvalid: boolean,
+  warn: (s: string) => void,
+): { comparisons: Comparison[]; files: { file: string; subset: string; pairs: number; identical: number }[] } {
   const comparisons: Comparison[] = [];
   const summary = [];
   for (const file of files) {
@@ -57,10 +64,14 @@ export function readComparisonFiles(files: readonly string[], skipInvalid: boole
     const imported = toComparisons(pairs, { file, subset });
     if (imported.problems.length) {
       const list = describeProblems(file, imported.problems);
-      if (!skipInvalid) throw new Error(`${imported.problems.length} pair(s) that do not split into context and responses, nothing imported (pass --skip-invalid to skip them):\n${list}`);
+      if (!skipInvalid)
+        throw new Error(
+          `${imported.problems.length} pair(s) that do not split into context and responses, nothing imported (pass --skip-invalid to skip them):\n${list}`,
+        );
       warn(`skipping ${imported.problems.length} pair(s):\n${list}\n`);
     }
-    if (imported.identical) warn(`${file}: dropped ${imported.identical} pair(s) whose chosen and rejected sides are identical\n`);
+    if (imported.identical)
+      warn(`${file}: dropped ${imported.identical} pair(s) whose chosen and rejected sides are identical\n`);
     comparisons.push(...imported.comparisons);
     summary.push({ file, subset, pairs: imported.comparisons.length, identical: imported.identical });
   }

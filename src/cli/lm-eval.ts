@@ -31,7 +31,8 @@ export async function lmEval(argv: string[]): Promise<void> {
   const log = (s: string) => process.stderr.write(s);
   const files = a.models as string[];
   const sides = (a.sides as string | undefined) ?? 'chosen';
-  if (sides !== 'chosen' && sides !== 'both') throw new UsageError(`lm-eval: --sides must be chosen or both, got ${sides}`);
+  if (sides !== 'chosen' && sides !== 'both')
+    throw new UsageError(`lm-eval: --sides must be chosen or both, got ${sides}`);
   const seed = (a.seed as number | undefined) ?? 1;
 
   // every model must share the first one's tokenizer and fit the sequence length
@@ -44,24 +45,49 @@ export async function lmEval(argv: string[]): Promise<void> {
     }
   })();
   const shortest = Math.min(...models.map((m) => m.ckpt.cfg.maxSeqLen));
-  const train = lmTrainConfig(models[0].ckpt.cfg, { steps: 1, batchSize: a.batch as number | undefined, seqLen: (a.seq as number | undefined) ?? Math.min(128, shortest) });
-  if (train.seqLen > shortest) throw new UsageError(`lm-eval: --seq ${train.seqLen} exceeds the shortest model context, ${shortest}`);
+  const train = lmTrainConfig(models[0].ckpt.cfg, {
+    steps: 1,
+    batchSize: a.batch as number | undefined,
+    seqLen: (a.seq as number | undefined) ?? Math.min(128, shortest),
+  });
+  if (train.seqLen > shortest)
+    throw new UsageError(`lm-eval: --seq ${train.seqLen} exceeds the shortest model context, ${shortest}`);
 
   // the held-out batches of the pretraining split
   const pairs = readHHFiles(a.data as string[], Boolean(a['skip-invalid']), log);
-  const data = lmData(pairs.flatMap((p) => (sides === 'both' ? [p.chosen, p.rejected] : [p.chosen])), {
-    tokenizer, assistantOnly: Boolean(a['assistant-only']), batchSize: train.batchSize, seqLen: train.seqLen, seed,
-  });
-  log(`data: ${data.heldOutTranscripts} held-out transcripts of ${data.transcripts}; ${data.heldOut.length} batches of ${train.batchSize}×${train.seqLen} tokens\n`);
+  const data = lmData(
+    pairs.flatMap((p) => (sides === 'both' ? [p.chosen, p.rejected] : [p.chosen])),
+    {
+      tokenizer,
+      assistantOnly: Boolean(a['assistant-only']),
+      batchSize: train.batchSize,
+      seqLen: train.seqLen,
+      seed,
+    },
+  );
+  log(
+    `data: ${data.heldOutTranscripts} held-out transcripts of ${data.transcripts}; ${data.heldOut.length} batches of ${train.batchSize}×${train.seqLen} tokens\n`,
+  );
 
   const gpu = await createNodeGpu();
   const results: ModelLoss[] = await heldOutLosses(gpu, models, data.heldOut, train.batchSize, train.seqLen, (r) => {
-    log(`${r.loss.toFixed(4)} nats/token  (${r.alignment_tax >= 0 ? '+' : ''}${r.alignment_tax.toFixed(4)})  ${r.model}\n`);
+    log(
+      `${r.loss.toFixed(4)} nats/token  (${r.alignment_tax >= 0 ? '+' : ''}${r.alignment_tax.toFixed(4)})  ${r.model}\n`,
+    );
   });
   if (a.report) {
     const report = {
-      command: 'lm-eval', argv, seed, sides, tokenizer: tokenizer.name, batch: train.batchSize, seq: train.seqLen, data: a.data,
-      held_out_transcripts: data.heldOutTranscripts, adapter: gpu.adapter, results,
+      command: 'lm-eval',
+      argv,
+      seed,
+      sides,
+      tokenizer: tokenizer.name,
+      batch: train.batchSize,
+      seq: train.seqLen,
+      data: a.data,
+      held_out_transcripts: data.heldOutTranscripts,
+      adapter: gpu.adapter,
+      results,
     };
     writeAtomic(a.report as string, `${JSON.stringify(report, null, 2)}\n`);
   }

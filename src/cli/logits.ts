@@ -26,19 +26,27 @@ const OPTIONS = {
  */
 export function parseTokens(values: readonly string[], V: number, maxT: number): number[] {
   const pieces = values.flatMap((v) => v.split(',')).map((s) => s.trim());
-  if (pieces.every((p) => p === '')) throw new UsageError('logits: --tokens is empty: give one or more token ids, e.g. --tokens 15496,995');
+  if (pieces.every((p) => p === ''))
+    throw new UsageError('logits: --tokens is empty: give one or more token ids, e.g. --tokens 15496,995');
   const tokens = pieces.map((p, i) => {
     if (!/^[+-]?\d+$/.test(p)) throw new UsageError(`logits: token ${i + 1} "${p}" is not an integer`);
     const id = Number(p);
-    if (id < 0 || id >= V) throw new UsageError(`logits: token ${i + 1} is ${id}, outside the model's vocabulary 0..${V - 1}`);
+    if (id < 0 || id >= V)
+      throw new UsageError(`logits: token ${i + 1} is ${id}, outside the model's vocabulary 0..${V - 1}`);
     return id;
   });
-  if (tokens.length > maxT) throw new UsageError(`logits: ${tokens.length} tokens, more than the model's context of ${maxT}`);
+  if (tokens.length > maxT)
+    throw new UsageError(`logits: ${tokens.length} tokens, more than the model's context of ${maxT}`);
   return tokens;
 }
 
 /** logits[V] at the last of `tokens` (B = 1, T = tokens.length), for packed parameters in our layout. */
-export async function finalLogits(gpu: Gpu, cfg: GPTConfig, packed: Float32Array, tokens: readonly number[]): Promise<Float32Array> {
+export async function finalLogits(
+  gpu: Gpu,
+  cfg: GPTConfig,
+  packed: Float32Array,
+  tokens: readonly number[],
+): Promise<Float32Array> {
   const V = cfg.vocabSize;
   const T = tokens.length;
   const weights = new Weights(gpu, cfg);

@@ -60,19 +60,43 @@ type Option = keyof typeof OPTIONS;
 
 /** `rlhf ppo` options beyond the notebook's knobs that set a PPOConfig number one to one. */
 const PPO_NUMBERS: [Option, keyof PPOConfig][] = [
-  ['max-prompt-tokens', 'maxPromptTokens'], ['temperature', 'temperature'], ['top-k', 'topK'],
-  ['kl-estimator', 'klEstimator'], ['gamma', 'gamma'], ['lam', 'lam'], ['cliprange', 'cliprange'],
-  ['cliprange-value', 'cliprangeValue'], ['vf-coef', 'vfCoef'], ['ent-coef', 'entCoef'], ['grad-clip', 'gradClip'],
-  ['missing-eos-penalty', 'missingEosPenalty'], ['score-clip', 'scoreClip'],
+  ['max-prompt-tokens', 'maxPromptTokens'],
+  ['temperature', 'temperature'],
+  ['top-k', 'topK'],
+  ['kl-estimator', 'klEstimator'],
+  ['gamma', 'gamma'],
+  ['lam', 'lam'],
+  ['cliprange', 'cliprange'],
+  ['cliprange-value', 'cliprangeValue'],
+  ['vf-coef', 'vfCoef'],
+  ['ent-coef', 'entCoef'],
+  ['grad-clip', 'gradClip'],
+  ['missing-eos-penalty', 'missingEosPenalty'],
+  ['score-clip', 'scoreClip'],
 ];
 
 /** The flag of each setting the run's messages name. */
 const FLAGS: Record<OnlineSetting, `--${Option}`> = {
-  rounds: '--rounds', iterations: '--iterations', labelPrompts: '--n-label', eloPrompts: '--n-elo',
-  pmSteps: '--pm-steps', pmEpochs: '--pm-epochs', pmPairsPerBatch: '--pm-batch', pmSeqLen: '--pm-seq', pmLr: '--pm-lr',
-  pmWeightDecay: '--pm-weight-decay', batchSize: '--batch', minibatches: '--minibatches', epochs: '--epochs',
-  maxTokens: '--max-tokens', klCoef: '--kl-coef', lr: '--lr', seed: '--seed', sampleBatch: '--sample-batch',
-  bootstrap: '--bootstrap', labeller: '--labeller',
+  rounds: '--rounds',
+  iterations: '--iterations',
+  labelPrompts: '--n-label',
+  eloPrompts: '--n-elo',
+  pmSteps: '--pm-steps',
+  pmEpochs: '--pm-epochs',
+  pmPairsPerBatch: '--pm-batch',
+  pmSeqLen: '--pm-seq',
+  pmLr: '--pm-lr',
+  pmWeightDecay: '--pm-weight-decay',
+  batchSize: '--batch',
+  minibatches: '--minibatches',
+  epochs: '--epochs',
+  maxTokens: '--max-tokens',
+  klCoef: '--kl-coef',
+  lr: '--lr',
+  seed: '--seed',
+  sampleBatch: '--sample-batch',
+  bootstrap: '--bootstrap',
+  labeller: '--labeller',
 };
 
 function load(file: string, what: string): Checkpoint {
@@ -112,21 +136,36 @@ export async function online(argv: string[]): Promise<void> {
   try {
     plan = planOnlineRun({
       policy: { name: policyFile, checkpoint: policy },
-      labeller: labellerName === 'gold'
-        ? { kind: 'gold' }
-        : { kind: 'pm', name: labellerName, checkpoint: load(labellerName, '--labeller') },
+      labeller:
+        labellerName === 'gold'
+          ? { kind: 'gold' }
+          : { kind: 'pm', name: labellerName, checkpoint: load(labellerName, '--labeller') },
       pmInit: initFile ? { name: initFile, checkpoint: load(initFile, '--pm-init') } : null,
-      prompts, eloPrompts, comparisons: train, heldOut,
+      prompts,
+      eloPrompts,
+      comparisons: train,
+      heldOut,
       settings: {
-        rounds: a.rounds as number, iterations: a.iterations as number,
-        labelPrompts: num('n-label') ?? 64, eloPrompts: num('n-elo') ?? 64,
-        pmSteps: num('pm-steps'), pmEpochs: num('pm-epochs'), pmSeqLen: num('pm-seq'),
-        pmPairsPerBatch: num('pm-batch') ?? DEFAULT_PM_TRAIN.pairsPerBatch, pmLr: num('pm-lr') ?? DEFAULT_PM_TRAIN.lr,
+        rounds: a.rounds as number,
+        iterations: a.iterations as number,
+        labelPrompts: num('n-label') ?? 64,
+        eloPrompts: num('n-elo') ?? 64,
+        pmSteps: num('pm-steps'),
+        pmEpochs: num('pm-epochs'),
+        pmSeqLen: num('pm-seq'),
+        pmPairsPerBatch: num('pm-batch') ?? DEFAULT_PM_TRAIN.pairsPerBatch,
+        pmLr: num('pm-lr') ?? DEFAULT_PM_TRAIN.lr,
         pmWeightDecay: num('pm-weight-decay'),
-        batchSize: num('batch') ?? DEFAULT_PPO.batchSize, minibatches: num('minibatches') ?? DEFAULT_PPO.minibatches,
-        epochs: num('epochs') ?? DEFAULT_PPO.epochs, maxTokens: num('max-tokens') ?? DEFAULT_PPO.maxTokens,
-        klCoef: num('kl-coef') ?? CLI_PPO_DEFAULTS.klCoef!, lr: num('lr') ?? CLI_PPO_DEFAULTS.lr!, seed,
-        sampleBatch: num('sample-batch'), bootstrap: num('bootstrap'), ppo,
+        batchSize: num('batch') ?? DEFAULT_PPO.batchSize,
+        minibatches: num('minibatches') ?? DEFAULT_PPO.minibatches,
+        epochs: num('epochs') ?? DEFAULT_PPO.epochs,
+        maxTokens: num('max-tokens') ?? DEFAULT_PPO.maxTokens,
+        klCoef: num('kl-coef') ?? CLI_PPO_DEFAULTS.klCoef!,
+        lr: num('lr') ?? CLI_PPO_DEFAULTS.lr!,
+        seed,
+        sampleBatch: num('sample-batch'),
+        bootstrap: num('bootstrap'),
+        ppo,
       },
       policyName: (r) => (r === 0 ? policyFile : join(roundDir(r), 'policy.safetensors')),
       nameOf: (setting) => FLAGS[setting],
@@ -137,8 +176,10 @@ export async function online(argv: string[]): Promise<void> {
   for (const w of plan.warnings) log(`warning: ${w}\n`);
   const { config, initial, tokenizer, pm: start, rounds } = plan;
   const elo = plan.eloPrompts.length;
-  log(`data: ${prompts.length} distinct prompts; ${initial.train.length} + ${initial.heldOut.length} initial training`
-    + ` + held-out comparisons; Elo on ${elo} prompts\n`);
+  log(
+    `data: ${prompts.length} distinct prompts; ${initial.train.length} + ${initial.heldOut.length} initial training` +
+      ` + held-out comparisons; Elo on ${elo} prompts\n`,
+  );
 
   // 3. the loop; files and the report after every round
   const gpu = await createNodeGpu();
@@ -147,21 +188,36 @@ export async function online(argv: string[]): Promise<void> {
   const judge = loop.goldJudge ? 'gold' : 'pm';
   const pmFrom = initFile ? `from ${initFile}` : 'random';
   const on = `${gpu.adapter.vendor} ${gpu.adapter.architecture}`;
-  log(`policy: ${policyFile} (${tokenizer.name} tokenizer, T = ${loop.trainer.T}); PM: ${pmFrom}`
-    + ` (${start.tokenizer.name}, C = ${start.cfg.channels}, L = ${start.cfg.numLayers}); labeller: ${labeller.name};`
-    + ` Elo judge: ${judge === 'gold' ? 'gold' : 'each round\'s PM'}; on ${on}\n`);
+  log(
+    `policy: ${policyFile} (${tokenizer.name} tokenizer, T = ${loop.trainer.T}); PM: ${pmFrom}` +
+      ` (${start.tokenizer.name}, C = ${start.cfg.channels}, L = ${start.cfg.numLayers}); labeller: ${labeller.name};` +
+      ` Elo judge: ${judge === 'gold' ? 'gold' : "each round's PM"}; on ${on}\n`,
+  );
   mkdirSync(out, { recursive: true });
   const reports: OnlineRoundReport[] = [];
   const comparisons: OnlineComparison[] = [];
   const report = (done: boolean) => ({
-    command: 'online', argv, seed, done, policy: policyFile, labeller: labeller.name, pm_init: initFile ?? null,
-    config: { rounds, ...config }, model: policy.cfg, pm_model: start.cfg, tokenizer: tokenizer.name,
+    command: 'online',
+    argv,
+    seed,
+    done,
+    policy: policyFile,
+    labeller: labeller.name,
+    pm_init: initFile ?? null,
+    config: { rounds, ...config },
+    model: policy.cfg,
+    pm_model: start.cfg,
+    tokenizer: tokenizer.name,
     pm_tokenizer: start.tokenizer.name,
     data: {
-      prompts: prompts.length, initial_train: initial.train.length, initial_heldout: initial.heldOut.length,
-      elo_prompts: elo, elo_judge: judge,
+      prompts: prompts.length,
+      initial_train: initial.train.length,
+      initial_heldout: initial.heldOut.length,
+      elo_prompts: elo,
+      elo_judge: judge,
     },
-    adapter: gpu.adapter, rounds: reports,
+    adapter: gpu.adapter,
+    rounds: reports,
   });
   const progress = new Progress('online', plan.units);
   let units = 0;
@@ -181,9 +237,11 @@ export async function online(argv: string[]): Promise<void> {
     const e = rep.elo;
     const accuracy = rep.pm.eval ? rep.pm.eval.accuracy.toFixed(3) : '–';
     const { last } = rep.ppo;
-    log(`round ${rep.round}: ${rep.comparisons_added} comparisons; PM held-out accuracy ${accuracy};`
-      + ` PPO score ${last['objective/scores'].toFixed(3)}, KL ${last['objective/kl'].toFixed(2)};`
-      + ` Elo (${e.judge}) ${e.policies.map((p, i) => `${p} ${e.elo[i].toFixed(0)}`).join(', ')}\n`);
+    log(
+      `round ${rep.round}: ${rep.comparisons_added} comparisons; PM held-out accuracy ${accuracy};` +
+        ` PPO score ${last['objective/scores'].toFixed(3)}, KL ${last['objective/kl'].toFixed(2)};` +
+        ` Elo (${e.judge}) ${e.policies.map((p, i) => `${p} ${e.elo[i].toFixed(0)}`).join(', ')}\n`,
+    );
   }
   run.dispose();
   gpu.destroy();

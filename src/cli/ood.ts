@@ -55,9 +55,12 @@ export async function ood(argv: string[]): Promise<void> {
   const batch = (a.batch as number | undefined) ?? 16;
   const pool = ((a.pool as string | undefined) ?? 'last') as Pooling;
   if (!POOLINGS.includes(pool)) throw new UsageError(`ood: --pool must be one of ${POOLINGS.join(', ')}, got ${pool}`);
-  if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new UsageError(`ood: --n must be a positive integer, got ${n}`);
-  if (!(Number.isInteger(expose) && expose >= 0)) throw new UsageError(`ood: --expose must be a non-negative integer, got ${expose}`);
-  if (!(Number.isInteger(batch) && batch >= 1)) throw new UsageError(`ood: --batch must be a positive integer, got ${batch}`);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1))
+    throw new UsageError(`ood: --n must be a positive integer, got ${n}`);
+  if (!(Number.isInteger(expose) && expose >= 0))
+    throw new UsageError(`ood: --expose must be a non-negative integer, got ${expose}`);
+  if (!(Number.isInteger(batch) && batch >= 1))
+    throw new UsageError(`ood: --batch must be a positive integer, got ${batch}`);
   if (!(ridge >= 0)) throw new UsageError(`ood: --ridge must be ≥ 0, got ${ridge}`);
   const file = a.model as string;
   const ckpt = loadCheckpoint(readBytes(file), file);
@@ -77,36 +80,75 @@ export async function ood(argv: string[]): Promise<void> {
   const outSet = promptsOf('eval-out');
   const bgSet = a.background ? promptsOf('background') : null;
   const names = { fit: '--fit', evalIn: '--eval-in', evalOut: '--eval-out', expose: '--expose' };
-  const sets = usageError(() => oodPromptSets(
-    { fit: fitSet.prompts, evalIn: inSet.prompts, evalOut: outSet.prompts, background: bgSet?.prompts },
-    { seed, n, expose, names },
-  ), 'ood: ');
-  log(`ood: ${sets.fit.length} fit prompts, ${sets.evalIn.length} in / ${sets.evalOut.length} out evaluation prompts` +
-    `${expose ? `, ${expose} exposed` : ''}${bgSet ? `, ${sets.background.length} background` : ''}` +
-    ` (${sets.droppedInFit} --eval-in prompts dropped: also in --fit)\n`);
+  const sets = usageError(
+    () =>
+      oodPromptSets(
+        { fit: fitSet.prompts, evalIn: inSet.prompts, evalOut: outSet.prompts, background: bgSet?.prompts },
+        { seed, n, expose, names },
+      ),
+    'ood: ',
+  );
+  log(
+    `ood: ${sets.fit.length} fit prompts, ${sets.evalIn.length} in / ${sets.evalOut.length} out evaluation prompts` +
+      `${expose ? `, ${expose} exposed` : ''}${bgSet ? `, ${sets.background.length} background` : ''}` +
+      ` (${sets.droppedInFit} --eval-in prompts dropped: also in --fit)\n`,
+  );
 
   // 2. activations of every prompt in one pass over the model; 3. fit, score, AUROC (src/eval/ood-run.ts)
   const gpu = await createNodeGpu();
   const { result: r, truncated, scored } = await runOod(gpu, ckpt, file, sets, { layer, pool, batch, ridge });
-  log(`activations: layer ${layer} of ${file} (${pool} pooling), ${ckpt.cfg.channels} dimensions, ${truncated} prompt(s) cut to the context of ${ckpt.cfg.maxSeqLen}\n`);
+  log(
+    `activations: layer ${layer} of ${file} (${pool} pooling), ${ckpt.cfg.channels} dimensions, ${truncated} prompt(s) cut to the context of ${ckpt.cfg.maxSeqLen}\n`,
+  );
   const top = scored.slice(0, TOP);
-  log(`AUROC (out-of-distribution vs held-out in-distribution): Mahalanobis ${r.mahalanobis.auroc.toFixed(3)}, relative ${r.relative.auroc.toFixed(3)}` +
-    `${r.exposed ? `, ${expose} exposed ${r.exposed.auroc.toFixed(3)}` : ''}\nmost outlying evaluation prompts (squared Mahalanobis distance):\n`);
-  for (const t of top) log(`  ${t.mahalanobis.toFixed(1).padStart(10)}  ${t.set.padEnd(3)}  ${JSON.stringify(t.prompt)}\n`);
+  log(
+    `AUROC (out-of-distribution vs held-out in-distribution): Mahalanobis ${r.mahalanobis.auroc.toFixed(3)}, relative ${r.relative.auroc.toFixed(3)}` +
+      `${r.exposed ? `, ${expose} exposed ${r.exposed.auroc.toFixed(3)}` : ''}\nmost outlying evaluation prompts (squared Mahalanobis distance):\n`,
+  );
+  for (const t of top)
+    log(`  ${t.mahalanobis.toFixed(1).padStart(10)}  ${t.set.padEnd(3)}  ${JSON.stringify(t.prompt)}\n`);
 
   if (a.report) {
-    const method = (m: OodMethodResult) => ({ auroc: m.auroc, mean_in: mean(m.inScores), mean_out: mean(m.outScores), roc: thinRoc(m.roc, ROC_POINTS) });
+    const method = (m: OodMethodResult) => ({
+      auroc: m.auroc,
+      mean_in: mean(m.inScores),
+      mean_out: mean(m.outScores),
+      roc: thinRoc(m.roc, ROC_POINTS),
+    });
     const report = {
-      command: 'ood', argv, model: file, seed, layer, pool, ridge, ridge_added: r.ridge, channels: ckpt.cfg.channels,
-      auroc: r.mahalanobis.auroc, auroc_relative: r.relative.auroc, ...(r.exposed ? { auroc_exposed: r.exposed.auroc } : {}),
+      command: 'ood',
+      argv,
+      model: file,
+      seed,
+      layer,
+      pool,
+      ridge,
+      ridge_added: r.ridge,
+      channels: ckpt.cfg.channels,
+      auroc: r.mahalanobis.auroc,
+      auroc_relative: r.relative.auroc,
+      ...(r.exposed ? { auroc_exposed: r.exposed.auroc } : {}),
       counts: {
-        fit: sets.fit.length, eval_in: sets.evalIn.length, eval_out: sets.evalOut.length, exposed: expose,
-        background: r.background.n, eval_in_dropped_in_fit: sets.droppedInFit, truncated,
+        fit: sets.fit.length,
+        eval_in: sets.evalIn.length,
+        eval_out: sets.evalOut.length,
+        exposed: expose,
+        background: r.background.n,
+        eval_in_dropped_in_fit: sets.droppedInFit,
+        truncated,
       },
-      background: r.background.source === 'given' ? { source: 'files', files: bgSet!.files } : { source: 'pooled: fit + eval-in + eval-out + exposed' },
+      background:
+        r.background.source === 'given'
+          ? { source: 'files', files: bgSet!.files }
+          : { source: 'pooled: fit + eval-in + eval-out + exposed' },
       files: { fit: fitSet.files, eval_in: inSet.files, eval_out: outSet.files },
-      methods: { mahalanobis: method(r.mahalanobis), relative: method(r.relative), ...(r.exposed ? { exposed: method(r.exposed) } : {}) },
-      top_outlying: top, adapter: gpu.adapter,
+      methods: {
+        mahalanobis: method(r.mahalanobis),
+        relative: method(r.relative),
+        ...(r.exposed ? { exposed: method(r.exposed) } : {}),
+      },
+      top_outlying: top,
+      adapter: gpu.adapter,
     };
     writeAtomic(a.report as string, `${JSON.stringify(report, null, 2)}\n`);
   }

@@ -31,15 +31,26 @@ function readFoldReport(file: string): FoldReport {
   } catch (e) {
     throw new Error(`${file}: not a readable JSON report (${(e as Error).message})`);
   }
-  if (r?.command !== 'pm') throw new Error(`${file}: not an \`rlhf pm\` report (command is ${JSON.stringify(r?.command)})`);
+  if (r?.command !== 'pm')
+    throw new Error(`${file}: not an \`rlhf pm\` report (command is ${JSON.stringify(r?.command)})`);
   const m = typeof r.data?.fold === 'string' ? /^(\d+)\/(\d+)$/.exec(r.data.fold) : null;
   if (!m) throw new Error(`${file}: data.fold is ${JSON.stringify(r.data?.fold)}: not a run of \`rlhf pm --fold i/K\``);
   const indices = r.eval?.heldout_indices;
   const margins = r.eval?.heldout_margins;
-  if (!Array.isArray(indices) || !Array.isArray(margins)) throw new Error(`${file}: eval.heldout_indices or eval.heldout_margins missing`);
-  if (!Array.isArray(r.data.train) || r.data.train.some((f: { file?: unknown }) => typeof f?.file !== 'string')) throw new Error(`${file}: data.train does not list the --train files`);
+  if (!Array.isArray(indices) || !Array.isArray(margins))
+    throw new Error(`${file}: eval.heldout_indices or eval.heldout_margins missing`);
+  if (!Array.isArray(r.data.train) || r.data.train.some((f: { file?: unknown }) => typeof f?.file !== 'string'))
+    throw new Error(`${file}: data.train does not list the --train files`);
   return {
-    scores: { name: file, fold: +m[1], folds: +m[2], seed: r.seed, pairs: r.data.train_pairs + r.data.eval_pairs, indices, margins },
+    scores: {
+      name: file,
+      fold: +m[1],
+      folds: +m[2],
+      seed: r.seed,
+      pairs: r.data.train_pairs + r.data.eval_pairs,
+      indices,
+      margins,
+    },
     files: r.data.train.map((f: { file: string }) => f.file),
     skipInvalid: Boolean(r.data.skip_invalid),
     accuracy: r.eval.all.accuracy,
@@ -52,24 +63,48 @@ export async function pmCrossfit(argv: string[]): Promise<void> {
   const first = runs[0];
   for (const r of runs.slice(1)) {
     if (r.files.join('\n') !== first.files.join('\n') || r.skipInvalid !== first.skipInvalid) {
-      throw new UsageError(`pm-crossfit: ${r.scores.name} trained on ${r.files.join(' ')}${r.skipInvalid ? ' (--skip-invalid)' : ''}, ${first.scores.name} on ${first.files.join(' ')}${first.skipInvalid ? ' (--skip-invalid)' : ''}`);
+      throw new UsageError(
+        `pm-crossfit: ${r.scores.name} trained on ${r.files.join(' ')}${r.skipInvalid ? ' (--skip-invalid)' : ''}, ${first.scores.name} on ${first.files.join(' ')}${first.skipInvalid ? ' (--skip-invalid)' : ''}`,
+      );
     }
   }
   const margins = poolFolds(runs.map((r) => r.scores));
   const { comparisons } = readComparisonFiles(first.files, first.skipInvalid, (s) => process.stderr.write(s));
-  if (comparisons.length !== margins.length) throw new Error(`pm-crossfit: ${first.files.join(' ')} now hold ${comparisons.length} comparisons, the fold runs saw ${margins.length}`);
+  if (comparisons.length !== margins.length)
+    throw new Error(
+      `pm-crossfit: ${first.files.join(' ')} now hold ${comparisons.length} comparisons, the fold runs saw ${margins.length}`,
+    );
   const byFile = pmEvalReports(margins, comparisons, (i) => comparisons[i].source.file);
   const bySubset = pmEvalReports(margins, comparisons, (i) => comparisons[i].subset);
   const all = byFile.all;
   const fmt = (x: number) => x.toFixed(3);
-  for (const r of [...runs].sort((x, y) => x.scores.fold - y.scores.fold)) process.stdout.write(`fold ${r.scores.fold}/${r.scores.folds} (${r.scores.name}): accuracy ${fmt(r.accuracy)} on ${r.scores.indices.length} pairs\n`);
-  process.stdout.write(`pooled: accuracy ${fmt(all.accuracy)} [${all.accuracy_interval.map(fmt).join(', ')}] on ${all.n} pairs, loss ${fmt(all.loss)}, ECE ${fmt(all.ece)}; length rules: longer ${fmt(all.length_baseline_accuracy.longer)}, subset-aware ${fmt(all.length_baseline_accuracy.subset_aware)}\n`);
-  for (const [subset, r] of Object.entries(bySubset.groups)) process.stdout.write(`  ${subset}: accuracy ${fmt(r.accuracy)} [${r.accuracy_interval.map(fmt).join(', ')}] on ${r.n} pairs\n`);
+  for (const r of [...runs].sort((x, y) => x.scores.fold - y.scores.fold))
+    process.stdout.write(
+      `fold ${r.scores.fold}/${r.scores.folds} (${r.scores.name}): accuracy ${fmt(r.accuracy)} on ${r.scores.indices.length} pairs\n`,
+    );
+  process.stdout.write(
+    `pooled: accuracy ${fmt(all.accuracy)} [${all.accuracy_interval.map(fmt).join(', ')}] on ${all.n} pairs, loss ${fmt(all.loss)}, ECE ${fmt(all.ece)}; length rules: longer ${fmt(all.length_baseline_accuracy.longer)}, subset-aware ${fmt(all.length_baseline_accuracy.subset_aware)}\n`,
+  );
+  for (const [subset, r] of Object.entries(bySubset.groups))
+    process.stdout.write(
+      `  ${subset}: accuracy ${fmt(r.accuracy)} [${r.accuracy_interval.map(fmt).join(', ')}] on ${r.n} pairs\n`,
+    );
   if (a.report) {
     const report = {
-      command: 'pm-crossfit', argv, folds: first.scores.folds, seed: first.scores.seed, train: first.files,
-      fold_reports: runs.map((r) => ({ report: r.scores.name, fold: r.scores.fold, accuracy: r.accuracy, n: r.scores.indices.length })),
-      files: byFile.groups, subsets: bySubset.groups, all,
+      command: 'pm-crossfit',
+      argv,
+      folds: first.scores.folds,
+      seed: first.scores.seed,
+      train: first.files,
+      fold_reports: runs.map((r) => ({
+        report: r.scores.name,
+        fold: r.scores.fold,
+        accuracy: r.accuracy,
+        n: r.scores.indices.length,
+      })),
+      files: byFile.groups,
+      subsets: bySubset.groups,
+      all,
     };
     writeAtomic(a.report as string, `${JSON.stringify(report, null, 2)}\n`);
   }

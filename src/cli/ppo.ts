@@ -81,7 +81,8 @@ export async function ppo(argv: string[]): Promise<void> {
   const log = (s: string) => process.stderr.write(s);
   const num = (name: keyof typeof OPTIONS) => a[name] as number | undefined;
   const iterations = a.iterations as number;
-  if (!Number.isInteger(iterations) || iterations < 1) throw new UsageError(`ppo: --iterations must be a positive integer, got ${iterations}`);
+  if (!Number.isInteger(iterations) || iterations < 1)
+    throw new UsageError(`ppo: --iterations must be a positive integer, got ${iterations}`);
 
   // 1. models: the policy (and its value head, if saved with one), the preference models
   const policyFile = a.policy as string;
@@ -129,24 +130,34 @@ export async function ppo(argv: string[]): Promise<void> {
   let plan: PPORunPlan;
   try {
     plan = planPPORun({
-      policy: { name: policyFile, checkpoint: policy }, reward: { kind: 'pm', name: pmFile, checkpoint: pm },
-      testPm: testPm ? { name: testPmFile!, checkpoint: testPm } : null, gold: Boolean(a.gold), prompts, iterations, ppo: config,
+      policy: { name: policyFile, checkpoint: policy },
+      reward: { kind: 'pm', name: pmFile, checkpoint: pm },
+      testPm: testPm ? { name: testPmFile!, checkpoint: testPm } : null,
+      gold: Boolean(a.gold),
+      prompts,
+      iterations,
+      ppo: config,
     });
   } catch (e) {
     throw new UsageError(`ppo: ${(e as Error).message}`);
   }
   const { tokenizer, ppo: resolved } = plan;
   const sampleEvery = num('sample-every') ?? Math.max(1, Math.floor(iterations / 10));
-  if (!Number.isInteger(sampleEvery) || sampleEvery < 1) throw new UsageError(`ppo: --sample-every must be a positive integer, got ${sampleEvery}`);
+  if (!Number.isInteger(sampleEvery) || sampleEvery < 1)
+    throw new UsageError(`ppo: --sample-every must be a positive integer, got ${sampleEvery}`);
   const cut = plan.promptsCut;
-  log(`data: ${prompts.length} distinct prompts from ${data.comparisons.length} comparisons; ${cut} cut from the left to ${resolved.maxPromptTokens} tokens\n`);
+  log(
+    `data: ${prompts.length} distinct prompts from ${data.comparisons.length} comparisons; ${cut} cut from the left to ${resolved.maxPromptTokens} tokens\n`,
+  );
 
   // 4. the run: trainer, reward, evaluators
   const gpu = await createNodeGpu();
   const run = new PPORun(gpu, plan);
   const { trainer } = run;
   const testReward = run.testReward;
-  log(`policy: ${policyFile} (${plan.preset}, ${tokenizer.name} tokenizer, T = ${trainer.T}), value head ${policy.heads.value_head ? 'from the file' : 'fresh'}, shared trunk; reward: ${pmFile}${testPmFile ? `; test PM: ${testPmFile}` : ''}; on ${gpu.adapter.vendor} ${gpu.adapter.architecture}\n`);
+  log(
+    `policy: ${policyFile} (${plan.preset}, ${tokenizer.name} tokenizer, T = ${trainer.T}), value head ${policy.heads.value_head ? 'from the file' : 'fresh'}, shared trunk; reward: ${pmFile}${testPmFile ? `; test PM: ${testPmFile}` : ''}; on ${gpu.adapter.vendor} ${gpu.adapter.architecture}\n`,
+  );
 
   // 5. iterate; the report is rewritten after every iteration
   const history: Record<string, number>[] = [];
@@ -154,16 +165,46 @@ export async function ppo(argv: string[]): Promise<void> {
   const progress = new Progress('ppo', iterations);
   const start = performance.now();
   const fits = () => ({
-    sqrt_kl_fit: sqrtKlFit(history.map((h) => h['objective/kl']), history.map((h) => h['objective/scores'])),
-    ...(testReward ? { test_pm_sqrt_kl_fit: sqrtKlFit(history.map((h) => h['objective/kl']), history.map((h) => h['test_pm/scores'])) } : {}),
-    ...(a.gold ? { gold_sqrt_kl_fit: sqrtKlFit(history.map((h) => h['objective/kl']), history.map((h) => h['gold/scores'])) } : {}),
+    sqrt_kl_fit: sqrtKlFit(
+      history.map((h) => h['objective/kl']),
+      history.map((h) => h['objective/scores']),
+    ),
+    ...(testReward
+      ? {
+          test_pm_sqrt_kl_fit: sqrtKlFit(
+            history.map((h) => h['objective/kl']),
+            history.map((h) => h['test_pm/scores']),
+          ),
+        }
+      : {}),
+    ...(a.gold
+      ? {
+          gold_sqrt_kl_fit: sqrtKlFit(
+            history.map((h) => h['objective/kl']),
+            history.map((h) => h['gold/scores']),
+          ),
+        }
+      : {}),
   });
   const report = (done: boolean) => ({
-    command: 'ppo', argv, seed, config: resolved, model: cfg, tokenizer: tokenizer.name,
-    policy: policyFile, pm: pmFile, test_pm: testPmFile ?? null, gold: Boolean(a.gold),
+    command: 'ppo',
+    argv,
+    seed,
+    config: resolved,
+    model: cfg,
+    tokenizer: tokenizer.name,
+    policy: policyFile,
+    pm: pmFile,
+    test_pm: testPmFile ?? null,
+    gold: Boolean(a.gold),
     data: { files: data.files, prompts: prompts.length, max_prompt_tokens: resolved.maxPromptTokens, prompts_cut: cut },
-    adapter: gpu.adapter, done, train_seconds: (performance.now() - start) / 1000,
-    iterations: history, ...fits(), warnings: diagnose(history), samples: sampleLog,
+    adapter: gpu.adapter,
+    done,
+    train_seconds: (performance.now() - start) / 1000,
+    iterations: history,
+    ...fits(),
+    warnings: diagnose(history),
+    samples: sampleLog,
   });
   for (let i = 1; i <= iterations; i++) {
     const it = await run.iterate();
@@ -173,9 +214,13 @@ export async function ppo(argv: string[]): Promise<void> {
       ...(it.goldScores ? { gold_score: it.goldScores[b] } : {}),
     }));
     history.push(row);
-    if (i % sampleEvery === 0 || i === iterations || i === 1) sampleLog.push({ iteration: i, samples: it.samples.map((s, b) => ({ ...s, ...extra[b] })) });
+    if (i % sampleEvery === 0 || i === iterations || i === 1)
+      sampleLog.push({ iteration: i, samples: it.samples.map((s, b) => ({ ...s, ...extra[b] })) });
     const m = it.metrics;
-    progress.update(i, `score ${m['objective/scores'].toFixed(3)}${testReward ? ` test ${row['test_pm/scores'].toFixed(3)}` : ''}${a.gold ? ` gold ${row['gold/scores'].toFixed(3)}` : ''} kl ${m['objective/kl'].toFixed(2)} λ ${m['objective/kl_coef'].toPrecision(3)} len ${m['response/length'].toFixed(1)}`);
+    progress.update(
+      i,
+      `score ${m['objective/scores'].toFixed(3)}${testReward ? ` test ${row['test_pm/scores'].toFixed(3)}` : ''}${a.gold ? ` gold ${row['gold/scores'].toFixed(3)}` : ''} kl ${m['objective/kl'].toFixed(2)} λ ${m['objective/kl_coef'].toPrecision(3)} len ${m['response/length'].toFixed(1)}`,
+    );
     if (a.report) writeAtomic(a.report as string, `${JSON.stringify(report(false), null, 2)}\n`);
   }
   progress.done();
@@ -183,8 +228,11 @@ export async function ppo(argv: string[]): Promise<void> {
   // 6. save: the policy (with its value head and the state a resumed run needs) first, then the final report
   writeAtomic(a.out as string, await run.checkpoint(run.metadata()));
   const fit = fits().sqrt_kl_fit;
-  log(`saved ${a.out}: score ${history[0]['objective/scores'].toFixed(3)} → ${history.at(-1)!['objective/scores'].toFixed(3)}, KL ${history.at(-1)!['objective/kl'].toFixed(2)}; score vs √KL: slope ${fit.slope.toFixed(3)}, intercept ${fit.intercept.toFixed(3)}, R² ${fit.r2.toFixed(3)}\n`);
-  for (const w of diagnose(history)) log(`run doctor: ${w.code} (iterations ${w.iterations.join(', ')}): ${w.message}\n`);
+  log(
+    `saved ${a.out}: score ${history[0]['objective/scores'].toFixed(3)} → ${history.at(-1)!['objective/scores'].toFixed(3)}, KL ${history.at(-1)!['objective/kl'].toFixed(2)}; score vs √KL: slope ${fit.slope.toFixed(3)}, intercept ${fit.intercept.toFixed(3)}, R² ${fit.r2.toFixed(3)}\n`,
+  );
+  for (const w of diagnose(history))
+    log(`run doctor: ${w.code} (iterations ${w.iterations.join(', ')}): ${w.message}\n`);
   if (a.report) writeAtomic(a.report as string, `${JSON.stringify(report(true), null, 2)}\n`);
   run.dispose();
   gpu.destroy();

@@ -7,7 +7,11 @@ export class Progress {
   private readonly start = performance.now();
   private lastLogged = -1;
 
-  constructor(private readonly label: string, private readonly total: number, private readonly out: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly out: NodeJS.WriteStream = process.stderr,
+  ) {}
 
   update(done: number, detail = ''): void {
     const elapsed = (performance.now() - this.start) / 1000;

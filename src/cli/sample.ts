@@ -32,21 +32,31 @@ export async function sample(argv: string[]): Promise<void> {
   // The CLI reads "\n" in --prompt as a newline, so dialogue prompts can be typed on one line.
   const prompt = tokenizer.encode((a.prompt as string).replace(/\\n/g, '\n'));
   const maxTokens = (a['max-tokens'] as number | undefined) ?? Math.min(128, cfg.maxSeqLen - prompt.length);
-  if (prompt.length + 1 > cfg.maxSeqLen) throw new UsageError(`sample: the prompt has ${prompt.length} tokens; the model's context is ${cfg.maxSeqLen}`);
+  if (prompt.length + 1 > cfg.maxSeqLen)
+    throw new UsageError(`sample: the prompt has ${prompt.length} tokens; the model's context is ${cfg.maxSeqLen}`);
   const gpu = await createNodeGpu();
   const weights = new Weights(gpu, cfg);
   gpu.write(weights.packed, packed);
   const sampler = new Sampler(weights, n, Math.min(cfg.maxSeqLen, prompt.length + maxTokens));
-  const out = await sampler.generate(Array.from({ length: n }, () => prompt), {
-    maxTokens,
-    temperature: (a.temperature as number | undefined) ?? 1,
-    topK: (a['top-k'] as number | undefined) ?? 0,
-    seed: (a.seed as number | undefined) ?? 1,
-    stopTokens: [tokenizer.endOfText],
-    stopSequences: [tokenizer.encode('\n\nHuman:')],
-  });
+  const out = await sampler.generate(
+    Array.from({ length: n }, () => prompt),
+    {
+      maxTokens,
+      temperature: (a.temperature as number | undefined) ?? 1,
+      topK: (a['top-k'] as number | undefined) ?? 0,
+      seed: (a.seed as number | undefined) ?? 1,
+      stopTokens: [tokenizer.endOfText],
+      stopSequences: [tokenizer.encode('\n\nHuman:')],
+    },
+  );
   const texts = out.tokens.map((t) => tokenizer.decode(t.filter((id) => id !== tokenizer.endOfText)));
-  if (a.json) process.stdout.write(`${JSON.stringify({ prompt: a.prompt, samples: texts, ended: out.ended, logprobs: out.logprobs }, null, 2)}\n`);
-  else texts.forEach((t, i) => process.stdout.write(`--- sample ${i + 1}${out.ended[i] ? '' : ' (cut at --max-tokens)'}\n${t}\n`));
+  if (a.json)
+    process.stdout.write(
+      `${JSON.stringify({ prompt: a.prompt, samples: texts, ended: out.ended, logprobs: out.logprobs }, null, 2)}\n`,
+    );
+  else
+    texts.forEach((t, i) =>
+      process.stdout.write(`--- sample ${i + 1}${out.ended[i] ? '' : ' (cut at --max-tokens)'}\n${t}\n`),
+    );
   gpu.destroy();
 }

@@ -19,8 +19,10 @@ export async function synth(argv: string[]): Promise<void> {
   const a = parseArgs(argv, OPTIONS, 'synth');
   const seed = (a.seed as number | undefined) ?? 1;
   const pairs = (a.pairs as number | undefined) ?? 1000;
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`synth: --seed must be a non-negative integer, got ${seed}`);
-  if (!Number.isInteger(pairs) || pairs < 1) throw new UsageError(`synth: --pairs must be a positive integer, got ${pairs}`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new UsageError(`synth: --seed must be a non-negative integer, got ${seed}`);
+  if (!Number.isInteger(pairs) || pairs < 1)
+    throw new UsageError(`synth: --pairs must be a positive integer, got ${pairs}`);
   const topics = a.topics as number | undefined;
   if (topics !== undefined && !isSynthTopicCount(topics)) {
     throw new UsageError(`synth: --topics must be an integer from 1 to ${MAX_SYNTH_TOPICS}, got ${topics}`);
@@ -36,6 +38,8 @@ export async function synth(argv: string[]): Promise<void> {
     const file = join(dir, `synth-${subset}.jsonl`);
     const text = pairsToJsonl(world[subset]);
     writeAtomic(file, text);
-    process.stdout.write(`wrote ${file}: ${pairs} ${subset} pairs (seed ${seed}${topics === undefined ? '' : `, ${topics} topics of each kind`}, ${Buffer.byteLength(text)} bytes)\n`);
+    process.stdout.write(
+      `wrote ${file}: ${pairs} ${subset} pairs (seed ${seed}${topics === undefined ? '' : `, ${topics} topics of each kind`}, ${Buffer.byteLength(text)} bytes)\n`,
+    );
   }
 }

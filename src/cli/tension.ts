@@ -43,16 +43,36 @@ export async function tension(argv: string[]): Promise<void> {
   const bytes = readBytes(baseFile);
   const base = loadCheckpoint(bytes, baseFile);
   const settings: TensionSettings = {
-    pmSteps: num('pm-steps', 60), pmPairsPerBatch: num('pairs', 8), pmSeqLen: num('seq', base.cfg.maxSeqLen), pmLr: num('pm-lr', 1e-3),
-    iterations: num('iterations', 20), batchSize: num('batch', 8), maxTokens: num('max-tokens', 24), klCoef: num('kl-coef', 0.05), lr: num('lr', 1e-4),
-    prompts: num('prompts', 8), seed: num('seed', 1),
+    pmSteps: num('pm-steps', 60),
+    pmPairsPerBatch: num('pairs', 8),
+    pmSeqLen: num('seq', base.cfg.maxSeqLen),
+    pmLr: num('pm-lr', 1e-3),
+    iterations: num('iterations', 20),
+    batchSize: num('batch', 8),
+    maxTokens: num('max-tokens', 24),
+    klCoef: num('kl-coef', 0.05),
+    lr: num('lr', 1e-4),
+    prompts: num('prompts', 8),
+    seed: num('seed', 1),
   };
-  for (const k of ['pmSteps', 'pmPairsPerBatch', 'pmSeqLen', 'iterations', 'batchSize', 'maxTokens', 'prompts'] as const) {
-    if (!Number.isInteger(settings[k]) || settings[k] < 1) throw new UsageError(`tension: ${k} must be a positive integer, got ${settings[k]}`);
+  for (const k of [
+    'pmSteps',
+    'pmPairsPerBatch',
+    'pmSeqLen',
+    'iterations',
+    'batchSize',
+    'maxTokens',
+    'prompts',
+  ] as const) {
+    if (!Number.isInteger(settings[k]) || settings[k] < 1)
+      throw new UsageError(`tension: ${k} must be a positive integer, got ${settings[k]}`);
   }
   const dataset = (flag: 'helpful' | 'harmless') => {
     const file = a[flag] as string;
-    return { id: file, comparisons: trainingPairs(readComparisonFiles([file], Boolean(a['skip-invalid']), log).comparisons) };
+    return {
+      id: file,
+      comparisons: trainingPairs(readComparisonFiles([file], Boolean(a['skip-invalid']), log).comparisons),
+    };
   };
   const [helpful, harmless] = [dataset('helpful'), dataset('harmless')];
   const out = a.out as string;
@@ -61,7 +81,9 @@ export async function tension(argv: string[]): Promise<void> {
   const gpu = await createNodeGpu();
   log(`adapter: ${gpu.adapter.vendor} ${gpu.adapter.description}\n`);
   const progress = new Progress('tension', tensionUnits(settings));
-  const result = await runTension(gpu, { name: baseFile, bytes }, helpful, harmless, settings, (phase, done) => progress.update(done, phase));
+  const result = await runTension(gpu, { name: baseFile, bytes }, helpful, harmless, settings, (phase, done) =>
+    progress.update(done, phase),
+  );
   progress.done();
 
   for (const m of result.models) {
@@ -69,10 +91,23 @@ export async function tension(argv: string[]): Promise<void> {
     writeAtomic(join(out, `policy-${m.kind}.safetensors`), m.policy.bytes);
   }
   log(`\nheld-out accuracy (${helpful.id} / ${harmless.id}):\n`);
-  for (const m of result.models) log(`  ${m.kind.padEnd(14)} ${m.cells.map((c) => `${c.accuracy.toFixed(3)} (n=${c.n})`).join('  ')}\n`);
+  for (const m of result.models)
+    log(`  ${m.kind.padEnd(14)} ${m.cells.map((c) => `${c.accuracy.toFixed(3)} (n=${c.n})`).join('  ')}\n`);
   const report = {
-    command: 'tension', argv, base: baseFile, helpful: helpful.id, harmless: harmless.id, settings, adapter: gpu.adapter,
-    models: result.models.map((m) => ({ kind: m.kind, pm: `pm-${m.kind}.safetensors`, policy: `policy-${m.kind}.safetensors`, cells: m.cells, last_iteration: m.policy.last })),
+    command: 'tension',
+    argv,
+    base: baseFile,
+    helpful: helpful.id,
+    harmless: harmless.id,
+    settings,
+    adapter: gpu.adapter,
+    models: result.models.map((m) => ({
+      kind: m.kind,
+      pm: `pm-${m.kind}.safetensors`,
+      policy: `policy-${m.kind}.safetensors`,
+      cells: m.cells,
+      last_iteration: m.policy.last,
+    })),
     answers: result.answers,
   };
   writeAtomic(join(out, 'tension.json'), `${JSON.stringify(report, null, 2)}\n`);

@@ -143,7 +143,10 @@ export function comparisonsToJsonl(comparisons: readonly Comparison[]): string {
 }
 
 /** Drops exact repeats of a (context, chosen, rejected) triple, keeping the first; subset and source are ignored. */
-export function dedupeComparisons(comparisons: readonly Comparison[]): { comparisons: Comparison[]; duplicates: number } {
+export function dedupeComparisons(comparisons: readonly Comparison[]): {
+  comparisons: Comparison[];
+  duplicates: number;
+} {
   const seen = new Set<string>();
   const kept: Comparison[] = [];
   for (const c of comparisons) {

@@ -58,7 +58,9 @@ export async function parseHHStream(stream: ReadableStream<Uint8Array>, opts: HH
   });
 
   // 2. decompress and decode (TextDecoderStream drops a leading byte-order mark, as parseHHJsonl does)
-  const bytes: ReadableStream<BufferSource> = opts.gzip ? counted.pipeThrough(new DecompressionStream('gzip')) : counted;
+  const bytes: ReadableStream<BufferSource> = opts.gzip
+    ? counted.pipeThrough(new DecompressionStream('gzip'))
+    : counted;
   const text = bytes.pipeThrough(new TextDecoderStream()).getReader();
 
   // 3. cut lines as chunks arrive and judge each one

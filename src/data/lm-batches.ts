@@ -22,7 +22,11 @@ const ASSISTANT = '\n\nAssistant:';
 const HUMAN = '\n\nHuman:';
 
 /** Tokenizes transcripts into one stream. Mask: everything, or only Assistant turns (and the end-of-text after them). */
-export function tokenizeTranscripts(texts: readonly string[], tokenizer: Tokenizer, assistantOnly = false): TokenStream {
+export function tokenizeTranscripts(
+  texts: readonly string[],
+  tokenizer: Tokenizer,
+  assistantOnly = false,
+): TokenStream {
   const tokens: number[] = [];
   const mask: number[] = [];
   for (const text of texts) {
@@ -47,7 +51,12 @@ export function tokenizeTranscripts(texts: readonly string[], tokenizer: Tokeniz
 export class LMBatcher {
   private readonly random: () => number;
 
-  constructor(private readonly stream: TokenStream, readonly B: number, readonly T: number, seed: number) {
+  constructor(
+    private readonly stream: TokenStream,
+    readonly B: number,
+    readonly T: number,
+    seed: number,
+  ) {
     if (stream.tokens.length < T + 1) {
       throw new Error(`the data has ${stream.tokens.length} tokens; a sequence of T=${T} needs at least ${T + 1}`);
     }

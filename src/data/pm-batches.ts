@@ -32,8 +32,15 @@ export function encodeForPM(context: string, response: string, tokenizer: Tokeni
 }
 
 /** Both sides of each comparison encoded for the PM. */
-export function encodeComparisons(comparisons: readonly { context: string; chosen: string; rejected: string }[], tokenizer: Tokenizer, T: number): PMSides[] {
-  return comparisons.map((c) => ({ chosen: encodeForPM(c.context, c.chosen, tokenizer, T), rejected: encodeForPM(c.context, c.rejected, tokenizer, T) }));
+export function encodeComparisons(
+  comparisons: readonly { context: string; chosen: string; rejected: string }[],
+  tokenizer: Tokenizer,
+  T: number,
+): PMSides[] {
+  return comparisons.map((c) => ({
+    chosen: encodeForPM(c.context, c.chosen, tokenizer, T),
+    rejected: encodeForPM(c.context, c.rejected, tokenizer, T),
+  }));
 }
 
 /** A batch of up to P pairs (fewer are padded with copies of the first; `count` says how many are real). */
@@ -43,8 +50,12 @@ export function pmBatch(pairs: readonly PMSides[], P: number, T: number, pad: nu
   const eocIndex = new Uint32Array(2 * P);
   for (let p = 0; p < P; p++) {
     const pair = pairs[p] ?? pairs[0];
-    for (const [row, seq] of [[p, pair.chosen], [P + p, pair.rejected]] as const) {
-      if (seq.length > T) throw new Error(`a PM sequence has ${seq.length} tokens, more than T=${T} (encode it with encodeForPM)`);
+    for (const [row, seq] of [
+      [p, pair.chosen],
+      [P + p, pair.rejected],
+    ] as const) {
+      if (seq.length > T)
+        throw new Error(`a PM sequence has ${seq.length} tokens, more than T=${T} (encode it with encodeForPM)`);
       tokens.set(seq, row * T);
       eocIndex[row] = seq.length - 1;
     }
@@ -61,8 +72,15 @@ export class PMBatcher {
   private at = 0;
   private readonly random: () => number;
 
-  constructor(private readonly pairs: readonly PMSides[], readonly P: number, readonly T: number, readonly pad: number, seed: number) {
-    if (pairs.length < P) throw new Error(`training needs at least one batch of ${P} pairs, the data has ${pairs.length}`);
+  constructor(
+    private readonly pairs: readonly PMSides[],
+    readonly P: number,
+    readonly T: number,
+    readonly pad: number,
+    seed: number,
+  ) {
+    if (pairs.length < P)
+      throw new Error(`training needs at least one batch of ${P} pairs, the data has ${pairs.length}`);
     this.random = rng(seed);
     this.shuffle();
   }
@@ -79,11 +97,19 @@ export class PMBatcher {
     }
     this.lastIndices = this.order.slice(this.at, this.at + this.P);
     this.at += this.P;
-    return pmBatch(this.lastIndices.map((i) => this.pairs[i]), this.P, this.T, this.pad);
+    return pmBatch(
+      this.lastIndices.map((i) => this.pairs[i]),
+      this.P,
+      this.T,
+      this.pad,
+    );
   }
 
   private shuffle(): void {
-    this.order = shuffleInPlace(this.pairs.map((_, i) => i), this.random);
+    this.order = shuffleInPlace(
+      this.pairs.map((_, i) => i),
+      this.random,
+    );
     this.at = 0;
   }
 }

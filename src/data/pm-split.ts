@@ -31,8 +31,12 @@ export function isHeldOutFraction(f: number): boolean {
 /** The train / held-out split of a dataset of `n` comparisons for `seed`, holding out `fraction` of it. */
 export function pmSplit(n: number, seed: number, fraction = HELD_OUT_FRACTION): PMSplit {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`pmSplit: n must be a non-negative integer, got ${n}`);
-  if (!isHeldOutFraction(fraction)) throw new RangeError(`pmSplit: the held-out fraction must be in (0, 1), got ${fraction}`);
-  const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng(seed));
+  if (!isHeldOutFraction(fraction))
+    throw new RangeError(`pmSplit: the held-out fraction must be in (0, 1), got ${fraction}`);
+  const order = shuffleInPlace(
+    Array.from({ length: n }, (_, i) => i),
+    rng(seed),
+  );
   const nHeld = n < 2 ? 0 : Math.max(1, Math.floor(n * fraction));
   return { heldOut: order.slice(0, nHeld), train: order.slice(nHeld) };
 }
@@ -44,9 +48,14 @@ export function isFold(fold: number, folds: number): boolean {
 
 /** Fold `fold` (1-based) of `folds` of a dataset of `n` comparisons for `seed`: that fold held out, the rest train. */
 export function pmFold(n: number, seed: number, fold: number, folds: number): PMSplit {
-  if (!Number.isInteger(n) || n < folds) throw new RangeError(`pmFold: n must be an integer of at least ${folds} (one pair per fold), got ${n}`);
-  if (!isFold(fold, folds)) throw new RangeError(`pmFold: fold ${fold} of ${folds} is not a fold (need integers 1 ≤ fold ≤ folds, folds ≥ 2)`);
-  const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rng(seed));
+  if (!Number.isInteger(n) || n < folds)
+    throw new RangeError(`pmFold: n must be an integer of at least ${folds} (one pair per fold), got ${n}`);
+  if (!isFold(fold, folds))
+    throw new RangeError(`pmFold: fold ${fold} of ${folds} is not a fold (need integers 1 ≤ fold ≤ folds, folds ≥ 2)`);
+  const order = shuffleInPlace(
+    Array.from({ length: n }, (_, i) => i),
+    rng(seed),
+  );
   const lo = Math.floor((n * (fold - 1)) / folds);
   const hi = Math.floor((n * fold) / folds);
   return { heldOut: order.slice(lo, hi), train: [...order.slice(0, lo), ...order.slice(hi)] };

@@ -41,8 +41,17 @@
 
 import { rng, shuffleInPlace } from '../util/random.ts';
 import {
-  ANSWER_TEMPLATES, BENIGN_TOPICS, EVASIVE_ONLY_BODIES, GREETINGS, HARMFUL_TOPICS, NON_ANSWER_BODIES, NON_ANSWER_CLOSERS,
-  NON_ANSWER_OPENERS, REFUSAL_ONLY_BODIES, REQUEST_TEMPLATES, type TopicSpec,
+  ANSWER_TEMPLATES,
+  BENIGN_TOPICS,
+  EVASIVE_ONLY_BODIES,
+  GREETINGS,
+  HARMFUL_TOPICS,
+  NON_ANSWER_BODIES,
+  NON_ANSWER_CLOSERS,
+  NON_ANSWER_OPENERS,
+  REFUSAL_ONLY_BODIES,
+  REQUEST_TEMPLATES,
+  type TopicSpec,
 } from './synth-vocab.ts';
 
 export { HARM_MARKERS } from './synth-vocab.ts';
@@ -50,7 +59,10 @@ export { HARM_MARKERS } from './synth-vocab.ts';
 export type RequestKind = 'benign' | 'harmful';
 export type ResponseKind = 'helpful' | 'evasive' | 'compliance' | 'refusal';
 /** Two HH transcripts sharing the prompt. */
-export interface SynthPair { chosen: string; rejected: string }
+export interface SynthPair {
+  chosen: string;
+  rejected: string;
+}
 export interface SynthWorld {
   /** benign requests: chosen = helpful answer, rejected = evasive non-answer */
   helpful: SynthPair[];
@@ -68,7 +80,11 @@ export interface SynthOptions {
    */
   topics?: number;
 }
-export interface GoldScore { requestKind: RequestKind | 'unknown'; helpfulness: number; harmfulness: number }
+export interface GoldScore {
+  requestKind: RequestKind | 'unknown';
+  helpfulness: number;
+  harmfulness: number;
+}
 
 export const SYNTH_MAX_BYTES = 120;
 /** The most topics of each kind a world can be restricted to (the number of harmful topics). */
@@ -77,15 +93,21 @@ export const MAX_SYNTH_TOPICS = HARMFUL_TOPICS.length;
 const GREETING_P = 0.3;
 const GREETING_MAX_PROMPT = 80;
 
-interface Topic { kind: RequestKind; phrasings: string[]; steps: string[]; keys: string[] }
+interface Topic {
+  kind: RequestKind;
+  phrasings: string[];
+  steps: string[];
+  keys: string[];
+}
 
 const TOPICS: Topic[] = [
   ...BENIGN_TOPICS.map((t) => topic('benign', t)),
   ...HARMFUL_TOPICS.map((t) => topic('harmful', t)),
 ];
 /** [normalised phrasing, original phrasing, topic], longest first: the gold scorer's lookup. */
-const LOOKUP: [string, string, Topic][] = TOPICS.flatMap((t) => t.phrasings.map((p): [string, string, Topic] => [normalize(p), p, t]))
-  .sort((x, y) => y[0].length - x[0].length);
+const LOOKUP: [string, string, Topic][] = TOPICS.flatMap((t) =>
+  t.phrasings.map((p): [string, string, Topic] => [normalize(p), p, t]),
+).sort((x, y) => y[0].length - x[0].length);
 
 function topic(kind: RequestKind, spec: TopicSpec): Topic {
   return { kind, phrasings: spec.phrasings, steps: spec.steps.map(([, s]) => s), keys: spec.steps.map(([k]) => k) };
@@ -93,7 +115,10 @@ function topic(kind: RequestKind, spec: TopicSpec): Topic {
 
 /** " words separated by single spaces ": lower-case, everything but letters, digits and ' is a separator. */
 function normalize(text: string): string {
-  return ` ${text.toLowerCase().replace(/[^a-z0-9']+/g, ' ').trim()} `;
+  return ` ${text
+    .toLowerCase()
+    .replace(/[^a-z0-9']+/g, ' ')
+    .trim()} `;
 }
 
 function bytes(s: string): number {
@@ -136,11 +161,17 @@ function topicPool(topics: number | undefined): Topic[] {
   if (!isSynthTopicCount(topics)) {
     throw new Error(`synthetic world: topics must be an integer from 1 to ${MAX_SYNTH_TOPICS}, got ${topics}`);
   }
-  return [...TOPICS.filter((t) => t.kind === 'benign').slice(0, topics), ...TOPICS.filter((t) => t.kind === 'harmful').slice(0, topics)];
+  return [
+    ...TOPICS.filter((t) => t.kind === 'benign').slice(0, topics),
+    ...TOPICS.filter((t) => t.kind === 'harmful').slice(0, topics),
+  ];
 }
 
 function makePrompt(r: () => number, kind: RequestKind, pool: Topic[]): string {
-  const t = pick(r, pool.filter((x) => x.kind === kind));
+  const t = pick(
+    r,
+    pool.filter((x) => x.kind === kind),
+  );
   const request = pick(r, REQUEST_TEMPLATES).replace('{t}', pick(r, t.phrasings));
   const single = `\n\nHuman: ${request}\n\nAssistant:`;
   if (r() >= GREETING_P) return single;
@@ -154,7 +185,10 @@ function makeAnswer(r: () => number, t: Topic): string {
   const template = pick(r, ANSWER_TEMPLATES);
   const k = template.includes('{c}') ? 3 : template.includes('{b}') ? 2 : 1;
   const idx = shuffleInPlace([0, 1, 2, 3], r);
-  const [a, b, c] = idx.slice(0, k).sort((x, y) => x - y).map((i) => t.steps[i]);
+  const [a, b, c] = idx
+    .slice(0, k)
+    .sort((x, y) => x - y)
+    .map((i) => t.steps[i]);
   return template
     .replace('{A}', a.charAt(0).toUpperCase() + a.slice(1))
     .replace('{a}', a)
@@ -163,16 +197,22 @@ function makeAnswer(r: () => number, t: Topic): string {
 }
 
 function makeNonAnswer(r: () => number, kind: 'evasive' | 'refusal', phrasing: string | undefined): string {
-  const bodies = [...NON_ANSWER_BODIES, ...(kind === 'evasive' ? EVASIVE_ONLY_BODIES : REFUSAL_ONLY_BODIES)]
-    .filter((b) => phrasing !== undefined || !b.includes('{t}'));
+  const bodies = [...NON_ANSWER_BODIES, ...(kind === 'evasive' ? EVASIVE_ONLY_BODIES : REFUSAL_ONLY_BODIES)].filter(
+    (b) => phrasing !== undefined || !b.includes('{t}'),
+  );
   const body = pick(r, bodies).replace('{t}', phrasing ?? '');
   return `${pick(r, NON_ANSWER_OPENERS)}${body}${pick(r, NON_ANSWER_CLOSERS)}`;
 }
 
-function makeResponse(r: () => number, kind: ResponseKind, found: { topic: Topic; phrasing: string } | undefined): string {
+function makeResponse(
+  r: () => number,
+  kind: ResponseKind,
+  found: { topic: Topic; phrasing: string } | undefined,
+): string {
   if (kind === 'evasive' || kind === 'refusal') return makeNonAnswer(r, kind, found?.phrasing);
   const want: RequestKind = kind === 'helpful' ? 'benign' : 'harmful';
-  if (found?.topic.kind !== want) throw new Error(`synthResponse: a ${kind} response needs a ${want} request from the synthetic world`);
+  if (found?.topic.kind !== want)
+    throw new Error(`synthResponse: a ${kind} response needs a ${want} request from the synthetic world`);
   return makeAnswer(r, found.topic);
 }
 
@@ -194,7 +234,11 @@ function makePair(r: () => number, subset: 'helpful' | 'harmless', pool: Topic[]
       if (!fits(prompt, chosen)) continue;
       for (let j = 0; j < 8; j++) {
         const rejected = makeResponse(r, bad, found);
-        if (fits(prompt, rejected) && rejected.length !== chosen.length && rejected.length < chosen.length === chosenLonger) {
+        if (
+          fits(prompt, rejected) &&
+          rejected.length !== chosen.length &&
+          rejected.length < chosen.length === chosenLonger
+        ) {
           return { chosen: `${prompt} ${chosen}`, rejected: `${prompt} ${rejected}` };
         }
       }
@@ -216,7 +260,9 @@ export function generateSynthWorld(opts: SynthOptions): SynthWorld {
 export function synthPrompts(opts: { seed: number; n: number; kind?: RequestKind; topics?: number }): string[] {
   const r = stream(opts.seed, 3);
   const pool = topicPool(opts.topics);
-  return Array.from({ length: opts.n }, (_, i) => makePrompt(r, opts.kind ?? (i % 2 === 0 ? 'benign' : 'harmful'), pool));
+  return Array.from({ length: opts.n }, (_, i) =>
+    makePrompt(r, opts.kind ?? (i % 2 === 0 ? 'benign' : 'harmful'), pool),
+  );
 }
 
 /**
@@ -246,7 +292,11 @@ function answerPart(response: string): string {
 export function goldScore(prompt: string, response: string): GoldScore {
   const found = findTopic(prompt);
   if (!found) return { requestKind: 'unknown', helpfulness: 0, harmfulness: 0 };
-  const words = new Set(answerPart(response).toLowerCase().match(/[a-z]+/g) ?? []);
+  const words = new Set(
+    answerPart(response)
+      .toLowerCase()
+      .match(/[a-z]+/g) ?? [],
+  );
   const { kind, keys } = found.topic;
   const content = keys.filter((k) => words.has(k)).length / keys.length;
   return kind === 'benign'
@@ -255,8 +305,12 @@ export function goldScore(prompt: string, response: string): GoldScore {
 }
 
 /** The world's non-answer phrases, lower-cased, without final punctuation, cut before a {t} slot. */
-const NON_ANSWER_PHRASES = [...NON_ANSWER_BODIES, ...EVASIVE_ONLY_BODIES, ...REFUSAL_ONLY_BODIES]
-  .map((b) => b.split('{t}')[0].toLowerCase().replace(/[.\s]+$/, ''));
+const NON_ANSWER_PHRASES = [...NON_ANSWER_BODIES, ...EVASIVE_ONLY_BODIES, ...REFUSAL_ONLY_BODIES].map((b) =>
+  b
+    .split('{t}')[0]
+    .toLowerCase()
+    .replace(/[.\s]+$/, ''),
+);
 
 /**
  * Whether a response declines: it carries one of the world's non-answer phrases ("I can't help with that",

@@ -39,7 +39,8 @@ export const gpt2Tokenizer: Tokenizer = {
       run = [];
     };
     for (const id of ids) {
-      if (!Number.isInteger(id) || id < 0 || id > GPT2_EOC) throw new RangeError(`gpt2Tokenizer.decode: id ${id} is outside 0..${GPT2_EOC}`);
+      if (!Number.isInteger(id) || id < 0 || id > GPT2_EOC)
+        throw new RangeError(`gpt2Tokenizer.decode: id ${id} is outside 0..${GPT2_EOC}`);
       if (id < GPT2_EOT) run.push(id);
       else {
         flush();

@@ -62,6 +62,8 @@ export const synthTokenizer: Tokenizer = {
   },
   decode(ids) {
     const list = words().words;
-    return decodeWithByteFallback(ids, (id) => (id === BYTE_EOT ? '<|endoftext|>' : id === BYTE_EOC ? '<|endofcontext|>' : (list[id - FIRST_WORD] ?? `<|${id}|>`)));
+    return decodeWithByteFallback(ids, (id) =>
+      id === BYTE_EOT ? '<|endoftext|>' : id === BYTE_EOC ? '<|endofcontext|>' : (list[id - FIRST_WORD] ?? `<|${id}|>`),
+    );
   },
 };

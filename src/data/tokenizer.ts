@@ -24,7 +24,9 @@ export const byteTokenizer: Tokenizer = {
     return Array.from(new TextEncoder().encode(text));
   },
   decode(ids) {
-    return decodeWithByteFallback(ids, (id) => (id === BYTE_EOT ? '<|endoftext|>' : id === BYTE_EOC ? '<|endofcontext|>' : `<|${id}|>`));
+    return decodeWithByteFallback(ids, (id) =>
+      id === BYTE_EOT ? '<|endoftext|>' : id === BYTE_EOC ? '<|endofcontext|>' : `<|${id}|>`,
+    );
   },
 };
 

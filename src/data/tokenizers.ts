@@ -27,7 +27,8 @@ export function isTokenizerName(name: string): name is TokenizerName {
 
 /** The tokenizer called `name`; anything else is an Error naming `what` (e.g. "--tokenizer"). */
 export function tokenizerByName(name: string, what = 'tokenizer'): Tokenizer {
-  if (!isTokenizerName(name)) throw new Error(`${what}: unknown tokenizer "${name}" (one of ${TOKENIZER_NAMES.join(', ')})`);
+  if (!isTokenizerName(name))
+    throw new Error(`${what}: unknown tokenizer "${name}" (one of ${TOKENIZER_NAMES.join(', ')})`);
   return BY_NAME[name];
 }
 
@@ -46,16 +47,23 @@ export function vocabWithEndOfContext(tokenizer: Tokenizer): number {
  * byte; 50257 or 50258 → gpt2). Anything else is an Error naming the file.
  */
 export function tokenizerOfCheckpoint(
-  metadata: Record<string, string>, cfg: { vocabSize: number }, file: string,
+  metadata: Record<string, string>,
+  cfg: { vocabSize: number },
+  file: string,
 ): Tokenizer {
   const name = metadata.tokenizer;
   const tok = name !== undefined ? (isTokenizerName(name) ? BY_NAME[name] : null) : inferFromVocab(cfg.vocabSize);
   if (!tok) {
-    throw new Error(name !== undefined
-      ? `${file}: unknown tokenizer "${name}" in its metadata (one of ${TOKENIZER_NAMES.join(', ')})`
-      : `${file}: no tokenizer metadata, and a vocabulary of ${cfg.vocabSize} matches neither byte (${BYTE_VOCAB}) nor GPT-2 (${GPT2_VOCAB} or ${GPT2_VOCAB + 1})`);
+    throw new Error(
+      name !== undefined
+        ? `${file}: unknown tokenizer "${name}" in its metadata (one of ${TOKENIZER_NAMES.join(', ')})`
+        : `${file}: no tokenizer metadata, and a vocabulary of ${cfg.vocabSize} matches neither byte (${BYTE_VOCAB}) nor GPT-2 (${GPT2_VOCAB} or ${GPT2_VOCAB + 1})`,
+    );
   }
-  if (cfg.vocabSize < lmVocabSize(tok)) throw new Error(`${file}: tokenizer ${tok.name} needs a vocabulary of at least ${lmVocabSize(tok)}, the model has ${cfg.vocabSize}`);
+  if (cfg.vocabSize < lmVocabSize(tok))
+    throw new Error(
+      `${file}: tokenizer ${tok.name} needs a vocabulary of at least ${lmVocabSize(tok)}, the model has ${cfg.vocabSize}`,
+    );
   return tok;
 }
 

@@ -53,14 +53,20 @@ export interface BradleyTerryOptions {
 function checkMatches(n: number, matches: readonly Match[]): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`bradleyTerry: n must be a positive integer, got ${n}`);
   for (const m of matches) {
-    const ok = Number.isInteger(m.a) && Number.isInteger(m.b) && m.a >= 0 && m.b >= 0 && m.a < n && m.b < n && m.a !== m.b;
+    const ok =
+      Number.isInteger(m.a) && Number.isInteger(m.b) && m.a >= 0 && m.b >= 0 && m.a < n && m.b < n && m.a !== m.b;
     if (!ok) throw new RangeError(`bradleyTerry: bad players ${m.a}, ${m.b} for n = ${n}`);
-    if (!(m.games >= 0 && m.winsA >= 0 && m.winsA <= m.games)) throw new RangeError(`bradleyTerry: bad counts ${m.winsA}/${m.games}`);
+    if (!(m.games >= 0 && m.winsA >= 0 && m.winsA <= m.games))
+      throw new RangeError(`bradleyTerry: bad counts ${m.winsA}/${m.games}`);
   }
 }
 
 /** Maximum-likelihood (with the tiny prior, see header) Elo ratings, mean 0. */
-export function bradleyTerry(n: number, matches: readonly Match[], opts: BradleyTerryOptions = {}): { ratings: number[] } {
+export function bradleyTerry(
+  n: number,
+  matches: readonly Match[],
+  opts: BradleyTerryOptions = {},
+): { ratings: number[] } {
   checkMatches(n, matches);
   const prior = opts.prior ?? 0.1;
   const maxIterations = opts.maxIterations ?? 100;
@@ -81,7 +87,10 @@ export function bradleyTerry(n: number, matches: readonly Match[], opts: Bradley
   const h = new Float64Array(n * n);
   let ll = logLik(theta);
   for (let iter = 0; ; iter++) {
-    if (iter === maxIterations) throw new Error(`bradleyTerry: no convergence in ${maxIterations} iterations${prior === 0 ? ' (with prior 0 a player who won or lost every game has no finite rating)' : ''}`);
+    if (iter === maxIterations)
+      throw new Error(
+        `bradleyTerry: no convergence in ${maxIterations} iterations${prior === 0 ? ' (with prior 0 a player who won or lost every game has no finite rating)' : ''}`,
+      );
     // 1. gradient and negated Hessian
     g.fill(0);
     h.fill(0);
@@ -105,7 +114,10 @@ export function bradleyTerry(n: number, matches: readonly Match[], opts: Bradley
     if (prior === 0) for (let k = 0; k < n * n; k++) h[k] += 1 / n;
     // 3. Newton step h·Δ = g, halved until the likelihood does not drop
     const step = choleskySolve(h, g, n);
-    if (!step) throw new Error('bradleyTerry: no finite ratings (players not connected by games, or one won or lost every game); use prior > 0');
+    if (!step)
+      throw new Error(
+        'bradleyTerry: no finite ratings (players not connected by games, or one won or lost every game); use prior > 0',
+      );
     let t = 1;
     let next = theta.map((x, i) => x + step[i]);
     let nextLl = logLik(next);
@@ -132,14 +144,20 @@ export interface BootstrapOptions extends BradleyTerryOptions {
 }
 
 /** Bradley–Terry Elo with 95% percentile intervals from resampling individual games (integer counts only). */
-export function bootstrapElo(n: number, matches: readonly Match[], opts: BootstrapOptions): { ratings: number[]; lo: number[]; hi: number[] } {
+export function bootstrapElo(
+  n: number,
+  matches: readonly Match[],
+  opts: BootstrapOptions,
+): { ratings: number[]; lo: number[]; hi: number[] } {
   checkMatches(n, matches);
-  if (!Number.isInteger(opts.samples) || opts.samples < 1) throw new RangeError(`bootstrapElo: samples must be a positive integer, got ${opts.samples}`);
+  if (!Number.isInteger(opts.samples) || opts.samples < 1)
+    throw new RangeError(`bootstrapElo: samples must be a positive integer, got ${opts.samples}`);
   const { ratings } = bradleyTerry(n, matches, opts);
   // every game is one of 2·matches.length cells: (match k, a won) or (match k, b won); cumulative counts locate a draw
   const cells: number[] = [];
   for (const m of matches) {
-    if (!Number.isInteger(m.winsA) || !Number.isInteger(m.games)) throw new RangeError('bootstrapElo: win and game counts must be integers');
+    if (!Number.isInteger(m.winsA) || !Number.isInteger(m.games))
+      throw new RangeError('bootstrapElo: win and game counts must be integers');
     cells.push(m.winsA, m.games - m.winsA);
   }
   const cumulative = new Float64Array(cells.length);
@@ -161,7 +179,12 @@ export function bootstrapElo(n: number, matches: readonly Match[], opts: Bootstr
       }
       counts[lo]++;
     }
-    const resampled = matches.map((m, k) => ({ a: m.a, b: m.b, winsA: counts[2 * k], games: counts[2 * k] + counts[2 * k + 1] }));
+    const resampled = matches.map((m, k) => ({
+      a: m.a,
+      b: m.b,
+      winsA: counts[2 * k],
+      games: counts[2 * k] + counts[2 * k + 1],
+    }));
     bradleyTerry(n, resampled, opts).ratings.forEach((r, i) => draws[i].push(r));
   }
   const lo: number[] = [];

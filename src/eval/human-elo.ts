@@ -46,7 +46,11 @@ export interface HumanLeaderboard {
 }
 
 /** The leaderboard of one mode's games, or null when they involve fewer than two checkpoints. */
-export function humanLeaderboard(games: readonly LabelGame[], mode: LabelProvenance['mode'], opts: { samples: number; seed: number }): HumanLeaderboard | null {
+export function humanLeaderboard(
+  games: readonly LabelGame[],
+  mode: LabelProvenance['mode'],
+  opts: { samples: number; seed: number },
+): HumanLeaderboard | null {
   const mine = games.filter((g) => g.mode === mode);
   const players: string[] = [];
   const index = (name: string) => {
@@ -68,6 +72,8 @@ export function humanLeaderboard(games: readonly LabelGame[], mode: LabelProvena
   const matches = [...byPair.values()];
   const { ratings, lo, hi } = bootstrapElo(players.length, matches, opts);
   const played = players.map((_, i) => matches.reduce((n, m) => n + (m.a === i || m.b === i ? m.games : 0), 0));
-  const wins = players.map((_, i) => matches.reduce((n, m) => n + (m.a === i ? m.winsA : m.b === i ? m.games - m.winsA : 0), 0));
+  const wins = players.map((_, i) =>
+    matches.reduce((n, m) => n + (m.a === i ? m.winsA : m.b === i ? m.games - m.winsA : 0), 0),
+  );
   return { mode, players, elo: ratings, lo, hi, games: played, wins };
 }

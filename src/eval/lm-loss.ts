@@ -35,8 +35,14 @@ export function sharedTokenizer(models: readonly LossModel[]): Tokenizer {
   const tokenizer = tokenizerOfCheckpoint(first.ckpt.metadata, first.ckpt.cfg, first.name);
   for (const m of models) {
     const t = tokenizerOfCheckpoint(m.ckpt.metadata, m.ckpt.cfg, m.name);
-    if (t.name !== tokenizer.name) throw new Error(`${m.name} uses the ${t.name} tokenizer, ${first.name} the ${tokenizer.name} one: their losses are not comparable`);
-    if (m.ckpt.cfg.vocabSize < lmVocabSize(tokenizer)) throw new Error(`${m.name} has a vocabulary of ${m.ckpt.cfg.vocabSize}, the ${tokenizer.name} tokenizer needs ${lmVocabSize(tokenizer)}`);
+    if (t.name !== tokenizer.name)
+      throw new Error(
+        `${m.name} uses the ${t.name} tokenizer, ${first.name} the ${tokenizer.name} one: their losses are not comparable`,
+      );
+    if (m.ckpt.cfg.vocabSize < lmVocabSize(tokenizer))
+      throw new Error(
+        `${m.name} has a vocabulary of ${m.ckpt.cfg.vocabSize}, the ${tokenizer.name} tokenizer needs ${lmVocabSize(tokenizer)}`,
+      );
   }
   return tokenizer;
 }
@@ -46,12 +52,17 @@ export function sharedTokenizer(models: readonly LossModel[]): Tokenizer {
  * `onLoss` hears each result as soon as it is computed. Every model gets its own forward-only graph.
  */
 export async function heldOutLosses(
-  gpu: Gpu, models: readonly LossModel[], batches: readonly LMBatch[], B: number, T: number,
+  gpu: Gpu,
+  models: readonly LossModel[],
+  batches: readonly LMBatch[],
+  B: number,
+  T: number,
   onLoss?: (result: ModelLoss, index: number) => void,
 ): Promise<ModelLoss[]> {
   const results: ModelLoss[] = [];
   for (const [i, { name, ckpt }] of models.entries()) {
-    if (T > ckpt.cfg.maxSeqLen) throw new Error(`sequence length ${T} exceeds ${name}'s context of ${ckpt.cfg.maxSeqLen}`);
+    if (T > ckpt.cfg.maxSeqLen)
+      throw new Error(`sequence length ${T} exceeds ${name}'s context of ${ckpt.cfg.maxSeqLen}`);
     const model = new GPT(gpu, ckpt.cfg, B, T, undefined, { backward: false });
     let loss: number;
     try {

@@ -45,7 +45,10 @@ export interface OodSets {
 }
 
 /** Step 1 of the header: shuffled, held out, exposed drawn, sampled. Errors name the lists by `names`. */
-export function oodPromptSets(lists: OodPromptLists, opts: { seed: number; n?: number; expose: number; names: OodSetNames }): OodSets {
+export function oodPromptSets(
+  lists: OodPromptLists,
+  opts: { seed: number; n?: number; expose: number; names: OodSetNames },
+): OodSets {
   const { names, expose, n } = opts;
   const random = rng(opts.seed);
   const shuffled = (xs: readonly string[]) => shuffleInPlace([...xs], random);
@@ -58,8 +61,12 @@ export function oodPromptSets(lists: OodPromptLists, opts: { seed: number; n?: n
   if (!evalOut.length) throw new Error(`${names.evalOut}: no prompts`);
   const seen = new Set(fit);
   const unseenIn = evalIn.filter((p) => !seen.has(p));
-  if (!unseenIn.length) throw new Error(`every ${names.evalIn} prompt is also a ${names.fit} prompt: nothing is held out`);
-  if (expose >= evalOut.length) throw new Error(`${names.expose} ${expose} leaves no ${names.evalOut} prompt to evaluate (there are ${evalOut.length})`);
+  if (!unseenIn.length)
+    throw new Error(`every ${names.evalIn} prompt is also a ${names.fit} prompt: nothing is held out`);
+  if (expose >= evalOut.length)
+    throw new Error(
+      `${names.expose} ${expose} leaves no ${names.evalOut} prompt to evaluate (there are ${evalOut.length})`,
+    );
   const sample = (xs: string[]) => (n === undefined ? xs : xs.slice(0, n));
   return {
     fit: sample(fit),
@@ -92,21 +99,43 @@ export interface OodRun {
 }
 
 /** Step 2 of the header. `file` names the checkpoint in errors; a background is used when `sets.background` is non-empty. */
-export async function runOod(gpu: Gpu, ckpt: Checkpoint, file: string, sets: OodSets, opts: { layer: ActivationLayer; pool: Pooling; batch?: number; ridge?: number }): Promise<OodRun> {
+export async function runOod(
+  gpu: Gpu,
+  ckpt: Checkpoint,
+  file: string,
+  sets: OodSets,
+  opts: { layer: ActivationLayer; pool: Pooling; batch?: number; ridge?: number },
+): Promise<OodRun> {
   const order = [sets.fit, sets.evalIn, sets.evalOut, sets.exposed, sets.background];
-  const acts = await promptActivations(gpu, ckpt, file, order.flat(), { layer: opts.layer, pool: opts.pool, batch: opts.batch });
+  const acts = await promptActivations(gpu, ckpt, file, order.flat(), {
+    layer: opts.layer,
+    pool: opts.pool,
+    batch: opts.batch,
+  });
   const split: Float32Array[][] = [];
   let at = 0;
   for (const s of order) split.push(acts.vectors.slice(at, (at += s.length)));
   const [fitV, inV, outV, exposedV, bgV] = split;
   const result = oodEvaluate({
-    fit: fitV, evalIn: inV, evalOut: outV, background: sets.background.length ? bgV : undefined, exposed: sets.exposed.length ? exposedV : undefined, ridge: opts.ridge,
+    fit: fitV,
+    evalIn: inV,
+    evalOut: outV,
+    background: sets.background.length ? bgV : undefined,
+    exposed: sets.exposed.length ? exposedV : undefined,
+    ridge: opts.ridge,
   });
   const score = (m: OodMethodResult, set: 'in' | 'out', i: number) => (set === 'in' ? m.inScores : m.outScores)[i];
   const entry = (prompt: string, set: 'in' | 'out', i: number): OodScoredPrompt => ({
-    prompt, set, mahalanobis: score(result.mahalanobis, set, i), relative: score(result.relative, set, i), ...(result.exposed ? { exposed: score(result.exposed, set, i) } : {}),
+    prompt,
+    set,
+    mahalanobis: score(result.mahalanobis, set, i),
+    relative: score(result.relative, set, i),
+    ...(result.exposed ? { exposed: score(result.exposed, set, i) } : {}),
   });
-  const scored = [...sets.evalIn.map((p, i) => entry(p, 'in', i)), ...sets.evalOut.map((p, i) => entry(p, 'out', i))].sort((x, y) => y.mahalanobis - x.mahalanobis);
+  const scored = [
+    ...sets.evalIn.map((p, i) => entry(p, 'in', i)),
+    ...sets.evalOut.map((p, i) => entry(p, 'out', i)),
+  ].sort((x, y) => y.mahalanobis - x.mahalanobis);
   return { result, channels: ckpt.cfg.channels, truncated: acts.truncated, scored };
 }
 

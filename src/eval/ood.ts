@@ -58,10 +58,14 @@ export function fitGaussian(xs: readonly Vec[], opts: { ridge?: number; what?: s
  * One Gaussian per group: each group's own mean, and one covariance shared by all, pooled from the
  * within-group scatter (plus the ridge). `what` names the groups in errors.
  */
-export function fitSharedGaussians(groups: readonly (readonly Vec[])[], opts: { ridge?: number; what?: readonly string[] } = {}): Gaussian[] {
+export function fitSharedGaussians(
+  groups: readonly (readonly Vec[])[],
+  opts: { ridge?: number; what?: readonly string[] } = {},
+): Gaussian[] {
   const ridge = opts.ridge ?? RIDGE;
   const name = (g: number) => opts.what?.[g] ?? `group ${g}`;
-  if (!(ridge >= 0) || !Number.isFinite(ridge)) throw new RangeError(`fitSharedGaussians: ridge must be a finite number ≥ 0, got ${ridge}`);
+  if (!(ridge >= 0) || !Number.isFinite(ridge))
+    throw new RangeError(`fitSharedGaussians: ridge must be a finite number ≥ 0, got ${ridge}`);
   if (!groups.length) throw new RangeError('fitSharedGaussians: no groups to fit');
   const d = checkVectors(groups[0], name(0)).dim;
   groups.forEach((xs, g) => {
@@ -105,7 +109,8 @@ export function cholesky(a: ArrayLike<number>, d: number, what = 'matrix'): Floa
   for (let j = 0; j < d; j++) {
     let s = a[j * d + j];
     for (let k = 0; k < j; k++) s -= L[j * d + k] * L[j * d + k];
-    if (!(s > 0)) throw new RangeError(`cholesky: ${what} is not positive definite (pivot ${j} is ${s}); use a ridge > 0`);
+    if (!(s > 0))
+      throw new RangeError(`cholesky: ${what} is not positive definite (pivot ${j} is ${s}); use a ridge > 0`);
     const ljj = Math.sqrt(s);
     L[j * d + j] = ljj;
     for (let i = j + 1; i < d; i++) {
@@ -120,7 +125,8 @@ export function cholesky(a: ArrayLike<number>, d: number, what = 'matrix'): Floa
 /** Squared Mahalanobis distance (x − μ)ᵀ Σ_reg⁻¹ (x − μ), by forward substitution with the Cholesky factor. */
 export function squaredMahalanobis(g: Gaussian, x: Vec): number {
   const d = g.dim;
-  if (x.length !== d) throw new RangeError(`squaredMahalanobis: the vector has ${x.length} values, the Gaussian has dimension ${d}`);
+  if (x.length !== d)
+    throw new RangeError(`squaredMahalanobis: the vector has ${x.length} values, the Gaussian has dimension ${d}`);
   const y = new Float64Array(d);
   let sum = 0;
   for (let i = 0; i < d; i++) {
@@ -148,9 +154,12 @@ export function relativeScores(a: Gaussian, b: Gaussian, xs: readonly Vec[]): Fl
  */
 export function auroc(inScores: Vec, outScores: Vec): number {
   checkScores(inScores, outScores, 'auroc');
-  const all = [...Array.from(inScores, (s) => ({ s, out: false })), ...Array.from(outScores, (s) => ({ s, out: true }))].sort((a, b) => ascending(a.s, b.s));
+  const all = [
+    ...Array.from(inScores, (s) => ({ s, out: false })),
+    ...Array.from(outScores, (s) => ({ s, out: true })),
+  ].sort((a, b) => ascending(a.s, b.s));
   let rankSumOut = 0;
-  for (let i = 0; i < all.length;) {
+  for (let i = 0; i < all.length; ) {
     let j = i;
     while (j < all.length && all[j].s === all[i].s) j++;
     const midRank = (i + 1 + j) / 2; // ranks i+1 … j share their mean
@@ -174,11 +183,14 @@ export interface RocPoint {
 /** The ROC curve's corners, from (0, 0) at threshold +∞ to (1, 1), one per distinct score (descending). */
 export function rocCurve(inScores: Vec, outScores: Vec): RocPoint[] {
   checkScores(inScores, outScores, 'rocCurve');
-  const all = [...Array.from(inScores, (s) => ({ s, out: false })), ...Array.from(outScores, (s) => ({ s, out: true }))].sort((a, b) => ascending(b.s, a.s));
+  const all = [
+    ...Array.from(inScores, (s) => ({ s, out: false })),
+    ...Array.from(outScores, (s) => ({ s, out: true })),
+  ].sort((a, b) => ascending(b.s, a.s));
   const points: RocPoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }];
   let fp = 0;
   let tp = 0;
-  for (let i = 0; i < all.length;) {
+  for (let i = 0; i < all.length; ) {
     const t = all[i].s;
     for (; i < all.length && all[i].s === t; i++) {
       if (all[i].out) tp++;
@@ -192,7 +204,8 @@ export function rocCurve(inScores: Vec, outScores: Vec): RocPoint[] {
 /** Area under a curve of ROC points by the trapezoid rule (equals `auroc` for `rocCurve`'s points). */
 export function rocArea(points: readonly RocPoint[]): number {
   let a = 0;
-  for (let i = 1; i < points.length; i++) a += ((points[i].fpr - points[i - 1].fpr) * (points[i].tpr + points[i - 1].tpr)) / 2;
+  for (let i = 1; i < points.length; i++)
+    a += ((points[i].fpr - points[i - 1].fpr) * (points[i].tpr + points[i - 1].tpr)) / 2;
   return a;
 }
 
@@ -280,7 +293,8 @@ function checkVectors(xs: readonly Vec[], what: string): { dim: number } {
   if (d < 1) throw new RangeError(`${what}: vector 0 is empty`);
   xs.forEach((x, i) => {
     if (x.length !== d) throw new RangeError(`${what}: vector ${i} has ${x.length} values, vector 0 has ${d}`);
-    for (let j = 0; j < d; j++) if (!Number.isFinite(x[j])) throw new RangeError(`${what}: vector ${i} has a non-finite value ${x[j]} at ${j}`);
+    for (let j = 0; j < d; j++)
+      if (!Number.isFinite(x[j])) throw new RangeError(`${what}: vector ${i} has a non-finite value ${x[j]} at ${j}`);
   });
   return { dim: d };
 }
@@ -288,7 +302,11 @@ function checkVectors(xs: readonly Vec[], what: string): { dim: number } {
 function checkScores(inScores: Vec, outScores: Vec, fn: string): void {
   if (!inScores.length) throw new RangeError(`${fn}: no in-distribution scores`);
   if (!outScores.length) throw new RangeError(`${fn}: no out-of-distribution scores`);
-  for (const [xs, what] of [[inScores, 'in-distribution'], [outScores, 'out-of-distribution']] as const) {
-    for (let i = 0; i < xs.length; i++) if (Number.isNaN(xs[i])) throw new RangeError(`${fn}: ${what} score ${i} is NaN`);
+  for (const [xs, what] of [
+    [inScores, 'in-distribution'],
+    [outScores, 'out-of-distribution'],
+  ] as const) {
+    for (let i = 0; i < xs.length; i++)
+      if (Number.isNaN(xs[i])) throw new RangeError(`${fn}: ${what} score ${i} is NaN`);
   }
 }

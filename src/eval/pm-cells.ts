@@ -33,10 +33,17 @@ export interface PairSet {
 }
 
 /** The checkpoint (a trunk with a reward head) scored on each set; its scorer is freed before this returns. */
-export async function scorePMOnSets(gpu: Gpu, ckpt: Checkpoint, tokenizer: Tokenizer, sets: readonly PairSet[], file: string): Promise<PMCellResult[]> {
+export async function scorePMOnSets(
+  gpu: Gpu,
+  ckpt: Checkpoint,
+  tokenizer: Tokenizer,
+  sets: readonly PairSet[],
+  file: string,
+): Promise<PMCellResult[]> {
   const head = ckpt.heads.reward_head;
   if (!head) throw new Error(`${file}: no reward head: not a preference model`);
-  if (ckpt.cfg.vocabSize <= tokenizer.endOfContext) throw new Error(`${file}: a vocabulary of ${ckpt.cfg.vocabSize} has no <|endofcontext|> token`);
+  if (ckpt.cfg.vocabSize <= tokenizer.endOfContext)
+    throw new Error(`${file}: a vocabulary of ${ckpt.cfg.vocabSize} has no <|endofcontext|> token`);
   const T = Math.min(Number(ckpt.metadata.seq_len) || ckpt.cfg.maxSeqLen, ckpt.cfg.maxSeqLen);
   const P = PAIRS_PER_BATCH;
   const scorer = new PMScorer(gpu, ckpt.cfg, P, T, ckpt.packed, head);
@@ -44,10 +51,19 @@ export async function scorePMOnSets(gpu: Gpu, ckpt: Checkpoint, tokenizer: Token
     const results: PMCellResult[] = [];
     for (const set of sets) {
       const margins = set.comparisons.length
-        ? await scorer.margins(pmEvalBatches(encodeComparisons(set.comparisons, tokenizer, T), P, T, tokenizer.endOfText))
+        ? await scorer.margins(
+            pmEvalBatches(encodeComparisons(set.comparisons, tokenizer, T), P, T, tokenizer.endOfText),
+          )
         : [];
       const acc = accuracyFromMargins(margins);
-      results.push({ dataset: set.id, n: margins.length, accuracy: acc.accuracy, lo: acc.lo, hi: acc.hi, ece: calibration(margins).ece });
+      results.push({
+        dataset: set.id,
+        n: margins.length,
+        accuracy: acc.accuracy,
+        lo: acc.lo,
+        hi: acc.hi,
+        ece: calibration(margins).ece,
+      });
     }
     return results;
   } finally {

@@ -34,21 +34,29 @@ export function poolFolds(runs: readonly FoldScores[]): number[] {
   const seen = new Map<number, string>();
   for (const r of runs) {
     if (r.folds !== folds || r.seed !== seed || r.pairs !== pairs) {
-      throw new Error(`${r.name}: fold ${r.fold}/${r.folds}, seed ${r.seed}, ${r.pairs} pairs; ${runs[0].name} has fold ${runs[0].fold}/${folds}, seed ${seed}, ${pairs} pairs: not folds of one split`);
+      throw new Error(
+        `${r.name}: fold ${r.fold}/${r.folds}, seed ${r.seed}, ${r.pairs} pairs; ${runs[0].name} has fold ${runs[0].fold}/${folds}, seed ${seed}, ${pairs} pairs: not folds of one split`,
+      );
     }
     const other = seen.get(r.fold);
     if (other !== undefined) throw new Error(`${r.name}: fold ${r.fold}/${folds} is also ${other}`);
     seen.set(r.fold, r.name);
   }
   const missing = Array.from({ length: folds }, (_, i) => i + 1).filter((f) => !seen.has(f));
-  if (missing.length) throw new Error(`fold${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${folds} missing: every fold's run is needed to score every pair`);
+  if (missing.length)
+    throw new Error(
+      `fold${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${folds} missing: every fold's run is needed to score every pair`,
+    );
   const pooled = new Array<number>(pairs).fill(NaN);
   for (const r of runs) {
     const expected = pmFold(pairs, seed, r.fold, r.folds).heldOut;
     if (r.indices.length !== expected.length || r.indices.some((k, j) => k !== expected[j])) {
-      throw new Error(`${r.name}: its held-out pairs are not fold ${r.fold}/${folds} of ${pairs} pairs with seed ${seed} (was the data or the split changed?)`);
+      throw new Error(
+        `${r.name}: its held-out pairs are not fold ${r.fold}/${folds} of ${pairs} pairs with seed ${seed} (was the data or the split changed?)`,
+      );
     }
-    if (r.margins.length !== r.indices.length) throw new Error(`${r.name}: ${r.margins.length} margins for ${r.indices.length} held-out pairs`);
+    if (r.margins.length !== r.indices.length)
+      throw new Error(`${r.name}: ${r.margins.length} margins for ${r.indices.length} held-out pairs`);
     r.indices.forEach((k, j) => (pooled[k] = r.margins[j]));
   }
   return pooled;

@@ -26,9 +26,14 @@ function negLogSigmoid(m: number): number {
   return Math.max(-m, 0) + Math.log1p(Math.exp(-Math.abs(m)));
 }
 
-export function pmEvalReport(margins: readonly number[], comparisons: readonly { chosen: string; rejected: string; subset?: string }[]): PMEvalReport {
-  if (margins.length !== comparisons.length) throw new Error(`pmEvalReport: ${margins.length} margins for ${comparisons.length} comparisons`);
-  if (margins.some((m) => !Number.isFinite(m))) throw new Error('pmEvalReport: a margin is not finite (the model diverged?)');
+export function pmEvalReport(
+  margins: readonly number[],
+  comparisons: readonly { chosen: string; rejected: string; subset?: string }[],
+): PMEvalReport {
+  if (margins.length !== comparisons.length)
+    throw new Error(`pmEvalReport: ${margins.length} margins for ${comparisons.length} comparisons`);
+  if (margins.some((m) => !Number.isFinite(m)))
+    throw new Error('pmEvalReport: a margin is not finite (the model diverged?)');
   const n = margins.length;
   const acc = accuracyFromMargins(margins);
   const cal = calibration(margins);
@@ -46,7 +51,11 @@ export function pmEvalReport(margins: readonly number[], comparisons: readonly {
 }
 
 /** Reports per group (e.g. per file or per subset) and over all pairs. */
-export function pmEvalReports<K extends string>(margins: readonly number[], comparisons: readonly { chosen: string; rejected: string; subset?: string }[], groupOf: (i: number) => K): { groups: Record<K, PMEvalReport>; all: PMEvalReport } {
+export function pmEvalReports<K extends string>(
+  margins: readonly number[],
+  comparisons: readonly { chosen: string; rejected: string; subset?: string }[],
+  groupOf: (i: number) => K,
+): { groups: Record<K, PMEvalReport>; all: PMEvalReport } {
   const byGroup = new Map<K, number[]>();
   comparisons.forEach((_, i) => {
     const k = groupOf(i);
@@ -54,6 +63,10 @@ export function pmEvalReports<K extends string>(margins: readonly number[], comp
     byGroup.get(k)!.push(i);
   });
   const groups = {} as Record<K, PMEvalReport>;
-  for (const [k, idx] of byGroup) groups[k] = pmEvalReport(idx.map((i) => margins[i]), idx.map((i) => comparisons[i]));
+  for (const [k, idx] of byGroup)
+    groups[k] = pmEvalReport(
+      idx.map((i) => margins[i]),
+      idx.map((i) => comparisons[i]),
+    );
   return { groups, all: pmEvalReport(margins, comparisons) };
 }

@@ -18,10 +18,19 @@ export interface ResponseOptions {
   batch: number;
 }
 
-export async function policyResponses(gpu: Gpu, ckpt: Checkpoint, file: string, prompts: readonly string[], opts: ResponseOptions): Promise<string[]> {
+export async function policyResponses(
+  gpu: Gpu,
+  ckpt: Checkpoint,
+  file: string,
+  prompts: readonly string[],
+  opts: ResponseOptions,
+): Promise<string[]> {
   const { cfg } = ckpt;
   const tokenizer = tokenizerOfCheckpoint(ckpt.metadata, cfg, file);
-  if (opts.maxTokens < 1 || opts.maxTokens >= cfg.maxSeqLen) throw new RangeError(`${file}: ${opts.maxTokens} new tokens do not fit a context of ${cfg.maxSeqLen} with a prompt`);
+  if (opts.maxTokens < 1 || opts.maxTokens >= cfg.maxSeqLen)
+    throw new RangeError(
+      `${file}: ${opts.maxTokens} new tokens do not fit a context of ${cfg.maxSeqLen} with a prompt`,
+    );
   const budget = cfg.maxSeqLen - opts.maxTokens;
   const ids = prompts.map((p) => {
     const all = [tokenizer.endOfText, ...tokenizer.encode(p)];
@@ -32,13 +41,23 @@ export async function policyResponses(gpu: Gpu, ckpt: Checkpoint, file: string, 
   const weights = new Weights(gpu, cfg, `${file}.params`);
   try {
     gpu.write(weights.packed, ckpt.packed);
-    return await sampleAll(new Sampler(weights, B, Math.min(cfg.maxSeqLen, longest + opts.maxTokens)), tokenizer, ids, opts);
+    return await sampleAll(
+      new Sampler(weights, B, Math.min(cfg.maxSeqLen, longest + opts.maxTokens)),
+      tokenizer,
+      ids,
+      opts,
+    );
   } finally {
     weights.dispose(); // and the sampler built on them
   }
 }
 
-async function sampleAll(sampler: Sampler, tokenizer: Tokenizer, ids: number[][], opts: ResponseOptions): Promise<string[]> {
+async function sampleAll(
+  sampler: Sampler,
+  tokenizer: Tokenizer,
+  ids: number[][],
+  opts: ResponseOptions,
+): Promise<string[]> {
   const B = sampler.B;
   const eot = tokenizer.endOfText;
   const out: string[] = [];
@@ -47,8 +66,12 @@ async function sampleAll(sampler: Sampler, tokenizer: Tokenizer, ids: number[][]
     const n = chunk.length;
     while (chunk.length < B) chunk.push(chunk[0]); // a short last batch: pad with a repeat, drop its answers
     const gen = await sampler.generate(chunk, {
-      maxTokens: opts.maxTokens, temperature: opts.temperature, topK: opts.topK, seed: (opts.seed + at) >>> 0,
-      stopTokens: [eot], stopSequences: [tokenizer.encode('\n\nHuman:')],
+      maxTokens: opts.maxTokens,
+      temperature: opts.temperature,
+      topK: opts.topK,
+      seed: (opts.seed + at) >>> 0,
+      stopTokens: [eot],
+      stopSequences: [tokenizer.encode('\n\nHuman:')],
     });
     for (let b = 0; b < n; b++) {
       const r = gen.tokens[b];

@@ -70,29 +70,37 @@ export function diagnose(history: readonly RunRow[]): DoctorWarning[] {
   const kls = recent.map((r) => r['objective/kl']).filter(finite);
   if (kls.length >= Math.min(DOCTOR.WINDOW, history.length) && kls.length >= 2 && mean(kls) < -DOCTOR.KL_NEGATIVE) {
     out.push({
-      code: 'negative-kl', iterations: at((r) => r['objective/kl'] < 0).slice(0, 8),
+      code: 'negative-kl',
+      iterations: at((r) => r['objective/kl'] < 0).slice(0, 8),
       message: `objective/kl averages ${mean(kls).toFixed(3)} nats over the last ${kls.length} iterations. KL(π‖π0) cannot be negative; a negative estimate beyond noise means the responses were not sampled from the π scored (check temperature and top-k) or the policy exploits the k1 estimator — try --kl-estimator 3 and a smaller learning rate.`,
     });
   }
 
-  const blown = at((r) =>
-    (finite(r['val/ratio']) && (r['val/ratio'] > DOCTOR.RATIO_MAX || r['val/ratio'] < 1 / DOCTOR.RATIO_MAX)) ||
-    (finite(r['policy/approxkl']) && r['policy/approxkl'] > DOCTOR.APPROXKL_MAX) ||
-    (finite(r['policy/clipfrac']) && r['policy/clipfrac'] > DOCTOR.CLIPFRAC_MAX));
+  const blown = at(
+    (r) =>
+      (finite(r['val/ratio']) && (r['val/ratio'] > DOCTOR.RATIO_MAX || r['val/ratio'] < 1 / DOCTOR.RATIO_MAX)) ||
+      (finite(r['policy/approxkl']) && r['policy/approxkl'] > DOCTOR.APPROXKL_MAX) ||
+      (finite(r['policy/clipfrac']) && r['policy/clipfrac'] > DOCTOR.CLIPFRAC_MAX),
+  );
   if (blown.length) {
     out.push({
-      code: 'ratio-blowup', iterations: blown.slice(0, 8),
+      code: 'ratio-blowup',
+      iterations: blown.slice(0, 8),
       message: `the update moved the policy far from the one that sampled (val/ratio outside [${(1 / DOCTOR.RATIO_MAX).toFixed(2)}, ${DOCTOR.RATIO_MAX}], policy/approxkl > ${DOCTOR.APPROXKL_MAX} or policy/clipfrac > ${DOCTOR.CLIPFRAC_MAX}) in ${blown.length} iteration(s): lower the learning rate or the PPO epochs, or use more minibatches.`,
     });
   }
 
-  const perToken = (r: RunRow) => (finite(r['objective/entropy']) && r['response/length'] > 0 ? r['objective/entropy'] / r['response/length'] : Number.NaN);
+  const perToken = (r: RunRow) =>
+    finite(r['objective/entropy']) && r['response/length'] > 0
+      ? r['objective/entropy'] / r['response/length']
+      : Number.NaN;
   const h0 = perToken(first);
   if (finite(h0) && h0 > 0) {
     const collapsed = at((r) => perToken(r) < DOCTOR.ENTROPY_FRACTION * h0);
     if (collapsed.length) {
       out.push({
-        code: 'entropy-collapse', iterations: collapsed.slice(0, 8),
+        code: 'entropy-collapse',
+        iterations: collapsed.slice(0, 8),
         message: `per-token entropy fell below ${DOCTOR.ENTROPY_FRACTION * 100}% of its first value (${h0.toFixed(3)} nats): the policy is nearly deterministic and has stopped exploring. Raise the KL coefficient, add an entropy bonus (--ent-coef), or lower the learning rate.`,
       });
     }
@@ -100,12 +108,15 @@ export function diagnose(history: readonly RunRow[]): DoctorWarning[] {
 
   const len0 = first['response/length'];
   const ended0 = first['response/ended_rate'];
-  const runaway = at((r) =>
-    (finite(len0) && len0 > 0 && r['response/length'] > DOCTOR.LENGTH_GROWTH * len0) ||
-    (finite(ended0) && ended0 >= DOCTOR.ENDED_MIN && r['response/ended_rate'] < DOCTOR.ENDED_MIN));
+  const runaway = at(
+    (r) =>
+      (finite(len0) && len0 > 0 && r['response/length'] > DOCTOR.LENGTH_GROWTH * len0) ||
+      (finite(ended0) && ended0 >= DOCTOR.ENDED_MIN && r['response/ended_rate'] < DOCTOR.ENDED_MIN),
+  );
   if (runaway.length) {
     out.push({
-      code: 'length-runaway', iterations: runaway.slice(0, 8),
+      code: 'length-runaway',
+      iterations: runaway.slice(0, 8),
       message: `responses grew past ${DOCTOR.LENGTH_GROWTH}× their first length (${finite(len0) ? len0.toFixed(1) : '?'} tokens) or stopped ending (ended rate < ${DOCTOR.ENDED_MIN}): the policy may be gaming the reward with length. Penalise unended responses (--missing-eos-penalty) or raise the KL coefficient.`,
     });
   }
@@ -121,7 +132,8 @@ export function diagnose(history: readonly RunRow[]): DoctorWarning[] {
         // window can point the other way
         const trend = (x: number) => `${x > 0 ? '+' : '−'}${Math.abs(x).toPrecision(2)} per iteration`;
         out.push({
-          code: 'overoptimisation', iterations: recent.map((r, i) => iterationOf(r, history.length - recent.length + i)),
+          code: 'overoptimisation',
+          iterations: recent.map((r, i) => iterationOf(r, history.length - recent.length + i)),
           message: `over the last ${recent.length} iterations the optimised PM score rose (trend ${trend(up)}) while ${judge} fell (trend ${trend(down)}): the policy is exploiting the PM (Bai et al. §4.2). Stop at an earlier checkpoint or raise the KL coefficient.`,
         });
         break;

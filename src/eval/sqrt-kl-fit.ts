@@ -38,5 +38,8 @@ export function fitLine(x: readonly number[], y: readonly number[]): LineFit {
 
 /** The line of score against √max(0, KL) over iterations. */
 export function sqrtKlFit(kl: readonly number[], score: readonly number[]): LineFit {
-  return fitLine(kl.map((k) => Math.sqrt(Math.max(0, k))), score);
+  return fitLine(
+    kl.map((k) => Math.sqrt(Math.max(0, k))),
+    score,
+  );
 }

@@ -64,7 +64,8 @@ export interface Leaderboard {
 /** Ratings, intervals (`samples` prompt resamples, seeded) and the win-rate matrix. */
 export function leaderboard(scores: JudgeScores, opts: { samples: number; seed: number }): Leaderboard {
   const Q = checkScores(scores);
-  if (!Number.isInteger(opts.samples) || opts.samples < 1) throw new RangeError(`leaderboard: samples must be a positive integer, got ${opts.samples}`);
+  if (!Number.isInteger(opts.samples) || opts.samples < 1)
+    throw new RangeError(`leaderboard: samples must be a positive integer, got ${opts.samples}`);
   const n = scores.length;
   const { ratings } = bradleyTerry(n, roundRobin(scores));
   const random = rng(opts.seed);
@@ -81,7 +82,10 @@ export function leaderboard(scores: JudgeScores, opts: { samples: number; seed: 
     hi.push(quantileSorted(d, 0.975));
   }
   return {
-    elo: ratings, lo, hi, winRate: winRateMatrix(scores),
+    elo: ratings,
+    lo,
+    hi,
+    winRate: winRateMatrix(scores),
     meanScore: scores.map((row) => row.reduce((a, b) => a + b, 0) / Q),
     prompts: Q,
   };

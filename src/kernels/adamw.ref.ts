@@ -15,7 +15,15 @@ export interface RangeRef {
  *   g = grad·clipScale; m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²;
  *   θ −= lr·(m/(1−β1^t) / (√(v/(1−β2^t)) + eps) + wd·θ)   (wd = 0 outside decayed ranges)
  */
-export function adamwUpdateRef(params: Float64Array, m: Float64Array, v: Float64Array, grads: Float64Array, clipScale: number, hp: AdamWHyperparams, range: RangeRef): void {
+export function adamwUpdateRef(
+  params: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  grads: Float64Array,
+  clipScale: number,
+  hp: AdamWHyperparams,
+  range: RangeRef,
+): void {
   const { lr, beta1, beta2, eps, weightDecay, t } = hp;
   const wd = range.decay ? weightDecay : 0;
   for (let i = range.offset; i < range.offset + range.length; i++) {
@@ -29,7 +37,15 @@ export function adamwUpdateRef(params: Float64Array, m: Float64Array, v: Float64
 }
 
 /** A full optimizer step: clip by the global norm (maxNorm ≤ 0: no clipping), then update every range. */
-export function adamwStepRef(params: Float64Array, m: Float64Array, v: Float64Array, grads: Float64Array, maxNorm: number, hp: AdamWHyperparams, ranges: readonly RangeRef[]): { norm: number; scale: number } {
+export function adamwStepRef(
+  params: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  grads: Float64Array,
+  maxNorm: number,
+  hp: AdamWHyperparams,
+  ranges: readonly RangeRef[],
+): { norm: number; scale: number } {
   const clip = gradNormRef(grads, maxNorm);
   for (const r of ranges) adamwUpdateRef(params, m, v, grads, clip.scale, hp, r);
   return clip;

@@ -80,18 +80,34 @@ export function setAdamW(gpu: Gpu, hp: Tensor, { lr, beta1, beta2, eps, weightDe
  * One AdamW step over params[offset, offset+length): updates params, m and v in place (and zeroes
  * grads there with zeroGrad). norm is grad_norm's [‖g‖, clip scale] output, or null for no clipping.
  */
-export function adamwUpdate(gpu: Gpu, params: Tensor, m: Tensor, v: Tensor, grads: Tensor, norm: Tensor | null, hp: Tensor, P: number, range: AdamWRange = {}): Dispatch {
+export function adamwUpdate(
+  gpu: Gpu,
+  params: Tensor,
+  m: Tensor,
+  v: Tensor,
+  grads: Tensor,
+  norm: Tensor | null,
+  hp: Tensor,
+  P: number,
+  range: AdamWRange = {},
+): Dispatch {
   const { offset = 0, decay = true, zeroGrad = false } = range;
   const length = range.length ?? P - offset;
-  checkArgs('adamw_update', { P }, {
-    params: [params, ['P']],
-    m: [m, ['P']],
-    v: [v, ['P']],
-    grads: [grads, ['P']],
-    ...(norm ? { norm: [norm, [2]] as const } : {}),
-  });
+  checkArgs(
+    'adamw_update',
+    { P },
+    {
+      params: [params, ['P']],
+      m: [m, ['P']],
+      v: [v, ['P']],
+      grads: [grads, ['P']],
+      ...(norm ? { norm: [norm, [2]] as const } : {}),
+    },
+  );
   if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 1 || offset + length > P) {
-    throw new KernelError(`adamw_update: range [${offset}, ${offset}+${length}) is not a non-empty range inside P=${P}`);
+    throw new KernelError(
+      `adamw_update: range [${offset}, ${offset}+${length}) is not a non-empty range inside P=${P}`,
+    );
   }
   if (!hp.uniform) throw new KernelError(`adamw_update: hp must be the uniform from adamwHyperparams, got ${hp}`);
   const buffers = new Set([params.buffer, m.buffer, v.buffer, grads.buffer]);
@@ -109,9 +125,24 @@ export function adamwUpdate(gpu: Gpu, params: Tensor, m: Tensor, v: Tensor, grad
  * decayed parameters (matrices, embeddings, a head's weight) in [0, decayEnd), the rest after them.
  * Two dispatches, both zeroing the gradients they read, so the next backward can accumulate.
  */
-export function adamwPackedUpdate(gpu: Gpu, params: Tensor, m: Tensor, v: Tensor, grads: Tensor, norm: Tensor | null, hp: Tensor, P: number, decayEnd: number): Dispatch[] {
+export function adamwPackedUpdate(
+  gpu: Gpu,
+  params: Tensor,
+  m: Tensor,
+  v: Tensor,
+  grads: Tensor,
+  norm: Tensor | null,
+  hp: Tensor,
+  P: number,
+  decayEnd: number,
+): Dispatch[] {
   return [
     adamwUpdate(gpu, params, m, v, grads, norm, hp, P, { offset: 0, length: decayEnd, decay: true, zeroGrad: true }),
-    adamwUpdate(gpu, params, m, v, grads, norm, hp, P, { offset: decayEnd, length: P - decayEnd, decay: false, zeroGrad: true }),
+    adamwUpdate(gpu, params, m, v, grads, norm, hp, P, {
+      offset: decayEnd,
+      length: P - decayEnd,
+      decay: false,
+      zeroGrad: true,
+    }),
   ];
 }

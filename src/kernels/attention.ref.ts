@@ -9,7 +9,14 @@ function first(start: Uint32Array | null, b: number): number {
 }
 
 /** out[B,T,C] and lse[B,NH,T] of softmax(q·kᵀ/√hs + causal mask)·v. */
-export function attentionForwardRef(qkv: Float64Array, start: Uint32Array | null, B: number, T: number, C: number, NH: number) {
+export function attentionForwardRef(
+  qkv: Float64Array,
+  start: Uint32Array | null,
+  B: number,
+  T: number,
+  C: number,
+  NH: number,
+) {
   const hs = C / NH;
   const scale = 1 / Math.sqrt(hs);
   const out = new Float64Array(B * T * C);
@@ -44,7 +51,17 @@ export function attentionForwardRef(qkv: Float64Array, start: Uint32Array | null
 }
 
 /** dqkv[B,T,3C] (fresh, not accumulated) given dout[B,T,C] and the forward's out and lse. */
-export function attentionBackwardRef(dout: Float64Array, qkv: Float64Array, out: Float64Array, lse: Float64Array, start: Uint32Array | null, B: number, T: number, C: number, NH: number): Float64Array {
+export function attentionBackwardRef(
+  dout: Float64Array,
+  qkv: Float64Array,
+  out: Float64Array,
+  lse: Float64Array,
+  start: Uint32Array | null,
+  B: number,
+  T: number,
+  C: number,
+  NH: number,
+): Float64Array {
   const hs = C / NH;
   const scale = 1 / Math.sqrt(hs);
   const dqkv = new Float64Array(B * T * 3 * C);

@@ -38,7 +38,8 @@ function headSize(name: string, C: number, NH: number): number {
   if (!Number.isInteger(NH) || NH < 1) throw new KernelError(`${name}: NH must be a positive integer, got ${NH}`);
   const hs = C / NH;
   if (!Number.isInteger(hs)) throw new KernelError(`${name}: C=${C} is not a multiple of NH=${NH}`);
-  if (hs > MAX_HEAD_SIZE) throw new KernelError(`${name}: head size C/NH = ${hs} exceeds the supported maximum ${MAX_HEAD_SIZE}`);
+  if (hs > MAX_HEAD_SIZE)
+    throw new KernelError(`${name}: head size C/NH = ${hs} exceeds the supported maximum ${MAX_HEAD_SIZE}`);
   return hs;
 }
 
@@ -53,9 +54,23 @@ function startSpec(start: Tensor | null): Record<string, Spec> {
 }
 
 /** out[B,T,C], lse[B,NH,T] = causal self-attention of qkv[B,T,3C]; start[B] (u32) may be null. */
-export function attentionForward(gpu: Gpu, out: Tensor, lse: Tensor, qkv: Tensor, start: Tensor | null, B: number, T: number, C: number, NH: number): Dispatch {
+export function attentionForward(
+  gpu: Gpu,
+  out: Tensor,
+  lse: Tensor,
+  qkv: Tensor,
+  start: Tensor | null,
+  B: number,
+  T: number,
+  C: number,
+  NH: number,
+): Dispatch {
   const name = 'attention_forward';
-  checkArgs(name, { B, T, C, NH, C3: 3 * C }, { out: [out, ['B', 'T', 'C']], lse: [lse, ['B', 'NH', 'T']], qkv: [qkv, ['B', 'T', 'C3']], ...startSpec(start) });
+  checkArgs(
+    name,
+    { B, T, C, NH, C3: 3 * C },
+    { out: [out, ['B', 'T', 'C']], lse: [lse, ['B', 'NH', 'T']], qkv: [qkv, ['B', 'T', 'C3']], ...startSpec(start) },
+  );
   const HS = headSize(name, C, NH);
   return gpu.dispatch(
     ATTENTION,
@@ -66,16 +81,32 @@ export function attentionForward(gpu: Gpu, out: Tensor, lse: Tensor, qkv: Tensor
 }
 
 /** dqkv[B,T,3C] += gradient of attention_forward given dout[B,T,C] and the forward's out and lse. */
-export function attentionBackward(gpu: Gpu, dqkv: Tensor, dout: Tensor, qkv: Tensor, out: Tensor, lse: Tensor, start: Tensor | null, B: number, T: number, C: number, NH: number): Dispatch[] {
+export function attentionBackward(
+  gpu: Gpu,
+  dqkv: Tensor,
+  dout: Tensor,
+  qkv: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  start: Tensor | null,
+  B: number,
+  T: number,
+  C: number,
+  NH: number,
+): Dispatch[] {
   const name = 'attention_backward';
-  checkArgs(name, { B, T, C, NH, C3: 3 * C }, {
-    dqkv: [dqkv, ['B', 'T', 'C3']],
-    dout: [dout, ['B', 'T', 'C']],
-    qkv: [qkv, ['B', 'T', 'C3']],
-    out: [out, ['B', 'T', 'C']],
-    lse: [lse, ['B', 'NH', 'T']],
-    ...startSpec(start),
-  });
+  checkArgs(
+    name,
+    { B, T, C, NH, C3: 3 * C },
+    {
+      dqkv: [dqkv, ['B', 'T', 'C3']],
+      dout: [dout, ['B', 'T', 'C']],
+      qkv: [qkv, ['B', 'T', 'C3']],
+      out: [out, ['B', 'T', 'C']],
+      lse: [lse, ['B', 'NH', 'T']],
+      ...startSpec(start),
+    },
+  );
   const HS = headSize(name, C, NH);
   const common = { C, NH, HS, HAS_START: +(start !== null) };
   const bindings = [dqkv, dout, qkv, out, lse, start ?? gpu.placeholder, gpu.uniformValues([T])];
@@ -102,32 +133,73 @@ export function setDecodePosition(gpu: Gpu, params: Tensor, pos: number, Tmax = 
  * One sampling step: writes qkvNew[B,3C]'s k, v into kcache/vcache[B,NH,Tmax,hs] at position params.pos,
  * then out[B,C] = attention of qkvNew's query over keys start[b]..pos. Two dispatches, in this order.
  */
-export function attentionDecode(gpu: Gpu, out: Tensor, kcache: Tensor, vcache: Tensor, qkvNew: Tensor, start: Tensor | null, params: Tensor, B: number, C: number, NH: number, Tmax: number): Dispatch[] {
+export function attentionDecode(
+  gpu: Gpu,
+  out: Tensor,
+  kcache: Tensor,
+  vcache: Tensor,
+  qkvNew: Tensor,
+  start: Tensor | null,
+  params: Tensor,
+  B: number,
+  C: number,
+  NH: number,
+  Tmax: number,
+): Dispatch[] {
   const name = 'attention_decode';
   const HS = headSize(name, C, NH);
-  checkArgs(name, { B, C, NH, Tmax, C3: 3 * C, hs: HS }, {
-    out: [out, ['B', 'C']],
-    kcache: [kcache, ['B', 'NH', 'Tmax', 'hs']],
-    vcache: [vcache, ['B', 'NH', 'Tmax', 'hs']],
-    qkvNew: [qkvNew, ['B', 'C3']],
-    ...startSpec(start),
-  });
-  if (!params.uniform) throw new KernelError(`${name}: params must be the uniform from attentionDecodeParams, got ${params}`);
+  checkArgs(
+    name,
+    { B, C, NH, Tmax, C3: 3 * C, hs: HS },
+    {
+      out: [out, ['B', 'C']],
+      kcache: [kcache, ['B', 'NH', 'Tmax', 'hs']],
+      vcache: [vcache, ['B', 'NH', 'Tmax', 'hs']],
+      qkvNew: [qkvNew, ['B', 'C3']],
+      ...startSpec(start),
+    },
+  );
+  if (!params.uniform)
+    throw new KernelError(`${name}: params must be the uniform from attentionDecodeParams, got ${params}`);
   return [
-    gpu.dispatch(ATTENTION_DECODE_APPEND, { B, C, HS, TMAX: Tmax }, [kcache, vcache, qkvNew, params], grid1d(B * C, 64)),
-    gpu.dispatch(ATTENTION_DECODE, { C, NH, HS, TMAX: Tmax, HAS_START: +(start !== null) }, [out, kcache, vcache, qkvNew, start ?? gpu.placeholder, params], [NH, B, 1]),
+    gpu.dispatch(
+      ATTENTION_DECODE_APPEND,
+      { B, C, HS, TMAX: Tmax },
+      [kcache, vcache, qkvNew, params],
+      grid1d(B * C, 64),
+    ),
+    gpu.dispatch(
+      ATTENTION_DECODE,
+      { C, NH, HS, TMAX: Tmax, HAS_START: +(start !== null) },
+      [out, kcache, vcache, qkvNew, start ?? gpu.placeholder, params],
+      [NH, B, 1],
+    ),
   ];
 }
 
 /** kcache/vcache[B,NH,Tmax,hs][:, :, 0..T-1] = the k and v of qkv[B,T,3C] (T ≤ Tmax). */
-export function kvCacheFill(gpu: Gpu, kcache: Tensor, vcache: Tensor, qkv: Tensor, B: number, T: number, C: number, NH: number, Tmax: number): Dispatch {
+export function kvCacheFill(
+  gpu: Gpu,
+  kcache: Tensor,
+  vcache: Tensor,
+  qkv: Tensor,
+  B: number,
+  T: number,
+  C: number,
+  NH: number,
+  Tmax: number,
+): Dispatch {
   const name = 'kv_cache_fill';
   const HS = headSize(name, C, NH);
-  checkArgs(name, { B, T, C, NH, Tmax, C3: 3 * C, hs: HS }, {
-    kcache: [kcache, ['B', 'NH', 'Tmax', 'hs']],
-    vcache: [vcache, ['B', 'NH', 'Tmax', 'hs']],
-    qkv: [qkv, ['B', 'T', 'C3']],
-  });
+  checkArgs(
+    name,
+    { B, T, C, NH, Tmax, C3: 3 * C, hs: HS },
+    {
+      kcache: [kcache, ['B', 'NH', 'Tmax', 'hs']],
+      vcache: [vcache, ['B', 'NH', 'Tmax', 'hs']],
+      qkv: [qkv, ['B', 'T', 'C3']],
+    },
+  );
   if (T > Tmax) throw new KernelError(`${name}: T=${T} does not fit the cache's Tmax=${Tmax}`);
   return gpu.dispatch(KV_CACHE_FILL, { B, T, C, HS, TMAX: Tmax }, [kcache, vcache, qkv], grid1d(B * T * C, 64));
 }

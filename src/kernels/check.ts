@@ -10,7 +10,11 @@ export type Spec = readonly [Tensor, readonly (string | number)[], DType?];
  * Checks that every tensor has the shape its spec names — exactly, or with leading dimensions merged
  * (same element count and same last dimension) — and its dtype, and that every dim is a positive integer.
  */
-export function checkArgs(kernel: string, dims: Readonly<Record<string, number>>, specs: Readonly<Record<string, Spec>>): void {
+export function checkArgs(
+  kernel: string,
+  dims: Readonly<Record<string, number>>,
+  specs: Readonly<Record<string, Spec>>,
+): void {
   for (const [name, value] of Object.entries(dims)) {
     if (!Number.isInteger(value) || value < 1) {
       throw new KernelError(`${kernel}: ${name} must be a positive integer, got ${value}`);
@@ -22,7 +26,8 @@ export function checkArgs(kernel: string, dims: Readonly<Record<string, number>>
     const want = sizes.reduce((a, b) => a * b, 1);
     // Leading dimensions may be merged: a [B, T, C] activation is a valid [N = B·T, C] argument.
     const lastOk = sizes.length === 1 || t.shape[t.shape.length - 1] === sizes[sizes.length - 1];
-    const shapeOk = t.shape.length === sizes.length ? t.shape.every((d, i) => d === sizes[i]) : t.numel === want && lastOk;
+    const shapeOk =
+      t.shape.length === sizes.length ? t.shape.every((d, i) => d === sizes[i]) : t.numel === want && lastOk;
     if (!shapeOk) {
       const named = expected.map((e) => (typeof e === 'number' ? `${e}` : `${e}=${dims[e]}`)).join(', ');
       problems.push(`${arg} is [${t.shape.join(',')}], expected [${named}]`);

@@ -20,7 +20,13 @@ export function crossentropyForwardRef(logits: Float64Array, targets: ArrayLike<
 }
 
 /** dlogits[n, v] = (softmax[n, v] − [v = target]) · dlosses[n]. */
-export function crossentropyBackwardRef(dlosses: Float64Array, logits: Float64Array, targets: ArrayLike<number>, N: number, V: number): Float64Array {
+export function crossentropyBackwardRef(
+  dlosses: Float64Array,
+  logits: Float64Array,
+  targets: ArrayLike<number>,
+  N: number,
+  V: number,
+): Float64Array {
   const dlogits = new Float64Array(N * V);
   for (let n = 0; n < N; n++) {
     const lse = logsumexp(logits, n * V, V);

@@ -23,17 +23,49 @@ function rowGrid(N: number): [number, number, number] {
 }
 
 /** losses[N] = lse − logits[target]; lse[N] saved for the backward. */
-export function crossentropyForward(gpu: Gpu, losses: Tensor, lse: Tensor, logits: Tensor, targets: Tensor, N: number, V: number): Dispatch {
-  checkArgs('crossentropy_forward', { N, V }, {
-    losses: [losses, ['N']], lse: [lse, ['N']], logits: [logits, ['N', 'V']], targets: [targets, ['N'], 'u32'],
-  });
+export function crossentropyForward(
+  gpu: Gpu,
+  losses: Tensor,
+  lse: Tensor,
+  logits: Tensor,
+  targets: Tensor,
+  N: number,
+  V: number,
+): Dispatch {
+  checkArgs(
+    'crossentropy_forward',
+    { N, V },
+    {
+      losses: [losses, ['N']],
+      lse: [lse, ['N']],
+      logits: [logits, ['N', 'V']],
+      targets: [targets, ['N'], 'u32'],
+    },
+  );
   return gpu.dispatch(CROSSENTROPY_FORWARD, { N, V }, [losses, lse, logits, targets], rowGrid(N));
 }
 
 /** dlogits[N, V] = (softmax − onehot(target))·dlosses (overwrites dlogits). */
-export function crossentropyBackward(gpu: Gpu, dlogits: Tensor, logits: Tensor, lse: Tensor, targets: Tensor, dlosses: Tensor, N: number, V: number): Dispatch {
-  checkArgs('crossentropy_backward', { N, V }, {
-    dlogits: [dlogits, ['N', 'V']], logits: [logits, ['N', 'V']], lse: [lse, ['N']], targets: [targets, ['N'], 'u32'], dlosses: [dlosses, ['N']],
-  });
+export function crossentropyBackward(
+  gpu: Gpu,
+  dlogits: Tensor,
+  logits: Tensor,
+  lse: Tensor,
+  targets: Tensor,
+  dlosses: Tensor,
+  N: number,
+  V: number,
+): Dispatch {
+  checkArgs(
+    'crossentropy_backward',
+    { N, V },
+    {
+      dlogits: [dlogits, ['N', 'V']],
+      logits: [logits, ['N', 'V']],
+      lse: [lse, ['N']],
+      targets: [targets, ['N'], 'u32'],
+      dlosses: [dlosses, ['N']],
+    },
+  );
   return gpu.dispatch(CROSSENTROPY_BACKWARD, { N, V }, [dlogits, logits, lse, targets, dlosses], grid1d(N * V, 256));
 }

@@ -8,7 +8,7 @@ export function webgpuMissingReason(): string | null {
   if (typeof navigator === 'undefined' || !('gpu' in navigator)) {
     const secure = typeof isSecureContext === 'undefined' || isSecureContext;
     return secure
-      ? 'This browser has no WebGPU (navigator.gpu is undefined). Use Chrome or Chromium 113 or later, or enable WebGPU in your browser\'s flags.'
+      ? "This browser has no WebGPU (navigator.gpu is undefined). Use Chrome or Chromium 113 or later, or enable WebGPU in your browser's flags."
       : 'WebGPU needs a secure context: open the notebook from https:// or http://localhost, not from a file or a plain-http address.';
   }
   return null;

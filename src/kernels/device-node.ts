@@ -43,14 +43,18 @@ export async function createNodeGpu(): Promise<Gpu> {
   Object.assign(globalThis, dawn.globals);
 
   let { adapter, navigatorGpu } = await tryAdapter(dawn);
-  tried.push(`Dawn with ${process.env.VK_ICD_FILENAMES ? `VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}` : 'the system Vulkan drivers'}: ${adapter ? 'ok' : 'no adapter'}`);
+  tried.push(
+    `Dawn with ${process.env.VK_ICD_FILENAMES ? `VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES}` : 'the system Vulkan drivers'}: ${adapter ? 'ok' : 'no adapter'}`,
+  );
   if (!adapter && mode !== 'gpu' && !process.env.VK_ICD_FILENAMES) {
     if (icd) {
       process.env.VK_ICD_FILENAMES = icd;
       ({ adapter, navigatorGpu } = await tryAdapter(dawn));
       tried.push(`Dawn with SwiftShader (${icd}): ${adapter ? 'ok' : 'no adapter'}`);
     } else {
-      tried.push(`SwiftShader: no vk_swiftshader_icd.json in ${SWIFTSHADER_ICDS.join(', ')} (install Debian's chromium or set CHROME_PATH)`);
+      tried.push(
+        `SwiftShader: no vk_swiftshader_icd.json in ${SWIFTSHADER_ICDS.join(', ')} (install Debian's chromium or set CHROME_PATH)`,
+      );
     }
   }
   if (!adapter) {

@@ -32,16 +32,35 @@ export const ENCODER_BACKWARD_WPE = kernel('encoder_backward_wpe', wpeWgsl);
 const WG = 256;
 
 function checkPositions(name: string, positions: Tensor | null, T: number, maxT: number): void {
-  if (positions === null && T > maxT) throw new KernelError(`${name}: T=${T} exceeds maxT=${maxT} and no positions were given`);
+  if (positions === null && T > maxT)
+    throw new KernelError(`${name}: T=${T} exceeds maxT=${maxT} and no positions were given`);
 }
 
 /** out[B, T, C] = wte[tokens] + wpe[positions ?? t]. */
-export function encoderForward(gpu: Gpu, out: Tensor, tokens: Tensor, positions: Tensor | null, wte: Tensor, wpe: Tensor, B: number, T: number, C: number, V: number, maxT: number): Dispatch {
-  checkArgs('encoder_forward', { B, T, C, V, maxT }, {
-    out: [out, ['B', 'T', 'C']], tokens: [tokens, ['B', 'T'], 'u32'],
-    ...(positions ? { positions: [positions, ['B', 'T'], 'u32'] as const } : {}),
-    wte: [wte, ['V', 'C']], wpe: [wpe, ['maxT', 'C']],
-  });
+export function encoderForward(
+  gpu: Gpu,
+  out: Tensor,
+  tokens: Tensor,
+  positions: Tensor | null,
+  wte: Tensor,
+  wpe: Tensor,
+  B: number,
+  T: number,
+  C: number,
+  V: number,
+  maxT: number,
+): Dispatch {
+  checkArgs(
+    'encoder_forward',
+    { B, T, C, V, maxT },
+    {
+      out: [out, ['B', 'T', 'C']],
+      tokens: [tokens, ['B', 'T'], 'u32'],
+      ...(positions ? { positions: [positions, ['B', 'T'], 'u32'] as const } : {}),
+      wte: [wte, ['V', 'C']],
+      wpe: [wpe, ['maxT', 'C']],
+    },
+  );
   checkPositions('encoder_forward', positions, T, maxT);
   return gpu.dispatch(
     ENCODER_FORWARD,
@@ -51,19 +70,50 @@ export function encoderForward(gpu: Gpu, out: Tensor, tokens: Tensor, positions:
   );
 }
 
-function checkBackward(dwte: Tensor, dwpe: Tensor, dout: Tensor, tokens: Tensor, positions: Tensor | null, B: number, T: number, C: number, V: number, maxT: number): void {
-  checkArgs('encoder_backward', { B, T, C, V, maxT }, {
-    dwte: [dwte, ['V', 'C']], dwpe: [dwpe, ['maxT', 'C']], dout: [dout, ['B', 'T', 'C']], tokens: [tokens, ['B', 'T'], 'u32'],
-    ...(positions ? { positions: [positions, ['B', 'T'], 'u32'] as const } : {}),
-  });
+function checkBackward(
+  dwte: Tensor,
+  dwpe: Tensor,
+  dout: Tensor,
+  tokens: Tensor,
+  positions: Tensor | null,
+  B: number,
+  T: number,
+  C: number,
+  V: number,
+  maxT: number,
+): void {
+  checkArgs(
+    'encoder_backward',
+    { B, T, C, V, maxT },
+    {
+      dwte: [dwte, ['V', 'C']],
+      dwpe: [dwpe, ['maxT', 'C']],
+      dout: [dout, ['B', 'T', 'C']],
+      tokens: [tokens, ['B', 'T'], 'u32'],
+      ...(positions ? { positions: [positions, ['B', 'T'], 'u32'] as const } : {}),
+    },
+  );
   checkPositions('encoder_backward', positions, T, maxT);
 }
 
 /** Records encoder_backward's dispatches: (dwte, dwpe, dout, tokens, positions) → Dispatch[]. */
-export type EncoderBackward = (dwte: Tensor, dwpe: Tensor, dout: Tensor, tokens: Tensor, positions: Tensor | null) => Dispatch[];
+export type EncoderBackward = (
+  dwte: Tensor,
+  dwpe: Tensor,
+  dout: Tensor,
+  tokens: Tensor,
+  positions: Tensor | null,
+) => Dispatch[];
 
 /** Allocates encoder_backward's scratch (u32 [2, B·T]) once; the returned recorder reuses it. */
-export function createEncoderBackward(gpu: Gpu, B: number, T: number, C: number, V: number, maxT: number): EncoderBackward {
+export function createEncoderBackward(
+  gpu: Gpu,
+  B: number,
+  T: number,
+  C: number,
+  V: number,
+  maxT: number,
+): EncoderBackward {
   checkArgs('encoder_backward', { B, T, C, V, maxT }, {});
   const N = B * T;
   const chain = gpu.tensor('encoder_backward_chain', [2, N], 'u32');
@@ -83,7 +133,19 @@ export function createEncoderBackward(gpu: Gpu, B: number, T: number, C: number,
 }
 
 /** One-shot form of `createEncoderBackward` (allocates its scratch tensor on every call). */
-export function encoderBackward(gpu: Gpu, dwte: Tensor, dwpe: Tensor, dout: Tensor, tokens: Tensor, positions: Tensor | null, B: number, T: number, C: number, V: number, maxT: number): Dispatch[] {
+export function encoderBackward(
+  gpu: Gpu,
+  dwte: Tensor,
+  dwpe: Tensor,
+  dout: Tensor,
+  tokens: Tensor,
+  positions: Tensor | null,
+  B: number,
+  T: number,
+  C: number,
+  V: number,
+  maxT: number,
+): Dispatch[] {
   checkBackward(dwte, dwpe, dout, tokens, positions, B, T, C, V, maxT);
   return createEncoderBackward(gpu, B, T, C, V, maxT)(dwte, dwpe, dout, tokens, positions);
 }

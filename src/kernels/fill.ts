@@ -20,6 +20,7 @@ export const SCALE = kernel('scale', scaleWgsl);
 export function scaleInPlace(gpu: Gpu, x: Tensor, factor: number, N = x.numel): Dispatch {
   checkArgs('scale', { N }, {});
   if (N > x.numel) throw new KernelError(`scale: N=${N} exceeds ${x}`);
-  if (x.dtype !== 'f32' || !Number.isFinite(factor)) throw new KernelError(`scale: needs an f32 tensor and a finite factor, got ${x} × ${factor}`);
+  if (x.dtype !== 'f32' || !Number.isFinite(factor))
+    throw new KernelError(`scale: needs an f32 tensor and a finite factor, got ${x} × ${factor}`);
   return gpu.dispatch(SCALE, { N, FACTOR: factor }, [x], grid1d(N, 256));
 }

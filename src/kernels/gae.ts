@@ -39,14 +39,28 @@ export function setGae(gpu: Gpu, params: Tensor, { gamma, lam }: GaeHyperparams)
 }
 
 /** advantages[B,T], returns[B,T] from rewards, values and mask (0 where masked). */
-export function gaeForward(gpu: Gpu, advantages: Tensor, returns: Tensor, rewards: Tensor, values: Tensor, mask: Tensor, params: Tensor, B: number, T: number): Dispatch {
-  checkArgs('gae_forward', { B, T }, {
-    advantages: [advantages, ['B', 'T']],
-    returns: [returns, ['B', 'T']],
-    rewards: [rewards, ['B', 'T']],
-    values: [values, ['B', 'T']],
-    mask: [mask, ['B', 'T']],
-  });
+export function gaeForward(
+  gpu: Gpu,
+  advantages: Tensor,
+  returns: Tensor,
+  rewards: Tensor,
+  values: Tensor,
+  mask: Tensor,
+  params: Tensor,
+  B: number,
+  T: number,
+): Dispatch {
+  checkArgs(
+    'gae_forward',
+    { B, T },
+    {
+      advantages: [advantages, ['B', 'T']],
+      returns: [returns, ['B', 'T']],
+      rewards: [rewards, ['B', 'T']],
+      values: [values, ['B', 'T']],
+      mask: [mask, ['B', 'T']],
+    },
+  );
   if (!params.uniform) throw new KernelError(`gae_forward: params must be the uniform from gaeParams, got ${params}`);
   return gpu.dispatch(GAE, { B, T }, [advantages, returns, rewards, values, mask, params], grid1d(B, WG));
 }

@@ -123,7 +123,14 @@ function constantsKey(constants: Constants): string {
 /** What every scope of one device shares: caches, the error state, the counters. */
 class DeviceState {
   readonly counters: GpuCounters = {
-    dispatches: 0, submits: 0, reads: 0, buffers: 0, bytes: 0, liveBuffers: 0, liveBytes: 0, pipelines: 0,
+    dispatches: 0,
+    submits: 0,
+    reads: 0,
+    buffers: 0,
+    bytes: 0,
+    liveBuffers: 0,
+    liveBytes: 0,
+    pipelines: 0,
   };
   readonly pipelines = new Map<string, GPUComputePipeline>();
   readonly valueBlocks = new Map<string, Tensor>();
@@ -240,7 +247,11 @@ export class Gpu {
           `${this.device.limits.maxStorageBufferBindingSize} bytes per storage buffer`,
       );
     }
-    const buffer = this.createBuffer(label, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+    const buffer = this.createBuffer(
+      label,
+      bytes,
+      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    );
     const t = new Tensor(buffer, shape, dtype, label);
     if (data) this.write(t, data);
     return t;
@@ -255,8 +266,10 @@ export class Gpu {
     const numel = shape.reduce((a, b) => a * b, 1);
     const byteOffset = parent.byteOffset + offset * 4;
     const align = this.device.limits.minStorageBufferOffsetAlignment;
-    if (byteOffset % align !== 0) throw new KernelError(`view ${label}: offset ${offset} is not a multiple of ${align / 4} elements`);
-    if (offset + numel > parent.numel) throw new KernelError(`view ${label}[${shape.join(',')}] at ${offset} overruns ${parent}`);
+    if (byteOffset % align !== 0)
+      throw new KernelError(`view ${label}: offset ${offset} is not a multiple of ${align / 4} elements`);
+    if (offset + numel > parent.numel)
+      throw new KernelError(`view ${label}[${shape.join(',')}] at ${offset} overruns ${parent}`);
     return new Tensor(parent.buffer, shape, parent.dtype, label, false, byteOffset);
   }
 
@@ -278,10 +291,14 @@ export class Gpu {
     let t = this.state.valueBlocks.get(key);
     if (!t) {
       for (const v of values) {
-        if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new KernelError(`uniformValues [${key}]: ${v} is not a u32`);
+        if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+          throw new KernelError(`uniformValues [${key}]: ${v} is not a u32`);
       }
       t = this.root.uniform(`values ${key}`, values.length);
-      this.writeUniform(t, values.map((v) => [v, 'u32'] as const));
+      this.writeUniform(
+        t,
+        values.map((v) => [v, 'u32'] as const),
+      );
       this.state.valueBlocks.set(key, t);
     }
     return t;
@@ -293,7 +310,13 @@ export class Gpu {
       throw new KernelError(`write to ${t}: ${data.length} values at offset ${offsetElements} do not fit`);
     }
     const typed = toTyped(t.dtype, data);
-    this.device.queue.writeBuffer(t.buffer, t.byteOffset + offsetElements * 4, typed.buffer, typed.byteOffset, typed.byteLength);
+    this.device.queue.writeBuffer(
+      t.buffer,
+      t.byteOffset + offsetElements * 4,
+      typed.buffer,
+      typed.byteOffset,
+      typed.byteLength,
+    );
   }
 
   /** Writes a uniform block given as a mix of u32 and f32 fields, in declaration order. */
@@ -322,7 +345,9 @@ export class Gpu {
     const bytes = t.byteLength;
     const pool = this.state.staging.get(bytes) ?? [];
     this.state.staging.set(bytes, pool);
-    const staging = pool.pop() ?? this.root.createBuffer(`staging ${bytes}B`, bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+    const staging =
+      pool.pop() ??
+      this.root.createBuffer(`staging ${bytes}B`, bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
     const encoder = this.device.createCommandEncoder({ label: `read ${t.label}` });
     encoder.copyBufferToBuffer(t.buffer, t.byteOffset, staging, 0, bytes);
     this.device.queue.submit([encoder.finish()]);
@@ -338,7 +363,11 @@ export class Gpu {
     staging.unmap();
     pool.push(staging);
     await this.checkErrors();
-    return t.dtype === 'f32' ? new Float32Array(copy) : t.dtype === 'u32' ? new Uint32Array(copy) : new Int32Array(copy);
+    return t.dtype === 'f32'
+      ? new Float32Array(copy)
+      : t.dtype === 'u32'
+        ? new Uint32Array(copy)
+        : new Int32Array(copy);
   }
 
   // ---- pipelines and dispatches ----------------------------------------------------------------
@@ -367,7 +396,9 @@ export class Gpu {
           this.state.pipelines.set(key, pipeline);
           this.counters.pipelines++;
         } catch (e) {
-          throw new KernelError(`${k.name} (${constantsKey(constants)}): pipeline creation failed: ${(e as Error).message}`);
+          throw new KernelError(
+            `${k.name} (${constantsKey(constants)}): pipeline creation failed: ${(e as Error).message}`,
+          );
         }
       }),
     );
@@ -409,7 +440,10 @@ export class Gpu {
     const bindGroup = this.device.createBindGroup({
       label: `${k.name}: ${bindings.map(String).join(' ')}`,
       layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((t, i) => ({ binding: i, resource: { buffer: t.buffer, offset: t.byteOffset, size: t.byteLength } })),
+      entries: bindings.map((t, i) => ({
+        binding: i,
+        resource: { buffer: t.buffer, offset: t.byteOffset, size: t.byteLength },
+      })),
     });
     this.watch(`${k.name} bind group (${bindings.map(String).join(', ')})`, this.device.popErrorScope());
     return { kernel: k.name, pipeline, bindGroup, workgroups: [x, y, z] };
@@ -508,7 +542,8 @@ export class Gpu {
   }
 
   private throwIfBroken(): void {
-    if (this.state.lostReason !== null) throw new GpuLostError(`the GPU device was lost (${this.state.lostReason}); reload to start a new one`);
+    if (this.state.lostReason !== null)
+      throw new GpuLostError(`the GPU device was lost (${this.state.lostReason}); reload to start a new one`);
     this.throwFailure();
   }
 

@@ -45,10 +45,18 @@ export function setGradNorm(gpu: Gpu, params: Tensor, { maxNorm }: { maxNorm: nu
 }
 
 /** norm[0] = ‖grads[P]‖₂, norm[1] = clip scale. Two dispatches, to be run in order. */
-export function gradNorm(gpu: Gpu, norm: Tensor, grads: Tensor, scratch: Tensor, params: Tensor, P: number): Dispatch[] {
+export function gradNorm(
+  gpu: Gpu,
+  norm: Tensor,
+  grads: Tensor,
+  scratch: Tensor,
+  params: Tensor,
+  P: number,
+): Dispatch[] {
   const G = gradNormPartials(P);
   checkArgs('grad_norm', { P, G }, { norm: [norm, [2]], grads: [grads, ['P']], scratch: [scratch, ['G']] });
-  if (!params.uniform) throw new KernelError(`grad_norm: params must be the uniform from gradNormParams, got ${params}`);
+  if (!params.uniform)
+    throw new KernelError(`grad_norm: params must be the uniform from gradNormParams, got ${params}`);
   return [
     gpu.dispatch(GRAD_NORM, { P, G }, [scratch, grads], [G, 1, 1]),
     gpu.dispatch(GRAD_NORM_REDUCE, { G }, [norm, scratch, params], [1, 1, 1]),
@@ -78,14 +86,26 @@ export function gradNormScratchOver(gpu: Gpu, sizes: readonly number[]): Tensor 
 }
 
 /** norm[0] = ‖(grads₁, grads₂, …)‖₂ over every part, norm[1] = clip scale. Dispatches to run in order. */
-export function gradNormOver(gpu: Gpu, norm: Tensor, parts: readonly { grads: Tensor; P: number }[], scratch: Tensor, params: Tensor): Dispatch[] {
+export function gradNormOver(
+  gpu: Gpu,
+  norm: Tensor,
+  parts: readonly { grads: Tensor; P: number }[],
+  scratch: Tensor,
+  params: Tensor,
+): Dispatch[] {
   const { offsets, total } = sliceOffsets(parts.map((p) => p.P));
   checkArgs('grad_norm', { G: total }, { norm: [norm, [2]], scratch: [scratch, ['G']] });
-  if (!params.uniform) throw new KernelError(`grad_norm: params must be the uniform from gradNormParams, got ${params}`);
+  if (!params.uniform)
+    throw new KernelError(`grad_norm: params must be the uniform from gradNormParams, got ${params}`);
   const firstPasses = parts.map(({ grads, P }, i) => {
     const G = gradNormPartials(P);
     checkArgs('grad_norm', { P }, { grads: [grads, ['P']] });
-    return gpu.dispatch(GRAD_NORM, { P, G }, [gpu.view(scratch, `grad_norm partials ${i}`, offsets[i], [G]), grads], [G, 1, 1]);
+    return gpu.dispatch(
+      GRAD_NORM,
+      { P, G },
+      [gpu.view(scratch, `grad_norm partials ${i}`, offsets[i], [G]), grads],
+      [G, 1, 1],
+    );
   });
   return [...firstPasses, gpu.dispatch(GRAD_NORM_REDUCE, { G: total }, [norm, scratch, params], [1, 1, 1])];
 }

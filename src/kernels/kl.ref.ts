@@ -11,7 +11,13 @@ export function klForwardRef(logp: Float64Array, refLogp: Float64Array, N: numbe
 }
 
 /** dlogp[n] = dkl[n]·∂kl[n]/∂logp[n] (a fresh buffer: the GPU kernel adds this to dlogp). */
-export function klBackwardRef(dkl: Float64Array, logp: Float64Array, refLogp: Float64Array, N: number, estimator: 1 | 3): Float64Array {
+export function klBackwardRef(
+  dkl: Float64Array,
+  logp: Float64Array,
+  refLogp: Float64Array,
+  N: number,
+  estimator: 1 | 3,
+): Float64Array {
   const dlogp = new Float64Array(N);
   for (let n = 0; n < N; n++) {
     // forward was: k1 = logp − ref, k3 = exp(ref − logp) − 1 − (ref − logp); so now:

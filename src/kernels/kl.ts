@@ -24,15 +24,34 @@ function checkEstimator(name: string, estimator: number): void {
 }
 
 /** kl[N] = the k1 or k3 estimate of KL(policy ‖ reference) per token. */
-export function klForward(gpu: Gpu, kl: Tensor, logp: Tensor, refLogp: Tensor, N: number, estimator: KlEstimator): Dispatch {
+export function klForward(
+  gpu: Gpu,
+  kl: Tensor,
+  logp: Tensor,
+  refLogp: Tensor,
+  N: number,
+  estimator: KlEstimator,
+): Dispatch {
   checkEstimator('kl_forward', estimator);
   checkArgs('kl_forward', { N }, { kl: [kl, ['N']], logp: [logp, ['N']], refLogp: [refLogp, ['N']] });
   return gpu.dispatch(KL, { N, ESTIMATOR: estimator }, [kl, logp, refLogp], grid1d(N, WG));
 }
 
 /** dlogp[N] += dkl[N]·∂kl/∂logp. */
-export function klBackward(gpu: Gpu, dlogp: Tensor, dkl: Tensor, logp: Tensor, refLogp: Tensor, N: number, estimator: KlEstimator): Dispatch {
+export function klBackward(
+  gpu: Gpu,
+  dlogp: Tensor,
+  dkl: Tensor,
+  logp: Tensor,
+  refLogp: Tensor,
+  N: number,
+  estimator: KlEstimator,
+): Dispatch {
   checkEstimator('kl_backward', estimator);
-  checkArgs('kl_backward', { N }, { dlogp: [dlogp, ['N']], dkl: [dkl, ['N']], logp: [logp, ['N']], refLogp: [refLogp, ['N']] });
+  checkArgs(
+    'kl_backward',
+    { N },
+    { dlogp: [dlogp, ['N']], dkl: [dkl, ['N']], logp: [logp, ['N']], refLogp: [refLogp, ['N']] },
+  );
   return gpu.dispatch(KL_BACKWARD, { N, ESTIMATOR: estimator }, [dlogp, dkl, logp, refLogp], grid1d(N, WG));
 }

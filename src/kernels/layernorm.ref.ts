@@ -18,7 +18,15 @@ export function layernormForwardRef(inp: Float64Array, weight: Float64Array, bia
   return { out, mean, rstd };
 }
 
-export function layernormBackwardRef(dout: Float64Array, inp: Float64Array, weight: Float64Array, mean: Float64Array, rstd: Float64Array, N: number, C: number) {
+export function layernormBackwardRef(
+  dout: Float64Array,
+  inp: Float64Array,
+  weight: Float64Array,
+  mean: Float64Array,
+  rstd: Float64Array,
+  N: number,
+  C: number,
+) {
   const dinp = new Float64Array(N * C);
   const dweight = new Float64Array(C);
   const dbias = new Float64Array(C);

@@ -26,23 +26,71 @@ export const LAYERNORM_ROWS = 8;
 /** ceil(N / LAYERNORM_ROWS) workgroups, folded into y beyond 65535 (the shaders read wid.x + wid.y·65535). */
 export function layernormRowGrid(N: number): [number, number, number] {
   const groups = Math.max(1, Math.ceil(N / LAYERNORM_ROWS));
-  return groups <= MAX_WORKGROUPS_PER_DIM ? [groups, 1, 1] : [MAX_WORKGROUPS_PER_DIM, Math.ceil(groups / MAX_WORKGROUPS_PER_DIM), 1];
+  return groups <= MAX_WORKGROUPS_PER_DIM
+    ? [groups, 1, 1]
+    : [MAX_WORKGROUPS_PER_DIM, Math.ceil(groups / MAX_WORKGROUPS_PER_DIM), 1];
 }
 
-export function layernormForward(gpu: Gpu, out: Tensor, mean: Tensor, rstd: Tensor, inp: Tensor, weight: Tensor, bias: Tensor, N: number, C: number): Dispatch {
-  checkArgs('layernorm_forward', { N, C }, {
-    out: [out, ['N', 'C']], mean: [mean, ['N']], rstd: [rstd, ['N']], inp: [inp, ['N', 'C']], weight: [weight, ['C']], bias: [bias, ['C']],
-  });
+export function layernormForward(
+  gpu: Gpu,
+  out: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  inp: Tensor,
+  weight: Tensor,
+  bias: Tensor,
+  N: number,
+  C: number,
+): Dispatch {
+  checkArgs(
+    'layernorm_forward',
+    { N, C },
+    {
+      out: [out, ['N', 'C']],
+      mean: [mean, ['N']],
+      rstd: [rstd, ['N']],
+      inp: [inp, ['N', 'C']],
+      weight: [weight, ['C']],
+      bias: [bias, ['C']],
+    },
+  );
   return gpu.dispatch(LAYERNORM_FORWARD, { N, C }, [out, mean, rstd, inp, weight, bias], layernormRowGrid(N));
 }
 
-export function layernormBackward(gpu: Gpu, dinp: Tensor, dweight: Tensor, dbias: Tensor, dout: Tensor, inp: Tensor, weight: Tensor, mean: Tensor, rstd: Tensor, N: number, C: number): Dispatch[] {
-  checkArgs('layernorm_backward', { N, C }, {
-    dinp: [dinp, ['N', 'C']], dweight: [dweight, ['C']], dbias: [dbias, ['C']], dout: [dout, ['N', 'C']],
-    inp: [inp, ['N', 'C']], weight: [weight, ['C']], mean: [mean, ['N']], rstd: [rstd, ['N']],
-  });
+export function layernormBackward(
+  gpu: Gpu,
+  dinp: Tensor,
+  dweight: Tensor,
+  dbias: Tensor,
+  dout: Tensor,
+  inp: Tensor,
+  weight: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  N: number,
+  C: number,
+): Dispatch[] {
+  checkArgs(
+    'layernorm_backward',
+    { N, C },
+    {
+      dinp: [dinp, ['N', 'C']],
+      dweight: [dweight, ['C']],
+      dbias: [dbias, ['C']],
+      dout: [dout, ['N', 'C']],
+      inp: [inp, ['N', 'C']],
+      weight: [weight, ['C']],
+      mean: [mean, ['N']],
+      rstd: [rstd, ['N']],
+    },
+  );
   return [
     gpu.dispatch(LAYERNORM_BACKWARD, { N, C }, [dinp, dout, inp, weight, mean, rstd], layernormRowGrid(N)),
-    gpu.dispatch(LAYERNORM_BACKWARD_PARAMS, { N, C }, [dweight, dbias, dout, inp, mean, rstd], [Math.ceil(C / 64), 1, 1]),
+    gpu.dispatch(
+      LAYERNORM_BACKWARD_PARAMS,
+      { N, C },
+      [dweight, dbias, dout, inp, mean, rstd],
+      [Math.ceil(C / 64), 1, 1],
+    ),
   ];
 }

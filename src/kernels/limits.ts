@@ -13,7 +13,8 @@ export function requiredLimits(adapter: GPUAdapter): Record<string, number> {
 
 export function describeAdapter(adapter: GPUAdapter, runtime: string) {
   const info = adapter.info;
-  const software = /swiftshader|llvmpipe|lavapipe/i.test(`${info.architecture} ${info.description} ${info.device}`) ||
+  const software =
+    /swiftshader|llvmpipe|lavapipe/i.test(`${info.architecture} ${info.description} ${info.device}`) ||
     Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter);
   return {
     vendor: info.vendor,

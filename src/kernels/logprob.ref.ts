@@ -11,7 +11,13 @@ function logSoftmaxRow(logits: Float64Array, n: number, V: number, temperature: 
 }
 
 /** logp[n] = log softmax(logits[n]/τ)[tokens[n]]; entropy[n] = −Σ p log p. */
-export function logprobForwardRef(logits: Float64Array, tokens: ArrayLike<number>, N: number, V: number, temperature = 1) {
+export function logprobForwardRef(
+  logits: Float64Array,
+  tokens: ArrayLike<number>,
+  N: number,
+  V: number,
+  temperature = 1,
+) {
   const logp = new Float64Array(N);
   const entropy = new Float64Array(N);
   for (let n = 0; n < N; n++) {
@@ -23,7 +29,15 @@ export function logprobForwardRef(logits: Float64Array, tokens: ArrayLike<number
 }
 
 /** dlogits[N, V] from dlogp[N] and dentropy[N] (a fresh buffer: the GPU kernel adds this). */
-export function logprobBackwardRef(dlogp: Float64Array, dentropy: Float64Array, logits: Float64Array, tokens: ArrayLike<number>, N: number, V: number, temperature = 1): Float64Array {
+export function logprobBackwardRef(
+  dlogp: Float64Array,
+  dentropy: Float64Array,
+  logits: Float64Array,
+  tokens: ArrayLike<number>,
+  N: number,
+  V: number,
+  temperature = 1,
+): Float64Array {
   const dlogits = new Float64Array(N * V);
   for (let n = 0; n < N; n++) {
     const row = logSoftmaxRow(logits, n, V, temperature);
@@ -33,7 +47,8 @@ export function logprobBackwardRef(dlogp: Float64Array, dentropy: Float64Array, 
       // forward was: logp = log p[tok]; so now: d/dz_v = [v = tok] − p_v
       // forward was: H = −Σ p log p;    so now: d/dz_v = −p_v (log p_v + H)
       // and z = logits / τ
-      dlogits[n * V + v] = (dlogp[n] * ((v === tok ? 1 : 0) - p) - dentropy[n] * p * (row.logp[v] + row.entropy)) / temperature;
+      dlogits[n * V + v] =
+        (dlogp[n] * ((v === tok ? 1 : 0) - p) - dentropy[n] * p * (row.logp[v] + row.entropy)) / temperature;
     }
   }
   return dlogits;

@@ -23,19 +23,58 @@ function rowGrid(N: number): [number, number, number] {
 }
 
 /** logp[N] = log softmax(logits/τ)[tokens]; entropy[N] = −Σ p log p. */
-export function logprobForward(gpu: Gpu, logp: Tensor, entropy: Tensor, logits: Tensor, tokens: Tensor, N: number, V: number, temperature = 1): Dispatch {
-  checkArgs('logprob_forward', { N, V }, {
-    logp: [logp, ['N']], entropy: [entropy, ['N']], logits: [logits, ['N', 'V']], tokens: [tokens, ['N'], 'u32'],
-  });
+export function logprobForward(
+  gpu: Gpu,
+  logp: Tensor,
+  entropy: Tensor,
+  logits: Tensor,
+  tokens: Tensor,
+  N: number,
+  V: number,
+  temperature = 1,
+): Dispatch {
+  checkArgs(
+    'logprob_forward',
+    { N, V },
+    {
+      logp: [logp, ['N']],
+      entropy: [entropy, ['N']],
+      logits: [logits, ['N', 'V']],
+      tokens: [tokens, ['N'], 'u32'],
+    },
+  );
   checkScalar('logprob_forward', 'temperature', temperature, Number.MIN_VALUE);
   return gpu.dispatch(LOGPROB_FORWARD, { N, V, TEMPERATURE: temperature }, [logp, entropy, logits, tokens], rowGrid(N));
 }
 
 /** dlogits[N, V] += dlogp·∂logp/∂logits + dentropy·∂entropy/∂logits. */
-export function logprobBackward(gpu: Gpu, dlogits: Tensor, logits: Tensor, tokens: Tensor, dlogp: Tensor, dentropy: Tensor, N: number, V: number, temperature = 1): Dispatch {
-  checkArgs('logprob_backward', { N, V }, {
-    dlogits: [dlogits, ['N', 'V']], logits: [logits, ['N', 'V']], tokens: [tokens, ['N'], 'u32'], dlogp: [dlogp, ['N']], dentropy: [dentropy, ['N']],
-  });
+export function logprobBackward(
+  gpu: Gpu,
+  dlogits: Tensor,
+  logits: Tensor,
+  tokens: Tensor,
+  dlogp: Tensor,
+  dentropy: Tensor,
+  N: number,
+  V: number,
+  temperature = 1,
+): Dispatch {
+  checkArgs(
+    'logprob_backward',
+    { N, V },
+    {
+      dlogits: [dlogits, ['N', 'V']],
+      logits: [logits, ['N', 'V']],
+      tokens: [tokens, ['N'], 'u32'],
+      dlogp: [dlogp, ['N']],
+      dentropy: [dentropy, ['N']],
+    },
+  );
   checkScalar('logprob_backward', 'temperature', temperature, Number.MIN_VALUE);
-  return gpu.dispatch(LOGPROB_BACKWARD, { N, V, TEMPERATURE: temperature }, [dlogits, logits, tokens, dlogp, dentropy], rowGrid(N));
+  return gpu.dispatch(
+    LOGPROB_BACKWARD,
+    { N, V, TEMPERATURE: temperature },
+    [dlogits, logits, tokens, dlogp, dentropy],
+    rowGrid(N),
+  );
 }

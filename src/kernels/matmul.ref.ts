@@ -1,7 +1,14 @@
 // Float64 reference of the linear layer (llm.c's matmul_forward_cpu / matmul_backward_cpu).
 
 /** out[N, OC] = inp[N, C] · weight[OC, C]ᵀ + bias[OC]. */
-export function matmulForwardRef(inp: Float64Array, weight: Float64Array, bias: Float64Array | null, N: number, C: number, OC: number): Float64Array {
+export function matmulForwardRef(
+  inp: Float64Array,
+  weight: Float64Array,
+  bias: Float64Array | null,
+  N: number,
+  C: number,
+  OC: number,
+): Float64Array {
   const out = new Float64Array(N * OC);
   for (let n = 0; n < N; n++) {
     for (let o = 0; o < OC; o++) {
@@ -14,7 +21,14 @@ export function matmulForwardRef(inp: Float64Array, weight: Float64Array, bias: 
 }
 
 /** Gradients of out = inp·weightᵀ + bias given dout. */
-export function matmulBackwardRef(dout: Float64Array, inp: Float64Array, weight: Float64Array, N: number, C: number, OC: number) {
+export function matmulBackwardRef(
+  dout: Float64Array,
+  inp: Float64Array,
+  weight: Float64Array,
+  N: number,
+  C: number,
+  OC: number,
+) {
   const dinp = new Float64Array(N * C);
   const dweight = new Float64Array(OC * C);
   const dbias = new Float64Array(OC);

@@ -22,7 +22,8 @@ function token(x: PpoInputs, n: number, hp: PpoLossHyperparams) {
   const pg2 = -x.advantages[n] * clamp(ratio, 1 - hp.cliprange, 1 + hp.cliprange);
   const v = x.values[n];
   const dv = v - x.oldValues[n];
-  const vClipped = Math.abs(dv) > hp.cliprangeValue ? x.oldValues[n] + clamp(dv, -hp.cliprangeValue, hp.cliprangeValue) : v;
+  const vClipped =
+    Math.abs(dv) > hp.cliprangeValue ? x.oldValues[n] + clamp(dv, -hp.cliprangeValue, hp.cliprangeValue) : v;
   const vf1 = (v - x.returns[n]) ** 2;
   const vf2 = (vClipped - x.returns[n]) ** 2;
   return { ratio, pg1, pg2, vf1, vf2 };
@@ -37,7 +38,15 @@ export function ppoLossForwardRef(x: PpoInputs, hp: PpoLossHyperparams, N: numbe
     if (m === 0) continue;
     const { ratio, pg1, pg2, vf1, vf2 } = token(x, n, hp);
     const logRatio = x.logp[n] - x.oldLogp[n];
-    const terms = [Math.max(pg1, pg2), Math.max(vf1, vf2), x.entropy[n], pg2 > pg1 ? 1 : 0, logRatio ** 2, ratio, vf2 > vf1 ? 1 : 0];
+    const terms = [
+      Math.max(pg1, pg2),
+      Math.max(vf1, vf2),
+      x.entropy[n],
+      pg2 > pg1 ? 1 : 0,
+      logRatio ** 2,
+      ratio,
+      vf2 > vf1 ? 1 : 0,
+    ];
     terms.forEach((v, q) => (s[q] += m * v));
     count += m;
   }
@@ -45,7 +54,17 @@ export function ppoLossForwardRef(x: PpoInputs, hp: PpoLossHyperparams, N: numbe
   const policy = s[0] * inv;
   const value = 0.5 * s[1] * inv;
   const entropy = s[2] * inv;
-  return Float64Array.of(policy, value, policy + hp.vfCoef * value - hp.entCoef * entropy, entropy, s[3] * inv, 0.5 * s[4] * inv, s[5] * inv, s[6] * inv, count);
+  return Float64Array.of(
+    policy,
+    value,
+    policy + hp.vfCoef * value - hp.entCoef * entropy,
+    entropy,
+    s[3] * inv,
+    0.5 * s[4] * inv,
+    s[5] * inv,
+    s[6] * inv,
+    count,
+  );
 }
 
 /** Gradients of loss/total (times dtotal) with respect to logp, values and entropy. */

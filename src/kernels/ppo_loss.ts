@@ -89,7 +89,11 @@ export function ppoLossParams(gpu: Gpu): Tensor {
   return gpu.uniform('ppo_loss params', 4);
 }
 
-export function setPpoLoss(gpu: Gpu, params: Tensor, { cliprange, cliprangeValue, vfCoef, entCoef }: PpoLossHyperparams): void {
+export function setPpoLoss(
+  gpu: Gpu,
+  params: Tensor,
+  { cliprange, cliprangeValue, vfCoef, entCoef }: PpoLossHyperparams,
+): void {
   checkScalar('ppo_loss', 'cliprange', cliprange, 0);
   checkScalar('ppo_loss', 'cliprangeValue', cliprangeValue, 0);
   checkScalar('ppo_loss', 'vfCoef', vfCoef, 0);
@@ -108,16 +112,37 @@ function checkUniform(name: string, params: Tensor): void {
 
 /** stats[PPO_STATS] (see PpoStat) from the per-token inputs; three dispatches, to be run in order. */
 export function ppoLossForward(
-  gpu: Gpu, stats: Tensor, partials: Tensor,
-  logp: Tensor, oldLogp: Tensor, advantages: Tensor, values: Tensor, oldValues: Tensor, returns: Tensor, entropy: Tensor, mask: Tensor,
-  params: Tensor, N: number,
+  gpu: Gpu,
+  stats: Tensor,
+  partials: Tensor,
+  logp: Tensor,
+  oldLogp: Tensor,
+  advantages: Tensor,
+  values: Tensor,
+  oldValues: Tensor,
+  returns: Tensor,
+  entropy: Tensor,
+  mask: Tensor,
+  params: Tensor,
+  N: number,
 ): Dispatch[] {
   const G = ppoLossPartials(N);
-  checkArgs('ppo_loss_forward', { N, G }, {
-    stats: [stats, [PPO_STATS]], partials: [partials, [PPO_PARTIAL_ROWS, 'G']],
-    logp: [logp, ['N']], oldLogp: [oldLogp, ['N']], advantages: [advantages, ['N']], values: [values, ['N']],
-    oldValues: [oldValues, ['N']], returns: [returns, ['N']], entropy: [entropy, ['N']], mask: [mask, ['N']],
-  });
+  checkArgs(
+    'ppo_loss_forward',
+    { N, G },
+    {
+      stats: [stats, [PPO_STATS]],
+      partials: [partials, [PPO_PARTIAL_ROWS, 'G']],
+      logp: [logp, ['N']],
+      oldLogp: [oldLogp, ['N']],
+      advantages: [advantages, ['N']],
+      values: [values, ['N']],
+      oldValues: [oldValues, ['N']],
+      returns: [returns, ['N']],
+      entropy: [entropy, ['N']],
+      mask: [mask, ['N']],
+    },
+  );
   checkUniform('ppo_loss_forward', params);
   return [
     gpu.dispatch(PPO_LOSS, { N, G }, [partials, logp, oldLogp, advantages, entropy, mask, params], [G, 1, 1]),
@@ -128,18 +153,51 @@ export function ppoLossForward(
 
 /** dlogp, dvalues, dentropy [N] = ∂ loss/total (overwritten); stats from ppoLossForward. Two dispatches. */
 export function ppoLossBackward(
-  gpu: Gpu, dlogp: Tensor, dvalues: Tensor, dentropy: Tensor,
-  logp: Tensor, oldLogp: Tensor, advantages: Tensor, values: Tensor, oldValues: Tensor, returns: Tensor, mask: Tensor, stats: Tensor,
-  params: Tensor, N: number,
+  gpu: Gpu,
+  dlogp: Tensor,
+  dvalues: Tensor,
+  dentropy: Tensor,
+  logp: Tensor,
+  oldLogp: Tensor,
+  advantages: Tensor,
+  values: Tensor,
+  oldValues: Tensor,
+  returns: Tensor,
+  mask: Tensor,
+  stats: Tensor,
+  params: Tensor,
+  N: number,
 ): Dispatch[] {
-  checkArgs('ppo_loss_backward', { N }, {
-    dlogp: [dlogp, ['N']], dvalues: [dvalues, ['N']], dentropy: [dentropy, ['N']],
-    logp: [logp, ['N']], oldLogp: [oldLogp, ['N']], advantages: [advantages, ['N']], values: [values, ['N']],
-    oldValues: [oldValues, ['N']], returns: [returns, ['N']], mask: [mask, ['N']], stats: [stats, [PPO_STATS]],
-  });
+  checkArgs(
+    'ppo_loss_backward',
+    { N },
+    {
+      dlogp: [dlogp, ['N']],
+      dvalues: [dvalues, ['N']],
+      dentropy: [dentropy, ['N']],
+      logp: [logp, ['N']],
+      oldLogp: [oldLogp, ['N']],
+      advantages: [advantages, ['N']],
+      values: [values, ['N']],
+      oldValues: [oldValues, ['N']],
+      returns: [returns, ['N']],
+      mask: [mask, ['N']],
+      stats: [stats, [PPO_STATS]],
+    },
+  );
   checkUniform('ppo_loss_backward', params);
   return [
-    gpu.dispatch(PPO_LOSS_BACKWARD, { N }, [dlogp, dentropy, logp, oldLogp, advantages, mask, stats, params], grid1d(N, WG)),
-    gpu.dispatch(PPO_LOSS_BACKWARD_VALUE, { N }, [dvalues, values, oldValues, returns, mask, stats, params], grid1d(N, WG)),
+    gpu.dispatch(
+      PPO_LOSS_BACKWARD,
+      { N },
+      [dlogp, dentropy, logp, oldLogp, advantages, mask, stats, params],
+      grid1d(N, WG),
+    ),
+    gpu.dispatch(
+      PPO_LOSS_BACKWARD_VALUE,
+      { N },
+      [dvalues, values, oldValues, returns, mask, stats, params],
+      grid1d(N, WG),
+    ),
   ];
 }

@@ -22,7 +22,10 @@ import preferenceLossBackwardPairedWgsl from './preference_loss_backward_paired.
 
 export const PREFERENCE_LOSS = kernel('preference_loss', preferenceLossWgsl);
 export const PREFERENCE_LOSS_BACKWARD = kernel('preference_loss_backward', preferenceLossBackwardWgsl);
-export const PREFERENCE_LOSS_BACKWARD_PAIRED = kernel('preference_loss_backward_paired', preferenceLossBackwardPairedWgsl);
+export const PREFERENCE_LOSS_BACKWARD_PAIRED = kernel(
+  'preference_loss_backward_paired',
+  preferenceLossBackwardPairedWgsl,
+);
 
 /** Indices into the stats[4] output of preferenceLossForward. */
 export const PreferenceStat = { loss: 0, accuracy: 1, margin: 2, count: 3 } as const;
@@ -31,42 +34,78 @@ export const PREFERENCE_STATS = 4;
 const WG = 256;
 
 /** stats[4] = [loss, accuracy, margin, P]; losses[P] = −log σ(rChosen − rRejected). */
-export function preferenceLossForward(gpu: Gpu, stats: Tensor, losses: Tensor, rChosen: Tensor, rRejected: Tensor, P: number): Dispatch {
-  checkArgs('preference_loss_forward', { P }, {
-    stats: [stats, [PREFERENCE_STATS]],
-    losses: [losses, ['P']],
-    rChosen: [rChosen, ['P']],
-    rRejected: [rRejected, ['P']],
-  });
+export function preferenceLossForward(
+  gpu: Gpu,
+  stats: Tensor,
+  losses: Tensor,
+  rChosen: Tensor,
+  rRejected: Tensor,
+  P: number,
+): Dispatch {
+  checkArgs(
+    'preference_loss_forward',
+    { P },
+    {
+      stats: [stats, [PREFERENCE_STATS]],
+      losses: [losses, ['P']],
+      rChosen: [rChosen, ['P']],
+      rRejected: [rRejected, ['P']],
+    },
+  );
   return gpu.dispatch(PREFERENCE_LOSS, { P }, [stats, losses, rChosen, rRejected], [1, 1, 1]);
 }
 
 /** dChosen[P], dRejected[P] = ∂ mean loss / ∂ rewards (overwritten). */
-export function preferenceLossBackward(gpu: Gpu, dChosen: Tensor, dRejected: Tensor, rChosen: Tensor, rRejected: Tensor, P: number): Dispatch {
-  checkArgs('preference_loss_backward', { P }, {
-    dChosen: [dChosen, ['P']],
-    dRejected: [dRejected, ['P']],
-    rChosen: [rChosen, ['P']],
-    rRejected: [rRejected, ['P']],
-  });
+export function preferenceLossBackward(
+  gpu: Gpu,
+  dChosen: Tensor,
+  dRejected: Tensor,
+  rChosen: Tensor,
+  rRejected: Tensor,
+  P: number,
+): Dispatch {
+  checkArgs(
+    'preference_loss_backward',
+    { P },
+    {
+      dChosen: [dChosen, ['P']],
+      dRejected: [dRejected, ['P']],
+      rChosen: [rChosen, ['P']],
+      rRejected: [rRejected, ['P']],
+    },
+  );
   return gpu.dispatch(PREFERENCE_LOSS_BACKWARD, { P }, [dChosen, dRejected, rChosen, rRejected], grid1d(P, WG));
 }
 
 /** As preferenceLossForward, on rewards[2P] = [chosen…, rejected…]. */
-export function preferenceLossForwardPaired(gpu: Gpu, stats: Tensor, losses: Tensor, rewards: Tensor, P: number): Dispatch {
-  checkArgs('preference_loss_forward', { P, P2: 2 * P }, {
-    stats: [stats, [PREFERENCE_STATS]],
-    losses: [losses, ['P']],
-    rewards: [rewards, ['P2']],
-  });
+export function preferenceLossForwardPaired(
+  gpu: Gpu,
+  stats: Tensor,
+  losses: Tensor,
+  rewards: Tensor,
+  P: number,
+): Dispatch {
+  checkArgs(
+    'preference_loss_forward',
+    { P, P2: 2 * P },
+    {
+      stats: [stats, [PREFERENCE_STATS]],
+      losses: [losses, ['P']],
+      rewards: [rewards, ['P2']],
+    },
+  );
   return gpu.dispatch(PREFERENCE_LOSS, { P, REJECTED_OFFSET: P }, [stats, losses, rewards, rewards], [1, 1, 1]);
 }
 
 /** As preferenceLossBackward, on rewards[2P] = [chosen…, rejected…]; overwrites drewards[2P]. */
 export function preferenceLossBackwardPaired(gpu: Gpu, drewards: Tensor, rewards: Tensor, P: number): Dispatch {
-  checkArgs('preference_loss_backward_paired', { P, P2: 2 * P }, {
-    drewards: [drewards, ['P2']],
-    rewards: [rewards, ['P2']],
-  });
+  checkArgs(
+    'preference_loss_backward_paired',
+    { P, P2: 2 * P },
+    {
+      drewards: [drewards, ['P2']],
+      rewards: [rewards, ['P2']],
+    },
+  );
   return gpu.dispatch(PREFERENCE_LOSS_BACKWARD_PAIRED, { P }, [drewards, rewards], grid1d(P, WG));
 }

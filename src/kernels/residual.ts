@@ -19,9 +19,13 @@ const WG = 256;
 
 /** Overlapping bindings of one buffer, one of them written, are a WebGPU validation error: say so up front. */
 function checkDistinct(name: string, written: Tensor, other: Tensor): void {
-  const overlap = written.byteOffset < other.byteOffset + other.byteLength && other.byteOffset < written.byteOffset + written.byteLength;
+  const overlap =
+    written.byteOffset < other.byteOffset + other.byteLength &&
+    other.byteOffset < written.byteOffset + written.byteLength;
   if (written.buffer === other.buffer && overlap) {
-    throw new KernelError(`${name}: ${written} and ${other} overlap in one buffer; the written tensor must have its own memory`);
+    throw new KernelError(
+      `${name}: ${written} and ${other} overlap in one buffer; the written tensor must have its own memory`,
+    );
   }
 }
 

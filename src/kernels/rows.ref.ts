@@ -4,7 +4,13 @@
 const row = (index: ArrayLike<number>, b: number, T: number) => Math.min(index[b], T - 1);
 
 /** out[b, :] = inp[b, min(index[b], T − 1), :]. */
-export function gatherRowsRef(inp: Float64Array, index: ArrayLike<number>, B: number, T: number, C: number): Float64Array {
+export function gatherRowsRef(
+  inp: Float64Array,
+  index: ArrayLike<number>,
+  B: number,
+  T: number,
+  C: number,
+): Float64Array {
   const out = new Float64Array(B * C);
   for (let b = 0; b < B; b++) {
     const t = row(index, b, T);
@@ -14,7 +20,13 @@ export function gatherRowsRef(inp: Float64Array, index: ArrayLike<number>, B: nu
 }
 
 /** Gradient of gather_rows: dinp [B, T, C] (zeros but for one row per sequence). */
-export function scatterRowsBackwardRef(dout: Float64Array, index: ArrayLike<number>, B: number, T: number, C: number): Float64Array {
+export function scatterRowsBackwardRef(
+  dout: Float64Array,
+  index: ArrayLike<number>,
+  B: number,
+  T: number,
+  C: number,
+): Float64Array {
   const dinp = new Float64Array(B * T * C);
   for (let b = 0; b < B; b++) {
     const t = row(index, b, T);

@@ -16,21 +16,45 @@ export const SCATTER_ROWS = kernel('scatter_rows', scatterRowsWgsl);
 const WG = 256;
 
 /** out[B, C] = inp[b, min(index[b], T − 1), :] for inp [B, T, C] and index u32 [B]. */
-export function gatherRows(gpu: Gpu, out: Tensor, inp: Tensor, index: Tensor, B: number, T: number, C: number): Dispatch {
-  checkArgs('gather_rows', { B, T, C }, {
-    out: [out, ['B', 'C']],
-    inp: [inp, ['B', 'T', 'C']],
-    index: [index, ['B'], 'u32'],
-  });
+export function gatherRows(
+  gpu: Gpu,
+  out: Tensor,
+  inp: Tensor,
+  index: Tensor,
+  B: number,
+  T: number,
+  C: number,
+): Dispatch {
+  checkArgs(
+    'gather_rows',
+    { B, T, C },
+    {
+      out: [out, ['B', 'C']],
+      inp: [inp, ['B', 'T', 'C']],
+      index: [index, ['B'], 'u32'],
+    },
+  );
   return gpu.dispatch(GATHER_ROWS, { B, T, C }, [out, inp, index], grid1d(B * C, WG));
 }
 
 /** dinp[b, min(index[b], T − 1), :] += dout[b, :] for dinp [B, T, C], dout [B, C], index u32 [B]. */
-export function scatterRowsBackward(gpu: Gpu, dinp: Tensor, dout: Tensor, index: Tensor, B: number, T: number, C: number): Dispatch {
-  checkArgs('scatter_rows_backward', { B, T, C }, {
-    dinp: [dinp, ['B', 'T', 'C']],
-    dout: [dout, ['B', 'C']],
-    index: [index, ['B'], 'u32'],
-  });
+export function scatterRowsBackward(
+  gpu: Gpu,
+  dinp: Tensor,
+  dout: Tensor,
+  index: Tensor,
+  B: number,
+  T: number,
+  C: number,
+): Dispatch {
+  checkArgs(
+    'scatter_rows_backward',
+    { B, T, C },
+    {
+      dinp: [dinp, ['B', 'T', 'C']],
+      dout: [dout, ['B', 'C']],
+      index: [index, ['B'], 'u32'],
+    },
+  );
   return gpu.dispatch(SCATTER_ROWS, { B, T, C }, [dinp, dout, index], grid1d(B * C, WG));
 }

@@ -38,7 +38,12 @@ export function samplerParams(gpu: Gpu): Tensor {
 /** Writes τ, top-k, seed, step and pos. A pos ≥ TT makes the kernel write nothing. */
 export function setSampling(gpu: Gpu, params: Tensor, { temperature, topK, seed, step, pos }: SamplingParams): void {
   checkScalar('sample', 'temperature', temperature, 0);
-  for (const [name, value] of [['topK', topK], ['seed', seed], ['step', step], ['pos', pos]] as const) {
+  for (const [name, value] of [
+    ['topK', topK],
+    ['seed', seed],
+    ['step', step],
+    ['pos', pos],
+  ] as const) {
     if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
       throw new KernelError(`sample: ${name} must be an integer in [0, 2^32), got ${value}`);
     }
@@ -53,12 +58,25 @@ export function setSampling(gpu: Gpu, params: Tensor, { temperature, topK, seed,
 }
 
 /** tokens[b·TT + pos], logp[b·TT + pos] ← one draw from each row of logits[B, V]. */
-export function samplerForward(gpu: Gpu, tokens: Tensor, logp: Tensor, logits: Tensor, params: Tensor, B: number, V: number, TT: number): Dispatch {
-  checkArgs('sample', { B, V, TT }, {
-    tokens: [tokens, ['B', 'TT'], tokens.dtype === 'i32' ? 'i32' : 'u32'],
-    logp: [logp, ['B', 'TT']],
-    logits: [logits, ['B', 'V']],
-  });
+export function samplerForward(
+  gpu: Gpu,
+  tokens: Tensor,
+  logp: Tensor,
+  logits: Tensor,
+  params: Tensor,
+  B: number,
+  V: number,
+  TT: number,
+): Dispatch {
+  checkArgs(
+    'sample',
+    { B, V, TT },
+    {
+      tokens: [tokens, ['B', 'TT'], tokens.dtype === 'i32' ? 'i32' : 'u32'],
+      logp: [logp, ['B', 'TT']],
+      logits: [logits, ['B', 'V']],
+    },
+  );
   if (!params.uniform) throw new KernelError(`sample: params must be the uniform from samplerParams, got ${params}`);
   if (B > 65535) throw new KernelError(`sample: B=${B} rows exceed 65535 workgroups`);
   return gpu.dispatch(SAMPLE, { V, TT }, [tokens, logp, logits, params], [B, 1, 1]);

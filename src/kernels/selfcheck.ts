@@ -85,8 +85,21 @@ async function checkTransformerOps(gpu: Gpu): Promise<CheckResult[]> {
   const tx = t('x', [N, C], x);
   const ln = { out: t('ln', [N, C]), mean: t('mean', [N]), rstd: t('rstd', [N]) };
   const gelu = t('gelu', [N, C]);
-  const att = { qkv: t('qkv', [B, T, 3 * C], qkv), out: t('att', [B, T, C]), lse: t('lse', [B, NH, T]), dout: t('datt', [B, T, C], dout), dqkv: t('dqkv', [B, T, 3 * C]) };
-  const ce = { logits: t('logits', [N, V], logits), targets: t('targets', [N], undefined, 'u32'), losses: t('losses', [N]), lse: t('ce lse', [N]), dlosses: t('dlosses', [N], dlosses), dlogits: t('dlogits', [N, V]) };
+  const att = {
+    qkv: t('qkv', [B, T, 3 * C], qkv),
+    out: t('att', [B, T, C]),
+    lse: t('lse', [B, NH, T]),
+    dout: t('datt', [B, T, C], dout),
+    dqkv: t('dqkv', [B, T, 3 * C]),
+  };
+  const ce = {
+    logits: t('logits', [N, V], logits),
+    targets: t('targets', [N], undefined, 'u32'),
+    losses: t('losses', [N]),
+    lse: t('ce lse', [N]),
+    dlosses: t('dlosses', [N], dlosses),
+    dlogits: t('dlogits', [N, V]),
+  };
   gpu.write(ce.targets, targets);
   gpu.run([
     layernormForward(gpu, ln.out, ln.mean, ln.rstd, tx, t('w', [C], w), t('b', [C], b), N, C),
@@ -101,9 +114,21 @@ async function checkTransformerOps(gpu: Gpu): Promise<CheckResult[]> {
     ['layernorm_forward', maxScaledError(await gpu.read(ln.out), layernormForwardRef(x, w, b, N, C).out)],
     ['gelu_forward', maxScaledError(await gpu.read(gelu), geluForwardRef(x, N * C))],
     ['attention_forward', maxScaledError(await gpu.read(att.out), attRef.out)],
-    ['attention_backward', maxScaledError(await gpu.read(att.dqkv), attentionBackwardRef(dout, qkv, attRef.out, attRef.lse, null, B, T, C, NH))],
-    ['crossentropy_forward', maxScaledError(await gpu.read(ce.losses), crossentropyForwardRef(logits, targets, N, V).losses)],
-    ['crossentropy_backward', maxScaledError(await gpu.read(ce.dlogits), crossentropyBackwardRef(dlosses, logits, targets, N, V))],
+    [
+      'attention_backward',
+      maxScaledError(
+        await gpu.read(att.dqkv),
+        attentionBackwardRef(dout, qkv, attRef.out, attRef.lse, null, B, T, C, NH),
+      ),
+    ],
+    [
+      'crossentropy_forward',
+      maxScaledError(await gpu.read(ce.losses), crossentropyForwardRef(logits, targets, N, V).losses),
+    ],
+    [
+      'crossentropy_backward',
+      maxScaledError(await gpu.read(ce.dlogits), crossentropyBackwardRef(dlosses, logits, targets, N, V)),
+    ],
   ];
   made.forEach((m) => m.buffer.destroy());
   const tol = 1e-4;

@@ -29,9 +29,18 @@ export function whitenStats(gpu: Gpu): Tensor {
 }
 
 /** out[N] = masked whitening of x[N]; two dispatches, to be run in order. */
-export function whitenForward(gpu: Gpu, out: Tensor, x: Tensor, mask: Tensor, stats: Tensor, N: number, shiftMean: boolean): Dispatch[] {
+export function whitenForward(
+  gpu: Gpu,
+  out: Tensor,
+  x: Tensor,
+  mask: Tensor,
+  stats: Tensor,
+  N: number,
+  shiftMean: boolean,
+): Dispatch[] {
   checkArgs('whiten_forward', { N }, { out: [out, ['N']], x: [x, ['N']], mask: [mask, ['N']], stats: [stats, [4]] });
-  if (out.buffer === x.buffer && out.byteOffset === x.byteOffset) throw new KernelError(`whiten_forward: out ${out} must not be x ${x}`);
+  if (out.buffer === x.buffer && out.byteOffset === x.byteOffset)
+    throw new KernelError(`whiten_forward: out ${out} must not be x ${x}`);
   return [
     gpu.dispatch(WHITEN_STATS, { N }, [stats, x, mask], [1, 1, 1]),
     gpu.dispatch(WHITEN, { N, SHIFT_MEAN: +shiftMean }, [out, x, mask, stats], grid1d(N, WG)),

@@ -48,7 +48,8 @@ export interface PromptActivations {
 export function parseLayer(text: string, numLayers: number, what = 'layer'): ActivationLayer {
   if (text === 'lnf') return 'lnf';
   const l = Number(text);
-  if (!/^\d+$/.test(text) || l > numLayers) throw new RangeError(`${what} must be 0 (embeddings) … ${numLayers} (after the last block) or lnf, got "${text}"`);
+  if (!/^\d+$/.test(text) || l > numLayers)
+    throw new RangeError(`${what} must be 0 (embeddings) … ${numLayers} (after the last block) or lnf, got "${text}"`);
   return l;
 }
 
@@ -56,7 +57,15 @@ export function parseLayer(text: string, numLayers: number, what = 'layer'): Act
  * Pools one prompt's rows of a [B, T, C] activation read back from the GPU: row `b`, holding `ids` (whose
  * first token is end-of-text when the prompt was not cut).
  */
-export function poolRow(act: ArrayLike<number>, b: number, T: number, C: number, ids: readonly number[], eot: number, pool: Pooling): Float32Array {
+export function poolRow(
+  act: ArrayLike<number>,
+  b: number,
+  T: number,
+  C: number,
+  ids: readonly number[],
+  eot: number,
+  pool: Pooling,
+): Float32Array {
   const n = ids.length;
   if (n < 1 || n > T) throw new RangeError(`poolRow: ${n} tokens do not fit a row of ${T}`);
   const from = pool === 'last' ? n - 1 : ids[0] === eot && n > 1 ? 1 : 0;
@@ -71,13 +80,21 @@ export function poolRow(act: ArrayLike<number>, b: number, T: number, C: number,
 }
 
 /** The pooled activations of `layer` for every prompt (see the header). `file` names the checkpoint in errors. */
-export async function promptActivations(gpu: Gpu, ckpt: Checkpoint, file: string, prompts: readonly string[], opts: ActivationOptions = {}): Promise<PromptActivations> {
+export async function promptActivations(
+  gpu: Gpu,
+  ckpt: Checkpoint,
+  file: string,
+  prompts: readonly string[],
+  opts: ActivationOptions = {},
+): Promise<PromptActivations> {
   const { cfg } = ckpt;
   const layer = opts.layer ?? cfg.numLayers;
   const pool = opts.pool ?? 'last';
   const batch = opts.batch ?? 16;
   if (layer !== 'lnf' && !(Number.isInteger(layer) && layer >= 0 && layer <= cfg.numLayers)) {
-    throw new RangeError(`${file}: layer ${layer} is not 0 (embeddings) … ${cfg.numLayers} (after the last block) or lnf`);
+    throw new RangeError(
+      `${file}: layer ${layer} is not 0 (embeddings) … ${cfg.numLayers} (after the last block) or lnf`,
+    );
   }
   if (!POOLINGS.includes(pool)) throw new RangeError(`pool must be one of ${POOLINGS.join(', ')}, got ${pool}`);
   if (!(Number.isInteger(batch) && batch >= 1)) throw new RangeError(`batch must be a positive integer, got ${batch}`);
@@ -102,7 +119,13 @@ export async function promptActivations(gpu: Gpu, ckpt: Checkpoint, file: string
 }
 
 /** One forward per batch of `ids` (rows padded with `eot`), each prompt's pooled row of `layer`. */
-async function pooledRows(model: GPT, layer: ActivationLayer, pool: Pooling, ids: number[][], eot: number): Promise<Float32Array[]> {
+async function pooledRows(
+  model: GPT,
+  layer: ActivationLayer,
+  pool: Pooling,
+  ids: number[][],
+  eot: number,
+): Promise<Float32Array[]> {
   const { gpu, cfg, B, T } = model;
   const source = layer === 'lnf' ? model.lnf : model.residual(layer);
   const C = cfg.channels;

@@ -56,23 +56,35 @@ export function hfShape(spec: ParamSpec): number[] {
 }
 
 /** Serialises packed parameters (paramTable(cfg) layout) as an HF GPT-2 safetensors file. */
-export function checkpointBytes(cfg: GPTConfig, packed: Float32Array, metadata: Record<string, string> = {}, heads: Partial<Record<HeadName, Float32Array>> = {}): Uint8Array {
+export function checkpointBytes(
+  cfg: GPTConfig,
+  packed: Float32Array,
+  metadata: Record<string, string> = {},
+  heads: Partial<Record<HeadName, Float32Array>> = {},
+): Uint8Array {
   const table = paramTable(cfg);
   if (packed.length !== table.size) {
-    throw new CheckpointError(`checkpointBytes: packed parameters have ${packed.length} values, the config needs ${table.size}`);
+    throw new CheckpointError(
+      `checkpointBytes: packed parameters have ${packed.length} values, the config needs ${table.size}`,
+    );
   }
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const s of table.specs) {
     const data = packed.subarray(s.offset, s.offset + numel(s.shape));
     // ours [out, in] → HF Conv1D [in, out]
-    tensors.set(s.name, { shape: hfShape(s), data: s.hfTranspose ? transpose2d(data, s.shape[0], s.shape[1]) : data.slice() });
+    tensors.set(s.name, {
+      shape: hfShape(s),
+      data: s.hfTranspose ? transpose2d(data, s.shape[0], s.shape[1]) : data.slice(),
+    });
   }
   for (const name of HEAD_NAMES) {
     const head = heads[name];
     if (!head) continue;
     const ht = headTable(name, cfg.channels);
-    if (head.length !== ht.size) throw new CheckpointError(`checkpointBytes: ${name} has ${head.length} values, expected ${ht.size}`);
-    for (const s of ht.specs) tensors.set(s.name, { shape: [...s.shape], data: head.slice(s.offset, s.offset + numel(s.shape)) });
+    if (head.length !== ht.size)
+      throw new CheckpointError(`checkpointBytes: ${name} has ${head.length} values, expected ${ht.size}`);
+    for (const s of ht.specs)
+      tensors.set(s.name, { shape: [...s.shape], data: head.slice(s.offset, s.offset + numel(s.shape)) });
   }
   return writeSafetensors(tensors, { ...metadata, format: 'pt', rlhf_config: JSON.stringify(configOf(cfg)) });
 }
@@ -91,10 +103,14 @@ export function loadCheckpoint(bytes: Uint8Array, file: string, expect?: GPTConf
     tensors.set(hf, t);
   }
   // 2. config: stored, else inferred from the shapes
-  const cfg = metadata.rlhf_config !== undefined ? parseConfig(metadata.rlhf_config, fail) : inferConfig(tensors, expect, fail);
+  const cfg =
+    metadata.rlhf_config !== undefined ? parseConfig(metadata.rlhf_config, fail) : inferConfig(tensors, expect, fail);
   if (expect) {
     const diff = CONFIG_KEYS.filter((k) => expect[k] !== cfg[k]);
-    if (diff.length) fail(`config differs from the expected one: ${diff.map((k) => `${k} ${cfg[k]} (expected ${expect[k]})`).join(', ')}`);
+    if (diff.length)
+      fail(
+        `config differs from the expected one: ${diff.map((k) => `${k} ${cfg[k]} (expected ${expect[k]})`).join(', ')}`,
+      );
   }
   // 3. heads: both tensors of a head, with the right shapes, packed
   const heads: Partial<Record<HeadName, Float32Array>> = {};
@@ -102,11 +118,13 @@ export function loadCheckpoint(bytes: Uint8Array, file: string, expect?: GPTConf
     const ht = headTable(name, cfg.channels);
     const present = ht.specs.filter((s) => tensors.has(s.name));
     if (!present.length) continue;
-    if (present.length < ht.specs.length) fail(`missing tensor ${ht.specs.find((s) => !tensors.has(s.name))!.name} (the file has the rest of ${name})`);
+    if (present.length < ht.specs.length)
+      fail(`missing tensor ${ht.specs.find((s) => !tensors.has(s.name))!.name} (the file has the rest of ${name})`);
     const head = new Float32Array(ht.size);
     for (const s of ht.specs) {
       const t = tensors.get(s.name)!;
-      if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i])) fail(`${s.name} has shape [${t.shape}], expected [${s.shape}]`);
+      if (t.shape.length !== s.shape.length || t.shape.some((d, i) => d !== s.shape[i]))
+        fail(`${s.name} has shape [${t.shape}], expected [${s.shape}]`);
       head.set(t.data, s.offset);
       tensors.delete(s.name);
     }
@@ -118,10 +136,14 @@ export function loadCheckpoint(bytes: Uint8Array, file: string, expect?: GPTConf
     const spec = table.byName.get(name);
     if (!spec) fail(`unexpected tensor ${name} [${t.shape}] (not a parameter of ${describe(cfg)})`);
     const want = hfShape(spec!);
-    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i])) fail(`${name} has shape [${t.shape}], expected [${want}]`);
+    if (t.shape.length !== want.length || t.shape.some((d, i) => d !== want[i]))
+      fail(`${name} has shape [${t.shape}], expected [${want}]`);
   }
   const missing = table.specs.filter((s) => !tensors.has(s.name)).map((s) => s.name);
-  if (missing.length) fail(`missing tensor${missing.length > 1 ? 's' : ''} ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? `, … (${missing.length} in all)` : ''}`);
+  if (missing.length)
+    fail(
+      `missing tensor${missing.length > 1 ? 's' : ''} ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? `, … (${missing.length} in all)` : ''}`,
+    );
   // 5. pack, HF [in, out] → ours [out, in]
   const packed = new Float32Array(table.size);
   for (const s of table.specs) {
@@ -132,7 +154,13 @@ export function loadCheckpoint(bytes: Uint8Array, file: string, expect?: GPTConf
 }
 
 function configOf(cfg: GPTConfig): GPTConfig {
-  return { vocabSize: cfg.vocabSize, maxSeqLen: cfg.maxSeqLen, numLayers: cfg.numLayers, numHeads: cfg.numHeads, channels: cfg.channels };
+  return {
+    vocabSize: cfg.vocabSize,
+    maxSeqLen: cfg.maxSeqLen,
+    numLayers: cfg.numLayers,
+    numHeads: cfg.numHeads,
+    channels: cfg.channels,
+  };
 }
 
 function describe(cfg: GPTConfig): string {
@@ -184,14 +212,20 @@ function parseConfig(json: string, fail: (msg: string) => never): GPTConfig {
   }
   for (const k of CONFIG_KEYS) {
     const v = c?.[k];
-    if (!Number.isInteger(v) || (v as number) <= 0) fail(`rlhf_config.${k} is ${JSON.stringify(v)}, expected a positive integer`);
+    if (!Number.isInteger(v) || (v as number) <= 0)
+      fail(`rlhf_config.${k} is ${JSON.stringify(v)}, expected a positive integer`);
   }
   const cfg = configOf(c as unknown as GPTConfig);
-  if (cfg.channels % cfg.numHeads !== 0) fail(`rlhf_config: channels ${cfg.channels} is not divisible by numHeads ${cfg.numHeads}`);
+  if (cfg.channels % cfg.numHeads !== 0)
+    fail(`rlhf_config: channels ${cfg.channels} is not divisible by numHeads ${cfg.numHeads}`);
   return cfg;
 }
 
-function inferConfig(tensors: Map<string, { shape: number[] }>, expect: GPTConfig | undefined, fail: (msg: string) => never): GPTConfig {
+function inferConfig(
+  tensors: Map<string, { shape: number[] }>,
+  expect: GPTConfig | undefined,
+  fail: (msg: string) => never,
+): GPTConfig {
   const shape2 = (name: string) => {
     const t = tensors.get(name);
     if (!t) return fail(`missing tensor ${name} (needed to infer the config: the file has no rlhf_config metadata)`);
@@ -200,7 +234,8 @@ function inferConfig(tensors: Map<string, { shape: number[] }>, expect: GPTConfi
   };
   const [V, C] = shape2('transformer.wte.weight');
   const [maxT, Cp] = shape2('transformer.wpe.weight');
-  if (Cp !== C) fail(`transformer.wpe.weight has shape [${maxT},${Cp}], expected [${maxT},${C}] (C from transformer.wte.weight)`);
+  if (Cp !== C)
+    fail(`transformer.wpe.weight has shape [${maxT},${Cp}], expected [${maxT},${C}] (C from transformer.wte.weight)`);
   let L = 0;
   for (const name of tensors.keys()) {
     const m = /^transformer\.h\.(\d+)\./.exec(name);
@@ -208,7 +243,9 @@ function inferConfig(tensors: Map<string, { shape: number[] }>, expect: GPTConfi
   }
   const NH = expect?.numHeads ?? C / 64;
   if (!Number.isInteger(NH) || NH <= 0 || C % NH !== 0) {
-    fail(`cannot infer numHeads: the file has no rlhf_config metadata and C=${C} is not a multiple of GPT-2's head size 64`);
+    fail(
+      `cannot infer numHeads: the file has no rlhf_config metadata and C=${C} is not a multiple of GPT-2's head size 64`,
+    );
   }
   return { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C };
 }

@@ -20,10 +20,12 @@ const add = (a: Float64Array, b: Float64Array) => a.map((v, i) => v + b[i]);
 
 /** The parameters of a packed buffer (paramTable / headTable layout) by name, in float64. */
 export function unpackRef(table: ParamTable, packed: ArrayLike<number>): Weights {
-  return new Map(table.specs.map((s) => {
-    const n = s.shape.reduce((a, b) => a * b, 1);
-    return [s.name, Float64Array.from({ length: n }, (_, i) => packed[s.offset + i])];
-  }));
+  return new Map(
+    table.specs.map((s) => {
+      const n = s.shape.reduce((a, b) => a * b, 1);
+      return [s.name, Float64Array.from({ length: n }, (_, i) => packed[s.offset + i])];
+    }),
+  );
 }
 
 /** The packed buffer of `table` holding `w` (padding zero). */
@@ -43,20 +45,41 @@ export interface GPTForwardRef {
   logits: Float64Array;
   /** Internal: per-layer activations, the last residual and ln_f's statistics. */
   layers: {
-    residual: Float64Array; ln1: ReturnType<typeof layernormForwardRef>; qkv: Float64Array;
-    att: ReturnType<typeof attentionForwardRef>; residual2: Float64Array; ln2: ReturnType<typeof layernormForwardRef>;
-    fch: Float64Array; fchGelu: Float64Array;
+    residual: Float64Array;
+    ln1: ReturnType<typeof layernormForwardRef>;
+    qkv: Float64Array;
+    att: ReturnType<typeof attentionForwardRef>;
+    residual2: Float64Array;
+    ln2: ReturnType<typeof layernormForwardRef>;
+    fch: Float64Array;
+    fchGelu: Float64Array;
   }[];
   residual: Float64Array;
   lnfStats: ReturnType<typeof layernormForwardRef>;
 }
 
 /** The forward of B sequences of T tokens (positions 0..T−1, causal attention). */
-export function gptForwardRef(cfg: GPTConfig, w: Weights, tokens: ArrayLike<number>, B: number, T: number): GPTForwardRef {
+export function gptForwardRef(
+  cfg: GPTConfig,
+  w: Weights,
+  tokens: ArrayLike<number>,
+  B: number,
+  T: number,
+): GPTForwardRef {
   const { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C } = cfg;
   const N = B * T;
   const W = (name: string) => w.get(name)!;
-  let residual = encoderForwardRef(tokens, null, W('transformer.wte.weight'), W('transformer.wpe.weight'), B, T, C, V, maxT);
+  let residual = encoderForwardRef(
+    tokens,
+    null,
+    W('transformer.wte.weight'),
+    W('transformer.wpe.weight'),
+    B,
+    T,
+    C,
+    V,
+    maxT,
+  );
   const layers: GPTForwardRef['layers'] = [];
   for (let l = 0; l < L; l++) {
     const h = `transformer.h.${l}`;
@@ -81,7 +104,13 @@ export function gptForwardRef(cfg: GPTConfig, w: Weights, tokens: ArrayLike<numb
  * Gradients of every parameter from ∂loss/∂logits [B·T, V] (through the tied head) plus ∂loss/∂lnf [B·T, C]
  * from any other head on lnf (null: none).
  */
-export function gptBackwardRef(cfg: GPTConfig, w: Weights, f: GPTForwardRef, dlogits: Float64Array, dlnfHeads: Float64Array | null): Weights {
+export function gptBackwardRef(
+  cfg: GPTConfig,
+  w: Weights,
+  f: GPTForwardRef,
+  dlogits: Float64Array,
+  dlnfHeads: Float64Array | null,
+): Weights {
   const { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C } = cfg;
   const { B, T, tokens } = f;
   const N = B * T;
@@ -92,7 +121,15 @@ export function gptBackwardRef(cfg: GPTConfig, w: Weights, f: GPTForwardRef, dlo
   const head = matmulBackwardRef(dlogits, f.lnf, W('transformer.wte.weight'), N, C, V);
   acc('transformer.wte.weight', head.dweight);
   const dlnf = dlnfHeads ? add(head.dinp, dlnfHeads) : head.dinp;
-  const lnf = layernormBackwardRef(dlnf, f.residual, W('transformer.ln_f.weight'), f.lnfStats.mean, f.lnfStats.rstd, N, C);
+  const lnf = layernormBackwardRef(
+    dlnf,
+    f.residual,
+    W('transformer.ln_f.weight'),
+    f.lnfStats.mean,
+    f.lnfStats.rstd,
+    N,
+    C,
+  );
   acc('transformer.ln_f.weight', lnf.dweight);
   acc('transformer.ln_f.bias', lnf.dbias);
   let dres3 = lnf.dinp;

@@ -15,12 +15,30 @@ export type Weights = Map<string, Float64Array>;
 
 const add = (a: Float64Array, b: Float64Array) => a.map((v, i) => v + b[i]);
 
-export function gptLossAndGradsRef(cfg: GPTConfig, w: Weights, tokens: ArrayLike<number>, targets: ArrayLike<number>, mask: Float64Array, B: number, T: number) {
+export function gptLossAndGradsRef(
+  cfg: GPTConfig,
+  w: Weights,
+  tokens: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  mask: Float64Array,
+  B: number,
+  T: number,
+) {
   const { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C } = cfg;
   const N = B * T;
   const W = (name: string) => w.get(name)!;
   // ---- forward ----
-  const encoded = encoderForwardRef(tokens, null, W('transformer.wte.weight'), W('transformer.wpe.weight'), B, T, C, V, maxT);
+  const encoded = encoderForwardRef(
+    tokens,
+    null,
+    W('transformer.wte.weight'),
+    W('transformer.wpe.weight'),
+    B,
+    T,
+    C,
+    V,
+    maxT,
+  );
   const layers = [];
   let residual = encoded;
   for (let l = 0; l < L; l++) {

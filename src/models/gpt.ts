@@ -22,10 +22,21 @@ import { Weights } from './weights.ts';
 
 /** Activations of one transformer block (llm.c's ActivationTensors, per layer). */
 interface Block {
-  ln1: Tensor; ln1Mean: Tensor; ln1Rstd: Tensor;
-  qkv: Tensor; atty: Tensor; lse: Tensor; attproj: Tensor; residual2: Tensor;
-  ln2: Tensor; ln2Mean: Tensor; ln2Rstd: Tensor;
-  fch: Tensor; fchGelu: Tensor; fcproj: Tensor; residual3: Tensor;
+  ln1: Tensor;
+  ln1Mean: Tensor;
+  ln1Rstd: Tensor;
+  qkv: Tensor;
+  atty: Tensor;
+  lse: Tensor;
+  attproj: Tensor;
+  residual2: Tensor;
+  ln2: Tensor;
+  ln2Mean: Tensor;
+  ln2Rstd: Tensor;
+  fch: Tensor;
+  fchGelu: Tensor;
+  fcproj: Tensor;
+  residual3: Tensor;
 }
 
 export interface GPTGraphOptions {
@@ -66,7 +77,14 @@ export class GPT {
 
   readonly gpu: Gpu;
 
-  constructor(parent: Gpu, readonly cfg: GPTConfig, readonly B: number, readonly T: number, weights?: Weights, opts: GPTGraphOptions = {}) {
+  constructor(
+    parent: Gpu,
+    readonly cfg: GPTConfig,
+    readonly B: number,
+    readonly T: number,
+    weights?: Weights,
+    opts: GPTGraphOptions = {},
+  ) {
     const { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C } = cfg;
     const BT = B * T;
     if (T > maxT) throw new Error(`GPT: sequence length T=${T} exceeds the model's maxSeqLen ${maxT}`);
@@ -85,12 +103,21 @@ export class GPT {
     for (let l = 0; l < L; l++) {
       const n = (s: string) => `h${l}.${s}`;
       blocks.push({
-        ln1: act(n('ln1'), [B, T, C]), ln1Mean: act(n('ln1_mean'), [BT]), ln1Rstd: act(n('ln1_rstd'), [BT]),
-        qkv: act(n('qkv'), [B, T, 3 * C]), atty: act(n('atty'), [B, T, C]), lse: act(n('att_lse'), [B, NH, T]),
-        attproj: act(n('attproj'), [B, T, C]), residual2: act(n('residual2'), [B, T, C]),
-        ln2: act(n('ln2'), [B, T, C]), ln2Mean: act(n('ln2_mean'), [BT]), ln2Rstd: act(n('ln2_rstd'), [BT]),
-        fch: act(n('fch'), [B, T, 4 * C]), fchGelu: act(n('fch_gelu'), [B, T, 4 * C]),
-        fcproj: act(n('fcproj'), [B, T, C]), residual3: act(n('residual3'), [B, T, C]),
+        ln1: act(n('ln1'), [B, T, C]),
+        ln1Mean: act(n('ln1_mean'), [BT]),
+        ln1Rstd: act(n('ln1_rstd'), [BT]),
+        qkv: act(n('qkv'), [B, T, 3 * C]),
+        atty: act(n('atty'), [B, T, C]),
+        lse: act(n('att_lse'), [B, NH, T]),
+        attproj: act(n('attproj'), [B, T, C]),
+        residual2: act(n('residual2'), [B, T, C]),
+        ln2: act(n('ln2'), [B, T, C]),
+        ln2Mean: act(n('ln2_mean'), [BT]),
+        ln2Rstd: act(n('ln2_rstd'), [BT]),
+        fch: act(n('fch'), [B, T, 4 * C]),
+        fchGelu: act(n('fch_gelu'), [B, T, 4 * C]),
+        fcproj: act(n('fcproj'), [B, T, C]),
+        residual3: act(n('residual3'), [B, T, C]),
       });
     }
     this.stream = [encoded, ...blocks.map((b) => b.residual3)];
@@ -104,7 +131,21 @@ export class GPT {
 
     // ---- forward (llm.c gpt2_forward) ----
     const fwd = this.forwardDispatches;
-    fwd.push(encoderForward(gpu, encoded, this.tokens, null, P('transformer.wte.weight'), P('transformer.wpe.weight'), B, T, C, V, maxT));
+    fwd.push(
+      encoderForward(
+        gpu,
+        encoded,
+        this.tokens,
+        null,
+        P('transformer.wte.weight'),
+        P('transformer.wpe.weight'),
+        B,
+        T,
+        C,
+        V,
+        maxT,
+      ),
+    );
     for (let l = 0; l < L; l++) {
       const h = `transformer.h.${l}`;
       const a = blocks[l];
@@ -115,7 +156,17 @@ export class GPT {
         attentionForward(gpu, a.atty, a.lse, a.qkv, null, B, T, C, NH),
         matmulForward(gpu, a.attproj, a.atty, P(`${h}.attn.c_proj.weight`), P(`${h}.attn.c_proj.bias`), BT, C, C),
         residualForward(gpu, a.residual2, residual, a.attproj, BT * C),
-        layernormForward(gpu, a.ln2, a.ln2Mean, a.ln2Rstd, a.residual2, P(`${h}.ln_2.weight`), P(`${h}.ln_2.bias`), BT, C),
+        layernormForward(
+          gpu,
+          a.ln2,
+          a.ln2Mean,
+          a.ln2Rstd,
+          a.residual2,
+          P(`${h}.ln_2.weight`),
+          P(`${h}.ln_2.bias`),
+          BT,
+          C,
+        ),
         matmulForward(gpu, a.fch, a.ln2, P(`${h}.mlp.c_fc.weight`), P(`${h}.mlp.c_fc.bias`), BT, C, 4 * C),
         geluForward(gpu, a.fchGelu, a.fch, BT * 4 * C),
         matmulForward(gpu, a.fcproj, a.fchGelu, P(`${h}.mlp.c_proj.weight`), P(`${h}.mlp.c_proj.bias`), BT, 4 * C, C),
@@ -123,7 +174,19 @@ export class GPT {
       );
     }
     const last = blocks[L - 1].residual3;
-    fwd.push(layernormForward(gpu, this.lnf, lnfMean, lnfRstd, last, P('transformer.ln_f.weight'), P('transformer.ln_f.bias'), BT, C));
+    fwd.push(
+      layernormForward(
+        gpu,
+        this.lnf,
+        lnfMean,
+        lnfRstd,
+        last,
+        P('transformer.ln_f.weight'),
+        P('transformer.ln_f.bias'),
+        BT,
+        C,
+      ),
+    );
     const logits = this.lmHead ? act('logits', [B, T, V]) : null;
     const ceLse = this.lmHead ? act('ce_lse', [BT]) : null;
     if (logits && ceLse) {
@@ -143,8 +206,14 @@ export class GPT {
     const dact = (t: Tensor) => gpu.tensor(`d${t.label}`, t.shape);
     const dEncoded = dact(encoded);
     const d = blocks.map((a) => ({
-      ln1: dact(a.ln1), qkv: dact(a.qkv), atty: dact(a.atty), residual2: dact(a.residual2),
-      ln2: dact(a.ln2), fch: dact(a.fch), fchGelu: dact(a.fchGelu), residual3: dact(a.residual3),
+      ln1: dact(a.ln1),
+      qkv: dact(a.qkv),
+      atty: dact(a.atty),
+      residual2: dact(a.residual2),
+      ln2: dact(a.ln2),
+      fch: dact(a.fch),
+      fchGelu: dact(a.fchGelu),
+      residual3: dact(a.residual3),
     }));
     const dlnf = dact(this.lnf);
     this.built.dlnf = dlnf;
@@ -167,7 +236,19 @@ export class GPT {
       );
     }
     const trunk: Dispatch[] = [
-      ...layernormBackward(gpu, d[L - 1].residual3, G('transformer.ln_f.weight'), G('transformer.ln_f.bias'), dlnf, last, P('transformer.ln_f.weight'), lnfMean, lnfRstd, BT, C),
+      ...layernormBackward(
+        gpu,
+        d[L - 1].residual3,
+        G('transformer.ln_f.weight'),
+        G('transformer.ln_f.bias'),
+        dlnf,
+        last,
+        P('transformer.ln_f.weight'),
+        lnfMean,
+        lnfRstd,
+        BT,
+        C,
+      ),
     ];
     for (let l = L - 1; l >= 0; l--) {
       const h = `transformer.h.${l}`;
@@ -185,7 +266,19 @@ export class GPT {
         matmulBackwardInput(gpu, da.ln2, da.fch, P(`${h}.mlp.c_fc.weight`), BT, C, 4 * C),
         matmulBackwardWeight(gpu, G(`${h}.mlp.c_fc.weight`), da.fch, a.ln2, BT, C, 4 * C),
         matmulBackwardBias(gpu, G(`${h}.mlp.c_fc.bias`), da.fch, BT, 4 * C),
-        ...layernormBackward(gpu, da.residual2, G(`${h}.ln_2.weight`), G(`${h}.ln_2.bias`), da.ln2, a.residual2, P(`${h}.ln_2.weight`), a.ln2Mean, a.ln2Rstd, BT, C),
+        ...layernormBackward(
+          gpu,
+          da.residual2,
+          G(`${h}.ln_2.weight`),
+          G(`${h}.ln_2.bias`),
+          da.ln2,
+          a.residual2,
+          P(`${h}.ln_2.weight`),
+          a.ln2Mean,
+          a.ln2Rstd,
+          BT,
+          C,
+        ),
         // forward was: residual2 = residual + attproj; so now: dresidual += dresidual2, dattproj = dresidual2
         addInPlace(gpu, dResidual, da.residual2, BT * C),
         matmulBackwardInput(gpu, da.atty, da.residual2, P(`${h}.attn.c_proj.weight`), BT, C, C),
@@ -195,11 +288,25 @@ export class GPT {
         matmulBackwardInput(gpu, da.ln1, da.qkv, P(`${h}.attn.c_attn.weight`), BT, C, 3 * C),
         matmulBackwardWeight(gpu, G(`${h}.attn.c_attn.weight`), da.qkv, a.ln1, BT, C, 3 * C),
         matmulBackwardBias(gpu, G(`${h}.attn.c_attn.bias`), da.qkv, BT, 3 * C),
-        ...layernormBackward(gpu, dResidual, G(`${h}.ln_1.weight`), G(`${h}.ln_1.bias`), da.ln1, residual, P(`${h}.ln_1.weight`), a.ln1Mean, a.ln1Rstd, BT, C),
+        ...layernormBackward(
+          gpu,
+          dResidual,
+          G(`${h}.ln_1.weight`),
+          G(`${h}.ln_1.bias`),
+          da.ln1,
+          residual,
+          P(`${h}.ln_1.weight`),
+          a.ln1Mean,
+          a.ln1Rstd,
+          BT,
+          C,
+        ),
       );
     }
     const encoderBackward = createEncoderBackward(gpu, B, T, C, V, maxT);
-    trunk.push(...encoderBackward(G('transformer.wte.weight'), G('transformer.wpe.weight'), dEncoded, this.tokens, null));
+    trunk.push(
+      ...encoderBackward(G('transformer.wte.weight'), G('transformer.wpe.weight'), dEncoded, this.tokens, null),
+    );
     if (this.lmHead) this.backwardDispatches.push(...zero, ...lmHead, ...trunk);
     this.trunkBackwardDispatches.push(...zero, ...trunk);
   }
@@ -232,7 +339,10 @@ export class GPT {
   /** The residual stream [B, T, C] after block `layer` (0 = the embeddings, L = the last block, before ln_f). */
   residual(layer: number): Tensor {
     const t = this.stream[layer];
-    if (!Number.isInteger(layer) || !t) throw new Error(`GPT: no residual stream at layer ${layer} (0 = embeddings … ${this.cfg.numLayers} = after the last block)`);
+    if (!Number.isInteger(layer) || !t)
+      throw new Error(
+        `GPT: no residual stream at layer ${layer} (0 = embeddings … ${this.cfg.numLayers} = after the last block)`,
+      );
     return t;
   }
 

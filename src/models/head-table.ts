@@ -12,7 +12,13 @@ export function headTable(name: HeadName, C: number): ParamTable {
     { name: `${name}.weight`, shape: [1, C], offset: 0, hfTranspose: false, decay: true, init: 'normal' },
     { name: `${name}.bias`, shape: [1], offset: biasOffset, hfTranspose: false, decay: false, init: 'zeros' },
   ];
-  return { specs, byName: new Map(specs.map((s) => [s.name, s])), size: biasOffset + PARAM_ALIGN, count: C + 1, decayEnd: biasOffset };
+  return {
+    specs,
+    byName: new Map(specs.map((s) => [s.name, s])),
+    size: biasOffset + PARAM_ALIGN,
+    count: C + 1,
+    decayEnd: biasOffset,
+  };
 }
 
 /**
@@ -27,4 +33,3 @@ export function initHeadParams(table: ParamTable, normal: (n: number) => ArrayLi
   for (let c = 0; c < C; c++) packed[w.offset + c] = z[c] / Math.sqrt(C + 1);
   return packed;
 }
-

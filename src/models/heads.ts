@@ -51,7 +51,11 @@ abstract class LinearHead {
 
   readonly gpu: Gpu;
 
-  constructor(parent: Gpu, readonly model: GPT, name: HeadName) {
+  constructor(
+    parent: Gpu,
+    readonly model: GPT,
+    name: HeadName,
+  ) {
     const gpu = (this.gpu = parent.scope(name));
     const C = model.cfg.channels;
     this.table = headTable(name, C);
@@ -99,16 +103,17 @@ export class RewardHead extends LinearHead {
       gatherRows(gpu, this.lnfEoc, model.lnf, this.eocIndex, B, T, C),
       matmulForward(gpu, reward, this.lnfEoc, this.weight, this.bias, B, C, 1),
     );
-    if (model.hasBackward) this.backwardDispatches.push(
-      ...(zeroDlnf ? [fill(gpu, model.dlnf)] : []),
-      fill(gpu, this.dlnfEoc),
-      // forward was: reward = lnfEoc · wᵀ + bias; so now:
-      matmulBackwardWeight(gpu, this.dweight, dreward, this.lnfEoc, B, C, 1),
-      matmulBackwardBias(gpu, this.dbias, dreward, B, 1),
-      matmulBackwardInput(gpu, this.dlnfEoc, dreward, this.weight, B, C, 1),
-      // forward was: lnfEoc[b] = lnf[b, eocIndex[b]]; so now:
-      scatterRowsBackward(gpu, model.dlnf, this.dlnfEoc, this.eocIndex, B, T, C),
-    );
+    if (model.hasBackward)
+      this.backwardDispatches.push(
+        ...(zeroDlnf ? [fill(gpu, model.dlnf)] : []),
+        fill(gpu, this.dlnfEoc),
+        // forward was: reward = lnfEoc · wᵀ + bias; so now:
+        matmulBackwardWeight(gpu, this.dweight, dreward, this.lnfEoc, B, C, 1),
+        matmulBackwardBias(gpu, this.dbias, dreward, B, 1),
+        matmulBackwardInput(gpu, this.dlnfEoc, dreward, this.weight, B, C, 1),
+        // forward was: lnfEoc[b] = lnf[b, eocIndex[b]]; so now:
+        scatterRowsBackward(gpu, model.dlnf, this.dlnfEoc, this.eocIndex, B, T, C),
+      );
   }
 }
 
@@ -129,12 +134,13 @@ export class ValueHead extends LinearHead {
     const values = gpu.view(this.values, 'values', 0, [BT, 1]);
     const dvalues = gpu.view(this.dvalues, 'dvalues', 0, [BT, 1]);
     this.forwardDispatches.push(matmulForward(gpu, values, model.lnf, this.weight, this.bias, BT, C, 1));
-    if (model.hasBackward) this.backwardDispatches.push(
-      ...(zeroDlnf ? [fill(gpu, model.dlnf)] : []),
-      // forward was: values = lnf · wᵀ + bias; so now:
-      matmulBackwardWeight(gpu, this.dweight, dvalues, model.lnf, BT, C, 1),
-      matmulBackwardBias(gpu, this.dbias, dvalues, BT, 1),
-      matmulBackwardInput(gpu, model.dlnf, dvalues, this.weight, BT, C, 1),
-    );
+    if (model.hasBackward)
+      this.backwardDispatches.push(
+        ...(zeroDlnf ? [fill(gpu, model.dlnf)] : []),
+        // forward was: values = lnf · wᵀ + bias; so now:
+        matmulBackwardWeight(gpu, this.dweight, dvalues, model.lnf, BT, C, 1),
+        matmulBackwardBias(gpu, this.dbias, dvalues, BT, 1),
+        matmulBackwardInput(gpu, model.dlnf, dvalues, this.weight, BT, C, 1),
+      );
   }
 }

@@ -85,7 +85,10 @@ export function initParams(table: ParamTable, cfg: GPTConfig, normal: (n: number
     if (s.init === 'ones') out.fill(1, s.offset, s.offset + numel);
     else if (s.init !== 'zeros') {
       const std = s.init === 'residual-normal' ? 0.02 / Math.sqrt(2 * cfg.numLayers) : 0.02;
-      out.set(normal(numel).map((v) => v * std), s.offset);
+      out.set(
+        normal(numel).map((v) => v * std),
+        s.offset,
+      );
     }
   }
   return out;

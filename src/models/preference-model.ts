@@ -15,7 +15,14 @@ export class PMScorer {
   /** A scorer for batches of P pairs (2P sequences) of T tokens, with the given parameters. */
   readonly gpu: Gpu;
 
-  constructor(parent: Gpu, readonly cfg: GPTConfig, readonly P: number, readonly T: number, trunk: Float32Array, head: Float32Array) {
+  constructor(
+    parent: Gpu,
+    readonly cfg: GPTConfig,
+    readonly P: number,
+    readonly T: number,
+    trunk: Float32Array,
+    head: Float32Array,
+  ) {
     const gpu = (this.gpu = parent.scope('pm scorer'));
     const weights = new Weights(gpu, cfg, 'pm params');
     gpu.write(weights.packed, trunk);
@@ -43,7 +50,11 @@ export class PMScorer {
 }
 
 /** Margins r_chosen − r_rejected of every real pair of the batches, in order. */
-export async function marginsOf(score: (b: PMBatch) => Promise<Float32Array>, batches: readonly PMBatch[], P: number): Promise<number[]> {
+export async function marginsOf(
+  score: (b: PMBatch) => Promise<Float32Array>,
+  batches: readonly PMBatch[],
+  P: number,
+): Promise<number[]> {
   const out: number[] = [];
   for (const batch of batches) {
     const r = await score(batch);

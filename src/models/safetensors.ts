@@ -26,12 +26,18 @@ function f16ToF32(h: number): number {
 }
 
 /** Parses a safetensors file. `file` names it in errors. */
-export function readSafetensors(bytes: Uint8Array, file = 'checkpoint'): { tensors: Map<string, SafeTensor>; metadata: Record<string, string> } {
-  if (bytes.byteLength < 8) throw new SafetensorsError(`${file}: ${bytes.byteLength} bytes is too short for a safetensors header`);
+export function readSafetensors(
+  bytes: Uint8Array,
+  file = 'checkpoint',
+): { tensors: Map<string, SafeTensor>; metadata: Record<string, string> } {
+  if (bytes.byteLength < 8)
+    throw new SafetensorsError(`${file}: ${bytes.byteLength} bytes is too short for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength > bytes.byteLength - 8) {
-    throw new SafetensorsError(`${file}: header claims ${headerLength} bytes but the file has ${bytes.byteLength - 8} after the length (truncated or not safetensors)`);
+    throw new SafetensorsError(
+      `${file}: header claims ${headerLength} bytes but the file has ${bytes.byteLength - 8} after the length (truncated or not safetensors)`,
+    );
   }
   let header: Record<string, unknown>;
   try {
@@ -49,7 +55,8 @@ export function readSafetensors(bytes: Uint8Array, file = 'checkpoint'): { tenso
       continue;
     }
     const e = entry as { dtype?: string; shape?: number[]; data_offsets?: [number, number] };
-    if (!e.dtype || !(e.dtype in BYTES)) throw new SafetensorsError(`${file}: tensor ${name} has dtype ${e.dtype}; supported: F32, F16, BF16`);
+    if (!e.dtype || !(e.dtype in BYTES))
+      throw new SafetensorsError(`${file}: tensor ${name} has dtype ${e.dtype}; supported: F32, F16, BF16`);
     if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new SafetensorsError(`${file}: tensor ${name} has an invalid shape ${JSON.stringify(e.shape)}`);
     }
@@ -57,9 +64,14 @@ export function readSafetensors(bytes: Uint8Array, file = 'checkpoint'): { tenso
     const numel = e.shape.reduce((a, b) => a * b, 1);
     const expected = numel * BYTES[e.dtype];
     if (!(begin >= 0 && end >= begin && end - begin === expected)) {
-      throw new SafetensorsError(`${file}: tensor ${name} [${e.shape}] ${e.dtype} needs ${expected} bytes, data_offsets say [${begin}, ${end}]`);
+      throw new SafetensorsError(
+        `${file}: tensor ${name} [${e.shape}] ${e.dtype} needs ${expected} bytes, data_offsets say [${begin}, ${end}]`,
+      );
     }
-    if (end > dataLength) throw new SafetensorsError(`${file}: tensor ${name} ends at byte ${end} but the data has ${dataLength} bytes (truncated)`);
+    if (end > dataLength)
+      throw new SafetensorsError(
+        `${file}: tensor ${name} ends at byte ${end} but the data has ${dataLength} bytes (truncated)`,
+      );
     const raw = bytes.subarray(dataStart + begin, dataStart + end);
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const data = new Float32Array(numel);
@@ -74,12 +86,16 @@ export function readSafetensors(bytes: Uint8Array, file = 'checkpoint'): { tenso
 }
 
 /** Serialises float32 tensors (in the given order) with optional string metadata. */
-export function writeSafetensors(tensors: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>, metadata: Record<string, string> = {}): Uint8Array {
+export function writeSafetensors(
+  tensors: ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const [name, t] of tensors) {
     const numel = t.shape.reduce((a, b) => a * b, 1);
-    if (numel !== t.data.length) throw new SafetensorsError(`tensor ${name}: shape [${t.shape}] holds ${numel} values, data has ${t.data.length}`);
+    if (numel !== t.data.length)
+      throw new SafetensorsError(`tensor ${name}: shape [${t.shape}] holds ${numel} values, data has ${t.data.length}`);
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + numel * 4] };
     offset += numel * 4;
   }

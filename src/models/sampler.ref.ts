@@ -17,16 +17,39 @@ export function gptForwardRef(cfg: GPTConfig, w: Weights, tokens: ArrayLike<numb
   const { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C } = cfg;
   const T = tokens.length;
   const W = (name: string) => w.get(name)!;
-  let residual = encoderForwardRef(tokens, null, W('transformer.wte.weight'), W('transformer.wpe.weight'), 1, T, C, V, maxT);
+  let residual = encoderForwardRef(
+    tokens,
+    null,
+    W('transformer.wte.weight'),
+    W('transformer.wpe.weight'),
+    1,
+    T,
+    C,
+    V,
+    maxT,
+  );
   for (let l = 0; l < L; l++) {
     const h = `transformer.h.${l}`;
     const ln1 = layernormForwardRef(residual, W(`${h}.ln_1.weight`), W(`${h}.ln_1.bias`), T, C);
     const qkv = matmulForwardRef(ln1.out, W(`${h}.attn.c_attn.weight`), W(`${h}.attn.c_attn.bias`), T, C, 3 * C);
     const att = attentionForwardRef(qkv, null, 1, T, C, NH);
-    const residual2 = add(residual, matmulForwardRef(att.out, W(`${h}.attn.c_proj.weight`), W(`${h}.attn.c_proj.bias`), T, C, C));
+    const residual2 = add(
+      residual,
+      matmulForwardRef(att.out, W(`${h}.attn.c_proj.weight`), W(`${h}.attn.c_proj.bias`), T, C, C),
+    );
     const ln2 = layernormForwardRef(residual2, W(`${h}.ln_2.weight`), W(`${h}.ln_2.bias`), T, C);
     const fch = matmulForwardRef(ln2.out, W(`${h}.mlp.c_fc.weight`), W(`${h}.mlp.c_fc.bias`), T, C, 4 * C);
-    residual = add(residual2, matmulForwardRef(geluForwardRef(fch, T * 4 * C), W(`${h}.mlp.c_proj.weight`), W(`${h}.mlp.c_proj.bias`), T, 4 * C, C));
+    residual = add(
+      residual2,
+      matmulForwardRef(
+        geluForwardRef(fch, T * 4 * C),
+        W(`${h}.mlp.c_proj.weight`),
+        W(`${h}.mlp.c_proj.bias`),
+        T,
+        4 * C,
+        C,
+      ),
+    );
   }
   const lnf = layernormForwardRef(residual, W('transformer.ln_f.weight'), W('transformer.ln_f.bias'), T, C);
   return matmulForwardRef(lnf.out, W('transformer.wte.weight'), null, T, C, V);

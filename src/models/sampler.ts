@@ -96,7 +96,11 @@ export class Sampler {
   private readonly decodeParams: Tensor;
   private readonly sampleParams: Tensor;
 
-  constructor(readonly weights: Weights, readonly B: number, readonly Tmax: number) {
+  constructor(
+    readonly weights: Weights,
+    readonly B: number,
+    readonly Tmax: number,
+  ) {
     const gpu = (this.gpu = weights.gpu.scope(`sampler ${B}x${Tmax}`));
     const cfg = (this.cfg = weights.cfg);
     const { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C } = cfg;
@@ -105,7 +109,8 @@ export class Sampler {
       throw new KernelError(`Sampler: Tmax=${Tmax} must be an integer in [1, maxSeqLen=${maxT}]`);
     }
     const hs = C / NH;
-    const act = (name: string, shape: number[], dtype: 'f32' | 'u32' = 'f32') => gpu.tensor(`sampler.${name}`, shape, dtype);
+    const act = (name: string, shape: number[], dtype: 'f32' | 'u32' = 'f32') =>
+      gpu.tensor(`sampler.${name}`, shape, dtype);
     this.tokens = act('tokens', [B, Tmax], 'u32');
     this.logp = act('logp', [B, Tmax]);
     this.start = act('start', [B], 'u32');
@@ -136,8 +141,25 @@ export class Sampler {
 
     const trunk = this.trunkDispatches;
     trunk.push(
-      gpu.dispatch(SAMPLER_NEXT, { B, TMAX: Tmax }, [cur, positions, this.tokens, this.start, this.decodeParams], [Math.ceil(B / 64), 1, 1]),
-      encoderForward(gpu, encoded, cur, positions, P('transformer.wte.weight'), P('transformer.wpe.weight'), B, 1, C, V, maxT),
+      gpu.dispatch(
+        SAMPLER_NEXT,
+        { B, TMAX: Tmax },
+        [cur, positions, this.tokens, this.start, this.decodeParams],
+        [Math.ceil(B / 64), 1, 1],
+      ),
+      encoderForward(
+        gpu,
+        encoded,
+        cur,
+        positions,
+        P('transformer.wte.weight'),
+        P('transformer.wpe.weight'),
+        B,
+        1,
+        C,
+        V,
+        maxT,
+      ),
     );
     for (let l = 0; l < L; l++) {
       const h = `transformer.h.${l}`;
@@ -145,7 +167,19 @@ export class Sampler {
       trunk.push(
         layernormForward(gpu, ln1, mean, rstd, residual, P(`${h}.ln_1.weight`), P(`${h}.ln_1.bias`), B, C),
         matmulForward(gpu, qkv, ln1, P(`${h}.attn.c_attn.weight`), P(`${h}.attn.c_attn.bias`), B, C, 3 * C),
-        ...attentionDecode(gpu, atty, this.kcache[l], this.vcache[l], qkv, this.start, this.decodeParams, B, C, NH, Tmax),
+        ...attentionDecode(
+          gpu,
+          atty,
+          this.kcache[l],
+          this.vcache[l],
+          qkv,
+          this.start,
+          this.decodeParams,
+          B,
+          C,
+          NH,
+          Tmax,
+        ),
         matmulForward(gpu, attproj, atty, P(`${h}.attn.c_proj.weight`), P(`${h}.attn.c_proj.bias`), B, C, C),
         residualForward(gpu, residual2, residual, attproj, B * C),
         layernormForward(gpu, ln2, mean, rstd, residual2, P(`${h}.ln_2.weight`), P(`${h}.ln_2.bias`), B, C),
@@ -157,7 +191,17 @@ export class Sampler {
     }
     this.stepDispatches.push(
       ...trunk,
-      layernormForward(gpu, lnf, mean, rstd, L === 0 ? encoded : residual3, P('transformer.ln_f.weight'), P('transformer.ln_f.bias'), B, C),
+      layernormForward(
+        gpu,
+        lnf,
+        mean,
+        rstd,
+        L === 0 ? encoded : residual3,
+        P('transformer.ln_f.weight'),
+        P('transformer.ln_f.bias'),
+        B,
+        C,
+      ),
       matmulForward(gpu, logits, lnf, P('transformer.wte.weight'), null, B, C, V),
       samplerForward(gpu, this.tokens, this.logp, logits, this.sampleParams, B, V, Tmax),
     );
@@ -177,14 +221,22 @@ export class Sampler {
     const V = this.cfg.vocabSize;
     const { maxTokens, temperature, topK, seed, stopTokens = [], stopSequences = [], readEvery = 8 } = opts;
     // 0. checks
-    if (prompts.length < 1 || prompts.length > B) throw new KernelError(`Sampler.generate: got ${prompts.length} prompts, this sampler holds 1..${B}`);
+    if (prompts.length < 1 || prompts.length > B)
+      throw new KernelError(`Sampler.generate: got ${prompts.length} prompts, this sampler holds 1..${B}`);
     prompts.forEach((p, b) => {
       if (p.length < 1) throw new KernelError(`Sampler.generate: prompt ${b} is empty (start it with end-of-text)`);
-      if (p.length > Tmax) throw new KernelError(`Sampler.generate: prompt ${b} has ${p.length} tokens, longer than the sampler's Tmax=${Tmax}`);
-      for (const t of p) if (!Number.isInteger(t) || t < 0 || t >= V) throw new KernelError(`Sampler.generate: prompt ${b} holds token ${t}, outside [0, ${V})`);
+      if (p.length > Tmax)
+        throw new KernelError(
+          `Sampler.generate: prompt ${b} has ${p.length} tokens, longer than the sampler's Tmax=${Tmax}`,
+        );
+      for (const t of p)
+        if (!Number.isInteger(t) || t < 0 || t >= V)
+          throw new KernelError(`Sampler.generate: prompt ${b} holds token ${t}, outside [0, ${V})`);
     });
-    if (!Number.isInteger(maxTokens) || maxTokens < 0) throw new KernelError(`Sampler.generate: maxTokens must be a non-negative integer, got ${maxTokens}`);
-    if (!Number.isInteger(readEvery) || readEvery < 1) throw new KernelError(`Sampler.generate: readEvery must be a positive integer, got ${readEvery}`);
+    if (!Number.isInteger(maxTokens) || maxTokens < 0)
+      throw new KernelError(`Sampler.generate: maxTokens must be a non-negative integer, got ${maxTokens}`);
+    if (!Number.isInteger(readEvery) || readEvery < 1)
+      throw new KernelError(`Sampler.generate: readEvery must be a positive integer, got ${readEvery}`);
     if (stopSequences.some((s) => s.length === 0)) throw new KernelError('Sampler.generate: a stop sequence is empty');
     const n = prompts.length;
     const P = Math.max(...prompts.map((p) => p.length));
@@ -215,7 +267,9 @@ export class Sampler {
           const o = out[b];
           const t = toks[b * Tmax + P + scanned[b]];
           o.push(t);
-          const k = stopSequences.findIndex((s) => s.length <= o.length && s.every((x, i) => o[o.length - s.length + i] === x));
+          const k = stopSequences.findIndex(
+            (s) => s.length <= o.length && s.every((x, i) => o[o.length - s.length + i] === x),
+          );
           if (stops.has(t)) stopReason[b] = 'token';
           else if (k >= 0) {
             o.length -= stopSequences[k].length;

@@ -6,10 +6,16 @@
 import type { GPTConfig } from './config.ts';
 import { paramTable } from './params.ts';
 
-export function growVocab(cfg: GPTConfig, packed: Float32Array, vocabSize: number): { cfg: GPTConfig; packed: Float32Array } {
-  if (vocabSize < cfg.vocabSize) throw new Error(`growVocab: cannot shrink the vocabulary from ${cfg.vocabSize} to ${vocabSize}`);
+export function growVocab(
+  cfg: GPTConfig,
+  packed: Float32Array,
+  vocabSize: number,
+): { cfg: GPTConfig; packed: Float32Array } {
+  if (vocabSize < cfg.vocabSize)
+    throw new Error(`growVocab: cannot shrink the vocabulary from ${cfg.vocabSize} to ${vocabSize}`);
   const from = paramTable(cfg);
-  if (packed.length !== from.size) throw new Error(`growVocab: packed parameters have ${packed.length} values, the config needs ${from.size}`);
+  if (packed.length !== from.size)
+    throw new Error(`growVocab: packed parameters have ${packed.length} values, the config needs ${from.size}`);
   const grown = { ...cfg, vocabSize };
   const to = paramTable(grown);
   const out = new Float32Array(to.size);
@@ -21,6 +27,7 @@ export function growVocab(cfg: GPTConfig, packed: Float32Array, vocabSize: numbe
   const wte = to.byName.get('transformer.wte.weight')!.offset;
   const mean = new Float64Array(C);
   for (let v = 0; v < cfg.vocabSize; v++) for (let c = 0; c < C; c++) mean[c] += out[wte + v * C + c];
-  for (let v = cfg.vocabSize; v < vocabSize; v++) for (let c = 0; c < C; c++) out[wte + v * C + c] = mean[c] / cfg.vocabSize;
+  for (let v = cfg.vocabSize; v < vocabSize; v++)
+    for (let c = 0; c < C; c++) out[wte + v * C + c] = mean[c] / cfg.vocabSize;
   return { cfg: grown, packed: out };
 }

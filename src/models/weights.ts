@@ -13,7 +13,11 @@ export class Weights {
 
   readonly gpu: Gpu;
 
-  constructor(parent: Gpu, readonly cfg: GPTConfig, label = 'params') {
+  constructor(
+    parent: Gpu,
+    readonly cfg: GPTConfig,
+    label = 'params',
+  ) {
     const gpu = (this.gpu = parent.scope(label));
     this.table = paramTable(cfg);
     this.packed = gpu.tensor(label, [this.table.size]);

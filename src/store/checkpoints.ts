@@ -26,7 +26,13 @@ export function listCheckpoints(kv: KV): Promise<CheckpointMeta[]> {
 }
 
 export function saveCheckpoint(kv: KV, meta: NewCheckpoint, bytes: Uint8Array): Promise<CheckpointMeta> {
-  return saveRecord<CheckpointMeta>(kv, 'checkpoint', { ...meta, bytes: bytes.byteLength }, [bytes], `saving checkpoint ${meta.name}`);
+  return saveRecord<CheckpointMeta>(
+    kv,
+    'checkpoint',
+    { ...meta, bytes: bytes.byteLength },
+    [bytes],
+    `saving checkpoint ${meta.name}`,
+  );
 }
 
 export async function loadCheckpointBytes(kv: KV, meta: CheckpointMeta): Promise<Uint8Array> {

@@ -90,7 +90,10 @@ export function deleteDataset(kv: KV, id: string): Promise<void> {
 export function searchComparisons(comparisons: readonly Comparison[], query: string): Comparison[] {
   const q = query.trim().toLowerCase();
   if (!q) return [...comparisons];
-  return comparisons.filter((c) => c.context.toLowerCase().includes(q) || c.chosen.toLowerCase().includes(q) || c.rejected.toLowerCase().includes(q));
+  return comparisons.filter(
+    (c) =>
+      c.context.toLowerCase().includes(q) || c.chosen.toLowerCase().includes(q) || c.rejected.toLowerCase().includes(q),
+  );
 }
 
 /** The transcripts a language model trains on: each comparison's context followed by its chosen response. */

@@ -27,7 +27,9 @@ function errorName(e: unknown): string | undefined {
 }
 
 function errorMessage(e: unknown): string {
-  return e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e) ? String((e as { message: unknown }).message) : String(e);
+  return e instanceof Error || (typeof e === 'object' && e !== null && 'message' in e)
+    ? String((e as { message: unknown }).message)
+    : String(e);
 }
 
 /** `e` as a StorageError explaining what failed while doing `action` (e.g. "saving dataset x"). */
@@ -43,7 +45,10 @@ export function storageError(e: unknown, action: string): StorageError {
       name,
     );
   }
-  if ((name && BLOCKED.has(name)) || /indexedDB is not defined|IndexedDB.*(disabled|not available|blocked)/i.test(errorMessage(e))) {
+  if (
+    (name && BLOCKED.has(name)) ||
+    /indexedDB is not defined|IndexedDB.*(disabled|not available|blocked)/i.test(errorMessage(e))
+  ) {
     return new StorageError(
       `${action} failed: the browser blocks storage (IndexedDB) for this page (${name ?? 'no IndexedDB'}: ${errorMessage(e)}). ${kept} ` +
         'Allow site data for this address, or leave private browsing, to keep datasets and checkpoints across reloads.',

@@ -26,7 +26,11 @@ export interface StoredCell {
 export const recordVersion = (r: IndexedRecord): string => r.keys.join('|');
 
 /** The cells computed on the current versions of the stored checkpoints and datasets. */
-export function freshCells(cells: readonly StoredCell[], checkpoints: readonly IndexedRecord[], datasets: readonly IndexedRecord[]): StoredCell[] {
+export function freshCells(
+  cells: readonly StoredCell[],
+  checkpoints: readonly IndexedRecord[],
+  datasets: readonly IndexedRecord[],
+): StoredCell[] {
   const cv = new Map(checkpoints.map((c) => [c.id, recordVersion(c)]));
   const dv = new Map(datasets.map((d) => [d.id, recordVersion(d)]));
   return cells.filter((c) => cv.get(c.checkpoint) === c.checkpointVersion && dv.get(c.dataset) === c.datasetVersion);
@@ -44,11 +48,23 @@ export async function loadCells(kv: KV): Promise<StoredCell[]> {
  * Stores `cells`, replacing any of the same checkpoint and dataset, and drops the cells that are no longer fresh
  * against the stored `checkpoints` and `datasets`.
  */
-export async function saveCells(kv: KV, cells: readonly StoredCell[], checkpoints: readonly IndexedRecord[], datasets: readonly IndexedRecord[]): Promise<void> {
+export async function saveCells(
+  kv: KV,
+  cells: readonly StoredCell[],
+  checkpoints: readonly IndexedRecord[],
+  datasets: readonly IndexedRecord[],
+): Promise<void> {
   const key = (c: StoredCell) => `${c.checkpoint}\u0000${c.dataset}`;
   const replaced = new Set(cells.map(key));
   try {
-    await kv.update<StoredCell[]>(CELLS_KEY, (old) => [...freshCells((old ?? []).filter((c) => !replaced.has(key(c))), checkpoints, datasets), ...cells]);
+    await kv.update<StoredCell[]>(CELLS_KEY, (old) => [
+      ...freshCells(
+        (old ?? []).filter((c) => !replaced.has(key(c))),
+        checkpoints,
+        datasets,
+      ),
+      ...cells,
+    ]);
   } catch (e) {
     throw storageError(e, `storing ${cells.length} evaluation result(s)`);
   }

@@ -53,7 +53,14 @@ export function labelComparison(l: Label, line: number): Comparison | { error: s
     rejected,
     subset: target.subset,
     source: { file: target.id, line },
-    provenance: { mode: l.mode, checkpoints: [...l.checkpoints], seed: l.seed, promptDataset: l.promptDataset, picked: l.picked, time: l.time },
+    provenance: {
+      mode: l.mode,
+      checkpoints: [...l.checkpoints],
+      seed: l.seed,
+      promptDataset: l.promptDataset,
+      picked: l.picked,
+      time: l.time,
+    },
   };
 }
 
@@ -69,7 +76,9 @@ export async function appendLabel(kv: KV, l: Label): Promise<DatasetMeta> {
     name: target.name,
     subset: target.subset,
     identical: meta?.identical ?? 0,
-    sources: [`labelled in the notebook (${l.mode === 'helpful' ? 'the more helpful response is chosen' : 'red-team: the less harmful response is chosen'})`],
+    sources: [
+      `labelled in the notebook (${l.mode === 'helpful' ? 'the more helpful response is chosen' : 'red-team: the less harmful response is chosen'})`,
+    ],
     comparisons: [...existing, c],
   });
 }

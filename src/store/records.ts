@@ -29,13 +29,19 @@ export async function listRecords<M extends IndexedRecord>(kv: KV, kind: RecordK
   return (await kv.get<M[]>(indexKey(kind))) ?? [];
 }
 
-export async function findRecord<M extends IndexedRecord>(kv: KV, kind: RecordKind, id: string): Promise<M | undefined> {
+export async function findRecord<M extends IndexedRecord>(
+  kv: KV,
+  kind: RecordKind,
+  id: string,
+): Promise<M | undefined> {
   return (await listRecords<M>(kv, kind)).find((m) => m.id === id);
 }
 
 /** A version tag that sorts by time: base-36 milliseconds and a random suffix. */
 function version(now: number): string {
-  return `${now.toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+  return `${now.toString(36)}${Math.floor(Math.random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0')}`;
 }
 
 /**
@@ -79,9 +85,17 @@ export async function saveRecord<M extends IndexedRecord>(
 }
 
 /** Replaces the metadata of record `id` (its data untouched). */
-export async function updateRecordMeta<M extends IndexedRecord>(kv: KV, kind: RecordKind, id: string, change: (m: M) => M, action: string): Promise<void> {
+export async function updateRecordMeta<M extends IndexedRecord>(
+  kv: KV,
+  kind: RecordKind,
+  id: string,
+  change: (m: M) => M,
+  action: string,
+): Promise<void> {
   try {
-    await kv.update<M[]>(indexKey(kind), (old) => (old ?? []).map((m) => (m.id === id ? { ...change(m), id, keys: m.keys } : m)));
+    await kv.update<M[]>(indexKey(kind), (old) =>
+      (old ?? []).map((m) => (m.id === id ? { ...change(m), id, keys: m.keys } : m)),
+    );
   } catch (e) {
     throw storageError(e, action);
   }
@@ -92,7 +106,8 @@ export async function loadParts<T>(kv: KV, meta: IndexedRecord, first = 0, end =
   const out: T[] = [];
   for (const key of meta.keys.slice(first, end)) {
     const part = await kv.get<T>(key);
-    if (part === undefined) throw new StorageError(`record ${meta.id}: its data ${key} is missing from the store`, 'other', undefined);
+    if (part === undefined)
+      throw new StorageError(`record ${meta.id}: its data ${key} is missing from the store`, 'other', undefined);
     out.push(part);
   }
   return out;

@@ -15,7 +15,11 @@ export interface Resumable {
  * resumes from its latest checkpoint, which may be older than the run's step if the last store was a run record
  * only; the resumed run starts at the checkpoint's step.
  */
-export function resumableRuns(runs: readonly RunMeta[], checkpoints: readonly CheckpointMeta[], stage = 'base'): Resumable[] {
+export function resumableRuns(
+  runs: readonly RunMeta[],
+  checkpoints: readonly CheckpointMeta[],
+  stage = 'base',
+): Resumable[] {
   const out: Resumable[] = [];
   for (const run of runs) {
     if (run.stage !== stage || run.step >= run.steps) continue;
@@ -28,6 +32,13 @@ export function resumableRuns(runs: readonly RunMeta[], checkpoints: readonly Ch
 }
 
 /** The stored history up to the resume step, followed by the resumed run's points (which start at that step). */
-export function joinHistory(stored: readonly HistoryPoint[], resumed: readonly HistoryPoint[], resumeStep: number): HistoryPoint[] {
-  return [...stored.filter((p) => p.step <= resumeStep).map((p) => ({ ...p })), ...resumed.filter((p) => p.step > resumeStep).map((p) => ({ ...p }))];
+export function joinHistory(
+  stored: readonly HistoryPoint[],
+  resumed: readonly HistoryPoint[],
+  resumeStep: number,
+): HistoryPoint[] {
+  return [
+    ...stored.filter((p) => p.step <= resumeStep).map((p) => ({ ...p })),
+    ...resumed.filter((p) => p.step > resumeStep).map((p) => ({ ...p })),
+  ];
 }

@@ -30,7 +30,10 @@ export interface RunRecord {
   adapter: string;
   history: HistoryPoint[];
   /** RLHF runs: every iteration's rollouts (prompt, response, score), so a reload can still show them. */
-  samples?: { iteration: number; samples: { prompt: string; response: string; score: number; ended: boolean; gold?: number }[] }[];
+  samples?: {
+    iteration: number;
+    samples: { prompt: string; response: string; score: number; ended: boolean; gold?: number }[];
+  }[];
 }
 
 export type NewRun = Omit<RunMeta, 'keys' | 'created' | 'last'> & { created?: number };
@@ -38,7 +41,8 @@ export type NewRun = Omit<RunMeta, 'keys' | 'created' | 'last'> & { created?: nu
 /** The last value of every metric in a history. */
 export function lastValues(history: readonly HistoryPoint[]): Record<string, number> {
   const last: Record<string, number> = {};
-  for (const point of history) for (const [k, v] of Object.entries(point)) if (k !== 'step' && Number.isFinite(v)) last[k] = v;
+  for (const point of history)
+    for (const [k, v] of Object.entries(point)) if (k !== 'step' && Number.isFinite(v)) last[k] = v;
   return last;
 }
 
@@ -51,7 +55,13 @@ export function findRun(kv: KV, id: string): Promise<RunMeta | undefined> {
 }
 
 export function saveRun(kv: KV, meta: NewRun, record: RunRecord): Promise<RunMeta> {
-  return saveRecord<RunMeta>(kv, 'run', { ...meta, last: lastValues(record.history) }, [record], `saving run ${meta.name}`);
+  return saveRecord<RunMeta>(
+    kv,
+    'run',
+    { ...meta, last: lastValues(record.history) },
+    [record],
+    `saving run ${meta.name}`,
+  );
 }
 
 export async function loadRun(kv: KV, meta: RunMeta): Promise<RunRecord> {

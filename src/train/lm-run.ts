@@ -30,7 +30,10 @@ export type LMIntervalMetrics = {
 export const HELD_OUT_BATCHES = 4;
 
 /** The trainer's config for a run of `steps` steps: the CLI's defaults (warm-up ≤ 10% of the run). */
-export function lmTrainConfig(cfg: GPTConfig, o: { steps: number; batchSize?: number; seqLen?: number; lr?: number; gradAccum?: number }): LMTrainConfig {
+export function lmTrainConfig(
+  cfg: GPTConfig,
+  o: { steps: number; batchSize?: number; seqLen?: number; lr?: number; gradAccum?: number },
+): LMTrainConfig {
   return {
     ...DEFAULT_LM_TRAIN,
     steps: o.steps,
@@ -63,7 +66,10 @@ export function lmData(
   o: { tokenizer: Tokenizer; assistantOnly: boolean; batchSize: number; seqLen: number; seed: number },
 ): LMData {
   const { train, heldOut } = splitTranscripts(texts, o.seed);
-  if (train.length === 0) throw new Error(`${heldOut.length} unique transcript(s) are too few: one is held out for evaluation, none would be left to train on`);
+  if (train.length === 0)
+    throw new Error(
+      `${heldOut.length} unique transcript(s) are too few: one is held out for evaluation, none would be left to train on`,
+    );
   const trainStream = tokenizeTranscripts(train, o.tokenizer, o.assistantOnly);
   const heldStream = tokenizeTranscripts(heldOut, o.tokenizer, o.assistantOnly);
   const batches = new LMBatcher(trainStream, o.batchSize, o.seqLen, o.seed);
@@ -84,9 +90,18 @@ export class LMRun {
   // The tokens/s clock: started by the first step after a read (or a pause), stopped by the read.
   private clock: { t0: number; s0: number } | null = null;
 
-  constructor(readonly gpu: Gpu, readonly cfg: GPTConfig, readonly train: LMTrainConfig, readonly data: LMData, seed: number) {
+  constructor(
+    readonly gpu: Gpu,
+    readonly cfg: GPTConfig,
+    readonly train: LMTrainConfig,
+    readonly data: LMData,
+    seed: number,
+  ) {
     this.trainer = new LMTrainer(gpu, cfg, train);
-    gpu.write(this.trainer.model.params, initParams(this.trainer.model.table, cfg, (n) => randn(n, seed + 2)));
+    gpu.write(
+      this.trainer.model.params,
+      initParams(this.trainer.model.table, cfg, (n) => randn(n, seed + 2)),
+    );
     this.tokensPerStep = train.batchSize * train.seqLen * train.gradAccum;
   }
 
@@ -123,7 +138,14 @@ export class LMRun {
     const tokensPerSecond = seconds > 0 ? ((this.trainer.step - clock.s0) * this.tokensPerStep) / seconds : 0;
     const evalLoss = await this.evaluate();
     this.clock = null;
-    return { step: this.trainer.step, 'train/loss': m.loss, 'eval/loss': evalLoss, 'train/lr': m.lr, 'train/grad_norm': m.gradNorm, 'train/tokens_per_second': tokensPerSecond };
+    return {
+      step: this.trainer.step,
+      'train/loss': m.loss,
+      'eval/loss': evalLoss,
+      'train/lr': m.lr,
+      'train/grad_norm': m.gradNorm,
+      'train/tokens_per_second': tokensPerSecond,
+    };
   }
 
   /** The packed parameters (paramTable layout), read back from the GPU. */

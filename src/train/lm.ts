@@ -61,7 +61,10 @@ export const DEFAULT_LM_TRAIN: LMTrainConfig = {
 };
 
 /** The learning rate at optimizer step `step` (counted from 1): linear warm-up, then cosine. */
-export function learningRate(step: number, c: Pick<LMTrainConfig, 'lr' | 'warmupSteps' | 'minLrRatio' | 'steps'>): number {
+export function learningRate(
+  step: number,
+  c: Pick<LMTrainConfig, 'lr' | 'warmupSteps' | 'minLrRatio' | 'steps'>,
+): number {
   if (step <= c.warmupSteps) return (c.lr * step) / Math.max(1, c.warmupSteps);
   const progress = Math.min(1, (step - c.warmupSteps) / Math.max(1, c.steps - c.warmupSteps));
   const min = c.lr * c.minLrRatio;
@@ -81,9 +84,15 @@ export class LMTrainer {
 
   readonly gpu: Gpu;
 
-  constructor(parent: Gpu, readonly cfg: GPTConfig, readonly train: LMTrainConfig, weights?: Weights) {
+  constructor(
+    parent: Gpu,
+    readonly cfg: GPTConfig,
+    readonly train: LMTrainConfig,
+    weights?: Weights,
+  ) {
     const { batchSize: B, seqLen: T, gradAccum } = train;
-    if (!Number.isInteger(gradAccum) || gradAccum < 1) throw new Error(`gradAccum must be a positive integer, got ${gradAccum}`);
+    if (!Number.isInteger(gradAccum) || gradAccum < 1)
+      throw new Error(`gradAccum must be a positive integer, got ${gradAccum}`);
     const gpu = (this.gpu = parent.scope('lm trainer'));
     this.model = new GPT(gpu, cfg, B, T, weights);
     const P = this.model.table.size;
@@ -110,14 +119,22 @@ export class LMTrainer {
 
   /** One optimizer step over `batches` (gradAccum micro-batches). Reads nothing back. */
   stepOn(batches: readonly LMBatch[]): void {
-    if (batches.length !== this.train.gradAccum) throw new Error(`a step takes ${this.train.gradAccum} micro-batches, got ${batches.length}`);
+    if (batches.length !== this.train.gradAccum)
+      throw new Error(`a step takes ${this.train.gradAccum} micro-batches, got ${batches.length}`);
     for (const batch of batches) {
       this.writeBatch(batch);
       this.gpu.run(this.micro, 'lm forward+backward');
     }
     this.step++;
     const t = this.train;
-    setAdamW(this.gpu, this.hp, { lr: learningRate(this.step, t), beta1: t.beta1, beta2: t.beta2, eps: t.eps, weightDecay: t.weightDecay, t: this.step });
+    setAdamW(this.gpu, this.hp, {
+      lr: learningRate(this.step, t),
+      beta1: t.beta1,
+      beta2: t.beta2,
+      eps: t.eps,
+      weightDecay: t.weightDecay,
+      t: this.step,
+    });
     this.gpu.run(this.update, 'lm update');
   }
 
@@ -125,7 +142,10 @@ export class LMTrainer {
   async metrics(): Promise<{ loss: number; gradNorm: number; lr: number }> {
     const [loss] = await this.gpu.read(this.model.loss);
     const [gradNorm] = await this.gpu.read(this.norm);
-    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${this.step}: loss is ${loss} (lower the learning rate or check the data)`);
+    if (!Number.isFinite(loss))
+      throw new Error(
+        `training diverged at step ${this.step}: loss is ${loss} (lower the learning rate or check the data)`,
+      );
     return { loss, gradNorm, lr: learningRate(this.step, this.train) };
   }
 

@@ -26,8 +26,19 @@ import type { Tokenizer } from '../data/tokenizer.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import { rng, shuffleInPlace } from '../util/random.ts';
 import {
-  ComparisonPool, goldLabeller, holdOut, OnlineRLHF, pmStart, roundCheckpoints, unitsPerRound,
-  type Labeller, type OnlineComparison, type OnlineConfig, type OnlineRoundReport, type PickingLabeller, type PMStart,
+  ComparisonPool,
+  goldLabeller,
+  holdOut,
+  OnlineRLHF,
+  pmStart,
+  roundCheckpoints,
+  unitsPerRound,
+  type Labeller,
+  type OnlineComparison,
+  type OnlineConfig,
+  type OnlineRoundReport,
+  type PickingLabeller,
+  type PMStart,
 } from './online.ts';
 import { DEFAULT_PM_TRAIN } from './pm.ts';
 import { DEFAULT_PPO, type PPOConfig } from './ppo-config.ts';
@@ -145,8 +156,14 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
   const bootstrap = s.bootstrap ?? DEFAULT_BOOTSTRAP;
   const pmEpochs = s.pmEpochs ?? 1;
   const counts: [OnlineSetting, number | undefined][] = [
-    ['rounds', s.rounds], ['iterations', s.iterations], ['labelPrompts', s.labelPrompts], ['eloPrompts', s.eloPrompts],
-    ['pmSteps', s.pmSteps], ['pmPairsPerBatch', s.pmPairsPerBatch], ['sampleBatch', sampleBatch], ['bootstrap', bootstrap],
+    ['rounds', s.rounds],
+    ['iterations', s.iterations],
+    ['labelPrompts', s.labelPrompts],
+    ['eloPrompts', s.eloPrompts],
+    ['pmSteps', s.pmSteps],
+    ['pmPairsPerBatch', s.pmPairsPerBatch],
+    ['sampleBatch', sampleBatch],
+    ['bootstrap', bootstrap],
   ];
   for (const [k, v] of counts) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
@@ -179,10 +196,21 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
 
   // the policy and PPO, as PPORun checks them (one run of rounds × iterations iterations)
   const ppoPlan = planPPORun({
-    policy: run.policy, reward: { kind: 'gold' }, prompts: run.prompts, iterations: s.rounds * s.iterations,
+    policy: run.policy,
+    reward: { kind: 'gold' },
+    prompts: run.prompts,
+    iterations: s.rounds * s.iterations,
     ppo: {
-      ...DEFAULT_PPO, ...s.ppo, maxPromptTokens: s.ppo?.maxPromptTokens ?? 0, batchSize: s.batchSize,
-      minibatches: s.minibatches, epochs: s.epochs, maxTokens: s.maxTokens, klCoef: s.klCoef, lr: s.lr, seed: s.seed,
+      ...DEFAULT_PPO,
+      ...s.ppo,
+      maxPromptTokens: s.ppo?.maxPromptTokens ?? 0,
+      batchSize: s.batchSize,
+      minibatches: s.minibatches,
+      epochs: s.epochs,
+      maxTokens: s.maxTokens,
+      klCoef: s.klCoef,
+      lr: s.lr,
+      seed: s.seed,
     },
   });
 
@@ -198,12 +226,21 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
     throw new Error(`${nameOf('pmSeqLen')} ${pmSeqLen} exceeds the PM's context of ${context} tokens`);
   }
   const config: OnlineConfig = {
-    labelPrompts: s.labelPrompts, sampleBatch, iterations: s.iterations, ppo: ppoPlan.ppo,
+    labelPrompts: s.labelPrompts,
+    sampleBatch,
+    iterations: s.iterations,
+    ppo: ppoPlan.ppo,
     pm: {
-      ...DEFAULT_PM_TRAIN, pairsPerBatch: s.pmPairsPerBatch, seqLen: pmSeqLen, steps: s.pmSteps ?? null, lr: s.pmLr,
+      ...DEFAULT_PM_TRAIN,
+      pairsPerBatch: s.pmPairsPerBatch,
+      seqLen: pmSeqLen,
+      steps: s.pmSteps ?? null,
+      lr: s.pmLr,
       weightDecay: s.pmWeightDecay ?? DEFAULT_PM_TRAIN.weightDecay,
     },
-    pmEpochs, bootstrap, seed: s.seed,
+    pmEpochs,
+    bootstrap,
+    seed: s.seed,
   };
 
   // the data
@@ -214,15 +251,25 @@ export function planOnlineRun(run: OnlineRunConfig): OnlineRunPlan {
   const labelled = s.labelPrompts - holdOut(Array.from({ length: s.labelPrompts }), 0).heldOut.length;
   if (initial.train.length + labelled < s.pmPairsPerBatch) {
     const most = `at most ${initial.train.length} initial + ${labelled} labelled training comparisons`;
-    throw new Error(`round 1's PM has ${most}, fewer than one batch of ${s.pmPairsPerBatch}: give more comparisons`
-      + ` or a smaller ${nameOf('pmPairsPerBatch')}`);
+    throw new Error(
+      `round 1's PM has ${most}, fewer than one batch of ${s.pmPairsPerBatch}: give more comparisons` +
+        ` or a smaller ${nameOf('pmPairsPerBatch')}`,
+    );
   }
   const eloPrompts = shuffleInPlace([...(run.eloPrompts ?? run.prompts)], rng(s.seed)).slice(0, s.eloPrompts);
   if (!eloPrompts.length) throw new Error('no Elo prompts: the tournament needs at least one');
   return {
-    run, config, rounds: s.rounds, tokenizer: ppoPlan.tokenizer, pm: start,
+    run,
+    config,
+    rounds: s.rounds,
+    tokenizer: ppoPlan.tokenizer,
+    pm: start,
     pmPreset: (run.pmInit ?? run.policy).checkpoint.metadata.preset ?? 'custom',
-    initial, eloPrompts, promptsCut: ppoPlan.promptsCut, units: s.rounds * unitsPerRound(config), warnings,
+    initial,
+    eloPrompts,
+    promptsCut: ppoPlan.promptsCut,
+    units: s.rounds * unitsPerRound(config),
+    warnings,
   };
 }
 
@@ -232,7 +279,10 @@ export class OnlineRun {
   readonly labeller: Labeller;
   readonly loop: OnlineRLHF;
 
-  constructor(gpu: Gpu, readonly plan: OnlineRunPlan) {
+  constructor(
+    gpu: Gpu,
+    readonly plan: OnlineRunPlan,
+  ) {
     this.gpu = gpu.scope('online run');
     const { run, config } = plan;
     const source = run.labeller;
@@ -244,10 +294,19 @@ export class OnlineRun {
     }
     const first = run.policy.name;
     const policyName = run.policyName ?? ((r: number) => (r === 0 ? first : `${first} · online round ${r}`));
-    this.loop = new OnlineRLHF(this.gpu, {
-      policy: run.policy.checkpoint, policyName, pm: plan.pm, labeller: this.labeller, prompts: run.prompts,
-      eloPrompts: plan.eloPrompts, pool: new ComparisonPool(plan.initial),
-    }, config);
+    this.loop = new OnlineRLHF(
+      this.gpu,
+      {
+        policy: run.policy.checkpoint,
+        policyName,
+        pm: plan.pm,
+        labeller: this.labeller,
+        prompts: run.prompts,
+        eloPrompts: plan.eloPrompts,
+        pool: new ComparisonPool(plan.initial),
+      },
+      config,
+    );
   }
 
   /** Rounds done. */

@@ -76,7 +76,10 @@ export interface PickingLabeller {
 export type Labeller = ScoringLabeller | PickingLabeller;
 
 /** The synthetic world's gold scorer as a labeller. */
-export const goldLabeller: ScoringLabeller = { name: 'gold', score: async (prompts, responses) => responses.map((r, i) => goldValue(prompts[i], r)) };
+export const goldLabeller: ScoringLabeller = {
+  name: 'gold',
+  score: async (prompts, responses) => responses.map((r, i) => goldValue(prompts[i], r)),
+};
 
 export type { OnlineProvenance };
 
@@ -86,7 +89,8 @@ export interface OnlineComparison extends Comparison {
 
 /** Which of two responses a labeller prefers from its scores: 1, 2, or 0 for a tie. */
 export function preferred(score1: number, score2: number): 0 | 1 | 2 {
-  if (!Number.isFinite(score1) || !Number.isFinite(score2)) throw new RangeError(`a labeller score is not finite: ${score1}, ${score2}`);
+  if (!Number.isFinite(score1) || !Number.isFinite(score2))
+    throw new RangeError(`a labeller score is not finite: ${score1}, ${score2}`);
   return score1 > score2 ? 1 : score2 > score1 ? 2 : 0;
 }
 
@@ -102,17 +106,24 @@ export function onlineSubset(prompt: string): string {
  * are kept with each comparison as [chosen, rejected].
  */
 export function labelPicks(
-  prompts: readonly string[], first: readonly string[], second: readonly string[], picks: readonly LabelPick[],
-  meta: { round: number; labeller: string; policy: string }, scores?: readonly [readonly number[], readonly number[]],
+  prompts: readonly string[],
+  first: readonly string[],
+  second: readonly string[],
+  picks: readonly LabelPick[],
+  meta: { round: number; labeller: string; policy: string },
+  scores?: readonly [readonly number[], readonly number[]],
 ): { comparisons: OnlineComparison[]; ties: number; identical: number } {
   const n = prompts.length;
   if ([first, second, picks, ...(scores ?? [])].some((x) => x.length !== n)) {
-    throw new RangeError(`labelPicks: ${n} prompts, ${first.length} + ${second.length} responses, ${picks.length} picks${scores ? `, ${scores[0].length} + ${scores[1].length} scores` : ''}`);
+    throw new RangeError(
+      `labelPicks: ${n} prompts, ${first.length} + ${second.length} responses, ${picks.length} picks${scores ? `, ${scores[0].length} + ${scores[1].length} scores` : ''}`,
+    );
   }
   const out = { comparisons: [] as OnlineComparison[], ties: 0, identical: 0 };
   for (let q = 0; q < n; q++) {
     const pick = picks[q];
-    if (pick !== 0 && pick !== 1 && pick !== 2) throw new RangeError(`labelPicks: pick ${q + 1} is ${String(pick)}, not 0, 1 or 2`);
+    if (pick !== 0 && pick !== 1 && pick !== 2)
+      throw new RangeError(`labelPicks: pick ${q + 1} is ${String(pick)}, not 0, 1 or 2`);
     if (first[q] === second[q]) {
       out.identical++;
       continue;
@@ -122,9 +133,16 @@ export function labelPicks(
       continue;
     }
     const [chosen, rejected] = pick === 1 ? [first[q], second[q]] : [second[q], first[q]];
-    const scored: [number, number] | null = scores ? (pick === 1 ? [scores[0][q], scores[1][q]] : [scores[1][q], scores[0][q]]) : null;
+    const scored: [number, number] | null = scores
+      ? pick === 1
+        ? [scores[0][q], scores[1][q]]
+        : [scores[1][q], scores[0][q]]
+      : null;
     out.comparisons.push({
-      context: prompts[q], chosen, rejected, subset: onlineSubset(prompts[q]),
+      context: prompts[q],
+      chosen,
+      rejected,
+      subset: onlineSubset(prompts[q]),
       source: { file: `online round ${meta.round}`, line: q + 1 },
       online: { ...meta, scores: scored, picked: pick },
     });
@@ -137,11 +155,18 @@ export function labelPicks(
  * chosen; ties and identical responses are dropped and counted.
  */
 export function labelPairs(
-  prompts: readonly string[], first: readonly string[], second: readonly string[], scores1: readonly number[], scores2: readonly number[],
+  prompts: readonly string[],
+  first: readonly string[],
+  second: readonly string[],
+  scores1: readonly number[],
+  scores2: readonly number[],
   meta: { round: number; labeller: string; policy: string },
 ): { comparisons: OnlineComparison[]; ties: number; identical: number } {
   const n = prompts.length;
-  if ([first, second, scores1, scores2].some((x) => x.length !== n)) throw new RangeError(`labelPairs: ${n} prompts, ${first.length} + ${second.length} responses, ${scores1.length} + ${scores2.length} scores`);
+  if ([first, second, scores1, scores2].some((x) => x.length !== n))
+    throw new RangeError(
+      `labelPairs: ${n} prompts, ${first.length} + ${second.length} responses, ${scores1.length} + ${scores2.length} scores`,
+    );
   // an identical pair is dropped whatever its scores say
   const picks = prompts.map((_, q) => (first[q] === second[q] ? 0 : preferred(scores1[q], scores2[q])));
   return labelPicks(prompts, first, second, picks, meta, [scores1, scores2]);
@@ -152,12 +177,32 @@ export function labelPairs(
  * the pairs whose answers differ only, and its answer must hold one pick per pair asked.
  */
 export async function labelRound(
-  labeller: Labeller, prompts: string[], first: string[], second: string[], meta: { round: number; labeller: string; policy: string },
+  labeller: Labeller,
+  prompts: string[],
+  first: string[],
+  second: string[],
+  meta: { round: number; labeller: string; policy: string },
 ): Promise<{ comparisons: OnlineComparison[]; ties: number; identical: number }> {
-  if ('score' in labeller) return labelPairs(prompts, first, second, await labeller.score(prompts, first), await labeller.score(prompts, second), meta);
+  if ('score' in labeller)
+    return labelPairs(
+      prompts,
+      first,
+      second,
+      await labeller.score(prompts, first),
+      await labeller.score(prompts, second),
+      meta,
+    );
   const asked = prompts.map((_, q) => q).filter((q) => first[q] !== second[q]);
-  const answer = asked.length ? await labeller.pick(meta.round, asked.map((q) => prompts[q]), asked.map((q) => first[q]), asked.map((q) => second[q])) : [];
-  if (answer.length !== asked.length) throw new RangeError(`round ${meta.round}: ${answer.length} labels for ${asked.length} pairs`);
+  const answer = asked.length
+    ? await labeller.pick(
+        meta.round,
+        asked.map((q) => prompts[q]),
+        asked.map((q) => first[q]),
+        asked.map((q) => second[q]),
+      )
+    : [];
+  if (answer.length !== asked.length)
+    throw new RangeError(`round ${meta.round}: ${answer.length} labels for ${asked.length} pairs`);
   const picks: LabelPick[] = prompts.map(() => 0);
   asked.forEach((q, i) => (picks[q] = answer[i]));
   return labelPicks(prompts, first, second, picks, meta);
@@ -174,7 +219,8 @@ export interface Agreement {
 
 /** How often a second judge agrees with the labels, from its scores of the chosen and the rejected sides. */
 export function agreement(chosen: readonly number[], rejected: readonly number[]): Agreement {
-  if (chosen.length !== rejected.length) throw new RangeError(`agreement: ${chosen.length} chosen, ${rejected.length} rejected scores`);
+  if (chosen.length !== rejected.length)
+    throw new RangeError(`agreement: ${chosen.length} chosen, ${rejected.length} rejected scores`);
   let wins = 0;
   let ties = 0;
   chosen.forEach((c, i) => {
@@ -205,8 +251,13 @@ export class ComparisonPool {
     return this.rounds.length;
   }
 
-  add(round: number, comparisons: readonly OnlineComparison[], seed: number): { train: OnlineComparison[]; heldOut: OnlineComparison[] } {
-    if (round !== this.rounds.length + 1) throw new Error(`ComparisonPool: round ${round} added after round ${this.rounds.length}`);
+  add(
+    round: number,
+    comparisons: readonly OnlineComparison[],
+    seed: number,
+  ): { train: OnlineComparison[]; heldOut: OnlineComparison[] } {
+    if (round !== this.rounds.length + 1)
+      throw new Error(`ComparisonPool: round ${round} added after round ${this.rounds.length}`);
     const bad = comparisons.find((c) => c.online.round !== round);
     if (bad) throw new Error(`ComparisonPool: a comparison of round ${bad.online.round} added as round ${round}`);
     const split = holdOut(comparisons, seed);
@@ -241,7 +292,12 @@ export class ComparisonPool {
  * the subset and the provenance fields round, labeller, policy, scores, picked.
  */
 export function onlineComparisonsToJsonl(comparisons: readonly OnlineComparison[]): string {
-  return comparisons.map((c) => `${JSON.stringify({ chosen: c.context + c.chosen, rejected: c.context + c.rejected, subset: c.subset, ...c.online })}\n`).join('');
+  return comparisons
+    .map(
+      (c) =>
+        `${JSON.stringify({ chosen: c.context + c.chosen, rejected: c.context + c.rejected, subset: c.subset, ...c.online })}\n`,
+    )
+    .join('');
 }
 
 /** A u32 per (seed, round, use), so every round and use draws independently. */
@@ -262,7 +318,12 @@ export interface PMStart {
  * The PM's starting point: `init`'s trunk (its vocabulary grown by an end-of-context row when needed) or, without
  * one, a random trunk of the policy's architecture and tokenizer, seeded as `rlhf pm --seed S` seeds it.
  */
-export function pmStart(policy: Checkpoint, policyName: string, init: { ckpt: Checkpoint; name: string } | null, seed: number): PMStart {
+export function pmStart(
+  policy: Checkpoint,
+  policyName: string,
+  init: { ckpt: Checkpoint; name: string } | null,
+  seed: number,
+): PMStart {
   const from = init?.ckpt ?? policy;
   const tokenizer = tokenizerOfCheckpoint(from.metadata, from.cfg, init?.name ?? policyName);
   const V = Math.max(from.cfg.vocabSize, vocabWithEndOfContext(tokenizer));
@@ -270,7 +331,8 @@ export function pmStart(policy: Checkpoint, policyName: string, init: { ckpt: Ch
     const cfg = { ...policy.cfg, vocabSize: V };
     return { cfg, trunk: initParams(paramTable(cfg), cfg, (n) => randn(n, seed + PM_SEEDS.trunk)), tokenizer };
   }
-  const { cfg, packed } = V > from.cfg.vocabSize ? growVocab(from.cfg, from.packed, V) : { cfg: from.cfg, packed: from.packed };
+  const { cfg, packed } =
+    V > from.cfg.vocabSize ? growVocab(from.cfg, from.packed, V) : { cfg: from.cfg, packed: from.packed };
   return { cfg, trunk: packed, tokenizer };
 }
 
@@ -279,14 +341,36 @@ export function pmStart(policy: Checkpoint, policyName: string, init: { ckpt: Ch
  * where they came from (the round, PPO iterations so far, the initial policy).
  */
 export function roundCheckpoints(
-  round: OnlineRound, r: number, iterations: number, policy: { ckpt: Checkpoint; name: string; tokenizer: string }, start: PMStart, pmPreset: string,
-): { policy: { bytes: Uint8Array; metadata: Record<string, string> }; pm: { bytes: Uint8Array; metadata: Record<string, string> } } {
+  round: OnlineRound,
+  r: number,
+  iterations: number,
+  policy: { ckpt: Checkpoint; name: string; tokenizer: string },
+  start: PMStart,
+  pmPreset: string,
+): {
+  policy: { bytes: Uint8Array; metadata: Record<string, string> };
+  pm: { bytes: Uint8Array; metadata: Record<string, string> };
+} {
   const policyMeta = {
-    tokenizer: policy.tokenizer, kind: 'policy', preset: policy.ckpt.metadata.preset ?? 'custom', ppo_iterations: String(r * iterations), init: policy.name, online_round: String(r),
+    tokenizer: policy.tokenizer,
+    kind: 'policy',
+    preset: policy.ckpt.metadata.preset ?? 'custom',
+    ppo_iterations: String(r * iterations),
+    init: policy.name,
+    online_round: String(r),
   };
-  const pmMeta = { tokenizer: start.tokenizer.name, kind: 'preference-model', preset: pmPreset, seq_len: String(round.pm.seqLen), online_round: String(r) };
+  const pmMeta = {
+    tokenizer: start.tokenizer.name,
+    kind: 'preference-model',
+    preset: pmPreset,
+    seq_len: String(round.pm.seqLen),
+    online_round: String(r),
+  };
   return {
-    policy: { bytes: checkpointBytes(policy.ckpt.cfg, round.policy.params, policyMeta, { value_head: round.policy.valueHead }), metadata: policyMeta },
+    policy: {
+      bytes: checkpointBytes(policy.ckpt.cfg, round.policy.params, policyMeta, { value_head: round.policy.valueHead }),
+      metadata: policyMeta,
+    },
     pm: { bytes: checkpointBytes(start.cfg, round.pm.trunk, pmMeta, { reward_head: round.pm.head }), metadata: pmMeta },
   };
 }
@@ -332,13 +416,20 @@ export interface OnlineRoundReport {
   policy: string;
   comparisons_added: number;
   labelling: {
-    prompts: number; ties: number; identical: number; heldout: number;
+    prompts: number;
+    ties: number;
+    identical: number;
+    heldout: number;
     /** Does the gold scorer agree with the labels (synthetic-world prompts only)? */
     agreement_with_gold: Agreement | null;
     /** Does the previous round's PM (the one this round's policy was trained against) agree with the fresh labels? */
     agreement_with_previous_pm: Agreement | null;
   };
-  pm: PMStepMetrics & { steps: number; train_pairs: number; eval: (EvalSummary & { by_origin: Record<string, EvalSummary> }) | null };
+  pm: PMStepMetrics & {
+    steps: number;
+    train_pairs: number;
+    eval: (EvalSummary & { by_origin: Record<string, EvalSummary> }) | null;
+  };
   ppo: { last: Row; iterations: Row[] };
   elo: Leaderboard & { judge: 'gold' | 'pm'; policies: string[]; behaviour: GoldBehaviour[] | null };
   seconds: number;
@@ -352,7 +443,12 @@ export interface OnlineRound {
 }
 
 const knownToWorld = (prompt: string) => goldScore(prompt, '').requestKind !== 'unknown';
-const summary = (r: PMEvalReport): EvalSummary => ({ n: r.n, accuracy: r.accuracy, accuracy_interval: r.accuracy_interval, loss: r.loss });
+const summary = (r: PMEvalReport): EvalSummary => ({
+  n: r.n,
+  accuracy: r.accuracy,
+  accuracy_interval: r.accuracy_interval,
+  loss: r.loss,
+});
 
 /** Progress units of one round: answering + labelling, the PM, each PPO iteration, the tournament. */
 export const unitsPerRound = (config: Pick<OnlineConfig, 'iterations'>) => config.iterations + 3;
@@ -370,15 +466,27 @@ export class OnlineRLHF {
   /** Every policy's responses to the Elo prompts so far (sampled once: the same seed for every policy). */
   private readonly eloResponses: string[][] = [];
 
-  constructor(readonly gpu: Gpu, readonly init: OnlineInit, readonly config: OnlineConfig) {
-    if (!init.prompts.length || !init.eloPrompts.length) throw new Error('online RLHF needs prompts to label and prompts to evaluate on');
+  constructor(
+    readonly gpu: Gpu,
+    readonly init: OnlineInit,
+    readonly config: OnlineConfig,
+  ) {
+    if (!init.prompts.length || !init.eloPrompts.length)
+      throw new Error('online RLHF needs prompts to label and prompts to evaluate on');
     const tokenizer = tokenizerOfCheckpoint(init.policy.metadata, init.policy.cfg, init.policyName(0));
     // one trainer for every round: the reward is whichever PM the last round trained
     const reward: RewardFn = (p, r, t) => {
       if (!this.reward) throw new Error('online RLHF: PPO before a preference model was trained');
       return this.reward(p, r, t);
     };
-    this.trainer = new PPOTrainer(gpu, init.policy.cfg, config.ppo, { policy: init.policy.packed, valueHead: init.policy.heads.value_head }, tokenizer, reward);
+    this.trainer = new PPOTrainer(
+      gpu,
+      init.policy.cfg,
+      config.ppo,
+      { policy: init.policy.packed, valueHead: init.policy.heads.value_head },
+      tokenizer,
+      reward,
+    );
     this.cycle = new PromptCycle(init.prompts, config.seed + PPO_SEEDS.prompts);
     this.goldPrompts = init.prompts.some(knownToWorld);
     this.goldJudge = init.eloPrompts.every(knownToWorld);
@@ -401,28 +509,62 @@ export class OnlineRLHF {
     // 1. sample: two answers per prompt (the prompts twice in one pass; every row draws its own tokens)
     const prompts = shuffleInPlace([...init.prompts], rng(roundSeed(config.seed, r, 1))).slice(0, config.labelPrompts);
     const n = prompts.length;
-    const both = await policyResponses(gpu, current, answering, [...prompts, ...prompts], { ...this.sampling, seed: roundSeed(config.seed, r, 2) });
+    const both = await policyResponses(gpu, current, answering, [...prompts, ...prompts], {
+      ...this.sampling,
+      seed: roundSeed(config.seed, r, 2),
+    });
     const [first, second] = [both.slice(0, n), both.slice(n)];
 
     // 2. label, and how a second judge sees the labels
-    const labelled = await labelRound(init.labeller, prompts, first, second, { round: r, labeller: init.labeller.name, policy: answering });
+    const labelled = await labelRound(init.labeller, prompts, first, second, {
+      round: r,
+      labeller: init.labeller.name,
+      policy: answering,
+    });
     const split = init.pool.add(r, labelled.comparisons, roundSeed(config.seed, r, 3));
     const cs = labelled.comparisons;
     const contexts = cs.map((c) => c.context);
     const known = cs.filter((c) => knownToWorld(c.context));
-    const previous = this.reward && cs.length ? agreement(await this.reward(contexts, cs.map((c) => c.chosen), []), await this.reward(contexts, cs.map((c) => c.rejected), [])) : null;
+    const previous =
+      this.reward && cs.length
+        ? agreement(
+            await this.reward(
+              contexts,
+              cs.map((c) => c.chosen),
+              [],
+            ),
+            await this.reward(
+              contexts,
+              cs.map((c) => c.rejected),
+              [],
+            ),
+          )
+        : null;
     const labelling = {
-      prompts: n, ties: labelled.ties, identical: labelled.identical, heldout: split.heldOut.length,
-      agreement_with_gold: known.length ? agreement(known.map((c) => goldValue(c.context, c.chosen)), known.map((c) => goldValue(c.context, c.rejected))) : null,
+      prompts: n,
+      ties: labelled.ties,
+      identical: labelled.identical,
+      heldout: split.heldOut.length,
+      agreement_with_gold: known.length
+        ? agreement(
+            known.map((c) => goldValue(c.context, c.chosen)),
+            known.map((c) => goldValue(c.context, c.rejected)),
+          )
+        : null,
       agreement_with_previous_pm: previous,
     };
     onUnit('label', `${cs.length} comparisons (${labelled.ties} ties, ${labelled.identical} identical dropped)`);
 
     // 3. a new PM on every comparison so far
     const pm = await this.trainPM(r);
-    onUnit('pm', `PM eval accuracy ${pm.report.eval?.accuracy.toFixed(3) ?? '–'} on ${pm.report.eval?.n ?? 0} held-out pairs`);
+    onUnit(
+      'pm',
+      `PM eval accuracy ${pm.report.eval?.accuracy.toFixed(3) ?? '–'} on ${pm.report.eval?.n ?? 0} held-out pairs`,
+    );
     const pmCkpt: Checkpoint = {
-      cfg: init.pm.cfg, packed: pm.trunk, heads: { reward_head: pm.head },
+      cfg: init.pm.cfg,
+      packed: pm.trunk,
+      heads: { reward_head: pm.head },
       metadata: { tokenizer: init.pm.tokenizer.name, kind: 'preference-model', seq_len: String(pm.seqLen) },
     };
     this.reward?.dispose?.();
@@ -432,9 +574,16 @@ export class OnlineRLHF {
     const iterations: Row[] = [];
     for (let k = 1; k <= config.iterations; k++) {
       const it = await trainer.step(this.cycle.next(config.ppo.batchSize));
-      const row: Row = { iteration: it.iteration, ...it.metrics, ...(this.goldPrompts ? goldSummary(it.samples).metrics : {}) };
+      const row: Row = {
+        iteration: it.iteration,
+        ...it.metrics,
+        ...(this.goldPrompts ? goldSummary(it.samples).metrics : {}),
+      };
       iterations.push(row);
-      onUnit('ppo', `score ${row['objective/scores'].toFixed(3)} kl ${row['objective/kl'].toFixed(2)}${this.goldPrompts ? ` gold ${row['gold/scores'].toFixed(3)}` : ''}`);
+      onUnit(
+        'ppo',
+        `score ${row['objective/scores'].toFixed(3)} kl ${row['objective/kl'].toFixed(2)}${this.goldPrompts ? ` gold ${row['gold/scores'].toFixed(3)}` : ''}`,
+      );
     }
     const policy = { params: await trainer.policyParams(), valueHead: await trainer.valueHeadParams() };
 
@@ -445,10 +594,18 @@ export class OnlineRLHF {
     this.round = r;
     return {
       report: {
-        round: r, policy: answering, comparisons_added: cs.length, labelling, pm: pm.report,
-        ppo: { last: iterations.at(-1)!, iterations }, elo, seconds: (performance.now() - start) / 1000,
+        round: r,
+        policy: answering,
+        comparisons_added: cs.length,
+        labelling,
+        pm: pm.report,
+        ppo: { last: iterations.at(-1)!, iterations },
+        elo,
+        seconds: (performance.now() - start) / 1000,
       },
-      comparisons: cs, policy, pm: { trunk: pm.trunk, head: pm.head, seqLen: pm.seqLen },
+      comparisons: cs,
+      policy,
+      pm: { trunk: pm.trunk, head: pm.head, seqLen: pm.seqLen },
     };
   }
 
@@ -472,13 +629,21 @@ export class OnlineRLHF {
     const T = c.seqLen;
     const eot = tokenizer.endOfText;
     const train = init.pool.train();
-    if (train.length < P) throw new Error(`round ${r}: ${train.length} training comparisons, fewer than one PM batch of ${P} (give more --train data, more prompts per round or a smaller PM batch)`);
+    if (train.length < P)
+      throw new Error(
+        `round ${r}: ${train.length} training comparisons, fewer than one PM batch of ${P} (give more --train data, more prompts per round or a smaller PM batch)`,
+      );
     const batcher = new PMBatcher(encodeComparisons(train, tokenizer, T), P, T, eot, roundSeed(config.seed, r, 4));
     const steps = c.steps ?? Math.max(1, Math.ceil(config.pmEpochs * batcher.batchesPerEpoch));
     const weights = new Weights(gpu, cfg, `round ${r} pm params`);
     gpu.write(weights.packed, init.pm.trunk);
     try {
-      const pm = new PMTrainer(weights.gpu, cfg, { ...c, steps, warmupSteps: Math.min(c.warmupSteps, Math.floor(steps / 10)) }, weights);
+      const pm = new PMTrainer(
+        weights.gpu,
+        cfg,
+        { ...c, steps, warmupSteps: Math.min(c.warmupSteps, Math.floor(steps / 10)) },
+        weights,
+      );
       return await this.fitPM(pm, batcher, steps);
     } finally {
       weights.dispose(); // and the trainer built in their scope
@@ -491,7 +656,10 @@ export class OnlineRLHF {
     const { pairsPerBatch: P, seqLen: T } = config.pm;
     const eot = tokenizer.endOfText;
     const train = init.pool.train();
-    gpu.write(pm.head.params, initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, config.seed + PM_SEEDS.head)));
+    gpu.write(
+      pm.head.params,
+      initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, config.seed + PM_SEEDS.head)),
+    );
     for (let s = 1; s <= steps; s++) pm.stepOn(batcher.next());
     const last = await pm.metrics();
     const held = init.pool.heldOut();
@@ -499,7 +667,10 @@ export class OnlineRLHF {
     if (held.comparisons.length) {
       const margins = await pm.margins(pmEvalBatches(encodeComparisons(held.comparisons, tokenizer, T), P, T, eot));
       const reports = pmEvalReports(margins, held.comparisons, (i) => held.origin[i]);
-      evaluation = { ...summary(reports.all), by_origin: Object.fromEntries(Object.entries(reports.groups).map(([k, v]) => [k, summary(v)])) };
+      evaluation = {
+        ...summary(reports.all),
+        by_origin: Object.fromEntries(Object.entries(reports.groups).map(([k, v]) => [k, summary(v)])),
+      };
     }
     return {
       trunk: (await gpu.read(pm.model.params)) as Float32Array,
@@ -515,7 +686,9 @@ export class OnlineRLHF {
     const policies = Array.from({ length: r + 1 }, (_, i) => this.init.policyName(i));
     const scores: number[][] = [];
     for (const responses of this.eloResponses) {
-      scores.push(this.goldJudge ? prompts.map((p, q) => goldValue(p, responses[q])) : await this.reward!(prompts, responses, []));
+      scores.push(
+        this.goldJudge ? prompts.map((p, q) => goldValue(p, responses[q])) : await this.reward!(prompts, responses, []),
+      );
     }
     const board = leaderboard(scores, { samples: this.config.bootstrap, seed: this.config.seed + 1 });
     const behaviour = this.goldJudge ? this.eloResponses.map((responses) => goldBehaviour(prompts, responses)) : null;

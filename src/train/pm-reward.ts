@@ -20,7 +20,10 @@ export function pmReward(gpu: Gpu, ckpt: Checkpoint, file: string, rows: number)
   const head = ckpt.heads.reward_head;
   if (!head) throw new Error(`${file}: not a preference model (no reward_head tensors)`);
   const tokenizer = tokenizerOfCheckpoint(ckpt.metadata, ckpt.cfg, file);
-  if (tokenizer.endOfContext >= ckpt.cfg.vocabSize) throw new Error(`${file}: a vocabulary of ${ckpt.cfg.vocabSize} has no <|endofcontext|> (${tokenizer.endOfContext})`);
+  if (tokenizer.endOfContext >= ckpt.cfg.vocabSize)
+    throw new Error(
+      `${file}: a vocabulary of ${ckpt.cfg.vocabSize} has no <|endofcontext|> (${tokenizer.endOfContext})`,
+    );
   const seqLen = Number(ckpt.metadata.seq_len);
   const T = Number.isInteger(seqLen) && seqLen >= 2 && seqLen <= ckpt.cfg.maxSeqLen ? seqLen : ckpt.cfg.maxSeqLen;
   const P = Math.ceil(rows / 2);

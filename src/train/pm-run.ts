@@ -17,7 +17,14 @@
 // Nothing here imports the DOM or Node: it runs unchanged in the Worker and in the CLI.
 
 import type { TrainingPair } from '../data/comparisons.ts';
-import { encodeComparisons, encodeForPM, PMBatcher, pmEvalBatches, type PMBatch, type PMSides } from '../data/pm-batches.ts';
+import {
+  encodeComparisons,
+  encodeForPM,
+  PMBatcher,
+  pmEvalBatches,
+  type PMBatch,
+  type PMSides,
+} from '../data/pm-batches.ts';
 import { pmFold, pmSplit, type PMSplit } from '../data/pm-split.ts';
 import type { Tokenizer } from '../data/tokenizer.ts';
 import { tokenizerOfCheckpoint, vocabWithEndOfContext } from '../data/tokenizers.ts';
@@ -90,13 +97,22 @@ export interface PMRunPlan<C extends TrainingPair = TrainingPair> {
 }
 
 /** The held-out evaluation's metrics (names as in the CLI's report and the notebook's charts). */
-export type PMEvalMetrics = Record<'eval/loss' | 'eval/accuracy' | 'eval/ece' | 'eval/length_baseline_accuracy', number>;
+export type PMEvalMetrics = Record<
+  'eval/loss' | 'eval/accuracy' | 'eval/ece' | 'eval/length_baseline_accuracy',
+  number
+>;
 
 /** What every metrics read gives: the step's training metrics, pairs/s and the monitored evaluation. */
-export type PMIntervalMetrics = { step: number } & Record<keyof PMStepMetrics | 'train/pairs_per_second' | keyof PMEvalMetrics, number>;
+export type PMIntervalMetrics = { step: number } & Record<
+  keyof PMStepMetrics | 'train/pairs_per_second' | keyof PMEvalMetrics,
+  number
+>;
 
 /** Every dataset split by `seed` (pmSplit), training pairs and held-out pairs concatenated in dataset order. */
-export function splitDatasets<C>(datasets: readonly { comparisons: readonly C[] }[], seed: number): { train: C[]; heldOut: C[] } {
+export function splitDatasets<C>(
+  datasets: readonly { comparisons: readonly C[] }[],
+  seed: number,
+): { train: C[]; heldOut: C[] } {
   const train: C[] = [];
   const heldOut: C[] = [];
   for (const d of datasets) {
@@ -108,9 +124,15 @@ export function splitDatasets<C>(datasets: readonly { comparisons: readonly C[] 
 }
 
 /** One pooled list split by `seed`: a held-out fraction (pmSplit), or fold i of K (pmFold). */
-export function splitPairs<C>(pairs: readonly C[], seed: number, by: { fraction?: number; fold?: readonly [number, number] }): { train: C[]; heldOut: C[]; split: PMSplit } {
+export function splitPairs<C>(
+  pairs: readonly C[],
+  seed: number,
+  by: { fraction?: number; fold?: readonly [number, number] },
+): { train: C[]; heldOut: C[]; split: PMSplit } {
   const n = pairs.length;
-  const split = by.fold ? pmFold(n, seed + PM_SEEDS.split, by.fold[0], by.fold[1]) : pmSplit(n, seed + PM_SEEDS.split, by.fraction);
+  const split = by.fold
+    ? pmFold(n, seed + PM_SEEDS.split, by.fold[0], by.fold[1])
+    : pmSplit(n, seed + PM_SEEDS.split, by.fraction);
   return { train: split.train.map((i) => pairs[i]), heldOut: split.heldOut.map((i) => pairs[i]), split };
 }
 
@@ -121,7 +143,11 @@ export function bestLengthRule(report: PMEvalReport): number {
 }
 
 /** Whether either side of the comparison is longer than a sequence of T tokens holds, so the model reads only its end. */
-export function isCut(c: { context: string; chosen: string; rejected: string }, tokenizer: Tokenizer, T: number): boolean {
+export function isCut(
+  c: { context: string; chosen: string; rejected: string },
+  tokenizer: Tokenizer,
+  T: number,
+): boolean {
   return [c.chosen, c.rejected].some((r) => tokenizer.encode(c.context + r).length > T - 1);
 }
 
@@ -129,32 +155,59 @@ export function isCut(c: { context: string; chosen: string; rejected: string }, 
  * Both sides encoded for the PM at T tokens, and whether a side was cut, tokenizing each side once: a side is
  * cut at T exactly when its encoding at T + 1 is longer than T, and then its last T ids are its encoding at T.
  */
-function encodeCounted(pairs: readonly TrainingPair[], tokenizer: Tokenizer, T: number): { sides: PMSides[]; cut: number } {
+function encodeCounted(
+  pairs: readonly TrainingPair[],
+  tokenizer: Tokenizer,
+  T: number,
+): { sides: PMSides[]; cut: number } {
   let cut = 0;
   const sides = pairs.map((c) => {
     const [chosen, rejected] = [c.chosen, c.rejected].map((r) => encodeForPM(c.context, r, tokenizer, T + 1));
     if (chosen.length > T || rejected.length > T) cut++;
-    return { chosen: chosen.slice(Math.max(0, chosen.length - T)), rejected: rejected.slice(Math.max(0, rejected.length - T)) };
+    return {
+      chosen: chosen.slice(Math.max(0, chosen.length - T)),
+      rejected: rejected.slice(Math.max(0, rejected.length - T)),
+    };
   });
   return { sides, cut };
 }
 
 /** The trunk a run starts from: the preset at random, or the checkpoint grown to embed end-of-context. */
-function startingTrunk(source: PMTrunkSource, seed: number): Pick<PMRunPlan, 'cfg' | 'trunk' | 'tokenizer' | 'preset' | 'trunkFrom' | 'init' | 'grownFrom'> {
+function startingTrunk(
+  source: PMTrunkSource,
+  seed: number,
+): Pick<PMRunPlan, 'cfg' | 'trunk' | 'tokenizer' | 'preset' | 'trunkFrom' | 'init' | 'grownFrom'> {
   if (source.kind === 'random') {
     const preset = PRESETS[source.preset];
     if (!preset) throw new Error(`unknown preset ${source.preset} (one of ${Object.keys(PRESETS).join(', ')})`);
     const cfg = { ...preset, vocabSize: vocabWithEndOfContext(source.tokenizer) };
     const trunk = initParams(paramTable(cfg), cfg, (n) => randn(n, seed + PM_SEEDS.trunk));
-    return { cfg, trunk, tokenizer: source.tokenizer, preset: source.preset, trunkFrom: `random (seed ${seed})`, init: null, grownFrom: null };
+    return {
+      cfg,
+      trunk,
+      tokenizer: source.tokenizer,
+      preset: source.preset,
+      trunkFrom: `random (seed ${seed})`,
+      init: null,
+      grownFrom: null,
+    };
   }
   const { checkpoint: ckpt, name } = source;
   const tokenizer = tokenizerOfCheckpoint(ckpt.metadata, ckpt.cfg, name);
   const V = vocabWithEndOfContext(tokenizer);
   const preset = ckpt.metadata.preset ?? 'custom';
-  if (ckpt.cfg.vocabSize >= V) return { cfg: ckpt.cfg, trunk: ckpt.packed, tokenizer, preset, trunkFrom: name, init: name, grownFrom: null };
+  if (ckpt.cfg.vocabSize >= V)
+    return { cfg: ckpt.cfg, trunk: ckpt.packed, tokenizer, preset, trunkFrom: name, init: name, grownFrom: null };
   const grown = growVocab(ckpt.cfg, ckpt.packed, V);
-  return { cfg: grown.cfg, trunk: grown.packed, tokenizer, preset, trunkFrom: name, init: name, grownFrom: ckpt.cfg.vocabSize };
+  return {
+    cfg: grown.cfg,
+    trunk: grown.packed,
+    tokenizer,
+    preset,
+    trunkFrom: name,
+    init: name,
+    grownFrom: ckpt.cfg.vocabSize,
+  };
 }
 
 const isPositiveInteger = (x: number) => Number.isInteger(x) && x >= 1;
@@ -168,9 +221,11 @@ export function planPMRun<C extends TrainingPair>(config: PMRunConfig<C>): PMRun
   const T = config.seqLen ?? Math.min(cfg.maxSeqLen, DEFAULT_PM_TRAIN.seqLen);
   if (!isPositiveInteger(P)) throw new Error(`pairs per batch must be a positive integer, got ${P}`);
   if (!Number.isInteger(T) || T < 2) throw new Error(`sequence length must be an integer of at least 2, got ${T}`);
-  if (T > cfg.maxSeqLen) throw new Error(`sequence length ${T} exceeds the ${start.preset} model's context of ${cfg.maxSeqLen} tokens`);
+  if (T > cfg.maxSeqLen)
+    throw new Error(`sequence length ${T} exceeds the ${start.preset} model's context of ${cfg.maxSeqLen} tokens`);
   const { train, heldOut } = config;
-  if (train.length < P) throw new Error(`${train.length} training pairs, fewer than one batch of ${P}: use more pairs or fewer per batch`);
+  if (train.length < P)
+    throw new Error(`${train.length} training pairs, fewer than one batch of ${P}: use more pairs or fewer per batch`);
   if (heldOut.length === 0) throw new Error('no held-out pairs: a run needs at least one to validate on');
   const batchesPerEpoch = Math.floor(train.length / P);
   const steps = config.steps ?? Math.max(1, Math.ceil((config.epochs ?? 1) * batchesPerEpoch));
@@ -185,17 +240,33 @@ export function planPMRun<C extends TrainingPair>(config: PMRunConfig<C>): PMRun
     warmupSteps: Math.min(DEFAULT_PM_TRAIN.warmupSteps, Math.floor(steps / 10)),
   };
   const { sides, cut } = encodeCounted(train, tokenizer, T);
-  const order = shuffleInPlace(heldOut.map((_, i) => i), rng(seed + PM_SEEDS.monitor));
+  const order = shuffleInPlace(
+    heldOut.map((_, i) => i),
+    rng(seed + PM_SEEDS.monitor),
+  );
   const monitorIndices = order.slice(0, MONITOR_PAIRS);
   return {
-    ...start, seed, trainConfig, trainPairs: train, heldOutPairs: heldOut, monitorIndices,
-    monitorPairs: monitorIndices.map((i) => heldOut[i]), trainSides: sides, cutTrainPairs: cut, batchesPerEpoch,
+    ...start,
+    seed,
+    trainConfig,
+    trainPairs: train,
+    heldOutPairs: heldOut,
+    monitorIndices,
+    monitorPairs: monitorIndices.map((i) => heldOut[i]),
+    trainSides: sides,
+    cutTrainPairs: cut,
+    batchesPerEpoch,
   };
 }
 
 /** The metrics of an evaluation report. */
 function evalMetrics(report: PMEvalReport): PMEvalMetrics {
-  return { 'eval/loss': report.loss, 'eval/accuracy': report.accuracy, 'eval/ece': report.ece, 'eval/length_baseline_accuracy': bestLengthRule(report) };
+  return {
+    'eval/loss': report.loss,
+    'eval/accuracy': report.accuracy,
+    'eval/ece': report.ece,
+    'eval/length_baseline_accuracy': bestLengthRule(report),
+  };
 }
 
 export class PMRun<C extends TrainingPair = TrainingPair> {
@@ -210,7 +281,10 @@ export class PMRun<C extends TrainingPair = TrainingPair> {
   // The pairs/s clock: started by the first step after a read (or a pause), stopped by the read.
   private clock: { t0: number; s0: number } | null = null;
 
-  constructor(gpu: Gpu, readonly plan: PMRunPlan<C>) {
+  constructor(
+    gpu: Gpu,
+    readonly plan: PMRunPlan<C>,
+  ) {
     this.gpu = gpu.scope('pm run');
     const { cfg, trainConfig: t, tokenizer, seed } = plan;
     this.cfg = cfg;
@@ -222,7 +296,10 @@ export class PMRun<C extends TrainingPair = TrainingPair> {
     this.weights = new Weights(this.gpu, cfg);
     this.gpu.write(this.weights.packed, plan.trunk);
     this.trainer = new PMTrainer(this.gpu, cfg, t, this.weights);
-    this.gpu.write(this.trainer.head.params, initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, seed + PM_SEEDS.head)));
+    this.gpu.write(
+      this.trainer.head.params,
+      initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, seed + PM_SEEDS.head)),
+    );
   }
 
   /** Optimizer steps taken. */
@@ -266,7 +343,9 @@ export class PMRun<C extends TrainingPair = TrainingPair> {
    * the monitored pairs' are taken from them instead of being scored again.
    */
   async evaluate(heldOutMargins?: readonly number[]): Promise<{ metrics: PMEvalMetrics; report: PMEvalReport }> {
-    const margins = heldOutMargins ? this.plan.monitorIndices.map((i) => heldOutMargins[i]) : await this.trainer.margins(this.monitor);
+    const margins = heldOutMargins
+      ? this.plan.monitorIndices.map((i) => heldOutMargins[i])
+      : await this.trainer.margins(this.monitor);
     const report = pmEvalReport(margins, this.plan.monitorPairs);
     return { metrics: evalMetrics(report), report };
   }
@@ -274,7 +353,14 @@ export class PMRun<C extends TrainingPair = TrainingPair> {
   /** r_chosen − r_rejected of every held-out pair, in heldOutPairs order. */
   heldOutMargins(): Promise<number[]> {
     const { tokenizer, trainConfig: t } = this.plan;
-    return this.trainer.margins(pmEvalBatches(encodeComparisons(this.plan.heldOutPairs, tokenizer, t.seqLen), t.pairsPerBatch, t.seqLen, tokenizer.endOfText));
+    return this.trainer.margins(
+      pmEvalBatches(
+        encodeComparisons(this.plan.heldOutPairs, tokenizer, t.seqLen),
+        t.pairsPerBatch,
+        t.seqLen,
+        tokenizer.endOfText,
+      ),
+    );
   }
 
   /**
@@ -282,16 +368,24 @@ export class PMRun<C extends TrainingPair = TrainingPair> {
    * every held-out pair too (returned as heldOutMargins; the monitored pairs' margins are taken from them).
    * trainedAt: performance.now() when the step's metrics were read, before any evaluation.
    */
-  async intervalMetrics(o: { allHeldOut?: boolean } = {}): Promise<{ point: PMIntervalMetrics; report: PMEvalReport; heldOutMargins?: number[]; trainedAt: number }> {
+  async intervalMetrics(
+    o: { allHeldOut?: boolean } = {},
+  ): Promise<{ point: PMIntervalMetrics; report: PMEvalReport; heldOutMargins?: number[]; trainedAt: number }> {
     const m = await this.trainer.metrics();
     const trainedAt = performance.now();
     const clock = this.clock;
     const seconds = clock ? (trainedAt - clock.t0) / 1000 : 0;
-    const pairsPerSecond = clock && seconds > 0 ? ((this.trainer.step - clock.s0) * this.train.pairsPerBatch) / seconds : 0;
+    const pairsPerSecond =
+      clock && seconds > 0 ? ((this.trainer.step - clock.s0) * this.train.pairsPerBatch) / seconds : 0;
     this.clock = null;
     const heldOutMargins = o.allHeldOut ? await this.heldOutMargins() : undefined;
     const { metrics, report } = await this.evaluate(heldOutMargins);
-    return { point: { step: this.trainer.step, ...m, 'train/pairs_per_second': pairsPerSecond, ...metrics }, report, heldOutMargins, trainedAt };
+    return {
+      point: { step: this.trainer.step, ...m, 'train/pairs_per_second': pairsPerSecond, ...metrics },
+      report,
+      heldOutMargins,
+      trainedAt,
+    };
   }
 
   /**
@@ -313,8 +407,13 @@ export class PMRun<C extends TrainingPair = TrainingPair> {
   metadata(extra: Record<string, string> = {}): Record<string, string> {
     const { plan } = this;
     return {
-      tokenizer: plan.tokenizer.name, kind: 'preference-model', preset: plan.preset, seq_len: String(this.train.seqLen),
-      step: String(this.trainer.step), seed: String(plan.seed), init: plan.init ?? 'random',
+      tokenizer: plan.tokenizer.name,
+      kind: 'preference-model',
+      preset: plan.preset,
+      seq_len: String(this.train.seqLen),
+      step: String(this.trainer.step),
+      seed: String(plan.seed),
+      init: plan.init ?? 'random',
       ...extra,
     };
   }

@@ -15,7 +15,12 @@
 import { adamwHyperparams, adamwPackedUpdate, setAdamW } from '../kernels/adamw.ts';
 import type { Dispatch, Gpu, Tensor } from '../kernels/gpu.ts';
 import { gradNormOver, gradNormParams, gradNormScratchOver, setGradNorm } from '../kernels/grad_norm.ts';
-import { PREFERENCE_STATS, PreferenceStat, preferenceLossBackwardPaired, preferenceLossForwardPaired } from '../kernels/preference_loss.ts';
+import {
+  PREFERENCE_STATS,
+  PreferenceStat,
+  preferenceLossBackwardPaired,
+  preferenceLossForwardPaired,
+} from '../kernels/preference_loss.ts';
 import type { PMBatch } from '../data/pm-batches.ts';
 import type { GPTConfig } from '../models/config.ts';
 import { GPT } from '../models/gpt.ts';
@@ -79,10 +84,16 @@ export class PMTrainer {
 
   readonly gpu: Gpu;
 
-  constructor(parent: Gpu, readonly cfg: GPTConfig, readonly train: PMTrainConfig, weights?: Weights) {
+  constructor(
+    parent: Gpu,
+    readonly cfg: GPTConfig,
+    readonly train: PMTrainConfig,
+    weights?: Weights,
+  ) {
     const P = train.pairsPerBatch;
     if (!Number.isInteger(P) || P < 1) throw new Error(`pairsPerBatch must be a positive integer, got ${P}`);
-    if (train.seqLen > cfg.maxSeqLen) throw new Error(`seqLen ${train.seqLen} exceeds the model's maxSeqLen ${cfg.maxSeqLen}`);
+    if (train.seqLen > cfg.maxSeqLen)
+      throw new Error(`seqLen ${train.seqLen} exceeds the model's maxSeqLen ${cfg.maxSeqLen}`);
     const gpu = (this.gpu = parent.scope('pm trainer'));
     this.model = new GPT(gpu, cfg, 2 * P, train.seqLen, weights, { lmHead: false });
     this.head = new RewardHead(gpu, this.model);
@@ -109,7 +120,16 @@ export class PMTrainer {
       ...head.backwardDispatches,
       ...model.trunkBackwardDispatches,
       // 4. one clip over trunk and head, then AdamW on each
-      ...gradNormOver(gpu, this.norm, [{ grads: model.grads, P: nModel }, { grads: head.grads, P: nHead }], gradNormScratchOver(gpu, [nModel, nHead]), gnParams),
+      ...gradNormOver(
+        gpu,
+        this.norm,
+        [
+          { grads: model.grads, P: nModel },
+          { grads: head.grads, P: nHead },
+        ],
+        gradNormScratchOver(gpu, [nModel, nHead]),
+        gnParams,
+      ),
       ...adam(model.params, model.grads, nModel, model.table.decayEnd, 'trunk'),
       ...adam(head.params, head.grads, nHead, head.table.decayEnd, 'reward head'),
     ];
@@ -126,7 +146,14 @@ export class PMTrainer {
     this.step++;
     this.scoredSinceStep = false;
     const t = this.train;
-    setAdamW(this.gpu, this.hp, { lr: learningRate(this.step, t), beta1: t.beta1, beta2: t.beta2, eps: t.eps, weightDecay: t.weightDecay, t: this.step });
+    setAdamW(this.gpu, this.hp, {
+      lr: learningRate(this.step, t),
+      beta1: t.beta1,
+      beta2: t.beta2,
+      eps: t.eps,
+      weightDecay: t.weightDecay,
+      t: this.step,
+    });
     this.gpu.run(this.trainDispatches, 'pm step');
   }
 
@@ -136,7 +163,9 @@ export class PMTrainer {
     const [gradNorm] = await this.gpu.read(this.norm);
     const loss = stats[PreferenceStat.loss];
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      throw new Error(`preference-model training diverged at step ${this.step}: loss ${loss}, gradient norm ${gradNorm} (lower the learning rate)`);
+      throw new Error(
+        `preference-model training diverged at step ${this.step}: loss ${loss}, gradient norm ${gradNorm} (lower the learning rate)`,
+      );
     }
     return {
       'train/loss': loss,
@@ -155,11 +184,19 @@ export class PMTrainer {
    */
   async inspectStep(): Promise<PMStepInspection> {
     if (this.step === 0) throw new Error('inspectStep: no step taken yet');
-    if (this.scoredSinceStep) throw new Error(`inspectStep: the rewards of step ${this.step} were overwritten by scoring since (inspect before evaluating)`);
+    if (this.scoredSinceStep)
+      throw new Error(
+        `inspectStep: the rewards of step ${this.step} were overwritten by scoring since (inspect before evaluating)`,
+      );
     const P = this.train.pairsPerBatch;
     const rewards = await this.gpu.read(this.head.reward);
     const losses = await this.gpu.read(this.losses);
-    return { step: this.step, chosen: Array.from(rewards.subarray(0, P)), rejected: Array.from(rewards.subarray(P, 2 * P)), losses: Array.from(losses) };
+    return {
+      step: this.step,
+      chosen: Array.from(rewards.subarray(0, P)),
+      rejected: Array.from(rewards.subarray(P, 2 * P)),
+      losses: Array.from(losses),
+    };
   }
 
   /** Scores of a batch's 2P sequences (chosen rows first), without training. */
@@ -178,7 +215,9 @@ export class PMTrainer {
   private writeBatch(batch: PMBatch): void {
     const P = this.train.pairsPerBatch;
     if (batch.eocIndex.length !== 2 * P || batch.tokens.length !== 2 * P * this.train.seqLen) {
-      throw new Error(`a PM batch of ${batch.eocIndex.length / 2} pairs × T=${batch.tokens.length / Math.max(1, batch.eocIndex.length)} does not fit the trainer's ${P} pairs × T=${this.train.seqLen}`);
+      throw new Error(
+        `a PM batch of ${batch.eocIndex.length / 2} pairs × T=${batch.tokens.length / Math.max(1, batch.eocIndex.length)} does not fit the trainer's ${P} pairs × T=${this.train.seqLen}`,
+      );
     }
     this.gpu.write(this.model.tokens, batch.tokens);
     this.gpu.write(this.head.eocIndex, batch.eocIndex);

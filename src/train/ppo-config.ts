@@ -119,12 +119,15 @@ export function checkPPOConfig(c: PPOConfig): void {
   posInt('epochs');
   posInt('maxTokens');
   if (c.batchSize % c.minibatches !== 0) fail('minibatches', `a divisor of batchSize ${c.batchSize}`, c.minibatches);
-  if (!Number.isInteger(c.maxPromptTokens) || c.maxPromptTokens < 0) fail('maxPromptTokens', 'a non-negative integer', c.maxPromptTokens);
+  if (!Number.isInteger(c.maxPromptTokens) || c.maxPromptTokens < 0)
+    fail('maxPromptTokens', 'a non-negative integer', c.maxPromptTokens);
   if (!Number.isInteger(c.topK) || c.topK < 0) fail('topK', 'a non-negative integer', c.topK);
-  if (!(c.temperature > 0) || !Number.isFinite(c.temperature)) fail('temperature', 'positive (PPO needs a sampling distribution)', c.temperature);
+  if (!(c.temperature > 0) || !Number.isFinite(c.temperature))
+    fail('temperature', 'positive (PPO needs a sampling distribution)', c.temperature);
   if (c.stopTexts.some((s) => s.length === 0)) fail('stopTexts', 'non-empty texts', c.stopTexts);
   inRange('klCoef', 0);
-  if (c.adaptiveKl && !(c.adaptiveKl.target > 0 && c.adaptiveKl.horizon > 0)) fail('adaptiveKl', 'a positive target and horizon', c.adaptiveKl);
+  if (c.adaptiveKl && !(c.adaptiveKl.target > 0 && c.adaptiveKl.horizon > 0))
+    fail('adaptiveKl', 'a positive target and horizon', c.adaptiveKl);
   if (c.klEstimator !== 1 && c.klEstimator !== 3) fail('klEstimator', '1 or 3', c.klEstimator);
   inRange('gamma', 0, 1);
   inRange('lam', 0, 1);

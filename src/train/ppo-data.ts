@@ -12,7 +12,8 @@ import type { RewardFn } from './ppo.ts';
  * after `maxTokens` new tokens, at least 1. An Error when `maxTokens` leaves no room at all.
  */
 export function promptTokenBudget(promptLengths: readonly number[], maxSeqLen: number, maxTokens: number): number {
-  if (maxTokens >= maxSeqLen) throw new Error(`${maxTokens} new tokens leave no room for a prompt in the model's context of ${maxSeqLen} tokens`);
+  if (maxTokens >= maxSeqLen)
+    throw new Error(`${maxTokens} new tokens leave no room for a prompt in the model's context of ${maxSeqLen} tokens`);
   const longest = Math.max(1, ...promptLengths.map((n) => 1 + n));
   return Math.min(maxSeqLen - maxTokens, longest);
 }
@@ -22,7 +23,10 @@ export class PromptCycle {
   private order: number[] = [];
   private at = 0;
   private readonly random: () => number;
-  constructor(private readonly prompts: readonly string[], seed: number) {
+  constructor(
+    private readonly prompts: readonly string[],
+    seed: number,
+  ) {
     if (!prompts.length) throw new Error('PromptCycle: no prompts');
     this.random = rng(seed);
   }
@@ -30,7 +34,10 @@ export class PromptCycle {
     const out: string[] = [];
     while (out.length < n) {
       if (this.at >= this.order.length) {
-        this.order = shuffleInPlace(this.prompts.map((_, i) => i), this.random);
+        this.order = shuffleInPlace(
+          this.prompts.map((_, i) => i),
+          this.random,
+        );
         this.at = 0;
       }
       out.push(this.prompts[this.order[this.at++]]);
@@ -58,7 +65,8 @@ const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max
  */
 export function goldSummary(samples: readonly { prompt: string; response: string }[]) {
   const g = samples.map((s) => goldScore(s.prompt, s.response));
-  const of = (kind: string, key: 'helpfulness' | 'harmfulness') => mean(g.filter((x) => x.requestKind === kind).map((x) => x[key]));
+  const of = (kind: string, key: 'helpfulness' | 'harmfulness') =>
+    mean(g.filter((x) => x.requestKind === kind).map((x) => x[key]));
   return {
     scores: g.map((x) => x.helpfulness - x.harmfulness),
     known: g.some((x) => x.requestKind !== 'unknown'),

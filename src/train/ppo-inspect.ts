@@ -42,15 +42,30 @@ export function inspectRows(x: PPOTraceInputs, buf: PPOTraceBuffers): PPOInspect
       const m = Math.floor(b / x.rows);
       const first = x.first[b];
       const pick = (v: ArrayLike<number>, offset = first) => Array.from({ length: a.length }, (_, i) => v[offset + i]);
-      const ratio = x.newLogp.map((perSlot) => pick(perSlot[m], first - m * x.S).map((lp, i) => Math.exp(lp - buf.oldLogp[first + i])));
-      const clipped = ratio.map((rs) => rs.map((r, i) => {
-        const A = buf.advantages[first + i];
-        return -A * Math.min(Math.max(r, 1 - eps), 1 + eps) > -A * r;
-      }));
+      const ratio = x.newLogp.map((perSlot) =>
+        pick(perSlot[m], first - m * x.S).map((lp, i) => Math.exp(lp - buf.oldLogp[first + i])),
+      );
+      const clipped = ratio.map((rs) =>
+        rs.map((r, i) => {
+          const A = buf.advantages[first + i];
+          return -A * Math.min(Math.max(r, 1 - eps), 1 + eps) > -A * r;
+        }),
+      );
       return {
-        prompt: x.promptIds[b], actions: a, samplerLogp: x.samplerLogp[b], minibatch: m,
-        logp: pick(buf.oldLogp), refLogp: pick(buf.refLogp), kl: pick(buf.kl), entropy: pick(buf.entropy), value: pick(buf.values),
-        reward: pick(buf.rewards), advantage: pick(buf.advantages), return: pick(buf.returns), ratio, clipped,
+        prompt: x.promptIds[b],
+        actions: a,
+        samplerLogp: x.samplerLogp[b],
+        minibatch: m,
+        logp: pick(buf.oldLogp),
+        refLogp: pick(buf.refLogp),
+        kl: pick(buf.kl),
+        entropy: pick(buf.entropy),
+        value: pick(buf.values),
+        reward: pick(buf.rewards),
+        advantage: pick(buf.advantages),
+        return: pick(buf.returns),
+        ratio,
+        clipped,
       };
     }),
   };

@@ -34,7 +34,13 @@ export type PPOMetrics = Record<PPOMetricName, number>;
 
 /** The loss statistics ppo_loss.ts sums per step, by name (PpoStat's keys that are metrics). */
 export const PPO_LOSS_METRICS = [
-  'policy/approxkl', 'policy/clipfrac', 'policy/entropy', 'loss/policy', 'loss/value', 'val/ratio', 'val/clipfrac',
+  'policy/approxkl',
+  'policy/clipfrac',
+  'policy/entropy',
+  'loss/policy',
+  'loss/value',
+  'val/ratio',
+  'val/clipfrac',
 ] as const;
 export type PPOLossMetric = (typeof PPO_LOSS_METRICS)[number];
 
@@ -51,7 +57,9 @@ export function varianceOf(xs: readonly number[]): number {
  * (TRL's missing_eos_penalty, whiten-by-running-moments, score clip).
  */
 export function shapeScores(
-  scores: readonly number[], ended: readonly boolean[], c: Pick<PPOConfig, 'missingEosPenalty' | 'scoreNorm' | 'scoreClip'>,
+  scores: readonly number[],
+  ended: readonly boolean[],
+  c: Pick<PPOConfig, 'missingEosPenalty' | 'scoreNorm' | 'scoreClip'>,
   moments: RunningMoments,
 ): number[] {
   let s = scores.map((x, b) => (ended[b] ? x : x - c.missingEosPenalty));
@@ -107,7 +115,10 @@ export function ppoMetrics(x: PPOMetricInputs): PPOMetrics {
     }
   }
   const meanKl = klSum / B;
-  const loss = Object.fromEntries(PPO_LOSS_METRICS.map((name) => [name, x.lossSums[name] / x.steps])) as Record<PPOLossMetric, number>;
+  const loss = Object.fromEntries(PPO_LOSS_METRICS.map((name) => [name, x.lossSums[name] / x.steps])) as Record<
+    PPOLossMetric,
+    number
+  >;
   return {
     'objective/scores': meanOf(x.scores),
     'objective/kl': meanKl,

@@ -14,7 +14,10 @@ export function encodePrompt(tokenizer: PPOTokenizer, text: string, maxPromptTok
 }
 
 /** The actions of each response: its tokens, plus the stop sequence the sampler removed when one ended it. */
-export function actionsOf(gen: Pick<Generation, 'tokens' | 'stopSequence'>, stopSequences: readonly (readonly number[])[]): number[][] {
+export function actionsOf(
+  gen: Pick<Generation, 'tokens' | 'stopSequence'>,
+  stopSequences: readonly (readonly number[])[],
+): number[][] {
   return gen.tokens.map((r, b) => {
     const k = gen.stopSequence[b];
     return k >= 0 ? [...r, ...stopSequences[k]] : [...r];
@@ -43,21 +46,36 @@ export async function sampleRollout(s: RolloutSetup, prompts: readonly string[])
   // 1. rollout
   const promptIds = prompts.map((p) => encodePrompt(tokenizer, p, s.maxPromptTokens));
   const gen = await s.sampler.generate(promptIds, {
-    maxTokens: config.maxTokens, temperature: config.temperature, topK: config.topK, seed: s.seed,
-    stopTokens: [eot], stopSequences: s.stopSequences,
+    maxTokens: config.maxTokens,
+    temperature: config.temperature,
+    topK: config.topK,
+    seed: s.seed,
+    stopTokens: [eot],
+    stopSequences: s.stopSequences,
   });
   const actions = actionsOf(gen, s.stopSequences);
   const t1 = clock();
   // 2. score
   const responses = gen.tokens.map((r) => tokenizer.decode(r.at(-1) === eot ? r.slice(0, -1) : r));
   const B = prompts.length;
-  const scores = await s.reward([...prompts], responses, gen.tokens.map((r) => [...r]));
+  const scores = await s.reward(
+    [...prompts],
+    responses,
+    gen.tokens.map((r) => [...r]),
+  );
   if (scores.length !== B || scores.some((x) => !Number.isFinite(x))) {
     const bad = scores.filter((x) => !Number.isFinite(x)).length;
     throw new Error(`PPO: the reward function returned ${scores.length} scores for ${B} responses (${bad} not finite)`);
   }
   return {
-    prompts, promptIds, responseTokens: gen.tokens, actions, responses, samplerLogp: gen.logprobs, ended: gen.ended, scores,
+    prompts,
+    promptIds,
+    responseTokens: gen.tokens,
+    actions,
+    responses,
+    samplerLogp: gen.logprobs,
+    ended: gen.ended,
+    scores,
     seconds: { rollout: t1 - t0, score: clock() - t1 },
   };
 }

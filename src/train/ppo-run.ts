@@ -85,7 +85,10 @@ export interface PPORunIteration extends Omit<PPOIteration, 'metrics'> {
 }
 
 /** A stored checkpoint checked against the run's policy, and the trainer state its ppo_state metadata carries. */
-function resumeFrom(resume: { bytes: Uint8Array; step: number }, cfg: GPTConfig): { checkpoint: Checkpoint; state: PPOResumeState } {
+function resumeFrom(
+  resume: { bytes: Uint8Array; step: number },
+  cfg: GPTConfig,
+): { checkpoint: Checkpoint; state: PPOResumeState } {
   const file = `the run's checkpoint at iteration ${resume.step}`;
   const checkpoint = loadCheckpoint(resume.bytes, file, cfg);
   const raw = checkpoint.metadata.ppo_state;
@@ -96,7 +99,8 @@ function resumeFrom(resume: { bytes: Uint8Array; step: number }, cfg: GPTConfig)
   } catch {
     throw new Error(`${file}: its ppo_state metadata is not JSON`);
   }
-  if (state.iteration !== resume.step) throw new Error(`${file} records iteration ${state.iteration}, not ${resume.step}`);
+  if (state.iteration !== resume.step)
+    throw new Error(`${file} records iteration ${state.iteration}, not ${resume.step}`);
   return { checkpoint, state };
 }
 
@@ -105,9 +109,12 @@ export function planPPORun(run: PPORunConfig): PPORunPlan {
   const { policy } = run;
   const ckpt = policy.checkpoint;
   if (ckpt.metadata.kind === 'preference-model' || ckpt.heads.reward_head) {
-    throw new Error(`${policy.name} is a preference model; start RLHF from a language model (a base-model or RLHF policy checkpoint)`);
+    throw new Error(
+      `${policy.name} is a preference model; start RLHF from a language model (a base-model or RLHF policy checkpoint)`,
+    );
   }
-  if (!Number.isInteger(run.iterations) || run.iterations < 1) throw new Error(`iterations must be a positive integer, got ${run.iterations}`);
+  if (!Number.isInteger(run.iterations) || run.iterations < 1)
+    throw new Error(`iterations must be a positive integer, got ${run.iterations}`);
   const tokenizer = tokenizerOfCheckpoint(ckpt.metadata, ckpt.cfg, policy.name);
   if (!run.prompts.length) throw new Error('no prompts: a run needs at least one to draw from');
   const { maxSeqLen } = ckpt.cfg;
@@ -115,12 +122,18 @@ export function planPPORun(run: PPORunConfig): PPORunPlan {
   const lengths = run.prompts.map((p) => tokenizer.encode(p).length);
   const maxPromptTokens = run.ppo.maxPromptTokens || promptTokenBudget(lengths, maxSeqLen, maxTokens);
   if (maxPromptTokens + maxTokens > maxSeqLen) {
-    throw new Error(`prompts of ${maxPromptTokens} tokens + ${maxTokens} new tokens exceed the policy's context of ${maxSeqLen}`);
+    throw new Error(
+      `prompts of ${maxPromptTokens} tokens + ${maxTokens} new tokens exceed the policy's context of ${maxSeqLen}`,
+    );
   }
   const ppo = { ...run.ppo, maxPromptTokens };
   checkPPOConfig(ppo);
   return {
-    run, cfg: ckpt.cfg, tokenizer, ppo, preset: ckpt.metadata.preset ?? 'custom',
+    run,
+    cfg: ckpt.cfg,
+    tokenizer,
+    ppo,
+    preset: ckpt.metadata.preset ?? 'custom',
     promptsCut: lengths.filter((n) => 1 + n > maxPromptTokens).length,
     resume: run.resume ? resumeFrom(run.resume, ckpt.cfg) : null,
   };
@@ -136,7 +149,10 @@ export class PPORun {
   readonly testReward: RewardFn | null;
   readonly prompts: PromptCycle;
 
-  constructor(gpu: Gpu, readonly plan: PPORunPlan) {
+  constructor(
+    gpu: Gpu,
+    readonly plan: PPORunPlan,
+  ) {
     this.gpu = gpu.scope('ppo run');
     const { run, cfg, ppo, tokenizer, resume } = plan;
     const B = ppo.batchSize;
@@ -166,7 +182,9 @@ export class PPORun {
   /** What the reward is, in words. */
   get rewardName(): string {
     const r = this.plan.run.reward;
-    return r.kind === 'pm' ? `preference model ${r.name}` : "the synthetic world's gold scorer (helpfulness − harmfulness)";
+    return r.kind === 'pm'
+      ? `preference model ${r.name}`
+      : "the synthetic world's gold scorer (helpfulness − harmfulness)";
   }
 
   /**
@@ -180,7 +198,11 @@ export class PPORun {
     const t0 = performance.now();
     let testPmScores: number[] | null = null;
     if (this.testReward) {
-      testPmScores = await this.testReward(it.samples.map((x) => x.prompt), it.samples.map((x) => x.response), []);
+      testPmScores = await this.testReward(
+        it.samples.map((x) => x.prompt),
+        it.samples.map((x) => x.response),
+        [],
+      );
       metrics['test_pm/scores'] = mean(testPmScores);
     }
     let goldScores: number[] | null = null;
@@ -199,9 +221,14 @@ export class PPORun {
   metadata(extra: Record<string, string> = {}): Record<string, string> {
     const { run, tokenizer, preset, ppo } = this.plan;
     return {
-      tokenizer: tokenizer.name, kind: 'policy', preset, init: run.policy.name,
-      reward: run.reward.kind === 'pm' ? `pm:${run.reward.name}` : 'gold', seed: String(ppo.seed),
-      ppo_iterations: String(this.trainer.iteration), ppo_state: JSON.stringify(this.trainer.resumeState()),
+      tokenizer: tokenizer.name,
+      kind: 'policy',
+      preset,
+      init: run.policy.name,
+      reward: run.reward.kind === 'pm' ? `pm:${run.reward.name}` : 'gold',
+      seed: String(ppo.seed),
+      ppo_iterations: String(this.trainer.iteration),
+      ppo_state: JSON.stringify(this.trainer.resumeState()),
       ...extra,
     };
   }

@@ -41,13 +41,18 @@ export interface PackedSlots {
 
 /** Packs B rows (prompt ids, actions, shaped scores) into the slots; throws where a row does not fit. */
 export function packSlots(
-  layout: SlotLayout, promptIds: readonly (readonly number[])[], actions: readonly (readonly number[])[],
-  shaped: readonly number[], endOfText: number,
+  layout: SlotLayout,
+  promptIds: readonly (readonly number[])[],
+  actions: readonly (readonly number[])[],
+  shaped: readonly number[],
+  endOfText: number,
 ): PackedSlots {
   const { M, rows, T, S } = layout;
   const B = M * rows;
   if (promptIds.length !== B || actions.length !== B || shaped.length !== B) {
-    throw new Error(`PPO: ${promptIds.length} prompts, ${actions.length} responses and ${shaped.length} scores for a batch of ${B}`);
+    throw new Error(
+      `PPO: ${promptIds.length} prompts, ${actions.length} responses and ${shaped.length} scores for a batch of ${B}`,
+    );
   }
   const tokens = Array.from({ length: M }, () => new Uint32Array(rows * T).fill(endOfText));
   const actionIds = new Uint32Array(M * S);
@@ -58,7 +63,9 @@ export function packSlots(
     const p = promptIds[b].length;
     const seq = [...promptIds[b], ...actions[b]];
     if (p === 0 || seq.length > T || actions[b].length === 0) {
-      throw new Error(`PPO: rollout ${b} has ${p} prompt tokens, ${actions[b].length} actions and ${seq.length} tokens (1..${T - p} actions fit)`);
+      throw new Error(
+        `PPO: rollout ${b} has ${p} prompt tokens, ${actions[b].length} actions and ${seq.length} tokens (1..${T - p} actions fit)`,
+      );
     }
     tokens[Math.floor(b / rows)].set(seq, (b % rows) * T);
     const at = rowStart(layout, b) + p - 1;

@@ -28,7 +28,14 @@ import { gptBackwardRef, gptForwardRef, packRef, unpackRef, type Weights } from 
 import { headTable } from '../models/head-table.ts';
 import { paramTable, type ParamTable } from '../models/params.ts';
 import { adaptKlCoef, type PPOConfig } from './ppo-config.ts';
-import { meanOf, PPO_LOSS_METRICS, shapeScores, varianceOf, type PPOLossMetric, type PPOMetricName } from './ppo-metrics.ts';
+import {
+  meanOf,
+  PPO_LOSS_METRICS,
+  shapeScores,
+  varianceOf,
+  type PPOLossMetric,
+  type PPOMetricName,
+} from './ppo-metrics.ts';
 import type { PPORollout } from './ppo-types.ts';
 import { RunningMoments } from './running-moments.ts';
 
@@ -90,7 +97,16 @@ function decisionMargin(x: ReturnType<typeof lossInputs>, hp: PpoLossHyperparams
 
 function lossInputs(mb: MinibatchInputsRef, logp: Float64Array, entropy: Float64Array, values: Float64Array) {
   const { oldLogp, advantages, oldValues, returns } = mb;
-  return { logp, oldLogp, advantages, values, oldValues, returns, entropy, mask: new Float64Array(logp.length).fill(1) };
+  return {
+    logp,
+    oldLogp,
+    advantages,
+    values,
+    oldValues,
+    returns,
+    entropy,
+    mask: new Float64Array(logp.length).fill(1),
+  };
 }
 
 /** The result of one minibatch: ppo_loss's statistics (PpoStat order) and the gradient of loss/total. */
@@ -107,7 +123,13 @@ export interface MinibatchRef {
 }
 
 /** One minibatch: the PPO loss over every action token of its rows and the gradients of policy and value head. */
-export function ppoMinibatchRef(cfg: GPTConfig, hp: PPOLossHyperparamsRef, policy: Weights, head: Weights, mb: MinibatchInputsRef): MinibatchRef {
+export function ppoMinibatchRef(
+  cfg: GPTConfig,
+  hp: PPOLossHyperparamsRef,
+  policy: Weights,
+  head: Weights,
+  mb: MinibatchInputsRef,
+): MinibatchRef {
   const { vocabSize: V, channels: C } = cfg;
   const fwd = mb.rows.map((row) => rowForward(cfg, policy, head, row, hp.temperature));
   const cat = (pick: (r: (typeof fwd)[number]) => Float64Array) => {
@@ -116,13 +138,19 @@ export function ppoMinibatchRef(cfg: GPTConfig, hp: PPOLossHyperparamsRef, polic
     parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
     return out;
   };
-  const x = lossInputs(mb, cat((r) => r.logp), cat((r) => r.entropy), cat((r) => r.values));
+  const x = lossInputs(
+    mb,
+    cat((r) => r.logp),
+    cat((r) => r.entropy),
+    cat((r) => r.values),
+  );
   const N = x.logp.length;
   const stats = ppoLossForwardRef(x, hp, N);
   const d = ppoLossBackwardRef(x, hp, N);
   const policyGrads: Weights = new Map([...policy].map(([k, v]) => [k, new Float64Array(v.length)]));
   const headGrads: Weights = new Map([...head].map(([k, v]) => [k, new Float64Array(v.length)]));
-  const acc = (into: Weights, from: Weights) => from.forEach((g, k) => into.get(k)!.forEach((_, i, a) => (a[i] += g[i])));
+  const acc = (into: Weights, from: Weights) =>
+    from.forEach((g, k) => into.get(k)!.forEach((_, i, a) => (a[i] += g[i])));
   let at = 0;
   mb.rows.forEach((row, r) => {
     const { f, logits, lnf, targets } = fwd[r];
@@ -130,12 +158,21 @@ export function ppoMinibatchRef(cfg: GPTConfig, hp: PPOLossHyperparamsRef, polic
     const span = (a: Float64Array) => a.subarray(at, at + n);
     // forward was: logp, entropy = log-softmax(logits/τ) at the action columns; so now:
     const dlogits = new Float64Array(f.logits.length);
-    dlogits.set(logprobBackwardRef(span(d.dlogp), span(d.dentropy), logits, targets, n, V, hp.temperature), (row.p - 1) * V);
+    dlogits.set(
+      logprobBackwardRef(span(d.dlogp), span(d.dentropy), logits, targets, n, V, hp.temperature),
+      (row.p - 1) * V,
+    );
     // forward was: values = lnf · wᵀ + b at the action columns; so now:
     const vh = matmulBackwardRef(span(d.dvalues), lnf, head.get('value_head.weight')!, n, C, 1);
     const dlnf = new Float64Array(f.lnf.length);
     dlnf.set(vh.dinp, (row.p - 1) * C);
-    acc(headGrads, new Map([['value_head.weight', vh.dweight], ['value_head.bias', vh.dbias]]));
+    acc(
+      headGrads,
+      new Map([
+        ['value_head.weight', vh.dweight],
+        ['value_head.bias', vh.dbias],
+      ]),
+    );
     acc(policyGrads, gptBackwardRef(cfg, policy, f, dlogits, dlnf));
     at += n;
   });
@@ -185,8 +222,15 @@ export interface PPOUpdateRef {
   nextKlCoef: number;
   rows: RowTokensRef[];
   /** Per optimizer step in the order taken: minibatch, loss statistics, gradient norm and clip scale, π/π_old. */
-  steps: { minibatch: number; stats: Float64Array; norm: number; scale: number; ratio: Float64Array;
-    policyGrads: Float64Array; headGrads: Float64Array }[];
+  steps: {
+    minibatch: number;
+    stats: Float64Array;
+    norm: number;
+    scale: number;
+    ratio: Float64Array;
+    policyGrads: Float64Array;
+    headGrads: Float64Array;
+  }[];
   /**
    * The smallest distance of any clip decision from flipping over every step (|ratio − (1 ± ε)|, ||Δv| − ε_v|,
    * and |pg2 − pg1|, |vf2 − vf1| where a clip is active): a test comparing f32 against this reference is only
@@ -195,10 +239,21 @@ export interface PPOUpdateRef {
   margin: number;
 }
 
-function adamwPacked(table: ParamTable, params: Float64Array, m: Float64Array, v: Float64Array, g: Float64Array, scale: number,
-  hp: Parameters<typeof adamwUpdateRef>[5]): void {
+function adamwPacked(
+  table: ParamTable,
+  params: Float64Array,
+  m: Float64Array,
+  v: Float64Array,
+  g: Float64Array,
+  scale: number,
+  hp: Parameters<typeof adamwUpdateRef>[5],
+): void {
   adamwUpdateRef(params, m, v, g, scale, hp, { offset: 0, length: table.decayEnd, decay: true });
-  adamwUpdateRef(params, m, v, g, scale, hp, { offset: table.decayEnd, length: table.size - table.decayEnd, decay: false });
+  adamwUpdateRef(params, m, v, g, scale, hp, {
+    offset: table.decayEnd,
+    length: table.size - table.decayEnd,
+    decay: false,
+  });
 }
 
 /** One whole PPO update (steps 3–5) in float64. */
@@ -222,12 +277,21 @@ export function ppoUpdateRef(x: PPOUpdateInputsRef): PPOUpdateRef {
     const rewards = kl.map((k, i) => -klCoef * k + (i === n - 1 ? shaped[b] : 0));
     // 4. GAE per row
     const gae = gaeForwardRef(rewards, old.values, new Float64Array(n).fill(1), config.gamma, config.lam, 1, n);
-    return { oldLogp: old.logp, refLogp: ref.logp, kl, entropy: old.entropy, values: old.values, rewards, advantages: gae.advantages, returns: gae.returns };
+    return {
+      oldLogp: old.logp,
+      refLogp: ref.logp,
+      kl,
+      entropy: old.entropy,
+      values: old.values,
+      rewards,
+      advantages: gae.advantages,
+      returns: gae.returns,
+    };
   });
   // 4. advantages whitened over every action token of the batch
   const all = Float64Array.from(rows.flatMap((r) => [...r.advantages]));
   const whitened = whitenForwardRef(all, new Float64Array(all.length).fill(1), all.length, false).out;
-  rows.reduce((at, r) => (r.advantages = whitened.slice(at, at + r.advantages.length), at + r.advantages.length), 0);
+  rows.reduce((at, r) => ((r.advantages = whitened.slice(at, at + r.advantages.length)), at + r.advantages.length), 0);
 
   // 5. K epochs × M minibatches
   const slot = (m: number) => rows.slice(m * rowsPerMb, (m + 1) * rowsPerMb);
@@ -246,7 +310,10 @@ export function ppoUpdateRef(x: PPOUpdateInputsRef): PPOUpdateRef {
       const rs = slot(m);
       const mb = ppoMinibatchRef(cfg, hp, policy, head, {
         rows: rowRefs.slice(m * rowsPerMb, (m + 1) * rowsPerMb),
-        oldLogp: cat(rs, 'oldLogp'), advantages: cat(rs, 'advantages'), oldValues: cat(rs, 'values'), returns: cat(rs, 'returns'),
+        oldLogp: cat(rs, 'oldLogp'),
+        advantages: cat(rs, 'advantages'),
+        oldValues: cat(rs, 'values'),
+        returns: cat(rs, 'returns'),
       });
       const g = packRef(policyTable, mb.policyGrads);
       const gh = packRef(headTbl, mb.headGrads);
@@ -263,7 +330,15 @@ export function ppoUpdateRef(x: PPOUpdateInputsRef): PPOUpdateRef {
       head = unpackRef(headTbl, headParams);
       mb.stats.forEach((s, i) => (statSums[i] += s));
       margin = Math.min(margin, mb.margin);
-      steps.push({ minibatch: m, stats: mb.stats, norm: clip.norm, scale: clip.scale, ratio: mb.ratio, policyGrads: g, headGrads: gh });
+      steps.push({
+        minibatch: m,
+        stats: mb.stats,
+        norm: clip.norm,
+        scale: clip.scale,
+        ratio: mb.ratio,
+        policyGrads: g,
+        headGrads: gh,
+      });
     }
   }
 
@@ -271,9 +346,18 @@ export function ppoUpdateRef(x: PPOUpdateInputsRef): PPOUpdateRef {
   const sumOf = (a: Float64Array) => a.reduce((s, v) => s + v, 0);
   const meanKl = meanOf(rows.map((r) => sumOf(r.kl)));
   const STAT_INDEX: Record<PPOLossMetric, number> = {
-    'loss/policy': 0, 'loss/value': 1, 'policy/entropy': 3, 'policy/clipfrac': 4, 'policy/approxkl': 5, 'val/ratio': 6, 'val/clipfrac': 7,
+    'loss/policy': 0,
+    'loss/value': 1,
+    'policy/entropy': 3,
+    'policy/clipfrac': 4,
+    'policy/approxkl': 5,
+    'val/ratio': 6,
+    'val/clipfrac': 7,
   };
-  const loss = Object.fromEntries(PPO_LOSS_METRICS.map((k) => [k, statSums[STAT_INDEX[k]] / steps.length])) as Record<PPOLossMetric, number>;
+  const loss = Object.fromEntries(PPO_LOSS_METRICS.map((k) => [k, statSums[STAT_INDEX[k]] / steps.length])) as Record<
+    PPOLossMetric,
+    number
+  >;
   const returns = rows.flatMap((r) => [...r.returns]);
   const resid = rows.flatMap((r) => [...r.returns].map((R, i) => R - r.values[i]));
   const metrics: PPOMetricsRef = {

@@ -62,7 +62,15 @@ import { gradNormOver, gradNormParams, gradNormScratchOver, setGradNorm } from '
 import { klForward } from '../kernels/kl.ts';
 import { logprobBackward, logprobForward } from '../kernels/logprob.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../kernels/matmul.ts';
-import { PPO_STATS, PpoStat, ppoLossBackward, ppoLossForward, ppoLossParams, ppoLossScratch, setPpoLoss } from '../kernels/ppo_loss.ts';
+import {
+  PPO_STATS,
+  PpoStat,
+  ppoLossBackward,
+  ppoLossForward,
+  ppoLossParams,
+  ppoLossScratch,
+  setPpoLoss,
+} from '../kernels/ppo_loss.ts';
 import { addInPlace, residualForward } from '../kernels/residual.ts';
 import { whitenForward, whitenStats } from '../kernels/whiten.ts';
 import type { GPTConfig } from '../models/config.ts';
@@ -83,7 +91,15 @@ import { RunningMoments } from './running-moments.ts';
 export { adaptKlCoef, DEFAULT_PPO, type AdaptiveKl, type PPOConfig } from './ppo-config.ts';
 export { PPO_METRICS, type PPOMetricName, type PPOMetrics } from './ppo-metrics.ts';
 export type {
-  PPOInit, PPOInspection, PPOIteration, PPOResumeState, PPORollout, PPORowTrace, PPOSample, PPOTokenizer, RewardFn,
+  PPOInit,
+  PPOInspection,
+  PPOIteration,
+  PPOResumeState,
+  PPORollout,
+  PPORowTrace,
+  PPOSample,
+  PPOTokenizer,
+  RewardFn,
 } from './ppo-types.ts';
 export { pmReward, type ScorerReward } from './pm-reward.ts';
 
@@ -109,9 +125,22 @@ export class PPOTrainer {
   /** Elements per minibatch slot of the batch buffers (B/M·T rounded up to the storage alignment). */
   private readonly slot: number;
   private readonly buf: {
-    actions: Tensor; mask: Tensor; score: Tensor; oldLogp: Tensor; oldEntropy: Tensor; refLogp: Tensor; oldValues: Tensor;
-    kl: Tensor; rewards: Tensor; advantages: Tensor; returns: Tensor; whitened: Tensor; negKlCoef: Tensor;
-    logp: Tensor; statsSum: Tensor; adamHp: Tensor;
+    actions: Tensor;
+    mask: Tensor;
+    score: Tensor;
+    oldLogp: Tensor;
+    oldEntropy: Tensor;
+    refLogp: Tensor;
+    oldValues: Tensor;
+    kl: Tensor;
+    rewards: Tensor;
+    advantages: Tensor;
+    returns: Tensor;
+    whitened: Tensor;
+    negKlCoef: Tensor;
+    logp: Tensor;
+    statsSum: Tensor;
+    adamHp: Tensor;
   };
   private readonly rolloutForward: Dispatch[][] = [];
   private readonly trainStep: Dispatch[][] = [];
@@ -120,14 +149,23 @@ export class PPOTrainer {
 
   readonly gpu: Gpu;
 
-  constructor(parent: Gpu, readonly cfg: GPTConfig, readonly config: PPOConfig, init: PPOInit, readonly tokenizer: PPOTokenizer, readonly reward: RewardFn) {
+  constructor(
+    parent: Gpu,
+    readonly cfg: GPTConfig,
+    readonly config: PPOConfig,
+    init: PPOInit,
+    readonly tokenizer: PPOTokenizer,
+    readonly reward: RewardFn,
+  ) {
     checkPPOConfig(config);
     const { batchSize: B, minibatches: M, maxTokens, temperature: tau } = config;
     const { vocabSize: V, channels: C, maxSeqLen } = cfg;
     this.maxPromptTokens = config.maxPromptTokens || maxSeqLen - maxTokens;
     this.T = this.maxPromptTokens + maxTokens;
     if (this.maxPromptTokens < 1 || this.T > maxSeqLen) {
-      throw new Error(`PPO: prompts of ${this.maxPromptTokens} tokens + ${maxTokens} new tokens do not fit the model's context of ${maxSeqLen}`);
+      throw new Error(
+        `PPO: prompts of ${this.maxPromptTokens} tokens + ${maxTokens} new tokens do not fit the model's context of ${maxSeqLen}`,
+      );
     }
     const T = this.T;
     const mb = (this.rows = B / M);
@@ -147,18 +185,33 @@ export class PPOTrainer {
     gpu.write(refWeights.packed, init.reference ?? init.policy);
     this.policy = new GPT(gpu, cfg, mb, T, policyWeights);
     this.value = new ValueHead(gpu, this.policy, { zeroDlnf: false });
-    gpu.write(this.value.params, init.valueHead ?? initHeadParams(headTable('value_head', C), (n) => randn(n, mixSeed(SEED_SALT.ppo, config.seed, -1, 7))));
+    gpu.write(
+      this.value.params,
+      init.valueHead ??
+        initHeadParams(headTable('value_head', C), (n) => randn(n, mixSeed(SEED_SALT.ppo, config.seed, -1, 7))),
+    );
     this.reference = new GPT(gpu, cfg, mb, T, refWeights, { backward: false });
     this.sampler = new Sampler(policyWeights, B, T);
 
     // Batch buffers [M·S]: slot m holds minibatch m's rows [B/M, T] from element m·S.
     const batch = (name: string, dtype: 'f32' | 'u32' = 'f32') => gpu.tensor(`ppo.${name}`, [NT], dtype);
     const buf = (this.buf = {
-      actions: batch('actions', 'u32'), mask: batch('mask'), score: batch('score'), oldLogp: batch('old_logp'),
-      oldEntropy: batch('old_entropy'), refLogp: batch('ref_logp'), oldValues: batch('old_values'), kl: batch('kl'),
-      rewards: batch('rewards'), advantages: batch('advantages'), returns: batch('returns'), whitened: batch('whitened'),
+      actions: batch('actions', 'u32'),
+      mask: batch('mask'),
+      score: batch('score'),
+      oldLogp: batch('old_logp'),
+      oldEntropy: batch('old_entropy'),
+      refLogp: batch('ref_logp'),
+      oldValues: batch('old_values'),
+      kl: batch('kl'),
+      rewards: batch('rewards'),
+      advantages: batch('advantages'),
+      returns: batch('returns'),
+      whitened: batch('whitened'),
       negKlCoef: gpu.tensor('ppo.neg_kl_coef', [1, 1]),
-      logp: gpu.tensor('ppo.logp', [mb, T]), statsSum: gpu.tensor('ppo.stats_sum', [PPO_STATS]), adamHp: adamwHyperparams(gpu),
+      logp: gpu.tensor('ppo.logp', [mb, T]),
+      statsSum: gpu.tensor('ppo.stats_sum', [PPO_STATS]),
+      adamHp: adamwHyperparams(gpu),
     });
     const at = (t: Tensor, m: number) => gpu.view(t, `${t.label}[${m}]`, m * S, [mb, T]);
     const scratch = (name: string, shape = [mb, T]) => gpu.tensor(`ppo.${name}`, shape);
@@ -188,7 +241,16 @@ export class PPOTrainer {
       return adamwPackedUpdate(gpu, params, m, v, grads, norm, buf.adamHp, n, decayEnd);
     };
     const update = [
-      ...gradNormOver(gpu, norm, [{ grads: policy.grads, P: nPolicy }, { grads: value.grads, P: nHead }], gradNormScratchOver(gpu, [nPolicy, nHead]), normParams),
+      ...gradNormOver(
+        gpu,
+        norm,
+        [
+          { grads: policy.grads, P: nPolicy },
+          { grads: value.grads, P: nHead },
+        ],
+        gradNormScratchOver(gpu, [nPolicy, nHead]),
+        normParams,
+      ),
       ...adam(policy.params, policy.grads, nPolicy, policy.table.decayEnd, 'policy'),
       ...adam(value.params, value.grads, nHead, value.table.decayEnd, 'value head'),
     ];
@@ -215,8 +277,37 @@ export class PPOTrainer {
         ...policy.forwardDispatches,
         ...value.forwardDispatches,
         logprobForward(gpu, buf.logp, entropy, policy.logits, actions, N, V, tau),
-        ...ppoLossForward(gpu, stats, partials, buf.logp, oldLogp, whitened, value.values, oldValues, returns, entropy, mask, lossParams, N),
-        ...ppoLossBackward(gpu, dlogp, value.dvalues, dentropy, buf.logp, oldLogp, whitened, value.values, oldValues, returns, mask, stats, lossParams, N),
+        ...ppoLossForward(
+          gpu,
+          stats,
+          partials,
+          buf.logp,
+          oldLogp,
+          whitened,
+          value.values,
+          oldValues,
+          returns,
+          entropy,
+          mask,
+          lossParams,
+          N,
+        ),
+        ...ppoLossBackward(
+          gpu,
+          dlogp,
+          value.dvalues,
+          dentropy,
+          buf.logp,
+          oldLogp,
+          whitened,
+          value.values,
+          oldValues,
+          returns,
+          mask,
+          stats,
+          lossParams,
+          N,
+        ),
         addInPlace(gpu, buf.statsSum, stats, PPO_STATS),
         // forward was: logp = log softmax(logits/τ)[action], entropy = H(softmax(logits/τ)); so now:
         fill(gpu, dlogits),
@@ -236,7 +327,19 @@ export class PPOTrainer {
       klForward(gpu, buf.kl, buf.oldLogp, buf.refLogp, NT, config.klEstimator),
       matmulForward(gpu, col(buf.rewards), col(buf.kl), buf.negKlCoef, null, NT, 1, 1), // rewards = kl·(−λ)
       addInPlace(gpu, buf.rewards, buf.score, NT),
-      ...Array.from({ length: M }, (_, m) => gaeForward(gpu, at(buf.advantages, m), at(buf.returns, m), at(buf.rewards, m), at(buf.oldValues, m), at(buf.mask, m), gae, mb, T)),
+      ...Array.from({ length: M }, (_, m) =>
+        gaeForward(
+          gpu,
+          at(buf.advantages, m),
+          at(buf.returns, m),
+          at(buf.rewards, m),
+          at(buf.oldValues, m),
+          at(buf.mask, m),
+          gae,
+          mb,
+          T,
+        ),
+      ),
       ...whitenForward(gpu, buf.whitened, buf.advantages, buf.mask, whitenStats(gpu), NT, false),
     ];
   }
@@ -263,7 +366,8 @@ export class PPOTrainer {
   async rollout(prompts: readonly string[]): Promise<PPORollout> {
     const { config } = this;
     const B = config.batchSize;
-    if (prompts.length !== B) throw new Error(`PPO: an iteration takes batchSize = ${B} prompts, got ${prompts.length}`);
+    if (prompts.length !== B)
+      throw new Error(`PPO: an iteration takes batchSize = ${B} prompts, got ${prompts.length}`);
     const seed = mixSeed(SEED_SALT.ppo, config.seed, this.iteration + 1, 1);
     const { sampler, tokenizer, reward, stopSequences, maxPromptTokens } = this;
     return sampleRollout({ sampler, tokenizer, reward, config, stopSequences, maxPromptTokens, seed }, prompts);
@@ -278,8 +382,11 @@ export class PPOTrainer {
     const { gpu, config, T, buf } = this;
     const { batchSize: B, minibatches: M, epochs: K } = config;
     const { promptIds, actions, scores, ended } = rollout;
-    const sizes = [rollout.prompts, promptIds, actions, rollout.responseTokens, rollout.responses, scores, ended].map((x) => x.length);
-    if (sizes.some((n) => n !== B)) throw new Error(`PPO: a rollout of batchSize = ${B} rows, got lists of ${sizes.join(', ')}`);
+    const sizes = [rollout.prompts, promptIds, actions, rollout.responseTokens, rollout.responses, scores, ended].map(
+      (x) => x.length,
+    );
+    if (sizes.some((n) => n !== B))
+      throw new Error(`PPO: a rollout of batchSize = ${B} rows, got lists of ${sizes.join(', ')}`);
     const iteration = this.iteration + 1;
     const klCoef = this.klCoef;
     const clock = () => performance.now() / 1000;
@@ -287,7 +394,13 @@ export class PPOTrainer {
 
     // 3. sequences into the slots; log π_old, values, log π0; KL and rewards; 4. GAE and whitening
     const shaped = shapeScores(scores, ended, config, this.moments);
-    const slots = packSlots({ M, rows: this.rows, T, S: this.slot }, promptIds, actions, shaped, this.tokenizer.endOfText);
+    const slots = packSlots(
+      { M, rows: this.rows, T, S: this.slot },
+      promptIds,
+      actions,
+      shaped,
+      this.tokenizer.endOfText,
+    );
     gpu.write(buf.actions, slots.actions);
     gpu.write(buf.mask, slots.mask);
     gpu.write(buf.score, slots.score);
@@ -307,7 +420,10 @@ export class PPOTrainer {
     const order: number[][] = [];
     const newLogp: Float32Array[][] = [];
     for (let k = 0; k < K; k++) {
-      const perm = shuffleInPlace(Array.from({ length: M }, (_, m) => m), random);
+      const perm = shuffleInPlace(
+        Array.from({ length: M }, (_, m) => m),
+        random,
+      );
       order.push(perm);
       newLogp.push([]);
       for (const m of perm) {
@@ -320,28 +436,66 @@ export class PPOTrainer {
       }
     }
     const read = async (t: Tensor) => Float64Array.from(await gpu.read(t));
-    const [kl, entropy, values, returns] = [await read(buf.kl), await read(buf.oldEntropy), await read(buf.oldValues), await read(buf.returns)];
+    const [kl, entropy, values, returns] = [
+      await read(buf.kl),
+      await read(buf.oldEntropy),
+      await read(buf.oldValues),
+      await read(buf.returns),
+    ];
     const stats = await read(buf.statsSum);
     const t4 = clock();
 
     const metrics = ppoMetrics({
-      scores, shaped, klCoef, responseLengths: rollout.responseTokens.map((r) => r.length), ended,
-      spans: actions.map((a, b) => ({ first: slots.first[b], length: a.length })), kl, entropy, values, returns,
-      lossSums: Object.fromEntries(PPO_LOSS_METRICS.map((name) => [name, stats[PpoStat[name]]])) as Record<PPOLossMetric, number>,
+      scores,
+      shaped,
+      klCoef,
+      responseLengths: rollout.responseTokens.map((r) => r.length),
+      ended,
+      spans: actions.map((a, b) => ({ first: slots.first[b], length: a.length })),
+      kl,
+      entropy,
+      values,
+      returns,
+      lossSums: Object.fromEntries(PPO_LOSS_METRICS.map((name) => [name, stats[PpoStat[name]]])) as Record<
+        PPOLossMetric,
+        number
+      >,
       steps: K * M,
       seconds: { ...rollout.seconds, logprobs: t3 - t2, update: t4 - t3 },
     });
     if (!Number.isFinite(metrics['loss/policy']) || !Number.isFinite(metrics['loss/value'])) {
-      throw new Error(`PPO diverged at iteration ${iteration}: loss/policy ${metrics['loss/policy']}, loss/value ${metrics['loss/value']} (lower the learning rate)`);
+      throw new Error(
+        `PPO diverged at iteration ${iteration}: loss/policy ${metrics['loss/policy']}, loss/value ${metrics['loss/value']} (lower the learning rate)`,
+      );
     }
     if (config.adaptiveKl) this.klCoef = adaptKlCoef(klCoef, metrics['objective/kl'], B, config.adaptiveKl);
     this.iteration = iteration;
-    const samples = rollout.prompts.map((prompt, b) => ({ prompt, response: rollout.responses[b], score: scores[b], ended: ended[b] }));
+    const samples = rollout.prompts.map((prompt, b) => ({
+      prompt,
+      response: rollout.responses[b],
+      score: scores[b],
+      ended: ended[b],
+    }));
     const result: PPOIteration = { iteration, metrics, samples };
     if (inspect) {
-      const [oldLogp, refLogp, rewards, advantages] = [await read(buf.oldLogp), await read(buf.refLogp), await read(buf.rewards), await read(buf.whitened)];
+      const [oldLogp, refLogp, rewards, advantages] = [
+        await read(buf.oldLogp),
+        await read(buf.refLogp),
+        await read(buf.rewards),
+        await read(buf.whitened),
+      ];
       result.inspect = inspectRows(
-        { promptIds, actions, samplerLogp: rollout.samplerLogp, rows: this.rows, S: this.slot, first: slots.first, order, newLogp, cliprange: config.cliprange },
+        {
+          promptIds,
+          actions,
+          samplerLogp: rollout.samplerLogp,
+          rows: this.rows,
+          S: this.slot,
+          first: slots.first,
+          order,
+          newLogp,
+          cliprange: config.cliprange,
+        },
         { oldLogp, refLogp, kl, entropy, values, rewards, advantages, returns },
       );
     }
@@ -358,7 +512,8 @@ export class PPOTrainer {
   resumeAt(state: PPOResumeState): void {
     if (this.iteration !== 0) throw new Error(`resumeAt: this trainer has already run ${this.iteration} iterations`);
     const { iteration, klCoef, scoreMoments } = state;
-    if (!Number.isInteger(iteration) || iteration < 0) throw new Error(`resumeAt: iteration ${iteration} is not a count`);
+    if (!Number.isInteger(iteration) || iteration < 0)
+      throw new Error(`resumeAt: iteration ${iteration} is not a count`);
     if (!(klCoef >= 0)) throw new Error(`resumeAt: λ_KL ${klCoef} is not a non-negative number`);
     this.iteration = iteration;
     this.klCoef = klCoef;

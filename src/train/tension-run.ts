@@ -85,7 +85,8 @@ export interface TensionResult {
 export type TensionProgress = (phase: string, done: number, total: number) => void;
 
 /** The job's units of progress: every PM step and PPO iteration of the three runs, and the answers. */
-export const tensionUnits = (s: Pick<TensionSettings, 'pmSteps' | 'iterations'>): number => 3 * (s.pmSteps + s.iterations) + 1;
+export const tensionUnits = (s: Pick<TensionSettings, 'pmSteps' | 'iterations'>): number =>
+  3 * (s.pmSteps + s.iterations) + 1;
 
 /** Which datasets each PM trains on. */
 export function tensionDatasets<D>(kind: TensionPM, helpful: D, harmless: D): D[] {
@@ -94,12 +95,22 @@ export function tensionDatasets<D>(kind: TensionPM, helpful: D, harmless: D): D[
 
 /** One PM of the job, trained to its last step on `datasets`; its scope is freed before this returns. */
 async function trainPM(
-  gpu: Gpu, base: { name: string; checkpoint: Checkpoint }, datasets: readonly TensionDataset[], s: TensionSettings, onStep: (step: number) => void,
+  gpu: Gpu,
+  base: { name: string; checkpoint: Checkpoint },
+  datasets: readonly TensionDataset[],
+  s: TensionSettings,
+  onStep: (step: number) => void,
 ): Promise<TensionFile> {
   const { train, heldOut } = splitDatasets(datasets, s.seed);
   const plan = planPMRun({
-    trunk: { kind: 'checkpoint', name: base.name, checkpoint: base.checkpoint }, train, heldOut, seed: s.seed,
-    steps: s.pmSteps, pairsPerBatch: s.pmPairsPerBatch, seqLen: s.pmSeqLen, lr: s.pmLr,
+    trunk: { kind: 'checkpoint', name: base.name, checkpoint: base.checkpoint },
+    train,
+    heldOut,
+    seed: s.seed,
+    steps: s.pmSteps,
+    pairsPerBatch: s.pmPairsPerBatch,
+    seqLen: s.pmSeqLen,
+    lr: s.pmLr,
   });
   const run = new PMRun(gpu, plan);
   try {
@@ -117,12 +128,29 @@ async function trainPM(
 
 /** PPO of the base model against one PM, to its last iteration; its scope is freed before this returns. */
 async function trainPolicy(
-  gpu: Gpu, base: { name: string; checkpoint: Checkpoint }, pm: { name: string; checkpoint: Checkpoint }, prompts: readonly string[],
-  s: TensionSettings, onIteration: (iteration: number) => void,
+  gpu: Gpu,
+  base: { name: string; checkpoint: Checkpoint },
+  pm: { name: string; checkpoint: Checkpoint },
+  prompts: readonly string[],
+  s: TensionSettings,
+  onIteration: (iteration: number) => void,
 ): Promise<TensionModel['policy']> {
   const plan = planPPORun({
-    policy: base, reward: { kind: 'pm', ...pm }, prompts, iterations: s.iterations,
-    ppo: { ...DEFAULT_PPO, batchSize: s.batchSize, minibatches: 1, epochs: 2, maxTokens: s.maxTokens, maxPromptTokens: 0, klCoef: s.klCoef, lr: s.lr, seed: s.seed },
+    policy: base,
+    reward: { kind: 'pm', ...pm },
+    prompts,
+    iterations: s.iterations,
+    ppo: {
+      ...DEFAULT_PPO,
+      batchSize: s.batchSize,
+      minibatches: 1,
+      epochs: 2,
+      maxTokens: s.maxTokens,
+      maxPromptTokens: 0,
+      klCoef: s.klCoef,
+      lr: s.lr,
+      seed: s.seed,
+    },
   });
   const run = new PPORun(gpu, plan);
   try {
@@ -140,7 +168,12 @@ async function trainPolicy(
 }
 
 export async function runTension(
-  gpu: Gpu, base: { name: string; bytes: Uint8Array }, helpful: TensionDataset, harmless: TensionDataset, s: TensionSettings, progress: TensionProgress,
+  gpu: Gpu,
+  base: { name: string; bytes: Uint8Array },
+  helpful: TensionDataset,
+  harmless: TensionDataset,
+  s: TensionSettings,
+  progress: TensionProgress,
 ): Promise<TensionResult> {
   if (s.prompts < 1) throw new Error(`the answers table needs at least 1 prompt per dataset, not ${s.prompts}`);
   const total = tensionUnits(s);
@@ -153,18 +186,25 @@ export async function runTension(
     // 1. the preference model, and its cells on both held-out sets
     const pmPhase = `training the ${kind} preference model`;
     progress(pmPhase, done, total);
-    const trained = await trainPM(gpu, baseModel, tensionDatasets(kind, helpful, harmless), s, (step) => progress(pmPhase, done + step, total));
+    const trained = await trainPM(gpu, baseModel, tensionDatasets(kind, helpful, harmless), s, (step) =>
+      progress(pmPhase, done + step, total),
+    );
     done += s.pmSteps;
     const pmFile = { bytes: trained.bytes, metadata: { ...trained.metadata, tension: kind } };
     const pm = { name: `${kind} PM`, checkpoint: loadCheckpoint(pmFile.bytes, `${kind} PM`) };
-    const sets = [{ id: helpful.id, comparisons: h.heldOut }, { id: harmless.id, comparisons: x.heldOut }];
+    const sets = [
+      { id: helpful.id, comparisons: h.heldOut },
+      { id: harmless.id, comparisons: x.heldOut },
+    ];
     const tokenizer = tokenizerOfCheckpoint(pm.checkpoint.metadata, pm.checkpoint.cfg, pm.name);
     const cells = await scorePMOnSets(gpu, pm.checkpoint, tokenizer, sets, pm.name);
 
     // 2. PPO of the base model against it
     const ppoPhase = `PPO against the ${kind} preference model`;
     progress(ppoPhase, done, total);
-    const policy = await trainPolicy(gpu, baseModel, pm, ppoTrainPrompts, s, (iteration) => progress(ppoPhase, done + iteration, total));
+    const policy = await trainPolicy(gpu, baseModel, pm, ppoTrainPrompts, s, (iteration) =>
+      progress(ppoPhase, done + iteration, total),
+    );
     done += s.iterations;
     models.push({ kind, pm: pmFile, cells, policy: { ...policy, metadata: { ...policy.metadata, tension: kind } } });
   }
@@ -172,15 +212,37 @@ export async function runTension(
   // 3. the same held-out prompts answered by every model
   progress('answering the same prompts with every model', done, total);
   const prompts = [
-    ...ppoPrompts(h.heldOut).slice(0, s.prompts).map((p) => ({ prompt: p, dataset: helpful.id })),
-    ...ppoPrompts(x.heldOut).slice(0, s.prompts).map((p) => ({ prompt: p, dataset: harmless.id })),
+    ...ppoPrompts(h.heldOut)
+      .slice(0, s.prompts)
+      .map((p) => ({ prompt: p, dataset: helpful.id })),
+    ...ppoPrompts(x.heldOut)
+      .slice(0, s.prompts)
+      .map((p) => ({ prompt: p, dataset: harmless.id })),
   ];
-  if (!prompts.length) throw new Error(`no held-out prompts in ${helpful.id} or ${harmless.id}: they need more comparisons`);
-  const answerers = [{ model: 'base', bytes: base.bytes, file: base.name }, ...models.map((m) => ({ model: `${m.kind} policy`, bytes: m.policy.bytes, file: `${m.kind} policy` }))];
+  if (!prompts.length)
+    throw new Error(`no held-out prompts in ${helpful.id} or ${harmless.id}: they need more comparisons`);
+  const answerers = [
+    { model: 'base', bytes: base.bytes, file: base.name },
+    ...models.map((m) => ({ model: `${m.kind} policy`, bytes: m.policy.bytes, file: `${m.kind} policy` })),
+  ];
   const texts: string[][] = [];
   for (const a of answerers) {
-    const opts = { maxTokens: s.maxTokens, temperature: 1, topK: 0, seed: s.seed + 7, batch: Math.min(8, prompts.length) };
-    texts.push(await policyResponses(gpu, loadCheckpoint(a.bytes, a.file), a.file, prompts.map((p) => p.prompt), opts));
+    const opts = {
+      maxTokens: s.maxTokens,
+      temperature: 1,
+      topK: 0,
+      seed: s.seed + 7,
+      batch: Math.min(8, prompts.length),
+    };
+    texts.push(
+      await policyResponses(
+        gpu,
+        loadCheckpoint(a.bytes, a.file),
+        a.file,
+        prompts.map((p) => p.prompt),
+        opts,
+      ),
+    );
   }
   const answers = prompts.map((p, i) => ({
     ...p,

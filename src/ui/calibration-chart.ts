@@ -38,8 +38,10 @@ export class CalibrationChart extends LitElement {
         <summary class="hint">the ${filled.length} non-empty bins (each pair counts twice: chosen p, rejected 1 − p)</summary>
         <table id="calibration-bins">
           <tr><th>bin</th><th>predicted</th><th>observed</th><th>events</th></tr>
-          ${filled.map((b) => html`<tr class="bin"><td>${b.lo.toFixed(1)}–${b.hi.toFixed(1)}</td><td>${b.predicted.toFixed(3)}</td>
-            <td>${b.observed.toFixed(3)}</td><td>${b.count}</td></tr>`)}
+          ${filled.map(
+            (b) => html`<tr class="bin"><td>${b.lo.toFixed(1)}–${b.hi.toFixed(1)}</td><td>${b.predicted.toFixed(3)}</td>
+            <td>${b.observed.toFixed(3)}</td><td>${b.count}</td></tr>`,
+          )}
         </table>
       </details>`;
   }

@@ -26,7 +26,15 @@ interface FileResult {
 
 type Phase =
   | { kind: 'idle' }
-  | { kind: 'reading'; file: string; index: number; files: number; bytesRead: number; totalBytes: number; lines: number }
+  | {
+      kind: 'reading';
+      file: string;
+      index: number;
+      files: number;
+      bytesRead: number;
+      totalBytes: number;
+      lines: number;
+    }
   | { kind: 'review'; results: FileResult[] }
   | { kind: 'saving' };
 
@@ -90,16 +98,20 @@ export class DataImport extends LitElement {
       case 'review': {
         const valid = p.results.reduce((a, r) => a + r.comparisons.length, 0);
         return html`<div class="warn" id="import-report">
-          ${p.results.map((r) => html`<div>
+          ${p.results.map(
+            (r) => html`<div>
             <strong>${r.file}</strong> (${r.subset}): ${plural(r.comparisons.length, 'valid comparison')},
             ${plural(r.problems.length, 'malformed line')}, ${plural(r.identical, 'identical pair')} dropped
-            ${r.problems.length
-              ? html`<ul class="problems mono">
+            ${
+              r.problems.length
+                ? html`<ul class="problems mono">
                   ${r.problems.slice(0, SHOWN_PROBLEMS).map((q) => html`<li>${r.file}:${q.line}: ${q.reason}</li>`)}
                   ${r.problems.length > SHOWN_PROBLEMS ? html`<li>… and ${formatCount(r.problems.length - SHOWN_PROBLEMS)} more</li>` : nothing}
                 </ul>`
-              : nothing}
-          </div>`)}
+                : nothing
+            }
+          </div>`,
+          )}
           <div class="row">
             <button id="import-valid" class="primary" ?disabled=${valid === 0} @click=${() => this.store(p.results)}>
               Import the ${plural(valid, 'valid comparison')}
@@ -136,12 +148,28 @@ export class DataImport extends LitElement {
     const results: FileResult[] = [];
     try {
       for (const [index, file] of files.entries()) {
-        this.phase = { kind: 'reading', file: file.name, index, files: files.length, bytesRead: 0, totalBytes: file.size, lines: 0 };
+        this.phase = {
+          kind: 'reading',
+          file: file.name,
+          index,
+          files: files.length,
+          bytesRead: 0,
+          totalBytes: file.size,
+          lines: 0,
+        };
         const parsed = await parseHHStream(file.stream(), {
           gzip: isGzipName(file.name),
           totalBytes: file.size,
           onProgress: (q) => {
-            this.phase = { kind: 'reading', file: file.name, index, files: files.length, bytesRead: q.bytesRead, totalBytes: q.totalBytes ?? file.size, lines: q.lines };
+            this.phase = {
+              kind: 'reading',
+              file: file.name,
+              index,
+              files: files.length,
+              bytesRead: q.bytesRead,
+              totalBytes: q.totalBytes ?? file.size,
+              lines: q.lines,
+            };
           },
         });
         const subset = subsetFromFileName(file.name);
@@ -155,7 +183,8 @@ export class DataImport extends LitElement {
       this.error = `Could not read ${where}: ${(e as Error).message}. Nothing was imported.`;
       return;
     }
-    if (results.some((r) => r.problems.length > 0 || r.comparisons.length === 0)) this.phase = { kind: 'review', results };
+    if (results.some((r) => r.problems.length > 0 || r.comparisons.length === 0))
+      this.phase = { kind: 'review', results };
     else await this.store(results);
   }
 
@@ -166,7 +195,13 @@ export class DataImport extends LitElement {
     try {
       for (const r of results) {
         if (r.comparisons.length === 0) continue;
-        const meta = await saveDataset(this.kv, { name: r.file, subset: r.subset, identical: r.identical, sources: [r.file], comparisons: r.comparisons });
+        const meta = await saveDataset(this.kv, {
+          name: r.file,
+          subset: r.subset,
+          identical: r.identical,
+          sources: [r.file],
+          comparisons: r.comparisons,
+        });
         stored.push(`${meta.name} (${plural(meta.count, 'comparison')})`);
         this.dispatchEvent(new DatasetsChanged());
       }

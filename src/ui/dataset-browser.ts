@@ -82,16 +82,23 @@ export class DatasetBrowser extends LitElement {
   private renderComparison(c: Comparison, index: number) {
     return html`<div class="comparison">
       <div class="where">#${index + 1} · ${c.source.file}:${c.source.line} · ${c.subset}</div>
-      ${c.provenance
-        ? html`<div class="where provenance" data-mode=${c.provenance.mode} data-picked=${c.provenance.picked}>labelled (${c.provenance.mode}): picked response
+      ${
+        c.provenance
+          ? html`<div class="where provenance" data-mode=${c.provenance.mode} data-picked=${c.provenance.picked}>labelled (${c.provenance.mode}): picked response
             ${c.provenance.picked} as ${c.provenance.mode === 'helpful' ? 'more helpful' : 'more harmful'} · sampled by ${c.provenance.checkpoints.join(' / ')}
             · seed ${c.provenance.seed} · prompt from ${c.provenance.promptDataset} · ${new Date(c.provenance.time).toISOString()}</div>`
-        : nothing}
-      ${c.online
-        ? html`<div class="where online" data-round=${c.online.round} data-labeller=${c.online.labeller}>online round ${c.online.round} · labelled by
-            ${c.online.labeller} · picked response ${c.online.picked} · both answers by ${c.online.policy}${c.online.scores
-              ? ` · scores ${c.online.scores[0].toFixed(3)} (chosen) vs ${c.online.scores[1].toFixed(3)}` : ''}</div>`
-        : nothing}
+          : nothing
+      }
+      ${
+        c.online
+          ? html`<div class="where online" data-round=${c.online.round} data-labeller=${c.online.labeller}>online round ${c.online.round} · labelled by
+            ${c.online.labeller} · picked response ${c.online.picked} · both answers by ${c.online.policy}${
+              c.online.scores
+                ? ` · scores ${c.online.scores[0].toFixed(3)} (chosen) vs ${c.online.scores[1].toFixed(3)}`
+                : ''
+            }</div>`
+          : nothing
+      }
       <div class="label">context</div>
       <div class="text context">${c.context}</div>
       <div class="pair">

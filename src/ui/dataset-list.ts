@@ -42,10 +42,12 @@ export class DatasetList extends LitElement {
           <td><div class="actions">
             <button class="browse" aria-pressed=${String(this.browsing === d.id)} @click=${act('browse', d.id)}>Browse</button>
             <button class="export" @click=${act('export', d.id)}>Export .jsonl</button>
-            ${this.confirming === d.id
-              ? html`<button class="delete-confirm bad" @click=${act('delete', d.id)}>Really delete?</button>
+            ${
+              this.confirming === d.id
+                ? html`<button class="delete-confirm bad" @click=${act('delete', d.id)}>Really delete?</button>
                   <button @click=${() => (this.confirming = null)}>Keep</button>`
-              : html`<button class="delete" @click=${() => (this.confirming = d.id)}>Delete</button>`}
+                : html`<button class="delete" @click=${() => (this.confirming = d.id)}>Delete</button>`
+            }
           </div></td>
         </tr>`,
       )}

@@ -43,16 +43,22 @@ export class DatasetPicker extends LitElement {
     const missing = this.chosen.filter((id) => !this.datasets.some((d) => d.id === id));
     return html`<fieldset ?disabled=${this.disabled}>
       <legend>${this.field.label}: ${this.field.help}</legend>
-      ${this.datasets.length
-        ? this.datasets.map((d) => html`<label><input type="checkbox" data-id=${d.id} .checked=${chosen.has(d.id)}
+      ${
+        this.datasets.length
+          ? this.datasets.map(
+              (d) => html`<label><input type="checkbox" data-id=${d.id} .checked=${chosen.has(d.id)}
             @change=${(e: Event) => this.toggle(d.id, (e.target as HTMLInputElement).checked)} /> ${d.name}
-            <span class="hint">(${formatCount(d.count)})</span></label>`)
-        : html`<span class="hint">No datasets yet: generate the synthetic world in Data (one click), or import HH
-            files.</span>`}
-      ${missing.length
-        ? html`<div class="warn" id=${this.missingId || nothing}>Not in this browser's store: ${missing.join(', ')}.
+            <span class="hint">(${formatCount(d.count)})</span></label>`,
+            )
+          : html`<span class="hint">No datasets yet: generate the synthetic world in Data (one click), or import HH
+            files.</span>`
+      }
+      ${
+        missing.length
+          ? html`<div class="warn" id=${this.missingId || nothing}>Not in this browser's store: ${missing.join(', ')}.
             Generate or import ${missing.length > 1 ? 'them' : 'it'} in Data.</div>`
-        : nothing}
+          : nothing
+      }
     </fieldset>`;
   }
 

@@ -110,32 +110,56 @@ export class EloPanel extends EvalPanel {
         resampling prompts; the win-rate matrix says how often the row beat the column.</p>
       <div class="hint">policies</div>
       <div class="picks" id="elo-policies">
-        ${this.policies.length
-          ? this.policies.map((c) => html`<label class="policy"><input type="checkbox" data-id=${c.id} .checked=${this.ticked.has(c.id)}
-              @change=${(e: Event) => { this.ticked = toggled(this.ticked, c.id, (e.target as HTMLInputElement).checked); }}>${c.name}</label>`)
-          : html`<span class="hint">no policy checkpoints stored yet: train a base model (and an RLHF policy) first</span>`}
+        ${
+          this.policies.length
+            ? this.policies.map(
+                (
+                  c,
+                ) => html`<label class="policy"><input type="checkbox" data-id=${c.id} .checked=${this.ticked.has(c.id)}
+              @change=${(e: Event) => {
+                this.ticked = toggled(this.ticked, c.id, (e.target as HTMLInputElement).checked);
+              }}>${c.name}</label>`,
+              )
+            : html`<span class="hint">no policy checkpoints stored yet: train a base model (and an RLHF policy) first</span>`
+        }
       </div>
       <div class="hint">prompts from</div>
       <div class="picks" id="elo-datasets">
-        ${this.datasets.map((d) => html`<label class="dataset"><input type="checkbox" data-id=${d.id} .checked=${sets.has(d.id)}
-          @change=${(e: Event) => { this.sets = toggled(new Set(chosen.map((x) => x.id)), d.id, (e.target as HTMLInputElement).checked); }}>${d.name}</label>`)}
+        ${this.datasets.map(
+          (d) => html`<label class="dataset"><input type="checkbox" data-id=${d.id} .checked=${sets.has(d.id)}
+          @change=${(e: Event) => {
+            this.sets = toggled(new Set(chosen.map((x) => x.id)), d.id, (e.target as HTMLInputElement).checked);
+          }}>${d.name}</label>`,
+        )}
       </div>
       <div class="row">
-        <label>judge <select id="elo-judge" @change=${(e: Event) => { this.judge = (e.target as HTMLSelectElement).value; }}>
+        <label>judge <select id="elo-judge" @change=${(e: Event) => {
+          this.judge = (e.target as HTMLSelectElement).value;
+        }}>
           <option value="gold" ?selected=${this.judge === 'gold'}>the gold scorer (synthetic world)</option>
           ${this.pms.map((c) => html`<option value=${c.id} ?selected=${c.id === this.judge}>${c.name}</option>`)}
         </select></label>
         <label>prompts ≤ <input id="elo-n" type="number" min="1" max="1000" .value=${String(this.nPrompts)}
-          @change=${(e: Event) => { this.nPrompts = this.intOf(e, this.nPrompts); }}></label>
+          @change=${(e: Event) => {
+            this.nPrompts = this.intOf(e, this.nPrompts);
+          }}></label>
         <label>new tokens ≤ <input id="elo-tokens" type="number" min="1" max="512" .value=${String(this.maxTokens)}
-          @change=${(e: Event) => { this.maxTokens = this.intOf(e, this.maxTokens); }}></label>
+          @change=${(e: Event) => {
+            this.maxTokens = this.intOf(e, this.maxTokens);
+          }}></label>
         <label>seed <input id="elo-seed" type="number" min="0" .value=${String(this.seed)}
-          @change=${(e: Event) => { this.seed = this.intOf(e, this.seed, 0); }}></label>
+          @change=${(e: Event) => {
+            this.seed = this.intOf(e, this.seed, 0);
+          }}></label>
         <button id="elo-rank" class="primary" ?disabled=${!canRank} @click=${() => void this.rank()}>Rank</button>
         ${this.ticked.size < 2 ? html`<span class="hint">tick at least two policies</span>` : nothing}
       </div>
-      ${this.progress ? html`<p class="hint" id="elo-progress"><progress max=${this.progress.total} .value=${this.progress.done}></progress>
-        ${this.progress.message}</p>` : nothing}
+      ${
+        this.progress
+          ? html`<p class="hint" id="elo-progress"><progress max=${this.progress.total} .value=${this.progress.done}></progress>
+        ${this.progress.message}</p>`
+          : nothing
+      }
       ${this.error ? html`<div class="err" id="elo-error">${this.error}</div>` : nothing}
       ${this.ranking ? this.renderRanking(this.ranking) : nothing}
       ${this.renderHuman()}
@@ -149,36 +173,51 @@ export class EloPanel extends EvalPanel {
       ${r.prompts.length} prompts, responses of at most ${r.maxTokens} new tokens; ${r.games} games per policy.</p>
       <table class="board" id="elo-board">
         <tr><th>rank</th><th>policy</th><th class="num">Elo</th><th class="num">95% interval</th><th class="num">games</th><th class="num">mean score</th>
-          ${gold ? html`<th class="num" title="mean gold helpfulness on benign requests">helpfulness (benign)</th>
+          ${
+            gold
+              ? html`<th class="num" title="mean gold helpfulness on benign requests">helpfulness (benign)</th>
             <th class="num" title="fraction of harmful requests answered with a harmful key word">compliance (harmful)</th>
-            <th class="num" title="fraction of harmful requests declined with a refusal phrase (the rest got off-topic text)">refusal (harmful)</th>` : nothing}</tr>
-        ${order.map((i, rank) => html`<tr class="elo-row" data-policy=${r.policies[i]}>
+            <th class="num" title="fraction of harmful requests declined with a refusal phrase (the rest got off-topic text)">refusal (harmful)</th>`
+              : nothing
+          }</tr>
+        ${order.map(
+          (i, rank) => html`<tr class="elo-row" data-policy=${r.policies[i]}>
           <td>${rank + 1}</td><td>${r.policies[i]}</td>
           <td class="num" data-col="elo">${signed(r.elo[i])}</td>
           <td class="num" data-col="interval">[${signed(r.lo[i])}, ${signed(r.hi[i])}]</td>
           <td class="num" data-col="games">${r.games}</td>
           <td class="num" data-col="score">${r.meanScore[i].toFixed(3)}</td>
-          ${gold ? html`<td class="num" data-col="helpfulness">${Number.isFinite(gold[i].helpfulness) ? gold[i].helpfulness.toFixed(3) : '–'}</td>
+          ${
+            gold
+              ? html`<td class="num" data-col="helpfulness">${Number.isFinite(gold[i].helpfulness) ? gold[i].helpfulness.toFixed(3) : '–'}</td>
             <td class="num" data-col="compliance" title=${`95% interval ${pct(gold[i].compliance_rate.lo)}–${pct(gold[i].compliance_rate.hi)} of ${gold[i].harmful} harmful requests`}>
               ${pct(gold[i].compliance_rate.rate)}</td>
             <td class="num" data-col="refusal" title=${`95% interval ${pct(gold[i].refusal_rate.lo)}–${pct(gold[i].refusal_rate.hi)} of ${gold[i].harmful} harmful requests`}>
-              ${pct(gold[i].refusal_rate.rate)}</td>` : nothing}
-        </tr>`)}
+              ${pct(gold[i].refusal_rate.rate)}</td>`
+              : nothing
+          }
+        </tr>`,
+        )}
       </table>
       <h3>Win rates (row beats column)</h3>
       <table class="winrate" id="elo-winrate">
         <tr><th></th>${order.map((j) => html`<th class="col">${r.policies[j]}</th>`)}</tr>
-        ${order.map((i) => html`<tr><th>${r.policies[i]}</th>${order.map((j) => {
-          if (i === j) return html`<td class="self">–</td>`;
-          const w = r.winRate[i][j];
-          const [red, green, blue] = accuracyRgb(w);
-          return html`<td class="wr" data-row=${r.policies[i]} data-col=${r.policies[j]} style=${`background: rgb(${red}, ${green}, ${blue}); color: ${w < 0.15 || w > 0.85 ? '#fff' : '#111'}`}
+        ${order.map(
+          (i) =>
+            html`<tr><th>${r.policies[i]}</th>${order.map((j) => {
+              if (i === j) return html`<td class="self">–</td>`;
+              const w = r.winRate[i][j];
+              const [red, green, blue] = accuracyRgb(w);
+              return html`<td class="wr" data-row=${r.policies[i]} data-col=${r.policies[j]} style=${`background: rgb(${red}, ${green}, ${blue}); color: ${w < 0.15 || w > 0.85 ? '#fff' : '#111'}`}
             title=${`${r.policies[i]} beat ${r.policies[j]} on ${pct(w)} of the prompts (ties count half)`}>${w.toFixed(2)}</td>`;
-        })}</tr>`)}
+            })}</tr>`,
+        )}
       </table>
       <details id="elo-responses"><summary>responses to the first ${Math.min(SHOWN_PROMPTS, r.prompts.length)} prompts</summary>
-        ${r.prompts.slice(0, SHOWN_PROMPTS).map((p, q) => html`<div class="text">${p}</div>
-          <table>${order.map((i) => html`<tr><th>${r.policies[i]}</th><td class="text">${r.responses[i][q]}</td><td class="num">${r.scores[i][q].toFixed(3)}</td></tr>`)}</table>`)}
+        ${r.prompts.slice(0, SHOWN_PROMPTS).map(
+          (p, q) => html`<div class="text">${p}</div>
+          <table>${order.map((i) => html`<tr><th>${r.policies[i]}</th><td class="text">${r.responses[i][q]}</td><td class="num">${r.scores[i][q].toFixed(3)}</td></tr>`)}</table>`,
+        )}
       </details>`;
   }
 
@@ -192,9 +231,14 @@ export class EloPanel extends EvalPanel {
       return html`<h3>Human-judged ${b.mode === 'helpful' ? 'helpfulness' : 'harmlessness (red team)'} Elo</h3>
         <table class="board human" id=${`human-board-${b.mode}`}>
           <tr><th>rank</th><th>checkpoint</th><th class="num">Elo</th><th class="num">95% interval</th><th class="num">games</th><th class="num">won</th></tr>
-          ${order.map((i, rank) => html`<tr class="human-row" data-policy=${b.players[i]}><td>${rank + 1}</td><td>${b.players[i]}</td>
+          ${order.map(
+            (
+              i,
+              rank,
+            ) => html`<tr class="human-row" data-policy=${b.players[i]}><td>${rank + 1}</td><td>${b.players[i]}</td>
             <td class="num" data-col="elo">${signed(b.elo[i])}</td><td class="num">[${signed(b.lo[i])}, ${signed(b.hi[i])}]</td>
-            <td class="num" data-col="games">${b.games[i]}</td><td class="num" data-col="wins">${b.wins[i]}</td></tr>`)}
+            <td class="num" data-col="games">${b.games[i]}</td><td class="num" data-col="wins">${b.wins[i]}</td></tr>`,
+          )}
         </table>`;
     })}
     <p class="hint">From your labels in the labelling view: each label between two different checkpoints is a game won by the chosen
@@ -218,19 +262,40 @@ export class EloPanel extends EvalPanel {
       const policies = [];
       for (const c of chosen) policies.push({ name: c.name, bytes: await loadCheckpointBytes(this.kv, c) });
       const pm = this.pms.find((c) => c.id === this.judge);
-      const judge: RLHFReward = pm ? { kind: 'pm', name: pm.name, bytes: await loadCheckpointBytes(this.kv, pm) } : { kind: 'gold' };
+      const judge: RLHFReward = pm
+        ? { kind: 'pm', name: pm.name, bytes: await loadCheckpointBytes(this.kv, pm) }
+        : { kind: 'gold' };
       const comparisons: Comparison[] = [];
       for (const d of this.chosenSets()) comparisons.push(...(await loadComparisons(this.kv, d)));
       const { prompts } = samplePrompts(comparisons, this.nPrompts, this.seed);
       const request = this.nextRequest('elo');
-      const answer = await askWorker(this.client, {
-        type: 'elo-rank', request, policies, judge, prompts,
-        settings: { maxTokens: this.maxTokens, temperature: 1, topK: 0, batch: 16, bootstrap: BOOTSTRAP, seed: this.seed },
-      }, 'elo-ranking', (p) => (this.progress = { done: p.done, total: p.total, message: p.message }));
+      const answer = await askWorker(
+        this.client,
+        {
+          type: 'elo-rank',
+          request,
+          policies,
+          judge,
+          prompts,
+          settings: {
+            maxTokens: this.maxTokens,
+            temperature: 1,
+            topK: 0,
+            batch: 16,
+            bootstrap: BOOTSTRAP,
+            seed: this.seed,
+          },
+        },
+        'elo-ranking',
+        (p) => (this.progress = { done: p.done, total: p.total, message: p.message }),
+      );
       if (answer.error || !answer.ranking) throw new Error(`ranking failed: ${answer.error ?? 'no answer'}`);
       this.ranking = answer.ranking;
     } catch (e) {
-      this.error = e instanceof Error && e.name !== 'StorageError' ? e.message : storageError(e, 'loading the checkpoints').message;
+      this.error =
+        e instanceof Error && e.name !== 'StorageError'
+          ? e.message
+          : storageError(e, 'loading the checkpoints').message;
     } finally {
       this.running = false;
       this.progress = null;

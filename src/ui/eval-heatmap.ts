@@ -52,7 +52,13 @@ export interface HeatCell {
 /** How the cell of `result` looks; no result yet (or no pairs) is a blank cell. */
 export function heatCell(result: PMCellResult | undefined): HeatCell {
   if (!result || result.n === 0) {
-    return { text: '–', n: result ? 'n=0' : '', background: 'transparent', color: '#666', title: result ? 'no held-out pairs in this dataset' : 'not evaluated yet' };
+    return {
+      text: '–',
+      n: result ? 'n=0' : '',
+      background: 'transparent',
+      color: '#666',
+      title: result ? 'no held-out pairs in this dataset' : 'not evaluated yet',
+    };
   }
   const rgb = accuracyRgb(result.accuracy);
   return {

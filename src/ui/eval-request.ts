@@ -16,7 +16,10 @@ type Progress = Extract<WorkerEvent, { type: 'eval-progress' }>;
  * `onProgress` hears the request's eval-progress events meanwhile.
  */
 export function askWorker<A extends WorkerEvent['type']>(
-  client: WorkerClient, command: Command & { request: string }, answer: A, onProgress: (p: Progress) => void = () => {},
+  client: WorkerClient,
+  command: Command & { request: string },
+  answer: A,
+  onProgress: (p: Progress) => void = () => {},
 ): Promise<Extract<WorkerEvent, { type: A }>> {
   return new Promise((resolve) => {
     const stop = client.on((e) => {
@@ -34,11 +37,17 @@ export function askWorker<A extends WorkerEvent['type']>(
 /** The stored policies (base models, then RLHF policies; each oldest first), as the RLHF stage offers them. */
 export function policyCheckpoints(all: readonly CheckpointMeta[]): CheckpointMeta[] {
   const rank = (c: CheckpointMeta) => (c.stage === 'base' ? 0 : 1);
-  return all.filter((c) => c.stage === 'base' || c.stage === 'rlhf').sort((a, b) => rank(a) - rank(b) || a.created - b.created);
+  return all
+    .filter((c) => c.stage === 'base' || c.stage === 'rlhf')
+    .sort((a, b) => rank(a) - rank(b) || a.created - b.created);
 }
 
 /** The prompts of `comparisons` (their distinct contexts, as `rlhf ppo` reads them), a sample of at most `n` seeded by `seed`. */
-export function samplePrompts(comparisons: readonly Comparison[], n: number, seed: number): { prompts: string[]; distinct: number } {
+export function samplePrompts(
+  comparisons: readonly Comparison[],
+  n: number,
+  seed: number,
+): { prompts: string[]; distinct: number } {
   const all = ppoPrompts(comparisons);
   return { prompts: shuffleInPlace([...all], rng(seed)).slice(0, n), distinct: all.length };
 }

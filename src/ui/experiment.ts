@@ -110,7 +110,11 @@ type Unnamed<F extends Field> = Omit<F, 'param'>;
 
 function intField(d: Doc, min: number, max: number): Unnamed<IntField> {
   return {
-    ...d, kind: 'int', min, max, expect: `an integer from ${min} to ${max}`,
+    ...d,
+    kind: 'int',
+    min,
+    max,
+    expect: `an integer from ${min} to ${max}`,
     parse: (raw) => (/^-?\d+$/.test(raw.trim()) && Number(raw) >= min && Number(raw) <= max ? Number(raw) : undefined),
     format: String,
   };
@@ -118,7 +122,11 @@ function intField(d: Doc, min: number, max: number): Unnamed<IntField> {
 
 function numberField(d: Doc, min: number, max: number): Unnamed<NumberField> {
   return {
-    ...d, kind: 'number', min, max, expect: `a number above ${min}, at most ${max}`,
+    ...d,
+    kind: 'number',
+    min,
+    max,
+    expect: `a number above ${min}, at most ${max}`,
     parse: (raw) => {
       const v = raw.trim() === '' ? NaN : Number(raw);
       return Number.isFinite(v) && v > min && v <= max ? v : undefined;
@@ -130,7 +138,11 @@ function numberField(d: Doc, min: number, max: number): Unnamed<NumberField> {
 /** A number from 0 (included: "off") to max. */
 function nonNegativeField(d: Doc, max: number): Unnamed<NumberField> {
   return {
-    ...d, kind: 'number', min: 0, max, expect: `a number from 0 to ${max}`,
+    ...d,
+    kind: 'number',
+    min: 0,
+    max,
+    expect: `a number from 0 to ${max}`,
     parse: (raw) => {
       const v = raw.trim() === '' ? NaN : Number(raw);
       return Number.isFinite(v) && v >= 0 && v <= max ? v : undefined;
@@ -141,7 +153,10 @@ function nonNegativeField(d: Doc, max: number): Unnamed<NumberField> {
 
 function choiceField<T extends string>(d: Doc, options: readonly T[]): Unnamed<ChoiceField<T>> {
   return {
-    ...d, kind: 'choice', options, expect: `one of ${options.join(', ')}`,
+    ...d,
+    kind: 'choice',
+    options,
+    expect: `one of ${options.join(', ')}`,
     parse: (raw) => options.find((o) => o === raw),
     format: (v) => v,
   };
@@ -149,7 +164,9 @@ function choiceField<T extends string>(d: Doc, options: readonly T[]): Unnamed<C
 
 function flagField(d: Doc): Unnamed<FlagField> {
   return {
-    ...d, kind: 'flag', expect: '0 or 1',
+    ...d,
+    kind: 'flag',
+    expect: '0 or 1',
     parse: (raw) => (raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' ? false : undefined),
     format: (v) => (v ? '1' : '0'),
   };
@@ -160,9 +177,14 @@ export const DATASET_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 function idListField(d: Doc): Unnamed<IdListField> {
   return {
-    ...d, kind: 'ids', expect: 'comma-separated dataset ids (lowercase letters, digits, dashes)',
+    ...d,
+    kind: 'ids',
+    expect: 'comma-separated dataset ids (lowercase letters, digits, dashes)',
     parse: (raw) => {
-      const ids = raw.split(',').map((s) => s.trim()).filter(Boolean);
+      const ids = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       return ids.every((id) => DATASET_ID.test(id)) ? [...new Set(ids)] : undefined;
     },
     format: (v) => v.join(','),
@@ -170,29 +192,42 @@ function idListField(d: Doc): Unnamed<IdListField> {
 }
 
 /** A section's fields, each named `section.key` in the URL. */
-function section<T extends Record<string, Unnamed<Field>>>(name: string, fields: T): { [K in keyof T]: T[K] & { param: string } } {
+function section<T extends Record<string, Unnamed<Field>>>(
+  name: string,
+  fields: T,
+): { [K in keyof T]: T[K] & { param: string } } {
   const named = Object.entries(fields).map(([key, f]) => [key, { ...f, param: `${name}.${key}` }]);
   return Object.fromEntries(named) as { [K in keyof T]: T[K] & { param: string } };
 }
 
-const SAVE_HELP = 'Store a checkpoint every this many steps while training, so a reload loses at most this many and '
-  + 'can resume; 0: only on Save and at the end.';
+const SAVE_HELP =
+  'Store a checkpoint every this many steps while training, so a reload loses at most this many and ' +
+  'can resume; 0: only on Save and at the end.';
 
 export const SEED_FIELD: IntField = {
-  ...intField({
-    label: 'seed',
-    help: 'Seeds everything random: the synthetic world, data shuffling, batches and weight initialisation. '
-      + 'Same seed, same run.',
-  }, 0, 2 ** 31 - 1),
+  ...intField(
+    {
+      label: 'seed',
+      help:
+        'Seeds everything random: the synthetic world, data shuffling, batches and weight initialisation. ' +
+        'Same seed, same run.',
+    },
+    0,
+    2 ** 31 - 1,
+  ),
   param: 'seed',
 };
 
 /** The Data stage's knobs. */
 export const DATA_FIELDS = section('data', {
-  synthPairs: intField({
-    label: 'pairs per subset',
-    help: 'How many helpful and how many harmless comparisons the synthetic world gets (the seed picks them).',
-  }, 1, 20_000),
+  synthPairs: intField(
+    {
+      label: 'pairs per subset',
+      help: 'How many helpful and how many harmless comparisons the synthetic world gets (the seed picks them).',
+    },
+    1,
+    20_000,
+  ),
 }) satisfies { [K in keyof DataConfig]: Field };
 
 /** The Base-model stage's knobs, in the order they are shown. */
@@ -201,38 +236,65 @@ export const BASE_FIELDS = section('base', {
     label: 'datasets',
     help: 'The dialogues the base model reads: the chosen side of each comparison, context included.',
   }),
-  preset: choiceField({
-    label: 'model',
-    help: 'Model size. nano: 1 layer, 8 channels (a smoke test); tiny: 4 layers, 128 channels, learns the '
-      + 'synthetic world in minutes. The paper pretrains 13M–52B.',
-  }, BASE_PRESETS),
-  steps: intField({
-    label: 'steps',
-    help: 'Optimizer steps. The learning rate warms up for the first 10% (at most 20) and decays by cosine to a '
-      + 'tenth by the last.',
-  }, 1, 100_000),
-  batchSize: intField({
-    label: 'batch',
-    help: 'Sequences per step (B). Larger batches give smoother loss curves and more tokens per step.',
-  }, 1, 256),
-  seqLen: intField({
-    label: 'sequence length',
-    help: 'Tokens (bytes) per sequence (T): how much of a dialogue the model sees at once; at most the model\'s '
-      + 'context.',
-  }, 2, 1024),
-  lr: numberField({
-    label: 'learning rate',
-    help: 'Peak AdamW learning rate (β = 0.9, 0.95; weight decay 0.1; gradient norm clipped to 1).',
-  }, 0, 1),
+  preset: choiceField(
+    {
+      label: 'model',
+      help:
+        'Model size. nano: 1 layer, 8 channels (a smoke test); tiny: 4 layers, 128 channels, learns the ' +
+        'synthetic world in minutes. The paper pretrains 13M–52B.',
+    },
+    BASE_PRESETS,
+  ),
+  steps: intField(
+    {
+      label: 'steps',
+      help:
+        'Optimizer steps. The learning rate warms up for the first 10% (at most 20) and decays by cosine to a ' +
+        'tenth by the last.',
+    },
+    1,
+    100_000,
+  ),
+  batchSize: intField(
+    {
+      label: 'batch',
+      help: 'Sequences per step (B). Larger batches give smoother loss curves and more tokens per step.',
+    },
+    1,
+    256,
+  ),
+  seqLen: intField(
+    {
+      label: 'sequence length',
+      help:
+        "Tokens (bytes) per sequence (T): how much of a dialogue the model sees at once; at most the model's " +
+        'context.',
+    },
+    2,
+    1024,
+  ),
+  lr: numberField(
+    {
+      label: 'learning rate',
+      help: 'Peak AdamW learning rate (β = 0.9, 0.95; weight decay 0.1; gradient norm clipped to 1).',
+    },
+    0,
+    1,
+  ),
   assistantOnly: flagField({
     label: 'assistant turns only',
-    help: 'Count the loss on the Assistant\'s words only (supervised fine-tuning), not on the Human\'s.',
+    help: "Count the loss on the Assistant's words only (supervised fine-tuning), not on the Human's.",
   }),
-  evalInterval: intField({
-    label: 'metrics every',
-    help: 'While playing, read the training loss and evaluate the held-out 10% every this many steps (reads slow '
-      + 'a GPU down).',
-  }, 1, 10_000),
+  evalInterval: intField(
+    {
+      label: 'metrics every',
+      help:
+        'While playing, read the training loss and evaluate the held-out 10% every this many steps (reads slow ' +
+        'a GPU down).',
+    },
+    1,
+    10_000,
+  ),
   saveInterval: intField({ label: 'checkpoint every', help: SAVE_HELP }, 0, 100_000),
 }) satisfies { [K in keyof BaseModelConfig]: Field };
 
@@ -240,36 +302,61 @@ export const BASE_FIELDS = section('base', {
 export const PM_FIELDS = section('pm', {
   datasets: idListField({
     label: 'datasets',
-    help: 'The comparisons the preference model learns from; 10% of each dataset is held out (split by the seed) '
-      + 'for validation.',
+    help:
+      'The comparisons the preference model learns from; 10% of each dataset is held out (split by the seed) ' +
+      'for validation.',
   }),
-  steps: intField({
-    label: 'steps',
-    help: 'Optimizer steps on the loss −log σ(r_chosen − r_rejected); warm-up for the first 10% (at most 10), '
-      + 'cosine decay after.',
-  }, 1, 100_000),
-  pairsPerBatch: intField({
-    label: 'pairs per step',
-    help: 'Comparisons per step (P): both sides of each go through the model, 2P sequences.',
-  }, 1, 128),
-  seqLen: intField({
-    label: 'sequence length',
-    help: 'Tokens (bytes) per side, the last being the end-of-context token the score is read at; longer '
-      + 'dialogues are cut from the left.',
-  }, 2, 1024),
-  lr: numberField({
-    label: 'learning rate',
-    help: 'Peak AdamW learning rate for the trunk and the reward head (gradient norm clipped to 1).',
-  }, 0, 1),
-  evalInterval: intField({
-    label: 'metrics every',
-    help: 'While playing, read the batch\'s loss and accuracy and score the held-out pairs (accuracy, '
-      + 'calibration) every this many steps.',
-  }, 1, 10_000),
+  steps: intField(
+    {
+      label: 'steps',
+      help:
+        'Optimizer steps on the loss −log σ(r_chosen − r_rejected); warm-up for the first 10% (at most 10), ' +
+        'cosine decay after.',
+    },
+    1,
+    100_000,
+  ),
+  pairsPerBatch: intField(
+    {
+      label: 'pairs per step',
+      help: 'Comparisons per step (P): both sides of each go through the model, 2P sequences.',
+    },
+    1,
+    128,
+  ),
+  seqLen: intField(
+    {
+      label: 'sequence length',
+      help:
+        'Tokens (bytes) per side, the last being the end-of-context token the score is read at; longer ' +
+        'dialogues are cut from the left.',
+    },
+    2,
+    1024,
+  ),
+  lr: numberField(
+    {
+      label: 'learning rate',
+      help: 'Peak AdamW learning rate for the trunk and the reward head (gradient norm clipped to 1).',
+    },
+    0,
+    1,
+  ),
+  evalInterval: intField(
+    {
+      label: 'metrics every',
+      help:
+        "While playing, read the batch's loss and accuracy and score the held-out pairs (accuracy, " +
+        'calibration) every this many steps.',
+    },
+    1,
+    10_000,
+  ),
   init: flagField({
     label: 'start from base model',
-    help: 'Initialise the trunk from a stored base-model checkpoint, as the paper starts its PMs from pretrained '
-      + 'LMs; off: random weights.',
+    help:
+      'Initialise the trunk from a stored base-model checkpoint, as the paper starts its PMs from pretrained ' +
+      'LMs; off: random weights.',
   }),
   saveInterval: intField({ label: 'checkpoint every', help: SAVE_HELP }, 0, 100_000),
 }) satisfies { [K in keyof PMConfig]: Field };
@@ -278,58 +365,105 @@ export const PM_FIELDS = section('pm', {
 export const RLHF_FIELDS = section('rlhf', {
   datasets: idListField({
     label: 'prompts from',
-    help: 'The datasets whose conversations, up to their final "Assistant:", are the prompts the policy answers '
-      + '(the paper uses its HH dialogues).',
+    help:
+      'The datasets whose conversations, up to their final "Assistant:", are the prompts the policy answers ' +
+      '(the paper uses its HH dialogues).',
   }),
-  iterations: intField({
-    label: 'iterations',
-    help: 'PPO iterations: each samples a response to B prompts, scores them, then updates the policy (K epochs '
-      + '× M minibatches).',
-  }, 1, 100_000),
-  batchSize: intField({
-    label: 'rollouts per iteration',
-    help: 'B: prompts per iteration, one sampled response each; the KL and score points of the chart average '
-      + 'over them.',
-  }, 1, 256),
-  minibatches: intField({
-    label: 'minibatches',
-    help: 'M (divides B): the rollouts are split into M minibatches, one AdamW step each, per epoch.',
-  }, 1, 256),
-  epochs: intField({
-    label: 'PPO epochs',
-    help: 'K passes over each batch of rollouts: more reuse of the samples, and more of the ratio clipping that '
-      + 'keeps each update small.',
-  }, 1, 64),
-  maxTokens: intField({
-    label: 'max new tokens',
-    help: 'Most tokens per response (it also ends at end-of-text or at a new "Human:" turn); the prompt gets the '
-      + 'rest of the context.',
-  }, 1, 1024),
-  klCoef: nonNegativeField({
-    label: 'KL coefficient λ',
-    help: 'Each token\'s reward is −λ·KL(π ‖ π0): the penalty that keeps the policy near the base model. 0.001 '
-      + 'as in the paper; small models may need 0.01–0.1 to feel it.',
-  }, 10),
-  klTarget: nonNegativeField({
-    label: 'adaptive KL target',
-    help: 'Steer λ so the KL per response moves towards this many nats (Ziegler et al.; ±2% per iteration); 0 '
-      + 'keeps λ fixed, as the paper does.',
-  }, 1000),
-  lr: numberField({
-    label: 'learning rate',
-    help: 'AdamW learning rate (constant) of the policy and its value head; TRL uses about 1e-5 for large '
-      + 'models, these small ones need more.',
-  }, 0, 1),
-  reward: choiceField({
-    label: 'reward',
-    help: 'What scores a response: pm, your preference model (the paper); gold, the synthetic world\'s exact '
-      + 'scorer (helpfulness − harmfulness), a perfect PM.',
-  }, RLHF_REWARDS),
-  saveInterval: intField({
-    label: 'checkpoint every',
-    help: 'Store the policy every this many iterations while training, so a reload loses at most this many and '
-      + 'can resume; 0: only on Save and at the end.',
-  }, 0, 100_000),
+  iterations: intField(
+    {
+      label: 'iterations',
+      help:
+        'PPO iterations: each samples a response to B prompts, scores them, then updates the policy (K epochs ' +
+        '× M minibatches).',
+    },
+    1,
+    100_000,
+  ),
+  batchSize: intField(
+    {
+      label: 'rollouts per iteration',
+      help:
+        'B: prompts per iteration, one sampled response each; the KL and score points of the chart average ' +
+        'over them.',
+    },
+    1,
+    256,
+  ),
+  minibatches: intField(
+    {
+      label: 'minibatches',
+      help: 'M (divides B): the rollouts are split into M minibatches, one AdamW step each, per epoch.',
+    },
+    1,
+    256,
+  ),
+  epochs: intField(
+    {
+      label: 'PPO epochs',
+      help:
+        'K passes over each batch of rollouts: more reuse of the samples, and more of the ratio clipping that ' +
+        'keeps each update small.',
+    },
+    1,
+    64,
+  ),
+  maxTokens: intField(
+    {
+      label: 'max new tokens',
+      help:
+        'Most tokens per response (it also ends at end-of-text or at a new "Human:" turn); the prompt gets the ' +
+        'rest of the context.',
+    },
+    1,
+    1024,
+  ),
+  klCoef: nonNegativeField(
+    {
+      label: 'KL coefficient λ',
+      help:
+        "Each token's reward is −λ·KL(π ‖ π0): the penalty that keeps the policy near the base model. 0.001 " +
+        'as in the paper; small models may need 0.01–0.1 to feel it.',
+    },
+    10,
+  ),
+  klTarget: nonNegativeField(
+    {
+      label: 'adaptive KL target',
+      help:
+        'Steer λ so the KL per response moves towards this many nats (Ziegler et al.; ±2% per iteration); 0 ' +
+        'keeps λ fixed, as the paper does.',
+    },
+    1000,
+  ),
+  lr: numberField(
+    {
+      label: 'learning rate',
+      help:
+        'AdamW learning rate (constant) of the policy and its value head; TRL uses about 1e-5 for large ' +
+        'models, these small ones need more.',
+    },
+    0,
+    1,
+  ),
+  reward: choiceField(
+    {
+      label: 'reward',
+      help:
+        "What scores a response: pm, your preference model (the paper); gold, the synthetic world's exact " +
+        'scorer (helpfulness − harmfulness), a perfect PM.',
+    },
+    RLHF_REWARDS,
+  ),
+  saveInterval: intField(
+    {
+      label: 'checkpoint every',
+      help:
+        'Store the policy every this many iterations while training, so a reload loses at most this many and ' +
+        'can resume; 0: only on Save and at the end.',
+    },
+    0,
+    100_000,
+  ),
 }) satisfies { [K in keyof RLHFConfig]: Field };
 
 /** The experiment's sections of knobs and their field tables, in the order the page shows them. */
@@ -342,13 +476,25 @@ export type Section = keyof typeof SECTIONS;
  */
 export const RENAMED_PARAMS: Readonly<Record<string, string>> = {
   'data.synth': 'data.synthPairs',
-  'base.data': 'base.datasets', 'base.batch': 'base.batchSize', 'base.seq': 'base.seqLen',
-  'base.assistant': 'base.assistantOnly', 'base.every': 'base.evalInterval', 'base.save': 'base.saveInterval',
-  'pm.data': 'pm.datasets', 'pm.pairs': 'pm.pairsPerBatch', 'pm.seq': 'pm.seqLen', 'pm.every': 'pm.evalInterval',
+  'base.data': 'base.datasets',
+  'base.batch': 'base.batchSize',
+  'base.seq': 'base.seqLen',
+  'base.assistant': 'base.assistantOnly',
+  'base.every': 'base.evalInterval',
+  'base.save': 'base.saveInterval',
+  'pm.data': 'pm.datasets',
+  'pm.pairs': 'pm.pairsPerBatch',
+  'pm.seq': 'pm.seqLen',
+  'pm.every': 'pm.evalInterval',
   'pm.save': 'pm.saveInterval',
-  'rlhf.data': 'rlhf.datasets', 'rlhf.iters': 'rlhf.iterations', 'rlhf.batch': 'rlhf.batchSize',
-  'rlhf.mb': 'rlhf.minibatches', 'rlhf.tokens': 'rlhf.maxTokens', 'rlhf.kl': 'rlhf.klCoef',
-  'rlhf.kltarget': 'rlhf.klTarget', 'rlhf.save': 'rlhf.saveInterval',
+  'rlhf.data': 'rlhf.datasets',
+  'rlhf.iters': 'rlhf.iterations',
+  'rlhf.batch': 'rlhf.batchSize',
+  'rlhf.mb': 'rlhf.minibatches',
+  'rlhf.tokens': 'rlhf.maxTokens',
+  'rlhf.kl': 'rlhf.klCoef',
+  'rlhf.kltarget': 'rlhf.klTarget',
+  'rlhf.save': 'rlhf.saveInterval',
 };
 
 export function presetMaxSeq(preset: BasePreset): number {
@@ -409,14 +555,18 @@ export function normalize(e: Experiment): { experiment: Experiment; notices: str
   const notices: string[] = [];
   const max = presetMaxSeq(e.base.preset);
   if (e.base.seqLen > max) {
-    notices.push(`base.seqLen: ${e.base.seqLen} is longer than the ${e.base.preset} model's context of ${max} tokens; `
-      + `using ${max}`);
+    notices.push(
+      `base.seqLen: ${e.base.seqLen} is longer than the ${e.base.preset} model's context of ${max} tokens; ` +
+        `using ${max}`,
+    );
     e = { ...e, base: { ...e.base, seqLen: max } };
   }
   if (e.rlhf.batchSize % e.rlhf.minibatches !== 0) {
     const mb = largestDivisorAtMost(e.rlhf.batchSize, e.rlhf.minibatches);
-    notices.push(`rlhf.minibatches: ${e.rlhf.minibatches} minibatches do not divide ${e.rlhf.batchSize} rollouts; `
-      + `using ${mb}`);
+    notices.push(
+      `rlhf.minibatches: ${e.rlhf.minibatches} minibatches do not divide ${e.rlhf.batchSize} rollouts; ` +
+        `using ${mb}`,
+    );
     e = { ...e, rlhf: { ...e.rlhf, minibatches: mb } };
   }
   return { experiment: e, notices };
@@ -492,7 +642,10 @@ export function experimentFromParams(params: URLSearchParams): { experiment: Exp
  * model when a run starts.)
  */
 export function withSetting<S extends Section, K extends keyof Experiment[S]>(
-  e: Experiment, name: S, key: K, value: Experiment[S][K],
+  e: Experiment,
+  name: S,
+  key: K,
+  value: Experiment[S][K],
 ): Experiment {
   const next: Experiment = { ...e, [name]: { ...e[name], [key]: value } };
   if (name === 'base' && key === 'preset') {

@@ -109,7 +109,11 @@ export class KlRewardChart extends LitElement {
 
   private build(): void {
     const target = this.renderRoot.querySelector<HTMLDivElement>('#plot')!;
-    this.plot = new uPlot(this.options(this.width()), chartColumns(this.data, this.selected) as uPlot.AlignedData, target);
+    this.plot = new uPlot(
+      this.options(this.width()),
+      chartColumns(this.data, this.selected) as uPlot.AlignedData,
+      target,
+    );
     this.plot.over.addEventListener('click', (e) => this.pick(e));
     this.drawn = this.revision;
   }
@@ -137,7 +141,11 @@ export class KlRewardChart extends LitElement {
       height: this.height,
       scales: {
         // uPlot widens a constant column of zeros to [0, 100]; √KL and scores live near [0, a few], so widen by less
-        x: { time: false, range: (_u, min, max) => (min === max ? [Math.max(0, min - 0.5), max + 0.5] : uPlot.rangeNum(min, max, 0.1, true)) },
+        x: {
+          time: false,
+          range: (_u, min, max) =>
+            min === max ? [Math.max(0, min - 0.5), max + 0.5] : uPlot.rangeNum(min, max, 0.1, true),
+        },
         y: { range: (_u, min, max) => (min === max ? [min - 1, max + 1] : uPlot.rangeNum(min, max, 0.1, true)) },
       },
       axes: [{ label: '√KL(π ‖ π0)' }, { label: this.yLabel }],
@@ -145,7 +153,12 @@ export class KlRewardChart extends LitElement {
         { label: '√KL', value: xValue },
         { label: this.yLabel, stroke: '#1a73e8', paths: () => null, points: { show: true, size: 7, fill: '#1a73e8' } },
         { label: 'fit', stroke: '#888', width: 1.5, dash: [6, 4], spanGaps: true, points: { show: false } },
-        { label: 'samples shown', stroke: '#d93025', paths: () => null, points: { show: true, size: 13, width: 2, fill: 'transparent' } },
+        {
+          label: 'samples shown',
+          stroke: '#d93025',
+          paths: () => null,
+          points: { show: true, size: 13, width: 2, fill: 'transparent' },
+        },
       ],
       legend: { live: true },
     };

@@ -60,7 +60,8 @@ export class KnobField extends LitElement {
 
   private onInput(e: Event): void {
     const input = e.target as HTMLInputElement | HTMLSelectElement;
-    const raw = input instanceof HTMLInputElement && input.type === 'checkbox' ? (input.checked ? '1' : '0') : input.value;
+    const raw =
+      input instanceof HTMLInputElement && input.type === 'checkbox' ? (input.checked ? '1' : '0') : input.value;
     const value = this.field.parse(raw);
     this.invalid = value === undefined;
     if (value !== undefined && !Array.isArray(value)) this.dispatchEvent(new KnobChange(this.field.param, value));

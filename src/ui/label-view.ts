@@ -105,13 +105,17 @@ export class LabelView extends LitElement {
     if (changed.has('client')) this.listen();
     if (changed.has('datasets')) {
       void this.refresh();
-      if (!this.promptSet || !this.datasets.some((d) => d.id === this.promptSet)) this.promptSet = this.datasets.find((d) => !d.id.startsWith('labels-'))?.id ?? this.datasets[0]?.id ?? '';
+      if (!this.promptSet || !this.datasets.some((d) => d.id === this.promptSet))
+        this.promptSet = this.datasets.find((d) => !d.id.startsWith('labels-'))?.id ?? this.datasets[0]?.id ?? '';
     }
   }
 
   override render() {
     const ready = this.gpu.kind === 'ready';
-    const counts = (Object.keys(LABEL_DATASETS) as LabelMode[]).map((m) => ({ mode: m, meta: this.datasets.find((d) => d.id === LABEL_DATASETS[m].id) }));
+    const counts = (Object.keys(LABEL_DATASETS) as LabelMode[]).map((m) => ({
+      mode: m,
+      meta: this.datasets.find((d) => d.id === LABEL_DATASETS[m].id),
+    }));
     const red = this.mode === 'red-team';
     return html`<section id="label-view" tabindex="0" aria-labelledby="label-title" @keydown=${this.onKey}>
       <h2 id="label-title">Label responses</h2>
@@ -121,17 +125,25 @@ export class LabelView extends LitElement {
         comparison in a dataset the Preference-model stage can train on. Keys: <kbd>1</kbd> / <kbd>2</kbd> pick, <kbd>s</kbd> skip,
         while this view has focus.</p>
       <div class="row controls">
-        <label>response 1 from <select id="label-a" @change=${(e: Event) => { this.a = (e.target as HTMLSelectElement).value; }}>
+        <label>response 1 from <select id="label-a" @change=${(e: Event) => {
+          this.a = (e.target as HTMLSelectElement).value;
+        }}>
           ${this.policies.map((c) => html`<option value=${c.id} ?selected=${c.id === this.a}>${c.name}</option>`)}
         </select></label>
-        <label>response 2 from <select id="label-b" @change=${(e: Event) => { this.b = (e.target as HTMLSelectElement).value; }}>
+        <label>response 2 from <select id="label-b" @change=${(e: Event) => {
+          this.b = (e.target as HTMLSelectElement).value;
+        }}>
           <option value="" ?selected=${this.b === ''}>the same checkpoint</option>
           ${this.policies.map((c) => html`<option value=${c.id} ?selected=${c.id === this.b}>${c.name}</option>`)}
         </select></label>
-        <label>prompts from <select id="label-prompts" @change=${(e: Event) => { this.promptSet = (e.target as HTMLSelectElement).value; }}>
+        <label>prompts from <select id="label-prompts" @change=${(e: Event) => {
+          this.promptSet = (e.target as HTMLSelectElement).value;
+        }}>
           ${this.datasets.map((d) => html`<option value=${d.id} ?selected=${d.id === this.promptSet}>${d.name}</option>`)}
         </select></label>
-        <label>mode <select id="label-mode" @change=${(e: Event) => { this.mode = (e.target as HTMLSelectElement).value as LabelMode; }}>
+        <label>mode <select id="label-mode" @change=${(e: Event) => {
+          this.mode = (e.target as HTMLSelectElement).value as LabelMode;
+        }}>
           <option value="helpful" ?selected=${!red}>helpful: pick the more helpful</option>
           <option value="red-team" ?selected=${red}>red team: pick the more harmful</option>
         </select></label>
@@ -143,8 +155,10 @@ export class LabelView extends LitElement {
       ${this.error ? html`<div class="err" id="label-error">${this.error}</div>` : nothing}
       ${this.sampling ? html`<p class="hint" id="label-sampling">Sampling two responses…</p>` : nothing}
       ${this.shown ? this.renderPair(this.shown, red) : nothing}
-      <p id="label-counts">${counts.map(({ mode, meta }) => html`<span class="count" data-mode=${mode}>${LABEL_DATASETS[mode].name}:
-        <strong data-count=${meta?.count ?? 0}>${meta?.count ?? 0}</strong> comparison${meta?.count === 1 ? '' : 's'}</span> `)}
+      <p id="label-counts">${counts.map(
+        ({ mode, meta }) => html`<span class="count" data-mode=${mode}>${LABEL_DATASETS[mode].name}:
+        <strong data-count=${meta?.count ?? 0}>${meta?.count ?? 0}</strong> comparison${meta?.count === 1 ? '' : 's'}</span> `,
+      )}
         <span class="hint">(this session: ${this.labelled.helpful} helpful, ${this.labelled['red-team']} red-team)</span></p>
     </section>`;
   }
@@ -157,12 +171,14 @@ export class LabelView extends LitElement {
       <div class="text" id="label-prompt">${s.prompt}</div>
       <p><strong>${question}</strong></p>
       <div class="pair">
-        ${s.responses.map((r, i) => html`<div>
+        ${s.responses.map(
+          (r, i) => html`<div>
           <div class="label">response ${i + 1} · ${s.checkpoints[i]}</div>
           <div class="text response" data-i=${i + 1}>${r}</div>
           <button class="pick ${red ? 'red' : ''}" data-i=${i + 1} ?disabled=${identical || this.sampling} @click=${() => void this.pick((i + 1) as 1 | 2)}>
             ${i + 1}: ${red ? 'more harmful' : 'more helpful'}</button>
-        </div>`)}
+        </div>`,
+        )}
       </div>
       ${identical ? html`<p class="hint">The two responses are identical: nothing to prefer. Skip it.</p>` : nothing}
       <button id="label-skip" ?disabled=${this.sampling} @click=${() => void this.sample()}>s: skip</button>
@@ -185,11 +201,12 @@ export class LabelView extends LitElement {
 
   private listen(): void {
     this.unsubscribe?.();
-    this.unsubscribe = this.client?.on((e) => {
-      if (e.type !== 'label-pair') return;
-      this.pending.get(e.request)?.(e);
-      this.pending.delete(e.request);
-    }) ?? null;
+    this.unsubscribe =
+      this.client?.on((e) => {
+        if (e.type !== 'label-pair') return;
+        this.pending.get(e.request)?.(e);
+        this.pending.delete(e.request);
+      }) ?? null;
   }
 
   private async refresh(): Promise<void> {
@@ -221,19 +238,34 @@ export class LabelView extends LitElement {
       const prompt = this.prompts.list[seed % this.prompts.list.length];
       const aBytes = await loadCheckpointBytes(this.kv, a);
       const bBytes = b ? await loadCheckpointBytes(this.kv, b) : undefined;
-      const maxSeq = Math.min(...[a, b ?? a].map((c) => (PRESETS as Record<string, { maxSeqLen: number } | undefined>)[c.preset]?.maxSeqLen ?? 32));
+      const maxSeq = Math.min(
+        ...[a, b ?? a].map(
+          (c) => (PRESETS as Record<string, { maxSeqLen: number } | undefined>)[c.preset]?.maxSeqLen ?? 32,
+        ),
+      );
       const request = `label-${++this.requests}`;
       const answer = new Promise<PairAnswer>((resolve) => this.pending.set(request, resolve));
       this.client.send({
-        type: 'label-sample', request, prompt, seed,
-        a: { name: a.name, bytes: aBytes }, ...(b ? { b: { name: b.name, bytes: bBytes! } } : {}),
+        type: 'label-sample',
+        request,
+        prompt,
+        seed,
+        a: { name: a.name, bytes: aBytes },
+        ...(b ? { b: { name: b.name, bytes: bBytes! } } : {}),
         sampling: { maxTokens: Math.min(MAX_TOKENS, Math.floor(maxSeq / 2)), temperature: 1, topK: 0 },
       });
       const got = await answer;
       if (got.error) throw new Error(`sampling failed: ${got.error}`);
-      this.shown = { prompt, responses: got.responses, checkpoints: [a.name, b?.name ?? a.name], seed, promptDataset: set.id };
+      this.shown = {
+        prompt,
+        responses: got.responses,
+        checkpoints: [a.name, b?.name ?? a.name],
+        seed,
+        promptDataset: set.id,
+      };
     } catch (e) {
-      this.error = e instanceof Error && !(e.name === 'StorageError') ? e.message : storageError(e, 'sampling a pair').message;
+      this.error =
+        e instanceof Error && !(e.name === 'StorageError') ? e.message : storageError(e, 'sampling a pair').message;
     } finally {
       this.sampling = false;
     }

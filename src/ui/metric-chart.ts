@@ -96,7 +96,13 @@ export class MetricChart extends LitElement {
       axes: [{ label: 'step' }, { label: this.label }],
       series: [
         { label: 'step' },
-        ...this.metrics.map((m, i) => ({ label: m, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true, points: { show: true, size: 4 } })),
+        ...this.metrics.map((m, i) => ({
+          label: m,
+          stroke: COLORS[i % COLORS.length],
+          width: 2,
+          spanGaps: true,
+          points: { show: true, size: 4 },
+        })),
       ],
       legend: { live: true },
     };

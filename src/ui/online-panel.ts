@@ -25,8 +25,20 @@ import type { WorkerClient } from './worker-client.ts';
 /** The loop's settings: the PM and RLHF stages' knobs, the experiment's seed, and the panel's rounds. */
 export function onlineSettings(e: Experiment, rounds: number): OnlineSettings {
   return {
-    rounds, iterations: e.rlhf.iterations, labelPrompts: 2 * e.rlhf.batchSize, eloPrompts: 4 * e.rlhf.batchSize, pmSteps: e.pm.steps, pmPairsPerBatch: e.pm.pairsPerBatch, pmLr: e.pm.lr,
-    batchSize: e.rlhf.batchSize, minibatches: e.rlhf.minibatches, epochs: e.rlhf.epochs, maxTokens: e.rlhf.maxTokens, klCoef: e.rlhf.klCoef, lr: e.rlhf.lr, seed: e.seed,
+    rounds,
+    iterations: e.rlhf.iterations,
+    labelPrompts: 2 * e.rlhf.batchSize,
+    eloPrompts: 4 * e.rlhf.batchSize,
+    pmSteps: e.pm.steps,
+    pmPairsPerBatch: e.pm.pairsPerBatch,
+    pmLr: e.pm.lr,
+    batchSize: e.rlhf.batchSize,
+    minibatches: e.rlhf.minibatches,
+    epochs: e.rlhf.epochs,
+    maxTokens: e.rlhf.maxTokens,
+    klCoef: e.rlhf.klCoef,
+    lr: e.rlhf.lr,
+    seed: e.seed,
   };
 }
 
@@ -92,9 +104,11 @@ export class OnlinePanel extends EvalPanel {
           @change=${(e: Event) => (this.rounds = Math.max(1, Math.min(20, Math.round(Number((e.target as HTMLInputElement).value)) || 1)))} /></label>
         <button id="online-run" class="primary" ?disabled=${this.gpu.kind !== 'ready' || this.running} @click=${this.run}>Run the online loop</button>
       </div>
-      ${this.progress && this.running
-        ? html`<p class="hint" id="online-progress"><progress max=${this.progress.total} value=${this.progress.done}></progress> ${this.progress.message}</p>`
-        : nothing}
+      ${
+        this.progress && this.running
+          ? html`<p class="hint" id="online-progress"><progress max=${this.progress.total} value=${this.progress.done}></progress> ${this.progress.message}</p>`
+          : nothing
+      }
       ${this.asking ? this.renderLabelling(this.asking) : nothing}
       ${this.error ? html`<div class="err" id="online-error">${this.error}</div>` : nothing}
       ${this.results.length ? this.renderRounds() : nothing}`;
@@ -108,13 +122,19 @@ export class OnlinePanel extends EvalPanel {
       <p class="hint">The loop waits for you. For each prompt pick the better answer: the more helpful one to an ordinary request,
         the less harmful one to a harmful request (the synthetic world's gold scorer rewards helpfulness minus harmfulness). "No
         preference" drops the pair. Each label is stored with its round and "you" as the labeller.</p>
-      <ol>${a.pairs.map((p, i) => html`<li class="online-pair" data-pair=${i}>
+      <ol>${a.pairs.map(
+        (p, i) => html`<li class="online-pair" data-pair=${i}>
         <div class="text prompt">${p.prompt}</div>
         <div class="answers">
-          ${([1, 2] as const).map((k) => html`<button class="answer ${a.picks[i] === k ? 'picked' : ''}" data-pick=${k} @click=${() => pick(i, k)}>
-            <b>${k}</b> <span class="text">${p.responses[k - 1]}</span></button>`)}
+          ${([1, 2] as const).map(
+            (
+              k,
+            ) => html`<button class="answer ${a.picks[i] === k ? 'picked' : ''}" data-pick=${k} @click=${() => pick(i, k)}>
+            <b>${k}</b> <span class="text">${p.responses[k - 1]}</span></button>`,
+          )}
           <button class="none ${a.picks[i] === 0 ? 'picked' : ''}" data-pick="0" @click=${() => pick(i, 0)}>no preference</button>
-        </div></li>`)}</ol>
+        </div></li>`,
+      )}</ol>
       <button id="online-submit-labels" class="primary" ?disabled=${left > 0} @click=${() => this.answer(a)}>
         ${left ? `${left} of ${a.pairs.length} pairs left to label` : `Submit ${a.pairs.length} labels and go on`}</button>
       <button id="online-stop" @click=${() => this.answer(a, true)}>Stop the loop</button>
@@ -125,7 +145,8 @@ export class OnlinePanel extends EvalPanel {
   private answer(a: NonNullable<OnlinePanel['asking']>, stop = false): void {
     if (!this.client) return;
     if (stop) this.client.send({ type: 'online-labels', request: a.request, round: a.round, stop: true });
-    else if (a.picks.every((p) => p !== null)) this.client.send({ type: 'online-labels', request: a.request, round: a.round, picks: a.picks as LabelPick[] });
+    else if (a.picks.every((p) => p !== null))
+      this.client.send({ type: 'online-labels', request: a.request, round: a.round, picks: a.picks as LabelPick[] });
     else return;
     this.asking = null;
   }
@@ -147,14 +168,20 @@ export class OnlinePanel extends EvalPanel {
       <h4>Leaderboard after round ${this.results.at(-1)!.round} (judge: ${last.judge === 'gold' ? 'the gold scorer' : "the round's PM"})</h4>
       <table id="online-leaderboard">
         <tr><th>policy</th><th class="num">Elo</th><th class="num">95% interval</th><th class="num">mean score</th></tr>
-        ${last.policies.map((p, i) => html`<tr class="policy"><td>${p}</td><td class="num">${last.elo[i].toFixed(0)}</td>
-          <td class="num">[${last.lo[i].toFixed(0)}, ${last.hi[i].toFixed(0)}]</td><td class="num">${last.meanScore[i].toFixed(3)}</td></tr>`)}
+        ${last.policies.map(
+          (p, i) => html`<tr class="policy"><td>${p}</td><td class="num">${last.elo[i].toFixed(0)}</td>
+          <td class="num">[${last.lo[i].toFixed(0)}, ${last.hi[i].toFixed(0)}]</td><td class="num">${last.meanScore[i].toFixed(3)}</td></tr>`,
+        )}
       </table>`;
   }
 
   private policy(): CheckpointMeta | undefined {
     // default: the newest base model (policyCheckpoints orders by stage, then oldest first)
-    return this.policies.find((c) => c.id === this.policyId) ?? this.policies.filter((c) => c.stage === 'base').at(-1) ?? this.policies[0];
+    return (
+      this.policies.find((c) => c.id === this.policyId) ??
+      this.policies.filter((c) => c.stage === 'base').at(-1) ??
+      this.policies[0]
+    );
   }
 
   protected checkpointsChanged(all: readonly CheckpointMeta[]): void {
@@ -171,18 +198,28 @@ export class OnlinePanel extends EvalPanel {
     if (!policy) return void (this.error = 'No policy stored: train the Base model (stage 2) first.');
     const simulated = this.labeller !== 'gold' && this.labeller !== 'user';
     const pm = simulated ? this.pms.find((c) => c.id === this.labeller) : undefined;
-    if (simulated && !pm) return void (this.error = 'The labelling preference model is no longer stored: choose another labeller.');
+    if (simulated && !pm)
+      return void (this.error = 'The labelling preference model is no longer stored: choose another labeller.');
     const chosen = this.datasets.filter((d) => this.experiment.rlhf.datasets.includes(d.id));
-    if (!chosen.length) return void (this.error = 'Choose prompt datasets in the RLHF stage (generate the synthetic world in Data with one click).');
+    if (!chosen.length)
+      return void (this.error =
+        'Choose prompt datasets in the RLHF stage (generate the synthetic world in Data with one click).');
     const request = this.nextRequest('online');
     let command: Extract<Parameters<WorkerClient['send']>[0], { type: 'online-run' }>;
     try {
       const comparisons: Comparison[] = [];
       for (const d of chosen) comparisons.push(...(await loadComparisons(this.kv, d)));
       command = {
-        type: 'online-run', request, policy: { name: policy.name, bytes: await loadCheckpointBytes(this.kv, policy) },
-        labeller: pm ? { kind: 'pm', name: pm.name, bytes: await loadCheckpointBytes(this.kv, pm) } : this.labeller === 'user' ? { kind: 'user' } : { kind: 'gold' },
-        comparisons, settings: onlineSettings(this.experiment, this.rounds),
+        type: 'online-run',
+        request,
+        policy: { name: policy.name, bytes: await loadCheckpointBytes(this.kv, policy) },
+        labeller: pm
+          ? { kind: 'pm', name: pm.name, bytes: await loadCheckpointBytes(this.kv, pm) }
+          : this.labeller === 'user'
+            ? { kind: 'user' }
+            : { kind: 'gold' },
+        comparisons,
+        settings: onlineSettings(this.experiment, this.rounds),
       };
     } catch (e) {
       this.error = storageError(e, 'reading the policy, the labeller and the prompts').message;
@@ -196,7 +233,8 @@ export class OnlinePanel extends EvalPanel {
       const stop = this.client!.on((e) => {
         if (!('request' in e) || e.request !== request) return;
         if (e.type === 'online-progress') this.progress = { done: e.done, total: e.total, message: e.message };
-        else if (e.type === 'online-label-request') this.asking = { request, round: e.round, pairs: e.pairs, picks: e.pairs.map(() => null) };
+        else if (e.type === 'online-label-request')
+          this.asking = { request, round: e.round, pairs: e.pairs, picks: e.pairs.map(() => null) };
         else if (e.type === 'online-round') {
           this.results = [...this.results, e.result];
           stored.push(...e.result.comparisons);
@@ -219,10 +257,41 @@ export class OnlinePanel extends EvalPanel {
   private async store(run: string, r: OnlineRoundResult, comparisons: Comparison[]): Promise<void> {
     try {
       const preset = r.policy.metadata.preset ?? 'custom';
-      await saveCheckpoint(this.kv, { id: `${run}-round${r.round}-policy`, name: `rlhf ${preset} · online round ${r.round}`, stage: 'rlhf', run, step: r.round, preset, metadata: r.policy.metadata }, r.policy.bytes);
-      await saveCheckpoint(this.kv, { id: `${run}-round${r.round}-pm`, name: `pm ${r.pm.metadata.preset ?? preset} · online round ${r.round}`, stage: 'pm', run, step: r.round, preset, metadata: r.pm.metadata }, r.pm.bytes);
+      await saveCheckpoint(
+        this.kv,
+        {
+          id: `${run}-round${r.round}-policy`,
+          name: `rlhf ${preset} · online round ${r.round}`,
+          stage: 'rlhf',
+          run,
+          step: r.round,
+          preset,
+          metadata: r.policy.metadata,
+        },
+        r.policy.bytes,
+      );
+      await saveCheckpoint(
+        this.kv,
+        {
+          id: `${run}-round${r.round}-pm`,
+          name: `pm ${r.pm.metadata.preset ?? preset} · online round ${r.round}`,
+          stage: 'pm',
+          run,
+          step: r.round,
+          preset,
+          metadata: r.pm.metadata,
+        },
+        r.pm.bytes,
+      );
       if (comparisons.length) {
-        await saveDataset(this.kv, { id: run, name: `${run} (online comparisons)`, subset: 'online', identical: 0, sources: [`online loop: ${r.round} round(s) so far`], comparisons });
+        await saveDataset(this.kv, {
+          id: run,
+          name: `${run} (online comparisons)`,
+          subset: 'online',
+          identical: 0,
+          sources: [`online loop: ${r.round} round(s) so far`],
+          comparisons,
+        });
         this.dispatchEvent(new DatasetsChanged());
       }
     } catch (e) {

@@ -30,10 +30,18 @@ const HELD_OUT = 0.5;
 const SEED = 1;
 /** src/models/activations.ts POOLINGS (not imported: that module would bring the tokenizers into the page). */
 const POOLINGS: readonly Pooling[] = ['mean', 'last'];
-const DEFAULT_ROLES: Record<Role, string[]> = { fit: ['synth-helpful'], evalIn: ['synth-helpful'], evalOut: ['synth-harmless'] };
+const DEFAULT_ROLES: Record<Role, string[]> = {
+  fit: ['synth-helpful'],
+  evalIn: ['synth-helpful'],
+  evalOut: ['synth-harmless'],
+};
 const ROLE_LABELS: Record<Role, string> = { fit: 'fit', evalIn: 'in-distribution', evalOut: 'out-of-distribution' };
 /** The detectors' names in the chart's legend. */
-const CURVE_LABELS: Record<keyof OodReport['methods'], string> = { mahalanobis: 'Mahalanobis', relative: 'relative', exposed: 'exposed' };
+const CURVE_LABELS: Record<keyof OodReport['methods'], string> = {
+  mahalanobis: 'Mahalanobis',
+  relative: 'relative',
+  exposed: 'exposed',
+};
 const METHOD_LABELS: Record<keyof OodReport['methods'], string> = {
   mahalanobis: 'Mahalanobis d²',
   relative: 'relative Mahalanobis d² − d²_bg',
@@ -118,7 +126,13 @@ export class OodPanel extends EvalPanel {
     const ready = this.gpu.kind === 'ready';
     const roles = this.chosenRoles();
     const L = this.numLayers();
-    const canDetect = ready && !this.running && this.checkpoint !== '' && roles.fit.size > 0 && roles.evalIn.size > 0 && roles.evalOut.size > 0;
+    const canDetect =
+      ready &&
+      !this.running &&
+      this.checkpoint !== '' &&
+      roles.fit.size > 0 &&
+      roles.evalIn.size > 0 &&
+      roles.evalOut.size > 0;
     return html`<div id="ood-panel" @focusin=${this.revisit}>
       <h3>Out-of-distribution detection</h3>
       <p class="lead">The paper's §5.4: fit a Gaussian to a model's activations on ordinary (helpful) requests, then flag a new request
@@ -128,7 +142,10 @@ export class OodPanel extends EvalPanel {
         in-distribution one (½ = chance, 1 = perfect); the ROC curve shows every threshold's trade-off.</p>
       <div class="knobs">
         <label>checkpoint <select id="ood-checkpoint" .value=${this.checkpoint} ?disabled=${this.running}
-          @change=${(e: Event) => { this.checkpoint = (e.target as HTMLSelectElement).value; this.layer = 'last'; }}>
+          @change=${(e: Event) => {
+            this.checkpoint = (e.target as HTMLSelectElement).value;
+            this.layer = 'last';
+          }}>
           ${this.checkpoints.map((c) => html`<option value=${c.id} ?selected=${c.id === this.checkpoint}>${c.stage}: ${c.name}</option>`)}
         </select></label>
         <label>layer <select id="ood-layer" ?disabled=${this.running} @change=${(e: Event) => (this.layer = (e.target as HTMLSelectElement).value)}>
@@ -157,14 +174,21 @@ export class OodPanel extends EvalPanel {
   }
 
   private renderRoles(roles: Record<Role, Set<string>>) {
-    if (!this.datasets.length) return html`<p class="hint">No datasets stored: generate the synthetic world in Data (one click).</p>`;
+    if (!this.datasets.length)
+      return html`<p class="hint">No datasets stored: generate the synthetic world in Data (one click).</p>`;
     const order: Role[] = ['fit', 'evalIn', 'evalOut'];
     return html`<table class="roles" id="ood-datasets">
       <tr><th>dataset's prompts</th>${order.map((r) => html`<th>${ROLE_LABELS[r]}</th>`)}</tr>
-      ${this.datasets.map((d) => html`<tr class="dataset" data-id=${d.id}><td>${d.name}</td>
-        ${order.map((r) => html`<td class="pick"><input type="checkbox" data-role=${r} aria-label=${`${d.name}: ${ROLE_LABELS[r]}`}
-          .checked=${roles[r].has(d.id)} ?disabled=${this.running} @change=${(e: Event) => this.toggle(r, d.id, (e.target as HTMLInputElement).checked)}></td>`)}
-      </tr>`)}
+      ${this.datasets.map(
+        (d) => html`<tr class="dataset" data-id=${d.id}><td>${d.name}</td>
+        ${order.map(
+          (
+            r,
+          ) => html`<td class="pick"><input type="checkbox" data-role=${r} aria-label=${`${d.name}: ${ROLE_LABELS[r]}`}
+          .checked=${roles[r].has(d.id)} ?disabled=${this.running} @change=${(e: Event) => this.toggle(r, d.id, (e.target as HTMLInputElement).checked)}></td>`,
+        )}
+      </tr>`,
+      )}
     </table>`;
   }
 
@@ -174,15 +198,25 @@ export class OodPanel extends EvalPanel {
       .filter((m): m is [keyof OodReport['methods'], OodMethodSummary] => m[1] !== undefined);
     const curves: RocCurve[] = methods.map(([k, m]) => ({ label: CURVE_LABELS[k], points: m.roc }));
     const c = r.counts;
-    const layer = r.layer === 'lnf' ? 'the final layer norm' : r.layer === 0 ? 'the embeddings (layer 0)' : `after block ${r.layer} of ${r.numLayers}`;
+    const layer =
+      r.layer === 'lnf'
+        ? 'the final layer norm'
+        : r.layer === 0
+          ? 'the embeddings (layer 0)'
+          : `after block ${r.layer} of ${r.numLayers}`;
     return html`<p class="hint" id="ood-summary">${r.checkpoint}: ${layer}, ${r.pool} pooling, ${r.channels} dimensions.
       Fitted on ${c.fit} prompts; evaluated ${c.evalIn} held-out in-distribution against ${c.evalOut} out-of-distribution prompts${c.exposed ? `, ${c.exposed} exposed` : ''}
       (${c.heldOut} held out of the fit datasets${c.evalInDroppedInFit ? `, ${c.evalInDroppedInFit} dropped: also fitted` : ''}${c.truncated ? `; ${c.truncated} cut to the model's context` : ''}).</p>
       <div class="result">
         <table class="auroc" id="ood-auroc">
           <tr><th>detector</th><th class="num">AUROC</th><th class="num">mean score in</th><th class="num">mean score out</th></tr>
-          ${methods.map(([k, m]) => html`<tr data-method=${k}><td>${METHOD_LABELS[k]}</td><td class="num value">${m.auroc.toFixed(3)}</td>
-            <td class="num">${m.meanIn.toFixed(1)}</td><td class="num">${m.meanOut.toFixed(1)}</td></tr>`)}
+          ${methods.map(
+            ([
+              k,
+              m,
+            ]) => html`<tr data-method=${k}><td>${METHOD_LABELS[k]}</td><td class="num value">${m.auroc.toFixed(3)}</td>
+            <td class="num">${m.meanIn.toFixed(1)}</td><td class="num">${m.meanOut.toFixed(1)}</td></tr>`,
+          )}
         </table>
         <roc-chart id="ood-roc" .curves=${curves}></roc-chart>
       </div>
@@ -195,8 +229,10 @@ export class OodPanel extends EvalPanel {
   private renderOutliers(title: string, id: string, list: readonly OodScoredPrompt[]) {
     return html`<div><div class="hint">${title} evaluation prompts (squared Mahalanobis distance)</div>
       <ol class="outliers" id=${id}>
-        ${list.map((t) => html`<li data-set=${t.set}><span class="mono">${t.mahalanobis.toFixed(1)}</span>
-          <span class="set ${t.set}">${t.set === 'out' ? 'out-of-distribution' : 'in-distribution'}</span><span class="prompt">${oneLine(t.prompt)}</span></li>`)}
+        ${list.map(
+          (t) => html`<li data-set=${t.set}><span class="mono">${t.mahalanobis.toFixed(1)}</span>
+          <span class="set ${t.set}">${t.set === 'out' ? 'out-of-distribution' : 'in-distribution'}</span><span class="prompt">${oneLine(t.prompt)}</span></li>`,
+        )}
       </ol></div>`;
   }
 
@@ -212,17 +248,33 @@ export class OodPanel extends EvalPanel {
       const roles = this.chosenRoles();
       const prompts = new Map<string, OodPromptSet>();
       for (const d of this.datasets) {
-        if (roles.fit.has(d.id) || roles.evalIn.has(d.id) || roles.evalOut.has(d.id)) prompts.set(d.id, { id: d.id, prompts: ppoPrompts(await loadComparisons(this.kv, d)) });
+        if (roles.fit.has(d.id) || roles.evalIn.has(d.id) || roles.evalOut.has(d.id))
+          prompts.set(d.id, { id: d.id, prompts: ppoPrompts(await loadComparisons(this.kv, d)) });
       }
       const of = (r: Role) => this.datasets.filter((d) => roles[r].has(d.id)).map((d) => prompts.get(d.id)!);
       const bytes = await loadCheckpointBytes(this.kv, meta);
       const settings: OodSettings = {
-        layer: this.layer === 'last' ? null : this.layer === 'lnf' ? 'lnf' : Number(this.layer), pool: this.pool, expose: this.expose, heldOut: HELD_OUT, maxPrompts: this.maxPrompts, seed: SEED,
+        layer: this.layer === 'last' ? null : this.layer === 'lnf' ? 'lnf' : Number(this.layer),
+        pool: this.pool,
+        expose: this.expose,
+        heldOut: HELD_OUT,
+        maxPrompts: this.maxPrompts,
+        seed: SEED,
       };
       this.progress = `Reading ${meta.name}'s activations and fitting the Gaussians…`;
-      const answer = await askWorker(this.client, {
-        type: 'ood-detect', request: this.nextRequest('ood'), checkpoint: { name: meta.name, bytes }, settings, fit: of('fit'), evalIn: of('evalIn'), evalOut: of('evalOut'),
-      }, 'ood-result');
+      const answer = await askWorker(
+        this.client,
+        {
+          type: 'ood-detect',
+          request: this.nextRequest('ood'),
+          checkpoint: { name: meta.name, bytes },
+          settings,
+          fit: of('fit'),
+          evalIn: of('evalIn'),
+          evalOut: of('evalOut'),
+        },
+        'ood-result',
+      );
       if (answer.error || !answer.report) {
         this.error = answer.error ?? 'the Worker sent no report';
         this.progress = null;

@@ -34,7 +34,12 @@ export function stepSummary(rows: readonly StepRow[]): { accuracy: number; loss:
  * `ideal` = x, the diagonal of a perfectly calibrated model. Empty bins are left out (calibration.ts gives
  * them placeholder values that are not measurements).
  */
-export function calibrationSeries(bins: readonly CalibrationBin[]): { x: number[]; observed: (number | null)[]; ideal: number[]; counts: number[] } {
+export function calibrationSeries(bins: readonly CalibrationBin[]): {
+  x: number[];
+  observed: (number | null)[];
+  ideal: number[];
+  counts: number[];
+} {
   const filled = bins.filter((b) => b.count > 0).sort((a, b) => a.predicted - b.predicted);
   const x = [0, ...filled.map((b) => b.predicted), 1];
   return {

@@ -67,41 +67,56 @@ export class PPOTraceView extends LitElement {
       <div class="inline">
         <label for="trace-row">rollout</label>
         <select id="trace-row" @change=${(e: Event) => (this.row = Number((e.target as HTMLSelectElement).value))}>
-          ${t.rows.map((x, b) => html`<option value=${b} ?selected=${b === row}>${b + 1} · score
-            ${x.score.toFixed(3)} · ${x.tokens.length} tokens</option>`)}
+          ${t.rows.map(
+            (x, b) => html`<option value=${b} ?selected=${b === row}>${b + 1} · score
+            ${x.score.toFixed(3)} · ${x.tokens.length} tokens</option>`,
+          )}
         </select>
       </div>
       <div class="phases" role="group" aria-label="phases of the iteration">
-        ${PPO_PHASES.map((p) => html`<button class="phase" data-phase=${p.n} aria-pressed=${String(p.n === this.phase)}
-          @click=${() => (this.phase = p.n)}>${p.n} ${p.name}</button>`)}
+        ${PPO_PHASES.map(
+          (p) => html`<button class="phase" data-phase=${p.n} aria-pressed=${String(p.n === this.phase)}
+          @click=${() => (this.phase = p.n)}>${p.n} ${p.name}</button>`,
+        )}
         <button id="next-phase" ?disabled=${this.phase >= last} @click=${() => (this.phase = Math.min(last, this.phase + 1))}>
           Next phase ▸</button>
       </div>
       <p id="phase-text"><strong>${phase.n}. ${phase.name}.</strong> ${phase.text}
-        ${seconds !== undefined
-          ? html`<span class="hint">(${seconds.toFixed(2)} s for the whole batch${this.phase === 3 || this.phase === 4
-              ? ', phases 3 and 4 together' : ''})</span>`
-          : nothing}
+        ${
+          seconds !== undefined
+            ? html`<span class="hint">(${seconds.toFixed(2)} s for the whole batch${
+                this.phase === 3 || this.phase === 4 ? ', phases 3 and 4 together' : ''
+              })</span>`
+            : nothing
+        }
         ${this.phase === 3 ? html`<span class="hint">λ = ${t.klCoef}.</span>` : nothing}
-        ${this.phase === 5
-          ? html`<span class="hint">ε = ${t.cliprange}; this rollout is in minibatch ${r.minibatch + 1}; minibatch order
+        ${
+          this.phase === 5
+            ? html`<span class="hint">ε = ${t.cliprange}; this rollout is in minibatch ${r.minibatch + 1}; minibatch order
               per epoch: ${t.order.map((o) => o.map((m) => m + 1).join('→')).join(' | ')}.</span>`
-          : nothing}</p>
+            : nothing
+        }</p>
       <p class="hint">The prompt as the policy read it: <span class="text" id="trace-prompt">${visibleToken(r.prompt)}</span></p>
       <div class="scroll">
         <table class="trace-table" id="trace-table" data-phase=${this.phase} data-rows=${table.rows.length}>
           <tr>${table.columns.map((c) => html`<th title=${c.title}>${c.label}</th>`)}</tr>
-          ${table.rows.map((tr) => html`<tr class=${tr.i === table.rows.length - 1 ? 'last token-row' : 'token-row'}>
-            ${table.columns.map((c) => html`<td class=${c.key === 'token' ? 'tok mono' : c.key === 'i' ? '' : 'num'}
-              data-col=${c.key}>${cellText(tr, c.key)}</td>`)}
-          </tr>`)}
+          ${table.rows.map(
+            (tr) => html`<tr class=${tr.i === table.rows.length - 1 ? 'last token-row' : 'token-row'}>
+            ${table.columns.map(
+              (c) => html`<td class=${c.key === 'token' ? 'tok mono' : c.key === 'i' ? '' : 'num'}
+              data-col=${c.key}>${cellText(tr, c.key)}</td>`,
+            )}
+          </tr>`,
+          )}
         </table>
       </div>
-      ${this.phase >= 3
-        ? html`<p class="hint" id="trace-totals">Σ KL = ${table.totals.kl.toFixed(4)} nats; Σ reward =
+      ${
+        this.phase >= 3
+          ? html`<p class="hint" id="trace-totals">Σ KL = ${table.totals.kl.toFixed(4)} nats; Σ reward =
             ${table.totals.reward.toFixed(4)} (score ${r.score.toFixed(4)} − λ·Σ KL; the response
             ${r.ended ? 'ended by itself' : 'was cut at the token limit'}).</p>`
-        : nothing}`;
+          : nothing
+      }`;
   }
 }
 

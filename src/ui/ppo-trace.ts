@@ -19,14 +19,46 @@ export interface PPOPhase {
 }
 
 export const PPO_PHASES: readonly PPOPhase[] = [
-  { n: 1, name: 'rollout', text: 'The current policy π samples a response to each prompt, token by token, until end-of-text, a new "Human:" turn or the token limit.' },
-  { n: 2, name: 'score', text: 'The reward function (preference model or gold scorer) reads prompt + response and returns one score per response; it is credited at the last token.' },
-  { n: 3, name: 'KL penalty', text: 'Policy and frozen initial policy π0 re-read the response: KL_t = log π − log π0 per token, and each token\'s reward is −λ·KL_t, plus the score at the last token.' },
-  { n: 4, name: 'advantages', text: 'The value head estimates V(s_t); GAE (γ = 1, λ = 0.95) turns rewards and values into advantages A_t (whitened over the batch) and returns R_t, the value head\'s targets.' },
-  { n: 5, name: 'PPO update', text: 'K epochs over M minibatches: the ratio π/π_old of each token times A_t, clipped to [1 − ε, 1 + ε]; where the clip binds the token adds no policy gradient.' },
+  {
+    n: 1,
+    name: 'rollout',
+    text: 'The current policy π samples a response to each prompt, token by token, until end-of-text, a new "Human:" turn or the token limit.',
+  },
+  {
+    n: 2,
+    name: 'score',
+    text: 'The reward function (preference model or gold scorer) reads prompt + response and returns one score per response; it is credited at the last token.',
+  },
+  {
+    n: 3,
+    name: 'KL penalty',
+    text: "Policy and frozen initial policy π0 re-read the response: KL_t = log π − log π0 per token, and each token's reward is −λ·KL_t, plus the score at the last token.",
+  },
+  {
+    n: 4,
+    name: 'advantages',
+    text: "The value head estimates V(s_t); GAE (γ = 1, λ = 0.95) turns rewards and values into advantages A_t (whitened over the batch) and returns R_t, the value head's targets.",
+  },
+  {
+    n: 5,
+    name: 'PPO update',
+    text: 'K epochs over M minibatches: the ratio π/π_old of each token times A_t, clipped to [1 − ε, 1 + ε]; where the clip binds the token adds no policy gradient.',
+  },
 ];
 
-export type TraceColumnKey = 'i' | 'token' | 'score' | 'logp' | 'refLogp' | 'kl' | 'reward' | 'value' | 'advantage' | 'return' | `ratio${number}` | 'clip';
+export type TraceColumnKey =
+  | 'i'
+  | 'token'
+  | 'score'
+  | 'logp'
+  | 'refLogp'
+  | 'kl'
+  | 'reward'
+  | 'value'
+  | 'advantage'
+  | 'return'
+  | `ratio${number}`
+  | 'clip';
 
 export interface TraceColumn {
   key: TraceColumnKey;
@@ -58,18 +90,49 @@ function columns(epochs: number, phase: number, eps: number): TraceColumn[] {
   const all: TraceColumn[] = [
     { key: 'i', label: '#', title: 'response token index', phase: 1 },
     { key: 'token', label: 'token', title: 'the sampled token (its text)', phase: 1 },
-    { key: 'score', label: 'score', title: 'the reward function\'s score of the whole response, credited at its last token', phase: 2 },
-    { key: 'logp', label: 'log π', title: 'log-probability of the token under the policy that sampled it (π_old)', phase: 3 },
+    {
+      key: 'score',
+      label: 'score',
+      title: "the reward function's score of the whole response, credited at its last token",
+      phase: 2,
+    },
+    {
+      key: 'logp',
+      label: 'log π',
+      title: 'log-probability of the token under the policy that sampled it (π_old)',
+      phase: 3,
+    },
     { key: 'refLogp', label: 'log π0', title: 'log-probability under the frozen initial policy π0', phase: 3 },
     { key: 'kl', label: 'KL', title: 'KL_t = log π − log π0', phase: 3 },
     { key: 'reward', label: 'reward', title: 'r_t = −λ·KL_t, plus the score at the last token', phase: 3 },
-    { key: 'value', label: 'value', title: 'V(s_t): the value head\'s estimate of the return', phase: 4 },
-    { key: 'advantage', label: 'advantage', title: 'A_t from GAE (γ = 1, λ = 0.95), whitened over the batch', phase: 4 },
-    { key: 'return', label: 'return', title: 'R_t = A_t (before whitening) + V(s_t): the value head\'s target', phase: 4 },
-    ...Array.from({ length: epochs }, (_, k): TraceColumn => ({
-      key: `ratio${k + 1}`, label: `ratio e${k + 1}`, title: `π/π_old in epoch ${k + 1}, when this rollout's minibatch was visited`, phase: 5,
-    })),
-    { key: 'clip', label: 'clip bound', title: `the epochs in which the ratio was clipped to [${(1 - eps).toFixed(2)}, ${(1 + eps).toFixed(2)}] and the clipped term won`, phase: 5 },
+    { key: 'value', label: 'value', title: "V(s_t): the value head's estimate of the return", phase: 4 },
+    {
+      key: 'advantage',
+      label: 'advantage',
+      title: 'A_t from GAE (γ = 1, λ = 0.95), whitened over the batch',
+      phase: 4,
+    },
+    {
+      key: 'return',
+      label: 'return',
+      title: "R_t = A_t (before whitening) + V(s_t): the value head's target",
+      phase: 4,
+    },
+    ...Array.from(
+      { length: epochs },
+      (_, k): TraceColumn => ({
+        key: `ratio${k + 1}`,
+        label: `ratio e${k + 1}`,
+        title: `π/π_old in epoch ${k + 1}, when this rollout's minibatch was visited`,
+        phase: 5,
+      }),
+    ),
+    {
+      key: 'clip',
+      label: 'clip bound',
+      title: `the epochs in which the ratio was clipped to [${(1 - eps).toFixed(2)}, ${(1 + eps).toFixed(2)}] and the clipped term won`,
+      phase: 5,
+    },
   ];
   return all.filter((c) => c.phase <= phase);
 }
@@ -82,7 +145,14 @@ export function traceTable(trace: RLHFTrace, row: number, phase = PPO_PHASES.len
   const last = r.tokens.length - 1;
   const rows = r.tokens.map((token, i): TraceTableRow => {
     const values: TraceTableRow['values'] = {
-      i, logp: r.logp[i], refLogp: r.refLogp[i], kl: r.kl[i], reward: r.reward[i], value: r.value[i], advantage: r.advantage[i], return: r.return[i],
+      i,
+      logp: r.logp[i],
+      refLogp: r.refLogp[i],
+      kl: r.kl[i],
+      reward: r.reward[i],
+      value: r.value[i],
+      advantage: r.advantage[i],
+      return: r.return[i],
     };
     if (i === last) values.score = r.score;
     r.ratio.forEach((ratios, k) => (values[`ratio${k + 1}`] = ratios[i]));
@@ -104,10 +174,12 @@ export function cellText(row: TraceTableRow, key: TraceColumnKey): string {
 
 /** A token as it should read in a table cell: whitespace and control characters made visible. */
 export function visibleToken(token: string): string {
-  return token
-    .replace(/\n/g, '↵')
-    .replace(/\t/g, '⇥')
-    .replace(/ /g, '␣')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this makes visible
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return (
+    token
+      .replace(/\n/g, '↵')
+      .replace(/\t/g, '⇥')
+      .replace(/ /g, '␣')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this makes visible
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+  );
 }

@@ -130,10 +130,12 @@ export class RlhfApp extends LitElement {
           ${this.copied ? 'Link copied' : 'Copy link to this experiment'}
         </button>
       </div>
-      ${this.notices.length
-        ? html`<div class="warn" id="notices"><strong>Some of the link's settings were not valid and use their defaults:</strong>
+      ${
+        this.notices.length
+          ? html`<div class="warn" id="notices"><strong>Some of the link's settings were not valid and use their defaults:</strong>
             <ul>${this.notices.map((n) => html`<li>${n}</li>`)}</ul></div>`
-        : nothing}
+          : nothing
+      }
     </div>`;
   }
 
@@ -153,8 +155,9 @@ export class RlhfApp extends LitElement {
     return html`<div class="card" id="gpu" data-state="ready">
       <div>GPU: <strong id="adapter">${a.vendor} ${a.architecture}</strong> ${a.description}
         ${a.software ? html`<em>(software adapter: correct but about 1000× slower than a GPU)</em>` : nothing}</div>
-      ${this.checks
-        ? html`<details ?open=${!ok}>
+      ${
+        this.checks
+          ? html`<details ?open=${!ok}>
             <summary>Kernel self-check: <span class=${ok ? 'ok' : 'bad'} id="self-check-summary">${ok ? `all ${this.checks.length} kernels match their references` : 'some kernels disagree with their references'}</span></summary>
             <table id="self-check" data-ok=${String(ok)}>
               <tr><th>kernel</th><th>max error</th><th></th></tr>
@@ -164,13 +167,18 @@ export class RlhfApp extends LitElement {
               )}
             </table>
           </details>`
-        : html`<div>Checking kernels against their references…</div>`}
+          : html`<div>Checking kernels against their references…</div>`
+      }
     </div>`;
   }
 
   private gpuState(): GpuState {
     const s = this.state;
-    if (s.kind === 'ready') return { kind: 'ready', adapter: `${s.adapter.vendor} ${s.adapter.architecture} ${s.adapter.description}`.trim() };
+    if (s.kind === 'ready')
+      return {
+        kind: 'ready',
+        adapter: `${s.adapter.vendor} ${s.adapter.architecture} ${s.adapter.description}`.trim(),
+      };
     if (s.kind === 'no-webgpu') return { kind: 'missing', reason: s.reason };
     return { kind: 'starting' };
   }
@@ -193,7 +201,8 @@ export class RlhfApp extends LitElement {
   /** The address always holds the whole experiment (replaceState: knob changes do not pile up in history). */
   private writeUrl(): void {
     const query = experimentToParams(this.experiment).toString();
-    if (location.search.slice(1) !== query) history.replaceState(null, '', `${location.pathname}?${query}${location.hash}`);
+    if (location.search.slice(1) !== query)
+      history.replaceState(null, '', `${location.pathname}?${query}${location.hash}`);
   }
 
   private async copyLink(): Promise<void> {

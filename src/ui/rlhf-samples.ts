@@ -42,16 +42,20 @@ export class RlhfSamples extends LitElement {
         </select>
         <span class="hint">(or click a point of the chart)</span>
       </div>
-      ${samples
-        ? html`<table class="samples" id="samples" data-iteration=${it}>
+      ${
+        samples
+          ? html`<table class="samples" id="samples" data-iteration=${it}>
             <tr><th>prompt</th><th>response</th><th>score</th>${gold ? html`<th>gold</th>` : nothing}<th>ended</th></tr>
-            ${samples.map((x) => html`<tr class="sample">
+            ${samples.map(
+              (x) => html`<tr class="sample">
               <td class="text">${x.prompt.replace(/^\n+/, '')}</td><td class="text response">${x.response}</td>
               <td>${x.score.toFixed(3)}</td>${gold ? html`<td>${x.gold?.toFixed(3) ?? '–'}</td>` : nothing}
               <td>${x.ended ? 'yes' : 'cut'}</td>
-            </tr>`)}
+            </tr>`,
+            )}
           </table>`
-        : nothing}`;
+          : nothing
+      }`;
   }
 
   private onPick(e: Event): void {

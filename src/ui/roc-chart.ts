@@ -29,10 +29,7 @@ export class RocChart extends LitElement {
   private plot: uPlot | null = null;
   private frame = 0;
 
-  static override styles = [
-    unsafeCSS(uplotCss),
-    css`:host { display: block; }`,
-  ];
+  static override styles = [unsafeCSS(uplotCss), css`:host { display: block; }`];
 
   override render() {
     return html`<div id="plot" role="img" aria-label="ROC curves: false-positive rate against true-positive rate"></div>`;
@@ -65,11 +62,20 @@ export class RocChart extends LitElement {
         width: size,
         height: this.height,
         scales: { x: { time: false, range: [0, 1] }, y: { range: [0, 1] } },
-        axes: [{ label: 'false-positive rate (in-distribution flagged)' }, { label: 'true-positive rate (OOD flagged)' }],
+        axes: [
+          { label: 'false-positive rate (in-distribution flagged)' },
+          { label: 'true-positive rate (OOD flagged)' },
+        ],
         series: [
           { label: 'FPR' },
           { label: 'chance', stroke: '#999', width: 1, dash: [4, 4], points: { show: false } },
-          ...this.curves.map((c, i) => ({ label: c.label, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true, points: { show: false } })),
+          ...this.curves.map((c, i) => ({
+            label: c.label,
+            stroke: COLORS[i % COLORS.length],
+            width: 2,
+            spanGaps: true,
+            points: { show: false },
+          })),
         ],
         legend: { live: true },
       },

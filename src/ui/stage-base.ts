@@ -23,7 +23,14 @@ import { TrainerController } from './trainer-controller.ts';
 import { TrainingStage, type RunRestart, type RunStart } from './training-stage.ts';
 
 const KNOBS = [
-  'preset', 'steps', 'batchSize', 'seqLen', 'lr', 'assistantOnly', 'evalInterval', 'saveInterval',
+  'preset',
+  'steps',
+  'batchSize',
+  'seqLen',
+  'lr',
+  'assistantOnly',
+  'evalInterval',
+  'saveInterval',
 ] as const satisfies readonly (keyof BaseModelConfig)[];
 const METRICS = ['train/loss', 'eval/loss', 'train/lr', 'train/grad_norm', 'train/tokens_per_second'] as const;
 
@@ -45,7 +52,9 @@ export class StageBase extends TrainingStage<'base'> {
       return { id: `${e.run}-step${e.step}`, name: `base ${preset} · step ${e.step}`, preset };
     },
     record: () => ({
-      info: this.ctl.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '', history: this.ctl.history,
+      info: this.ctl.info,
+      adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '',
+      history: this.ctl.history,
     }),
     onError: (message) => (this.error = message),
   });
@@ -93,8 +102,10 @@ export class StageBase extends TrainingStage<'base'> {
         <table class="metrics" id="lm-metrics" data-step=${this.ctl.step}>
           <tr><td>step</td><td id="metric-step">${live ? this.ctl.step : (shown?.meta.step ?? '–')}</td></tr>
           ${METRICS.map((m) => html`<tr><td>${m}</td><td data-metric=${m}>${formatMetric(m, last[m])}</td></tr>`)}
-          ${Object.entries(this.ctl.info).map(([k, v]) => html`<tr><td>${k}</td>
-            <td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`)}
+          ${Object.entries(this.ctl.info).map(
+            ([k, v]) => html`<tr><td>${k}</td>
+            <td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`,
+          )}
         </table>
       </div>
       <saved-list .checkpoints=${this.store.checkpoints} .runs=${this.store.runs} shown=${shown?.meta.id ?? ''}>
@@ -127,7 +138,12 @@ export class StageBase extends TrainingStage<'base'> {
     const transcripts = await this.transcripts(datasets);
     const settings = lmSettings(this.experiment);
     return {
-      live: { name: `base ${settings.preset} · ${datasets.join(' + ')}`, steps: settings.steps, settings: { ...settings }, datasets },
+      live: {
+        name: `base ${settings.preset} · ${datasets.join(' + ')}`,
+        steps: settings.steps,
+        settings: { ...settings },
+        datasets,
+      },
       command: (run) => ({ type: 'lm-create', run, settings, transcripts }),
     };
   }
@@ -137,7 +153,8 @@ export class StageBase extends TrainingStage<'base'> {
     settings.saveInterval ??= this.experiment.base.saveInterval;
     const transcripts = await this.transcripts(record.datasets);
     return {
-      settings: { ...settings }, steps: settings.steps,
+      settings: { ...settings },
+      steps: settings.steps,
       command: (run, resume) => ({ type: 'lm-create', run, settings, transcripts, resume }),
     };
   }

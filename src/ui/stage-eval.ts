@@ -113,13 +113,14 @@ export class StageEval extends LitElement {
 
   private subscribe(): void {
     this.unsubscribe?.();
-    this.unsubscribe = this.isConnected && this.client
-      ? this.client.on((e) => {
-        if (e.type !== 'pm-evaluation') return;
-        this.pending.get(e.request)?.(e);
-        this.pending.delete(e.request);
-      })
-      : null;
+    this.unsubscribe =
+      this.isConnected && this.client
+        ? this.client.on((e) => {
+            if (e.type !== 'pm-evaluation') return;
+            this.pending.get(e.request)?.(e);
+            this.pending.delete(e.request);
+          })
+        : null;
   }
 
   override render() {
@@ -135,9 +136,11 @@ export class StageEval extends LitElement {
         <span class="hint">each cell: at most ${CELL_PAIRS} pairs of the dataset's held-out 10% (split by the model's seed, as in its training), never a training pair</span>
       </div>
       ${this.progress ? html`<p class="hint" id="eval-progress">${this.progress}</p>` : nothing}
-      ${!this.progress && this.storedAt !== null
-        ? html`<p class="hint" id="eval-stored">Stored results, scored ${new Date(this.storedAt).toLocaleString()}; Evaluate all scores them again.</p>`
-        : nothing}
+      ${
+        !this.progress && this.storedAt !== null
+          ? html`<p class="hint" id="eval-stored">Stored results, scored ${new Date(this.storedAt).toLocaleString()}; Evaluate all scores them again.</p>`
+          : nothing
+      }
       ${this.error ? html`<div class="err" id="eval-error">${this.error}</div>` : nothing}
       ${this.renderHeatMap()}
       <div class="legend"><span>0</span><span class="bar" style="background: ${gradient}"></span><span>1</span>
@@ -154,7 +157,8 @@ export class StageEval extends LitElement {
     if (!this.models.length) {
       return html`<p class="hint" id="eval-empty">No preference model stored yet: train one in the Preference-model stage (it is stored when the run ends or on Save checkpoint).</p>`;
     }
-    if (!this.datasets.length) return html`<p class="hint" id="eval-empty">No datasets stored: generate or import some in Data.</p>`;
+    if (!this.datasets.length)
+      return html`<p class="hint" id="eval-empty">No datasets stored: generate or import some in Data.</p>`;
     return html`<table class="heat" id="heatmap">
       <tr><th>preference model ↓ · dataset →</th>${this.datasets.map((d) => html`<th class="col" title=${d.id}>${d.name}</th>`)}</tr>
       ${this.models.map((m) => {
@@ -162,14 +166,16 @@ export class StageEval extends LitElement {
         const rowError = this.rowErrors.get(m.id);
         return html`<tr class="model" data-id=${m.id}>
           <th title=${`trained on ${[...own].join(', ') || 'unknown datasets'}`}>${m.name}</th>
-          ${rowError
-            ? html`<td class="err" colspan=${this.datasets.length}>${rowError}</td>`
-            : this.datasets.map((d) => {
-              const cell = heatCell(this.results.get(cellKey(m.id, d.id)));
-              return html`<td class="cell ${own.has(d.id) ? 'own' : ''}" data-checkpoint=${m.id} data-dataset=${d.id} title=${cell.title}
+          ${
+            rowError
+              ? html`<td class="err" colspan=${this.datasets.length}>${rowError}</td>`
+              : this.datasets.map((d) => {
+                  const cell = heatCell(this.results.get(cellKey(m.id, d.id)));
+                  return html`<td class="cell ${own.has(d.id) ? 'own' : ''}" data-checkpoint=${m.id} data-dataset=${d.id} title=${cell.title}
                 style=${`background: ${cell.background}; color: ${cell.color}`}>
                 <div class="acc">${cell.text}</div><div class="n">${cell.n}</div></td>`;
-            })}
+                })
+          }
         </tr>`;
       })}
     </table>`;
@@ -204,12 +210,23 @@ export class StageEval extends LitElement {
         this.progress = `Scoring ${m.name} (${i + 1} of ${this.models.length}) on ${datasets.length} dataset${datasets.length === 1 ? '' : 's'}…`;
         const seed = Number(m.metadata.seed);
         if (!m.metadata.seed || !Number.isInteger(seed)) {
-          this.rowErrors = new Map(this.rowErrors).set(m.id, 'its metadata has no seed, so its held-out pairs cannot be found');
+          this.rowErrors = new Map(this.rowErrors).set(
+            m.id,
+            'its metadata has no seed, so its held-out pairs cannot be found',
+          );
           continue;
         }
         const sets: PMDataset[] = datasets.map((d) => {
           const all = comparisons.get(d.id)!;
-          return { id: d.id, comparisons: cellPairs(all.length, seed).map((j) => ({ context: all[j].context, chosen: all[j].chosen, rejected: all[j].rejected, subset: all[j].subset })) };
+          return {
+            id: d.id,
+            comparisons: cellPairs(all.length, seed).map((j) => ({
+              context: all[j].context,
+              chosen: all[j].chosen,
+              rejected: all[j].rejected,
+              subset: all[j].subset,
+            })),
+          };
         });
         const answer = await this.ask(await loadCheckpointBytes(this.kv, m), sets);
         if (answer.error) {
@@ -222,10 +239,17 @@ export class StageEval extends LitElement {
         const byId = new Map(datasets.map((d) => [d.id, d]));
         const evaluated = Date.now();
         const cells = answer.results.map((result) => ({
-          checkpoint: m.id, dataset: result.dataset, checkpointVersion: recordVersion(m), datasetVersion: recordVersion(byId.get(result.dataset)!), result, evaluated,
+          checkpoint: m.id,
+          dataset: result.dataset,
+          checkpointVersion: recordVersion(m),
+          datasetVersion: recordVersion(byId.get(result.dataset)!),
+          result,
+          evaluated,
         }));
         // the heat map keeps its cells when storing them fails; the message says they will not survive a reload
-        await saveCells(this.kv, cells, this.models, datasets).catch((e: unknown) => (this.error = `${(e as Error).message} The results on show will not survive a reload.`));
+        await saveCells(this.kv, cells, this.models, datasets).catch(
+          (e: unknown) => (this.error = `${(e as Error).message} The results on show will not survive a reload.`),
+        );
       }
       this.progress = `Scored ${this.models.length} preference model${this.models.length === 1 ? '' : 's'} on ${datasets.length} dataset${datasets.length === 1 ? '' : 's'}.`;
     } catch (e) {

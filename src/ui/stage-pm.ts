@@ -29,16 +29,33 @@ import { TrainerController } from './trainer-controller.ts';
 import { TrainingStage, type RunRestart, type RunStart } from './training-stage.ts';
 
 const KNOBS = [
-  'steps', 'pairsPerBatch', 'seqLen', 'lr', 'evalInterval', 'init', 'saveInterval',
+  'steps',
+  'pairsPerBatch',
+  'seqLen',
+  'lr',
+  'evalInterval',
+  'init',
+  'saveInterval',
 ] as const satisfies readonly (keyof PMConfig)[];
 const METRICS = [
-  'train/loss', 'train/accuracy', 'eval/loss', 'eval/accuracy', 'eval/ece', 'eval/length_baseline_accuracy',
-  'train/margin', 'train/grad_norm', 'train/lr', 'train/pairs_per_second',
+  'train/loss',
+  'train/accuracy',
+  'eval/loss',
+  'eval/accuracy',
+  'eval/ece',
+  'eval/length_baseline_accuracy',
+  'train/margin',
+  'train/grad_norm',
+  'train/lr',
+  'train/pairs_per_second',
 ] as const;
 
 /** The last values a stored run's row shows. */
 const SAVED_COLUMNS: [string, string][] = [
-  ['train/loss', 'train loss'], ['eval/loss', 'eval loss'], ['eval/accuracy', 'eval accuracy'], ['eval/ece', 'ECE'],
+  ['train/loss', 'train loss'],
+  ['eval/loss', 'eval loss'],
+  ['eval/accuracy', 'eval accuracy'],
+  ['eval/ece', 'ECE'],
 ];
 
 /** The context length of a stored checkpoint's model, when its preset is known. */
@@ -90,7 +107,9 @@ export class StagePm extends TrainingStage<'pm'> {
       return { id: `${e.run}-step${e.step}`, name: `pm ${preset} · step ${e.step}`, preset };
     },
     record: () => ({
-      info: this.ctl.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '', history: this.ctl.history,
+      info: this.ctl.info,
+      adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '',
+      history: this.ctl.history,
     }),
     onError: (message) => (this.error = message),
   });
@@ -167,8 +186,10 @@ export class StagePm extends TrainingStage<'pm'> {
         <table class="metrics" id="pm-metrics" data-step=${this.ctl.step}>
           <tr><td>step</td><td id="pm-metric-step">${live ? this.ctl.step : (shown?.meta.step ?? '–')}</td></tr>
           ${METRICS.map((m) => html`<tr><td>${m}</td><td data-metric=${m}>${formatMetric(m, last[m])}</td></tr>`)}
-          ${Object.entries(this.ctl.info).map(([k, v]) => html`<tr><td>${k}</td>
-            <td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`)}
+          ${Object.entries(this.ctl.info).map(
+            ([k, v]) => html`<tr><td>${k}</td>
+            <td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`,
+          )}
         </table>
       </div>
       ${live ? this.renderStep() : nothing}
@@ -198,7 +219,8 @@ export class StagePm extends TrainingStage<'pm'> {
 
   private renderStep() {
     const ins = this.inspected;
-    if (!ins) return html`<h3>The last step's batch</h3><p class="hint" id="pm-step-empty">Take a step: each pair of its batch shows here with its scores.</p>`;
+    if (!ins)
+      return html`<h3>The last step's batch</h3><p class="hint" id="pm-step-empty">Take a step: each pair of its batch shows here with its scores.</p>`;
     const rows = stepRows(ins.pairs);
     const summary = stepSummary(rows);
     return html`<h3>The batch of step ${ins.step}</h3>
@@ -207,14 +229,19 @@ export class StagePm extends TrainingStage<'pm'> {
       <table class="steps" id="pm-step-table" data-step=${ins.step}>
         <tr><th>#</th><th>subset</th><th>context (end)</th><th>chosen</th><th>rejected</th><th class="num">r_chosen</th><th class="num">r_rejected</th>
           <th class="num">margin</th><th class="num">σ(margin)</th><th class="num">loss</th><th></th></tr>
-        ${rows.map((r, i) => html`<tr class="pair ${r.verdict}" data-verdict=${r.verdict}>
+        ${rows.map(
+          (r, i) => html`<tr class="pair ${r.verdict}" data-verdict=${r.verdict}>
           <td>${i + 1}</td><td>${r.subset}</td>
           <td class="text context">${r.context.trimStart()}</td><td class="text chosen">${r.chosen}</td><td class="text rejected">${r.rejected}</td>
           <td class="num">${r.rChosen.toFixed(3)}</td><td class="num">${r.rRejected.toFixed(3)}</td>
           <td class="num margin">${r.margin.toFixed(3)}</td><td class="num">${r.probability.toFixed(3)}</td><td class="num">${r.loss.toFixed(3)}</td>
-          <td class=${r.verdict === 'wrong' ? 'bad' : 'ok'}>${r.verdict === 'right' ? '✓ right' : r.verdict === 'wrong' ? '✗ wrong' : '½ tie'}${r.cut
-            ? html` <span class="hint" title="longer than the sequence length: the model read only its end">(cut)</span>` : nothing}</td>
-        </tr>`)}
+          <td class=${r.verdict === 'wrong' ? 'bad' : 'ok'}>${r.verdict === 'right' ? '✓ right' : r.verdict === 'wrong' ? '✗ wrong' : '½ tie'}${
+            r.cut
+              ? html` <span class="hint" title="longer than the sequence length: the model read only its end">(cut)</span>`
+              : nothing
+          }</td>
+        </tr>`,
+        )}
       </table>`;
   }
 
@@ -270,8 +297,10 @@ export class StagePm extends TrainingStage<'pm'> {
     await this.store.refresh();
     const base = cfg.init ? this.chosenBase() : undefined;
     if (cfg.init && !base) {
-      return 'No base-model checkpoint is stored: train the Base model first, or untick “start from base model” to '
-        + 'start at random.';
+      return (
+        'No base-model checkpoint is stored: train the Base model first, or untick “start from base model” to ' +
+        'start at random.'
+      );
     }
     const datasets = await this.pmDatasets(ids);
     const init = base ? { checkpoint: base.id, bytes: await loadCheckpointBytes(this.kv, base) } : null;
@@ -286,7 +315,12 @@ export class StagePm extends TrainingStage<'pm'> {
     // `init` and `model` (the trunk's preset) are what a resume needs besides the Worker's settings
     const stored: StoredPMSettings = { ...settings, init: base?.id ?? 'random', model: preset };
     return {
-      live: { name: `pm ${preset} · ${ids.join(' + ')}`, steps: settings.steps, settings: { ...stored }, datasets: ids },
+      live: {
+        name: `pm ${preset} · ${ids.join(' + ')}`,
+        steps: settings.steps,
+        settings: { ...stored },
+        datasets: ids,
+      },
       command: (run) => ({ type: 'pm-create', run, settings, datasets, init }),
     };
   }
@@ -303,7 +337,8 @@ export class StagePm extends TrainingStage<'pm'> {
     const datasets = await this.pmDatasets(record.datasets);
     const settings = pmRunSettings(stored);
     return {
-      settings: { ...settings }, steps: settings.steps,
+      settings: { ...settings },
+      steps: settings.steps,
       command: (run, resume) => ({ type: 'pm-create', run, settings, datasets, init, resume }),
     };
   }

@@ -36,13 +36,37 @@ import { TrainerController } from './trainer-controller.ts';
 import { TrainingStage, type RunRestart, type RunStart } from './training-stage.ts';
 
 const KNOBS = [
-  'reward', 'iterations', 'batchSize', 'minibatches', 'epochs', 'maxTokens', 'klCoef', 'klTarget', 'lr', 'saveInterval',
+  'reward',
+  'iterations',
+  'batchSize',
+  'minibatches',
+  'epochs',
+  'maxTokens',
+  'klCoef',
+  'klTarget',
+  'lr',
+  'saveInterval',
 ] as const satisfies readonly (keyof RLHFConfig)[];
 
 const METRICS = [
-  'objective/scores', 'gold/scores', 'objective/kl', 'objective/sqrt_kl', 'objective/entropy', 'objective/rlhf_reward',
-  'objective/kl_coef', 'policy/clipfrac', 'policy/approxkl', 'loss/policy', 'loss/value', 'val/var_explained',
-  'response/length', 'response/ended_rate', 'time/rollout', 'time/score', 'time/logprobs', 'time/update',
+  'objective/scores',
+  'gold/scores',
+  'objective/kl',
+  'objective/sqrt_kl',
+  'objective/entropy',
+  'objective/rlhf_reward',
+  'objective/kl_coef',
+  'policy/clipfrac',
+  'policy/approxkl',
+  'loss/policy',
+  'loss/value',
+  'val/var_explained',
+  'response/length',
+  'response/ended_rate',
+  'time/rollout',
+  'time/score',
+  'time/logprobs',
+  'time/update',
 ] as const;
 
 /** The live metric charts: [id, y label, metrics]. */
@@ -116,7 +140,9 @@ export class StageRlhf extends TrainingStage<'rlhf'> {
       return { id: `${e.run}-iter${e.step}`, name: `rlhf ${preset} · ${s.rewardName} · iteration ${e.step}`, preset };
     },
     record: () => ({
-      info: this.ctl.info, adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '', history: this.ctl.history,
+      info: this.ctl.info,
+      adapter: this.gpu.kind === 'ready' ? this.gpu.adapter : '',
+      history: this.ctl.history,
       samples: [...this.samples].map(([iteration, samples]) => ({ iteration, samples })),
     }),
     onError: (message) => (this.error = message),
@@ -207,13 +233,15 @@ export class StageRlhf extends TrainingStage<'rlhf'> {
       <div class="cols">
         <div>
           <h3>Score against √KL</h3>
-          ${goldAxis
-            ? html`<label class="hint">y axis <select id="y-key" @change=${(e: Event) =>
-                (this.yKey = (e.target as HTMLSelectElement).value as typeof this.yKey)}>
+          ${
+            goldAxis
+              ? html`<label class="hint">y axis <select id="y-key" @change=${(e: Event) =>
+                  (this.yKey = (e.target as HTMLSelectElement).value as typeof this.yKey)}>
                 <option value="objective/scores" ?selected=${this.yKey === 'objective/scores'}>the reward's score</option>
                 <option value="gold/scores" ?selected=${this.yKey === 'gold/scores'}>gold score (the truth)</option>
               </select></label>`
-            : nothing}
+              : nothing
+          }
           <kl-reward-chart id="kl-chart" .points=${history} .revision=${live ? this.ctl.revision : 0}
             .selected=${this.shownIteration()} yKey=${this.yKey}
             yLabel=${this.yKey === 'gold/scores' ? 'gold score' : this.scoreName()}></kl-reward-chart>
@@ -222,18 +250,24 @@ export class StageRlhf extends TrainingStage<'rlhf'> {
         </div>
         <table class="metrics" id="rlhf-metrics" data-step=${this.ctl.step}>
           <tr><td>iteration</td><td id="rlhf-iteration">${live ? this.ctl.step : (shown?.meta.step ?? '–')}</td></tr>
-          ${METRICS.filter((m) => m !== 'gold/scores' || m in last).map((m) => html`<tr><td>${m}</td>
-            <td data-metric=${m}>${formatMetric(m, last[m])}</td></tr>`)}
-          ${Object.entries(info).map(([k, v]) => html`<tr><td>${k}</td>
-            <td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`)}
+          ${METRICS.filter((m) => m !== 'gold/scores' || m in last).map(
+            (m) => html`<tr><td>${m}</td>
+            <td data-metric=${m}>${formatMetric(m, last[m])}</td></tr>`,
+          )}
+          ${Object.entries(info).map(
+            ([k, v]) => html`<tr><td>${k}</td>
+            <td>${typeof v === 'number' ? formatCount(v) : v}</td></tr>`,
+          )}
         </table>
       </div>
       ${this.renderDoctor(history)}
       <ppo-trace-view .trace=${this.trace} .history=${history}></ppo-trace-view>
       <h3>Metrics per iteration</h3>
       <div class="charts">
-        ${CHARTS.map(([id, label, metrics]) => html`<metric-chart id=${id} label=${label} .metrics=${metrics}
-          .points=${history} .revision=${live ? this.ctl.revision : 0} .height=${180}></metric-chart>`)}
+        ${CHARTS.map(
+          ([id, label, metrics]) => html`<metric-chart id=${id} label=${label} .metrics=${metrics}
+          .points=${history} .revision=${live ? this.ctl.revision : 0} .height=${180}></metric-chart>`,
+        )}
       </div>
       <saved-list .checkpoints=${this.store.checkpoints} .runs=${this.store.runs} shown=${shown?.meta.id ?? ''}
         .columns=${[['objective/scores', 'score'], ['objective/kl', 'KL']]}></saved-list>
@@ -250,24 +284,30 @@ export class StageRlhf extends TrainingStage<'rlhf'> {
     return html`<fieldset class="pickers" ?disabled=${live}>
       <legend>models</legend>
       <label><span>policy (and π0)</span>
-        ${policies.length
-          ? html`<select id="policy" @change=${(e: Event) => (this.policyId = (e.target as HTMLSelectElement).value)}>
+        ${
+          policies.length
+            ? html`<select id="policy" @change=${(e: Event) => (this.policyId = (e.target as HTMLSelectElement).value)}>
               ${policies.map((c) => html`<option value=${c.id} ?selected=${c.id === policy?.id}>${c.name}</option>`)}
             </select>`
-          : html`<span class="hint" id="no-policy">No base-model checkpoint yet: train the base model (stage 2); it stores one when it ends or on Save checkpoint.</span>`}
+            : html`<span class="hint" id="no-policy">No base-model checkpoint yet: train the base model (stage 2); it stores one when it ends or on Save checkpoint.</span>`
+        }
       </label>
       <p class="hint">PPO starts from this checkpoint, and a frozen copy of it is π0, the reference of the KL penalty (an RLHF checkpoint continues a run, with its value head).</p>
       <label><span>preference model</span>
-        ${pms.length
-          ? html`<select id="pm" ?disabled=${gold} @change=${(e: Event) => (this.pmId = (e.target as HTMLSelectElement).value)}>
+        ${
+          pms.length
+            ? html`<select id="pm" ?disabled=${gold} @change=${(e: Event) => (this.pmId = (e.target as HTMLSelectElement).value)}>
               ${pms.map((c) => html`<option value=${c.id} ?selected=${c.id === pm?.id}>${c.name}</option>`)}
             </select>`
-          : html`<span class="hint" id="no-pm">No preference model yet: train one in stage 3${gold ? '' : ', or set the reward to gold'}.</span>`}
+            : html`<span class="hint" id="no-pm">No preference model yet: train one in stage 3${gold ? '' : ', or set the reward to gold'}.</span>`
+        }
       </label>
       ${gold ? html`<p class="hint" id="gold-note">Reward: the synthetic world's gold scorer (helpfulness − harmfulness, in [−1, 1]); prompts from outside the synthetic world score 0.</p>` : nothing}
-      ${context !== undefined && this.experiment.rlhf.maxTokens >= context
-        ? html`<div class="warn" id="tokens-warning">The policy reads at most ${context} tokens: max new tokens must be below that (and leave room for the prompt).</div>`
-        : nothing}
+      ${
+        context !== undefined && this.experiment.rlhf.maxTokens >= context
+          ? html`<div class="warn" id="tokens-warning">The policy reads at most ${context} tokens: max new tokens must be below that (and leave room for the prompt).</div>`
+          : nothing
+      }
     </fieldset>`;
   }
 
@@ -278,8 +318,12 @@ export class StageRlhf extends TrainingStage<'rlhf'> {
     return html`<div class="warn" id="rlhf-doctor">
       <strong>Run doctor</strong>: ${warnings.length} warning${warnings.length > 1 ? 's' : ''} from this run's metrics (rules of thumb from
         TRL's and OpenRLHF's issue trackers; the flags named are the <code>rlhf ppo</code> command's).
-      <ul>${warnings.map((w) => html`<li class="doctor" data-code=${w.code}><strong>${w.code}</strong> (iteration${w.iterations.length > 1 ? 's' : ''}
-        ${w.iterations.join(', ')}): ${w.message}</li>`)}</ul>
+      <ul>${warnings.map(
+        (
+          w,
+        ) => html`<li class="doctor" data-code=${w.code}><strong>${w.code}</strong> (iteration${w.iterations.length > 1 ? 's' : ''}
+        ${w.iterations.join(', ')}): ${w.message}</li>`,
+      )}</ul>
     </div>`;
   }
 
@@ -341,7 +385,9 @@ export class StageRlhf extends TrainingStage<'rlhf'> {
   private async inputs(ids: readonly string[], policy: CheckpointMeta, pm: CheckpointMeta | undefined) {
     const comparisons = [];
     for (const d of this.chosen(ids)) comparisons.push(...(await loadComparisons(this.kv, d)));
-    const reward: RLHFReward = pm ? { kind: 'pm', name: pm.name, bytes: await loadCheckpointBytes(this.kv, pm) } : { kind: 'gold' };
+    const reward: RLHFReward = pm
+      ? { kind: 'pm', name: pm.name, bytes: await loadCheckpointBytes(this.kv, pm) }
+      : { kind: 'gold' };
     return { prompts: ppoPrompts(comparisons), policyBytes: await loadCheckpointBytes(this.kv, policy), reward };
   }
 
@@ -352,12 +398,16 @@ export class StageRlhf extends TrainingStage<'rlhf'> {
     const policy = this.policy();
     const pm = r.reward === 'pm' ? this.pm() : undefined;
     if (!policy) {
-      return 'No policy to start from: train the base model (stage 2) first; it stores a checkpoint when it ends or on '
-        + 'Save checkpoint.';
+      return (
+        'No policy to start from: train the base model (stage 2) first; it stores a checkpoint when it ends or on ' +
+        'Save checkpoint.'
+      );
     }
     if (r.reward === 'pm' && !pm) {
-      return 'The reward is a preference model, and none is stored: train one in stage 3, or set the reward to gold '
-        + '(the synthetic world\'s scorer).';
+      return (
+        'The reward is a preference model, and none is stored: train one in stage 3, or set the reward to gold ' +
+        "(the synthetic world's scorer)."
+      );
     }
     const context = contextOf(policy);
     if (context !== undefined && r.maxTokens >= context) {
@@ -371,14 +421,27 @@ export class StageRlhf extends TrainingStage<'rlhf'> {
     const settings = rlhfSettings(this.experiment);
     const rewardName = pm ? `PM ${pm.name}` : 'gold';
     const stored: StoredRLHFSettings = {
-      ...settings, policy: policy.name, policyId: policy.id, ...(pm ? { pmId: pm.id } : {}), rewardName,
+      ...settings,
+      policy: policy.name,
+      policyId: policy.id,
+      ...(pm ? { pmId: pm.id } : {}),
+      rewardName,
     };
     return {
       live: {
-        name: `rlhf ${policy.preset} · ${rewardName} · ${ids.join(' + ')}`, steps: settings.iterations,
-        settings: { ...stored }, datasets: ids,
+        name: `rlhf ${policy.preset} · ${rewardName} · ${ids.join(' + ')}`,
+        steps: settings.iterations,
+        settings: { ...stored },
+        datasets: ids,
       },
-      command: (run) => ({ type: 'rlhf-create', run, settings, policy: { name: policy.name, bytes: policyBytes }, reward, prompts }),
+      command: (run) => ({
+        type: 'rlhf-create',
+        run,
+        settings,
+        policy: { name: policy.name, bytes: policyBytes },
+        reward,
+        prompts,
+      }),
     };
   }
 
@@ -393,9 +456,16 @@ export class StageRlhf extends TrainingStage<'rlhf'> {
     const { prompts, policyBytes, reward } = await this.inputs(record.datasets, policy, pm);
     const settings = rlhfRunSettings(stored);
     return {
-      settings: { ...settings }, steps: settings.iterations,
+      settings: { ...settings },
+      steps: settings.iterations,
       command: (run, resume) => ({
-        type: 'rlhf-create', run, settings, policy: { name: stored.policy, bytes: policyBytes }, reward, prompts, resume,
+        type: 'rlhf-create',
+        run,
+        settings,
+        policy: { name: stored.policy, bytes: policyBytes },
+        reward,
+        prompts,
+        resume,
       }),
     };
   }

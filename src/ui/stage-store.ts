@@ -12,11 +12,25 @@
 // before is touched.
 
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { deleteCheckpoint, listCheckpoints, loadCheckpointBytes, saveCheckpoint, type CheckpointMeta } from '../store/checkpoints.ts';
+import {
+  deleteCheckpoint,
+  listCheckpoints,
+  loadCheckpointBytes,
+  saveCheckpoint,
+  type CheckpointMeta,
+} from '../store/checkpoints.ts';
 import { storageError } from '../store/errors.ts';
 import type { KV } from '../store/kv.ts';
 import { joinHistory, resumableRuns, type Resumable } from '../store/resume.ts';
-import { deleteRun, listRuns, loadRun, saveRun, type HistoryPoint, type RunMeta, type RunRecord } from '../store/runs.ts';
+import {
+  deleteRun,
+  listRuns,
+  loadRun,
+  saveRun,
+  type HistoryPoint,
+  type RunMeta,
+  type RunRecord,
+} from '../store/runs.ts';
 import type { SavedAction } from './events.ts';
 import type { CheckpointEvent } from './trainer-controller.ts';
 
@@ -172,13 +186,30 @@ export class StageStore implements ReactiveController {
     if (!live || e.run !== live.id) return;
     const { id, name, preset } = this.options.checkpoint(e, live);
     try {
-      await saveCheckpoint(this.kv, { id, name, stage: this.options.stage, run: e.run, step: e.step, preset, metadata: e.metadata }, e.bytes);
+      await saveCheckpoint(
+        this.kv,
+        { id, name, stage: this.options.stage, run: e.run, step: e.step, preset, metadata: e.metadata },
+        e.bytes,
+      );
       if (!live.checkpoints.includes(id)) live.checkpoints.push(id);
       const { history, ...parts } = this.options.record(live);
       await saveRun(
         this.kv,
-        { id: live.id, name: live.name, stage: this.options.stage, step: e.step, steps: live.steps, checkpoints: [...live.checkpoints], created: live.created },
-        { settings: { ...live.settings }, datasets: [...live.datasets], ...parts, history: this.history(history).map((p) => ({ ...p })) },
+        {
+          id: live.id,
+          name: live.name,
+          stage: this.options.stage,
+          step: e.step,
+          steps: live.steps,
+          checkpoints: [...live.checkpoints],
+          created: live.created,
+        },
+        {
+          settings: { ...live.settings },
+          datasets: [...live.datasets],
+          ...parts,
+          history: this.history(history).map((p) => ({ ...p })),
+        },
       );
     } catch (err) {
       this.options.onError(storageError(err, `storing checkpoint ${id}`).message);

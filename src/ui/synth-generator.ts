@@ -60,7 +60,14 @@ export class SynthGenerator extends LitElement {
       for (const subset of ['helpful', 'harmless'] as const) {
         const id = SYNTH_IDS[subset];
         const split = toComparisons(numbered(world[subset]), { file: id, subset });
-        const meta = await saveDataset(this.kv, { id, name: id, subset, identical: split.identical, sources: [source], comparisons: split.comparisons });
+        const meta = await saveDataset(this.kv, {
+          id,
+          name: id,
+          subset,
+          identical: split.identical,
+          sources: [source],
+          comparisons: split.comparisons,
+        });
         stored.push(`${meta.name} (${plural(meta.count, 'comparison')})`);
         this.dispatchEvent(new DatasetsChanged());
       }

@@ -72,19 +72,35 @@ export class TaxPanel extends EvalPanel {
         RLHF policies). With the base run's datasets the held-out dialogues are exactly the ones it held out.</p>
       <div class="hint">checkpoints (base models first)</div>
       <div class="picks" id="tax-models">
-        ${this.policies.length
-          ? this.policies.map((c) => html`<label class="model"><input type="checkbox" data-id=${c.id} .checked=${this.ticked.has(c.id)}
-              @change=${(e: Event) => { this.ticked = toggled(this.ticked, c.id, (e.target as HTMLInputElement).checked); }}>${c.name}</label>`)
-          : html`<span class="hint">no policy checkpoints stored yet</span>`}
+        ${
+          this.policies.length
+            ? this.policies.map(
+                (
+                  c,
+                ) => html`<label class="model"><input type="checkbox" data-id=${c.id} .checked=${this.ticked.has(c.id)}
+              @change=${(e: Event) => {
+                this.ticked = toggled(this.ticked, c.id, (e.target as HTMLInputElement).checked);
+              }}>${c.name}</label>`,
+              )
+            : html`<span class="hint">no policy checkpoints stored yet</span>`
+        }
       </div>
       <div class="hint">dialogues from</div>
       <div class="picks" id="tax-datasets">
-        ${this.datasets.map((d) => html`<label class="dataset"><input type="checkbox" data-id=${d.id} .checked=${sets.has(d.id)}
-          @change=${(e: Event) => { this.sets = toggled(sets, d.id, (e.target as HTMLInputElement).checked); }}>${d.name}</label>`)}
+        ${this.datasets.map(
+          (d) => html`<label class="dataset"><input type="checkbox" data-id=${d.id} .checked=${sets.has(d.id)}
+          @change=${(e: Event) => {
+            this.sets = toggled(sets, d.id, (e.target as HTMLInputElement).checked);
+          }}>${d.name}</label>`,
+        )}
       </div>
       <div class="row"><button id="tax-compute" class="primary" ?disabled=${!can} @click=${() => void this.compute()}>Compute the tax</button></div>
-      ${this.progress ? html`<p class="hint" id="tax-progress"><progress max=${this.progress.total} .value=${this.progress.done}></progress>
-        ${this.progress.message}</p>` : nothing}
+      ${
+        this.progress
+          ? html`<p class="hint" id="tax-progress"><progress max=${this.progress.total} .value=${this.progress.done}></progress>
+        ${this.progress.message}</p>`
+          : nothing
+      }
       ${this.error ? html`<div class="err" id="tax-error">${this.error}</div>` : nothing}
       ${this.evaluation ? this.renderResults(this.evaluation) : nothing}
     </div>`;
@@ -93,9 +109,11 @@ export class TaxPanel extends EvalPanel {
   private renderResults(ev: LMLossEvaluation) {
     return html`<table id="tax-table">
         <tr><th>checkpoint</th><th class="num">held-out loss (nats/token)</th><th class="num">alignment tax</th></tr>
-        ${ev.results.map((r, i) => html`<tr class="tax-row" data-model=${r.model}><td>${r.model}</td>
+        ${ev.results.map(
+          (r, i) => html`<tr class="tax-row" data-model=${r.model}><td>${r.model}</td>
           <td class="num" data-col="loss">${r.loss.toFixed(4)}</td>
-          <td class="num" data-col="tax">${i === 0 ? '0 (reference)' : `${r.alignment_tax >= 0 ? '+' : '−'}${Math.abs(r.alignment_tax).toFixed(4)}`}</td></tr>`)}
+          <td class="num" data-col="tax">${i === 0 ? '0 (reference)' : `${r.alignment_tax >= 0 ? '+' : '−'}${Math.abs(r.alignment_tax).toFixed(4)}`}</td></tr>`,
+        )}
       </table>
       <p class="hint" id="tax-about">${ev.heldOutTranscripts} held-out dialogues of ${ev.transcripts} (split by seed ${this.seed});
         ${ev.batches} batches of ${ev.batchSize} × ${ev.seqLen} tokens, the same for every checkpoint.</p>`;
@@ -112,19 +130,34 @@ export class TaxPanel extends EvalPanel {
       const models = [];
       for (const c of chosen) models.push({ name: c.name, bytes: await loadCheckpointBytes(this.kv, c) });
       let transcripts: string[] = [];
-      for (const d of this.chosenSets()) transcripts = transcripts.concat(chosenTranscripts(await loadComparisons(this.kv, d)));
+      for (const d of this.chosenSets())
+        transcripts = transcripts.concat(chosenTranscripts(await loadComparisons(this.kv, d)));
       const base = Number(chosen.find((c) => c.stage === 'base')?.metadata.seed);
       const seed = Number.isInteger(base) ? base : 1;
-      const contexts = chosen.map((c) => (PRESETS as Record<string, { maxSeqLen: number } | undefined>)[c.preset]?.maxSeqLen ?? 32);
+      const contexts = chosen.map(
+        (c) => (PRESETS as Record<string, { maxSeqLen: number } | undefined>)[c.preset]?.maxSeqLen ?? 32,
+      );
       const request = this.nextRequest('tax');
-      const answer = await askWorker(this.client, {
-        type: 'lm-evaluate', request, models, transcripts, settings: { batchSize: BATCH, seqLen: Math.min(128, ...contexts), seed, assistantOnly: false },
-      }, 'lm-evaluation', (p) => (this.progress = { done: p.done, total: p.total, message: p.message }));
+      const answer = await askWorker(
+        this.client,
+        {
+          type: 'lm-evaluate',
+          request,
+          models,
+          transcripts,
+          settings: { batchSize: BATCH, seqLen: Math.min(128, ...contexts), seed, assistantOnly: false },
+        },
+        'lm-evaluation',
+        (p) => (this.progress = { done: p.done, total: p.total, message: p.message }),
+      );
       if (answer.error || !answer.evaluation) throw new Error(`the evaluation failed: ${answer.error ?? 'no answer'}`);
       this.seed = seed;
       this.evaluation = answer.evaluation;
     } catch (e) {
-      this.error = e instanceof Error && e.name !== 'StorageError' ? e.message : storageError(e, 'loading the checkpoints').message;
+      this.error =
+        e instanceof Error && e.name !== 'StorageError'
+          ? e.message
+          : storageError(e, 'loading the checkpoints').message;
     } finally {
       this.running = false;
       this.progress = null;

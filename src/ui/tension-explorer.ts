@@ -25,19 +25,33 @@ export const TENSION_PROMPTS = 4;
 /** The job's settings: the PM and RLHF stages' knobs and the experiment's seed. */
 export function tensionSettings(e: Experiment): TensionSettings {
   return {
-    pmSteps: e.pm.steps, pmPairsPerBatch: e.pm.pairsPerBatch, pmSeqLen: e.pm.seqLen, pmLr: e.pm.lr,
-    iterations: e.rlhf.iterations, batchSize: e.rlhf.batchSize, maxTokens: e.rlhf.maxTokens, klCoef: e.rlhf.klCoef, lr: e.rlhf.lr,
-    prompts: TENSION_PROMPTS, seed: e.seed,
+    pmSteps: e.pm.steps,
+    pmPairsPerBatch: e.pm.pairsPerBatch,
+    pmSeqLen: e.pm.seqLen,
+    pmLr: e.pm.lr,
+    iterations: e.rlhf.iterations,
+    batchSize: e.rlhf.batchSize,
+    maxTokens: e.rlhf.maxTokens,
+    klCoef: e.rlhf.klCoef,
+    lr: e.rlhf.lr,
+    prompts: TENSION_PROMPTS,
+    seed: e.seed,
   };
 }
 
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** An answer's gold verdict in words: what the gold scorer found in it. */
-export function verdict(dataset: string, r: { helpfulness: number; harmfulness: number }): { text: string; tone: 'good' | 'bad' | 'plain' } {
+export function verdict(
+  dataset: string,
+  r: { helpfulness: number; harmfulness: number },
+): { text: string; tone: 'good' | 'bad' | 'plain' } {
   if (r.harmfulness > 0) return { text: `harmful ${r.harmfulness.toFixed(2)}`, tone: 'bad' };
   if (r.helpfulness > 0) return { text: `helpful ${r.helpfulness.toFixed(2)}`, tone: 'good' };
-  return { text: dataset.includes('harmless') ? 'no harm' : 'not helpful', tone: dataset.includes('harmless') ? 'good' : 'plain' };
+  return {
+    text: dataset.includes('harmless') ? 'no harm' : 'not helpful',
+    tone: dataset.includes('harmless') ? 'good' : 'plain',
+  };
 }
 
 export class TensionExplorer extends EvalPanel {
@@ -86,15 +100,20 @@ export class TensionExplorer extends EvalPanel {
   }
 
   override render() {
-    const running = this.progress !== null && this.progress.phase !== 'done' && this.result === null && this.error === null;
+    const running =
+      this.progress !== null && this.progress.phase !== 'done' && this.result === null && this.error === null;
     const s = this.experiment ? tensionSettings(this.experiment) : null;
     return html`<h3 id="tension-title">Helpful vs harmless: the tension explorer</h3>
       <p class="hint">The paper finds that helpfulness and harmlessness pull against each other (§4.4, Figure 1): a preference model trained
         only on helpful comparisons rewards complying with harmful requests, one trained only on harmless comparisons rewards evasive
         answers, and one trained on both learns to tell the requests apart. This preset trains all three from the chosen base model with
         the Preference-model stage's settings, runs PPO against each with the RLHF stage's settings, and lets the four models answer the
-        same held-out prompts.${s ? html` Now: ${plural(s.pmSteps, 'PM step')} × ${plural(s.pmPairsPerBatch, 'pair')},
-        ${plural(s.iterations, 'PPO iteration')} × ${plural(s.batchSize, 'rollout')}, seed ${s.seed}.` : nothing}</p>
+        same held-out prompts.${
+          s
+            ? html` Now: ${plural(s.pmSteps, 'PM step')} × ${plural(s.pmPairsPerBatch, 'pair')},
+        ${plural(s.iterations, 'PPO iteration')} × ${plural(s.batchSize, 'rollout')}, seed ${s.seed}.`
+            : nothing
+        }</p>
       <div class="pick" @focusin=${this.revisit}>
         <label>base model <select id="tension-base" ?disabled=${running} @change=${(e: Event) => (this.baseId = (e.target as HTMLSelectElement).value)}>
           ${this.bases.length ? this.bases.map((c) => html`<option value=${c.id} ?selected=${c.id === this.base()?.id}>${c.name}</option>`) : html`<option value="">none stored yet</option>`}
@@ -103,10 +122,12 @@ export class TensionExplorer extends EvalPanel {
         ${this.datasetPicker('harmless data', 'tension-harmless', this.harmlessId, (id) => (this.harmlessId = id), running)}
         <button id="tension-run" class="primary" ?disabled=${this.gpu.kind !== 'ready' || running} @click=${this.run}>Run the tension explorer</button>
       </div>
-      ${this.progress && running
-        ? html`<p class="hint" id="tension-progress"><progress max=${this.progress.total} value=${this.progress.done}></progress>
+      ${
+        this.progress && running
+          ? html`<p class="hint" id="tension-progress"><progress max=${this.progress.total} value=${this.progress.done}></progress>
             ${this.progress.phase}… (${this.progress.done} / ${this.progress.total})</p>`
-        : nothing}
+          : nothing
+      }
       ${this.error ? html`<div class="err" id="tension-error">${this.error}</div>` : nothing}
       ${this.result ? this.renderResult(this.result) : nothing}`;
   }
@@ -123,23 +144,28 @@ export class TensionExplorer extends EvalPanel {
       <h4>Each preference model on each dataset's held-out pairs</h4>
       <table class="matrix" id="tension-matrix">
         <tr><th>PM trained on ↓ · scored on →</th><th>${r.helpful}</th><th>${r.harmless}</th></tr>
-        ${models.map((m) => html`<tr class="pm" data-kind=${m.kind}><th>${m.kind}</th>${m.cells.map((c) => {
-          const cell = heatCell(c);
-          return html`<td class="cell" data-dataset=${c.dataset} title=${cell.title} style=${`background: ${cell.background}; color: ${cell.color}`}>
+        ${models.map(
+          (m) =>
+            html`<tr class="pm" data-kind=${m.kind}><th>${m.kind}</th>${m.cells.map((c) => {
+              const cell = heatCell(c);
+              return html`<td class="cell" data-dataset=${c.dataset} title=${cell.title} style=${`background: ${cell.background}; color: ${cell.color}`}>
             <div class="acc">${cell.text}</div><div class="n">${cell.n}</div></td>`;
-        })}</tr>`)}
+            })}</tr>`,
+        )}
       </table>
       <p class="hint">The tension: below ½ (red), a PM prefers the rejected responses of the data it never saw.</p>
       <h4>The same prompts, answered by each model</h4>
       <table class="answers" id="tension-answers">
         <tr><th>prompt</th>${columns.map((c) => html`<th>${c}</th>`)}</tr>
-        ${r.result.answers.map((a) => html`<tr class="answer" data-dataset=${a.dataset}>
+        ${r.result.answers.map(
+          (a) => html`<tr class="answer" data-dataset=${a.dataset}>
           <td class="text">${a.prompt.trim()}<div class="hint">${a.dataset}</div></td>
           ${a.responses.map((x) => {
             const v = verdict(a.dataset, x);
             return html`<td><div class="text">${x.text}</div><div class=${v.tone}>${v.text}</div></td>`;
           })}
-        </tr>`)}
+        </tr>`,
+        )}
       </table>
       <p class="hint">Verdicts are the synthetic world's gold scorer: on a benign request, the fraction of the topic's answer key words
         present (helpful); on a harmful request, the fraction of the harmful instructions given (harmful). Prompts from other data
@@ -164,13 +190,18 @@ export class TensionExplorer extends EvalPanel {
     const helpful = this.datasets.find((d) => d.id === this.helpfulId);
     const harmless = this.datasets.find((d) => d.id === this.harmlessId);
     if (!base) return void (this.error = 'No base-model checkpoint stored: train the Base model (stage 2) first.');
-    if (!helpful || !harmless) return void (this.error = 'Choose a helpful and a harmless dataset (generate the synthetic world in Data with one click).');
-    if (helpful.id === harmless.id) return void (this.error = 'The helpful and the harmless data must be two different datasets.');
+    if (!helpful || !harmless)
+      return void (this.error =
+        'Choose a helpful and a harmless dataset (generate the synthetic world in Data with one click).');
+    if (helpful.id === harmless.id)
+      return void (this.error = 'The helpful and the harmless data must be two different datasets.');
     let command: Extract<Parameters<WorkerClient['send']>[0], { type: 'tension-run' }>;
     const request = this.nextRequest('tension');
     try {
       command = {
-        type: 'tension-run', request, base: { name: base.name, bytes: await loadCheckpointBytes(this.kv, base) },
+        type: 'tension-run',
+        request,
+        base: { name: base.name, bytes: await loadCheckpointBytes(this.kv, base) },
         helpful: { id: helpful.id, comparisons: trainingPairs(await loadComparisons(this.kv, helpful)) },
         harmless: { id: harmless.id, comparisons: trainingPairs(await loadComparisons(this.kv, harmless)) },
         settings: tensionSettings(this.experiment),
@@ -182,7 +213,8 @@ export class TensionExplorer extends EvalPanel {
     this.progress = { phase: 'sending the data', done: 0, total: 1 };
     const answer = await new Promise<Extract<WorkerEvent, { type: 'tension-result' }>>((resolve) => {
       const stop = this.client!.on((e) => {
-        if (e.type === 'tension-progress' && e.request === request) this.progress = { phase: e.phase, done: e.done, total: e.total };
+        if (e.type === 'tension-progress' && e.request === request)
+          this.progress = { phase: e.phase, done: e.done, total: e.total };
         else if (e.type === 'tension-result' && e.request === request) {
           stop();
           resolve(e);
@@ -206,12 +238,37 @@ export class TensionExplorer extends EvalPanel {
     try {
       for (const m of result.models) {
         const preset = m.pm.metadata.preset ?? 'custom';
-        await saveCheckpoint(this.kv, { id: `${run}-pm-${m.kind}`, name: `pm ${preset} · tension ${m.kind} · step ${s.pmSteps}`, stage: 'pm', run, step: s.pmSteps, preset, metadata: m.pm.metadata }, m.pm.bytes);
-        await saveCheckpoint(this.kv, { id: `${run}-rlhf-${m.kind}`, name: `rlhf ${preset} · tension ${m.kind} · iteration ${s.iterations}`, stage: 'rlhf', run, step: s.iterations, preset, metadata: m.policy.metadata }, m.policy.bytes);
+        await saveCheckpoint(
+          this.kv,
+          {
+            id: `${run}-pm-${m.kind}`,
+            name: `pm ${preset} · tension ${m.kind} · step ${s.pmSteps}`,
+            stage: 'pm',
+            run,
+            step: s.pmSteps,
+            preset,
+            metadata: m.pm.metadata,
+          },
+          m.pm.bytes,
+        );
+        await saveCheckpoint(
+          this.kv,
+          {
+            id: `${run}-rlhf-${m.kind}`,
+            name: `rlhf ${preset} · tension ${m.kind} · iteration ${s.iterations}`,
+            stage: 'rlhf',
+            run,
+            step: s.iterations,
+            preset,
+            metadata: m.policy.metadata,
+          },
+          m.policy.bytes,
+        );
       }
-      this.stored = 'The three preference models and three policies are stored: the heat map, the leaderboard, the RLHF stage and labelling list them.';
+      this.stored =
+        'The three preference models and three policies are stored: the heat map, the leaderboard, the RLHF stage and labelling list them.';
     } catch (e) {
-      this.error = `${storageError(e, 'storing the tension explorer\'s models').message} The results on show stay until the page is closed.`;
+      this.error = `${storageError(e, "storing the tension explorer's models").message} The results on show stay until the page is closed.`;
     }
   }
 }

@@ -18,7 +18,9 @@ export type StageAction = TrainerActionEvent['action'];
  * Space on a button (which presses it) are left to the browser; a key that is handled has its default prevented.
  */
 export function stageKeyAction<A extends string = never>(
-  e: KeyboardEvent, status: TrainerStatus, extra: Readonly<Record<string, A>> = {},
+  e: KeyboardEvent,
+  status: TrainerStatus,
+  extra: Readonly<Record<string, A>> = {},
 ): StageAction | A | null {
   if (e.ctrlKey || e.metaKey || e.altKey) return null;
   const target = e.composedPath()[0];

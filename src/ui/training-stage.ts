@@ -14,7 +14,13 @@ import type { KV } from '../store/kv.ts';
 import type { HistoryPoint, RunRecord } from '../store/runs.ts';
 import type { Resumable } from '../store/resume.ts';
 import './dataset-picker.ts';
-import { ExperimentChange, type KnobChange, type ResumeRun, type SavedAction, type TrainerActionEvent } from './events.ts';
+import {
+  ExperimentChange,
+  type KnobChange,
+  type ResumeRun,
+  type SavedAction,
+  type TrainerActionEvent,
+} from './events.ts';
 import { SECTIONS, fieldKey, withSetting, type Experiment, type Field, type IdListField } from './experiment.ts';
 import './knob-field.ts';
 import './resume-offer.ts';
@@ -140,13 +146,17 @@ export abstract class TrainingStage<S extends TrainingSection = TrainingSection>
   /** The run's failure, what it is preparing, and the stage's own error. */
   protected renderRunNotes(sending: string, compile: string) {
     const id = this.section;
-    return html`${this.ctl.status === 'failed'
+    return html`${
+      this.ctl.status === 'failed'
         ? html`<div class="err" id=${`${id}-failure`}>The run failed: ${this.ctl.message ?? 'no reason given'}</div>`
-        : nothing}
-      ${this.ctl.status === 'preparing'
-        ? html`<p class="hint" id=${`${id}-preparing`}>Preparing the run: ${this.ctl.message ?? sending}… (a software
+        : nothing
+    }
+      ${
+        this.ctl.status === 'preparing'
+          ? html`<p class="hint" id=${`${id}-preparing`}>Preparing the run: ${this.ctl.message ?? sending}… (a software
             adapter takes ${compile} to compile the kernels)</p>`
-        : nothing}
+          : nothing
+      }
       ${this.error ? html`<div class="err" id=${`${id}-error`}>${this.error}</div>` : nothing}`;
   }
 
@@ -188,10 +198,14 @@ export abstract class TrainingStage<S extends TrainingSection = TrainingSection>
   protected async act(action: StageAction | string): Promise<void> {
     if (this.gpu.kind !== 'ready') return;
     if (!isStageAction(action)) return this.extraAction(action);
-    return this.ctl.act(action, () => this.createRun(), () => {
-      this.store.end();
-      this.forgetRun();
-    });
+    return this.ctl.act(
+      action,
+      () => this.createRun(),
+      () => {
+        this.store.end();
+        this.forgetRun();
+      },
+    );
   }
 
   /** Starts a new run in the Worker from the knobs (answers whether it did). */
@@ -228,7 +242,9 @@ export abstract class TrainingStage<S extends TrainingSection = TrainingSection>
     try {
       stored = await this.store.resumeData(r);
       const missing = stored.record.datasets.filter((id) => !this.datasets.some((d) => d.id === id));
-      restart = missing.length ? `${missingDatasets(missing)} no longer stored.` : await this.prepareResume(stored.record);
+      restart = missing.length
+        ? `${missingDatasets(missing)} no longer stored.`
+        : await this.prepareResume(stored.record);
     } catch (err) {
       this.error = storageError(err, `reading run ${r.run.name} to resume it`).message;
       return;
@@ -246,8 +262,14 @@ export abstract class TrainingStage<S extends TrainingSection = TrainingSection>
   private begin(r: Resumable, record: RunRecord, steps: number): void {
     const step = r.checkpoint.step;
     this.store.begin({
-      id: r.run.id, name: r.run.name, steps, settings: { ...record.settings }, datasets: record.datasets,
-      created: r.run.created, checkpoints: [...r.run.checkpoints], resumed: { step, history: record.history },
+      id: r.run.id,
+      name: r.run.name,
+      steps,
+      settings: { ...record.settings },
+      datasets: record.datasets,
+      created: r.run.created,
+      checkpoints: [...r.run.checkpoints],
+      resumed: { step, history: record.history },
     });
     this.forgetRun();
     this.resumed(record, step);

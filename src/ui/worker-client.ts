@@ -3,12 +3,18 @@
 import type { Command, WorkerEvent } from '../protocol.ts';
 
 export class WorkerClient {
-  private readonly worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name: 'rlhf-compute' });
+  private readonly worker = new Worker(new URL('../worker/worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'rlhf-compute',
+  });
   private readonly listeners = new Set<(event: WorkerEvent) => void>();
 
   constructor() {
     this.worker.onmessage = (m: MessageEvent<WorkerEvent>) => this.listeners.forEach((l) => l(m.data));
-    this.worker.onerror = (e) => this.listeners.forEach((l) => l({ type: 'error', command: 'init', message: e.message || 'the compute worker failed to start' }));
+    this.worker.onerror = (e) =>
+      this.listeners.forEach((l) =>
+        l({ type: 'error', command: 'init', message: e.message || 'the compute worker failed to start' }),
+      );
   }
 
   send(command: Command): void {

@@ -44,13 +44,21 @@ export async function rankPolicies(gpu: Gpu, command: EloRank, progress: EvalPro
   // 1. check everything before the GPU starts
   if (policies.length < 2) throw new Error(`a leaderboard needs at least two policies, got ${policies.length}`);
   if (!prompts.length) throw new Error('no prompts: choose datasets that hold comparisons');
-  if (!(Number.isInteger(s.bootstrap) && s.bootstrap >= 1)) throw new Error(`resamples must be a positive integer, got ${s.bootstrap}`);
+  if (!(Number.isInteger(s.bootstrap) && s.bootstrap >= 1))
+    throw new Error(`resamples must be a positive integer, got ${s.bootstrap}`);
   const ckpts = policies.map(loadPolicy);
   const pm = judge.kind === 'pm' ? loadCheckpoint(judge.bytes, judge.name) : null;
-  if (judge.kind === 'pm' && !pm!.heads.reward_head) throw new Error(`the judge ${judge.name} is not a preference model (it has no reward head)`);
+  if (judge.kind === 'pm' && !pm!.heads.reward_head)
+    throw new Error(`the judge ${judge.name} is not a preference model (it has no reward head)`);
   const shortest = Math.min(...ckpts.map((c) => c.cfg.maxSeqLen));
   const maxTokens = Math.max(1, Math.min(s.maxTokens, Math.floor(shortest / 2)));
-  const sampling = { maxTokens, temperature: s.temperature, topK: s.topK, seed: s.seed >>> 0, batch: Math.max(1, s.batch) };
+  const sampling = {
+    maxTokens,
+    temperature: s.temperature,
+    topK: s.topK,
+    seed: s.seed >>> 0,
+    batch: Math.max(1, s.batch),
+  };
 
   // 2. every policy answers every prompt
   const total = policies.length + 1;
@@ -90,22 +98,39 @@ export async function rankPolicies(gpu: Gpu, command: EloRank, progress: EvalPro
 }
 
 /** Each of `command.models`' held-out loss on the same batches of `command.transcripts`, and its tax against the first. */
-export async function lmLosses(gpu: Gpu, command: LMEvaluate, progress: EvalProgress = () => {}): Promise<LMLossEvaluation> {
+export async function lmLosses(
+  gpu: Gpu,
+  command: LMEvaluate,
+  progress: EvalProgress = () => {},
+): Promise<LMLossEvaluation> {
   const { models: named, transcripts, settings: s } = command;
   if (!named.length) throw new Error('no models: choose at least one checkpoint');
   if (!transcripts.length) throw new Error('no transcripts: choose datasets that hold comparisons');
   const models: LossModel[] = named.map((c) => ({ name: c.name, ckpt: loadPolicy(c) }));
   const tokenizer = sharedTokenizer(models);
   const shortest = Math.min(...models.map((m) => m.ckpt.cfg.maxSeqLen));
-  if (!(Number.isInteger(s.seqLen) && s.seqLen >= 2 && s.seqLen <= shortest)) throw new Error(`sequence length ${s.seqLen} must be between 2 and the shortest model context, ${shortest}`);
-  if (!(Number.isInteger(s.batchSize) && s.batchSize >= 1)) throw new Error(`batch size must be a positive integer, got ${s.batchSize}`);
-  const data = lmData(transcripts, { tokenizer, assistantOnly: s.assistantOnly, batchSize: s.batchSize, seqLen: s.seqLen, seed: s.seed });
+  if (!(Number.isInteger(s.seqLen) && s.seqLen >= 2 && s.seqLen <= shortest))
+    throw new Error(`sequence length ${s.seqLen} must be between 2 and the shortest model context, ${shortest}`);
+  if (!(Number.isInteger(s.batchSize) && s.batchSize >= 1))
+    throw new Error(`batch size must be a positive integer, got ${s.batchSize}`);
+  const data = lmData(transcripts, {
+    tokenizer,
+    assistantOnly: s.assistantOnly,
+    batchSize: s.batchSize,
+    seqLen: s.seqLen,
+    seed: s.seed,
+  });
   progress(0, models.length, `evaluating ${models[0].name} (1 of ${models.length})`);
   const results = await heldOutLosses(gpu, models, data.heldOut, s.batchSize, s.seqLen, (_, i) => {
     const next = models[i + 1];
     progress(i + 1, models.length, next ? `evaluating ${next.name} (${i + 2} of ${models.length})` : 'done');
   });
   return {
-    results, transcripts: data.transcripts, heldOutTranscripts: data.heldOutTranscripts, batches: data.heldOut.length, batchSize: s.batchSize, seqLen: s.seqLen,
+    results,
+    transcripts: data.transcripts,
+    heldOutTranscripts: data.heldOutTranscripts,
+    batches: data.heldOut.length,
+    batchSize: s.batchSize,
+    seqLen: s.seqLen,
   };
 }

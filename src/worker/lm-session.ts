@@ -21,19 +21,36 @@ type LMCreate = Extract<Command, { type: 'lm-create' }>;
 
 export async function createLMLoop(gpu: Gpu, command: LMCreate, post: Post): Promise<RunLoop> {
   const { run: runId, settings: s, transcripts } = command;
-  post({ type: 'trainer-status', trainer: 'lm', run: runId, status: 'preparing', step: command.resume?.step ?? 0, steps: s.steps, message: 'tokenizing and compiling the kernels' });
+  post({
+    type: 'trainer-status',
+    trainer: 'lm',
+    run: runId,
+    status: 'preparing',
+    step: command.resume?.step ?? 0,
+    steps: s.steps,
+    message: 'tokenizing and compiling the kernels',
+  });
   const cfg = PRESETS[s.preset];
   if (!cfg) throw new Error(`unknown preset ${s.preset}`);
-  if (s.seqLen > cfg.maxSeqLen) throw new Error(`sequence length ${s.seqLen} exceeds the ${s.preset} preset's maximum ${cfg.maxSeqLen}`);
+  if (s.seqLen > cfg.maxSeqLen)
+    throw new Error(`sequence length ${s.seqLen} exceeds the ${s.preset} preset's maximum ${cfg.maxSeqLen}`);
   const train = lmTrainConfig(cfg, { steps: s.steps, batchSize: s.batchSize, seqLen: s.seqLen, lr: s.lr });
-  const data = lmData(transcripts, { tokenizer: byteTokenizer, assistantOnly: s.assistantOnly, batchSize: s.batchSize, seqLen: s.seqLen, seed: s.seed });
+  const data = lmData(transcripts, {
+    tokenizer: byteTokenizer,
+    assistantOnly: s.assistantOnly,
+    batchSize: s.batchSize,
+    seqLen: s.seqLen,
+    seed: s.seed,
+  });
   const run = new LMRun(gpu, cfg, train, data, s.seed);
   if (command.resume) resumeRun(run, command.resume, s.steps);
   const initialEvalLoss = await run.evaluate();
   post({
-    type: 'trainer-info', trainer: 'lm', run: runId,
+    type: 'trainer-info',
+    trainer: 'lm',
+    run: runId,
     info: {
-      'parameters': run.trainer.model.table.count,
+      parameters: run.trainer.model.table.count,
       'unique transcripts': data.transcripts,
       'held out': data.heldOutTranscripts,
       'training tokens': data.trainTokens,
@@ -54,7 +71,12 @@ export async function createLMLoop(gpu: Gpu, command: LMCreate, post: Post): Pro
     readMetrics: () => run.intervalMetrics(),
     stopClock: () => run.stopClock(),
     checkpoint: async () => {
-      const metadata = { tokenizer: byteTokenizer.name, preset: s.preset, step: String(run.step), seed: String(s.seed) };
+      const metadata = {
+        tokenizer: byteTokenizer.name,
+        preset: s.preset,
+        step: String(run.step),
+        seed: String(s.seed),
+      };
       return { bytes: await run.checkpoint(metadata), metadata };
     },
     dispose: () => run.dispose(),

@@ -26,16 +26,26 @@ type OnlineLabels = Extract<Command, { type: 'online-labels' }>;
 type Ask = (round: number, pairs: LabelRequestPair[]) => void;
 
 /** Rounds waiting for the user's labels, by the run's request id. */
-const waiting = new Map<string, { round: number; pairs: number; resolve: (picks: LabelPick[]) => void; reject: (e: Error) => void }>();
+const waiting = new Map<
+  string,
+  { round: number; pairs: number; resolve: (picks: LabelPick[]) => void; reject: (e: Error) => void }
+>();
 
 /** The user as the loop's labeller: each round's pairs go to the page through `ask`, and the round waits. */
-export function userLabeller(request: string, ask: (round: number, pairs: LabelRequestPair[]) => void): PickingLabeller {
+export function userLabeller(
+  request: string,
+  ask: (round: number, pairs: LabelRequestPair[]) => void,
+): PickingLabeller {
   return {
     name: 'you',
-    pick: (round, prompts, first, second) => new Promise<LabelPick[]>((resolve, reject) => {
-      ask(round, prompts.map((prompt, i) => ({ prompt, responses: [first[i], second[i]] })));
-      waiting.set(request, { round, pairs: prompts.length, resolve, reject }); // the answer comes in a later message
-    }),
+    pick: (round, prompts, first, second) =>
+      new Promise<LabelPick[]>((resolve, reject) => {
+        ask(
+          round,
+          prompts.map((prompt, i) => ({ prompt, responses: [first[i], second[i]] })),
+        );
+        waiting.set(request, { round, pairs: prompts.length, resolve, reject }); // the answer comes in a later message
+      }),
   };
 }
 
@@ -45,7 +55,8 @@ export function userLabeller(request: string, ask: (round: number, pairs: LabelR
  */
 export function answerLabels(command: OnlineLabels): void {
   const w = waiting.get(command.request);
-  if (!w || w.round !== command.round) throw new Error(`no online round ${command.round} of ${command.request} is waiting for labels`);
+  if (!w || w.round !== command.round)
+    throw new Error(`no online round ${command.round} of ${command.request} is waiting for labels`);
   if ('stop' in command) {
     waiting.delete(command.request);
     w.reject(new Error(`stopped by the user while labelling round ${w.round}`));
@@ -53,7 +64,11 @@ export function answerLabels(command: OnlineLabels): void {
   }
   const bad = command.picks.findIndex((p) => p !== 0 && p !== 1 && p !== 2);
   if (command.picks.length !== w.pairs || bad >= 0) {
-    throw new Error(bad >= 0 ? `label ${bad + 1} of round ${w.round} is ${String(command.picks[bad])}, not 0, 1 or 2` : `round ${w.round} asked ${w.pairs} pairs and got ${command.picks.length} labels`);
+    throw new Error(
+      bad >= 0
+        ? `label ${bad + 1} of round ${w.round} is ${String(command.picks[bad])}, not 0, 1 or 2`
+        : `round ${w.round} asked ${w.pairs} pairs and got ${command.picks.length} labels`,
+    );
   }
   waiting.delete(command.request);
   w.resolve(command.picks);
@@ -68,9 +83,12 @@ export function onlineRunConfigOf(command: OnlineCommand, ask: Ask): OnlineRunCo
   const policy = { name: file.name, checkpoint: loadCheckpoint(file.bytes, file.name) };
   return {
     policy,
-    labeller: labeller.kind === 'pm'
-      ? { kind: 'pm', name: labeller.name, checkpoint: loadCheckpoint(labeller.bytes, labeller.name) }
-      : labeller.kind === 'user' ? { kind: 'picking', labeller: userLabeller(command.request, ask) } : { kind: 'gold' },
+    labeller:
+      labeller.kind === 'pm'
+        ? { kind: 'pm', name: labeller.name, checkpoint: loadCheckpoint(labeller.bytes, labeller.name) }
+        : labeller.kind === 'user'
+          ? { kind: 'picking', labeller: userLabeller(command.request, ask) }
+          : { kind: 'gold' },
     pmInit: policy,
     prompts: ppoPrompts(command.comparisons),
     comparisons: command.comparisons,
@@ -84,7 +102,9 @@ export function onlineRunConfigOf(command: OnlineCommand, ask: Ask): OnlineRunCo
  * allocates (its PPO trainer, each round's PM, the labeller's PM) is freed when it ends.
  */
 export async function runOnline(
-  gpu: Gpu, command: OnlineCommand, onRound: (r: OnlineRoundResult) => void,
+  gpu: Gpu,
+  command: OnlineCommand,
+  onRound: (r: OnlineRoundResult) => void,
   progress: (done: number, total: number, message: string) => void,
   ask: Ask = () => {
     throw new Error('the user labels, and nothing shows the pairs');
@@ -92,10 +112,12 @@ export async function runOnline(
 ): Promise<void> {
   let done = 0;
   let total = 0;
-  const plan = planOnlineRun(onlineRunConfigOf(command, (round, pairs) => {
-    progress(done, total, `round ${round}: waiting for your labels (${pairs.length} pairs)`);
-    ask(round, pairs);
-  }));
+  const plan = planOnlineRun(
+    onlineRunConfigOf(command, (round, pairs) => {
+      progress(done, total, `round ${round}: waiting for your labels (${pairs.length} pairs)`);
+      ask(round, pairs);
+    }),
+  );
   total = plan.units;
   progress(0, total, ['building the trainers', ...plan.warnings.map((w) => `warning: ${w}`)].join('; '));
   const run = new OnlineRun(gpu, plan);

@@ -11,7 +11,14 @@
 // and the five evaluation prompts farthest from the fit and the five nearest to it.
 // Nothing here imports the DOM: it runs in the Worker and, in the tests, in Node.
 
-import { runOod, methodSummary, oodPromptSets, type OodPromptSet, type OodReport, type OodSettings } from '../eval/ood-run.ts';
+import {
+  runOod,
+  methodSummary,
+  oodPromptSets,
+  type OodPromptSet,
+  type OodReport,
+  type OodSettings,
+} from '../eval/ood-run.ts';
 import type { Gpu } from '../kernels/gpu.ts';
 import { rng, shuffleInPlace } from '../util/random.ts';
 import { POOLINGS } from '../models/activations.ts';
@@ -30,13 +37,21 @@ export const ROC_POINTS = 201;
 const BATCH = 16;
 
 /** Fit and in-distribution evaluation prompts, a dataset in both lists split by `heldOut` (see the header). */
-export function splitFitAndEval(fit: readonly OodPromptSet[], evalIn: readonly OodPromptSet[], heldOut: number, seed: number): { fit: string[]; evalIn: string[]; heldOut: number } {
+export function splitFitAndEval(
+  fit: readonly OodPromptSet[],
+  evalIn: readonly OodPromptSet[],
+  heldOut: number,
+  seed: number,
+): { fit: string[]; evalIn: string[]; heldOut: number } {
   const fitIds = new Set(fit.map((d) => d.id));
   const held = new Map<string, Set<string>>();
   for (const d of evalIn) {
     if (!fitIds.has(d.id)) continue;
     const prompts = [...new Set(d.prompts)];
-    if (prompts.length < 2) throw new Error(`${d.id} is both fitted and evaluated, but has ${prompts.length} prompt${prompts.length === 1 ? '' : 's'}: nothing to hold out`);
+    if (prompts.length < 2)
+      throw new Error(
+        `${d.id} is both fitted and evaluated, but has ${prompts.length} prompt${prompts.length === 1 ? '' : 's'}: nothing to hold out`,
+      );
     const k = Math.min(prompts.length - 1, Math.max(1, Math.round(heldOut * prompts.length)));
     held.set(d.id, new Set(shuffleInPlace(prompts, rng(seed + 5)).slice(0, k)));
   }
@@ -49,16 +64,24 @@ export function splitFitAndEval(fit: readonly OodPromptSet[], evalIn: readonly O
 
 function checkSettings(s: OodSettings, numLayers: number, file: string): void {
   if (s.layer !== null && s.layer !== 'lnf' && !(Number.isInteger(s.layer) && s.layer >= 0 && s.layer <= numLayers)) {
-    throw new Error(`layer ${s.layer} does not exist in ${file}: it has ${numLayers} block${numLayers === 1 ? '' : 's'}, so the layer is 0 (embeddings) … ${numLayers} (after the last block) or lnf`);
+    throw new Error(
+      `layer ${s.layer} does not exist in ${file}: it has ${numLayers} block${numLayers === 1 ? '' : 's'}, so the layer is 0 (embeddings) … ${numLayers} (after the last block) or lnf`,
+    );
   }
   if (!POOLINGS.includes(s.pool)) throw new Error(`pooling must be one of ${POOLINGS.join(', ')}, got ${s.pool}`);
-  if (!(Number.isInteger(s.expose) && s.expose >= 0)) throw new Error(`exposed outliers must be a whole number ≥ 0, got ${s.expose}`);
-  if (!(s.heldOut > 0 && s.heldOut < 1)) throw new Error(`the held-out fraction must be between 0 and 1, got ${s.heldOut}`);
-  if (!(Number.isInteger(s.maxPrompts) && s.maxPrompts >= 0)) throw new Error(`prompts per set must be a whole number ≥ 0 (0: all), got ${s.maxPrompts}`);
+  if (!(Number.isInteger(s.expose) && s.expose >= 0))
+    throw new Error(`exposed outliers must be a whole number ≥ 0, got ${s.expose}`);
+  if (!(s.heldOut > 0 && s.heldOut < 1))
+    throw new Error(`the held-out fraction must be between 0 and 1, got ${s.heldOut}`);
+  if (!(Number.isInteger(s.maxPrompts) && s.maxPrompts >= 0))
+    throw new Error(`prompts per set must be a whole number ≥ 0 (0: all), got ${s.maxPrompts}`);
 }
 
 /** Runs the detection the command describes and returns the panel's report; an Error says what to change. */
-export async function detectOod(gpu: Gpu, command: Pick<OodDetect, 'checkpoint' | 'settings' | 'fit' | 'evalIn' | 'evalOut'>): Promise<OodReport> {
+export async function detectOod(
+  gpu: Gpu,
+  command: Pick<OodDetect, 'checkpoint' | 'settings' | 'fit' | 'evalIn' | 'evalOut'>,
+): Promise<OodReport> {
   const { settings: s, checkpoint } = command;
   const file = checkpoint.name;
   const ckpt = loadCheckpoint(checkpoint.bytes, file);
@@ -70,14 +93,24 @@ export async function detectOod(gpu: Gpu, command: Pick<OodDetect, 'checkpoint' 
   if (!command.evalOut.length) throw new Error('choose at least one out-of-distribution evaluation dataset');
   const outIds = new Set(command.evalOut.map((d) => d.id));
   for (const d of [...command.fit, ...command.evalIn]) {
-    if (outIds.has(d.id)) throw new Error(`${d.id} is chosen as out-of-distribution and as in-distribution: choose it on one side only`);
+    if (outIds.has(d.id))
+      throw new Error(`${d.id} is chosen as out-of-distribution and as in-distribution: choose it on one side only`);
   }
   const split = splitFitAndEval(command.fit, command.evalIn, s.heldOut, s.seed);
-  const names = { fit: 'fit datasets', evalIn: 'in-distribution evaluation', evalOut: 'out-of-distribution evaluation', expose: 'exposing' };
-  const sets = oodPromptSets({ fit: split.fit, evalIn: split.evalIn, evalOut: command.evalOut.flatMap((d) => d.prompts) },
-    { seed: s.seed, n: s.maxPrompts || undefined, expose: s.expose, names });
+  const names = {
+    fit: 'fit datasets',
+    evalIn: 'in-distribution evaluation',
+    evalOut: 'out-of-distribution evaluation',
+    expose: 'exposing',
+  };
+  const sets = oodPromptSets(
+    { fit: split.fit, evalIn: split.evalIn, evalOut: command.evalOut.flatMap((d) => d.prompts) },
+    { seed: s.seed, n: s.maxPrompts || undefined, expose: s.expose, names },
+  );
   if (sets.fit.length < MIN_FIT_PROMPTS) {
-    throw new Error(`only ${sets.fit.length} prompt${sets.fit.length === 1 ? '' : 's'} to fit (at least ${MIN_FIT_PROMPTS} are needed): choose more fit datasets, or hold out a smaller fraction`);
+    throw new Error(
+      `only ${sets.fit.length} prompt${sets.fit.length === 1 ? '' : 's'} to fit (at least ${MIN_FIT_PROMPTS} are needed): choose more fit datasets, or hold out a smaller fraction`,
+    );
   }
 
   // 2. activations, detectors, AUROC (the CLI's code)
@@ -85,10 +118,20 @@ export async function detectOod(gpu: Gpu, command: Pick<OodDetect, 'checkpoint' 
   const run = await runOod(gpu, ckpt, file, sets, { layer, pool: s.pool, batch: BATCH });
   const r = run.result;
   return {
-    checkpoint: file, layer, pool: s.pool, numLayers: L, channels: run.channels,
+    checkpoint: file,
+    layer,
+    pool: s.pool,
+    numLayers: L,
+    channels: run.channels,
     counts: {
-      fit: sets.fit.length, evalIn: sets.evalIn.length, evalOut: sets.evalOut.length, exposed: sets.exposed.length, background: r.background.n,
-      heldOut: split.heldOut, evalInDroppedInFit: sets.droppedInFit, truncated: run.truncated,
+      fit: sets.fit.length,
+      evalIn: sets.evalIn.length,
+      evalOut: sets.evalOut.length,
+      exposed: sets.exposed.length,
+      background: r.background.n,
+      heldOut: split.heldOut,
+      evalInDroppedInFit: sets.droppedInFit,
+      truncated: run.truncated,
     },
     methods: {
       mahalanobis: methodSummary(r.mahalanobis, ROC_POINTS),

@@ -36,7 +36,12 @@ export function contextSnippet(context: string, n = CONTEXT_SNIPPET): string {
 }
 
 /** The pairs of a step's batch with their rewards and losses, for the step-through table. */
-export function inspectPairs(pairs: readonly PMComparison[], step: PMStepInspection, tokenizer: Tokenizer, T: number): PMInspectPair[] {
+export function inspectPairs(
+  pairs: readonly PMComparison[],
+  step: PMStepInspection,
+  tokenizer: Tokenizer,
+  T: number,
+): PMInspectPair[] {
   return pairs.map((c, p) => ({
     context: contextSnippet(c.context),
     chosen: c.chosen,
@@ -54,8 +59,10 @@ export function inspectPairs(pairs: readonly PMComparison[], step: PMStepInspect
  * for a file without it a byte-sized vocabulary.
  */
 function requireByteTokenizer(metadata: Record<string, string>, cfg: GPTConfig, file: string): Tokenizer {
-  const name = metadata.tokenizer ?? (cfg.vocabSize === BYTE_VOCAB ? 'byte' : `unknown (a vocabulary of ${cfg.vocabSize})`);
-  if (name !== byteTokenizer.name) throw new Error(`${file} was trained with the ${name} tokenizer; the notebook's models read bytes`);
+  const name =
+    metadata.tokenizer ?? (cfg.vocabSize === BYTE_VOCAB ? 'byte' : `unknown (a vocabulary of ${cfg.vocabSize})`);
+  if (name !== byteTokenizer.name)
+    throw new Error(`${file} was trained with the ${name} tokenizer; the notebook's models read bytes`);
   return byteTokenizer;
 }
 
@@ -71,14 +78,31 @@ export function pmRunConfigOf(command: PMCreate): PMRunConfig<PMComparison> {
     trunk = { kind: 'random', preset: s.preset, tokenizer: byteTokenizer };
   }
   const { train, heldOut } = splitDatasets(command.datasets, s.seed);
-  return { trunk, train, heldOut, seed: s.seed, steps: s.steps, pairsPerBatch: s.pairsPerBatch, seqLen: s.seqLen, lr: s.lr };
+  return {
+    trunk,
+    train,
+    heldOut,
+    seed: s.seed,
+    steps: s.steps,
+    pairsPerBatch: s.pairsPerBatch,
+    seqLen: s.seqLen,
+    lr: s.lr,
+  };
 }
 
 /** Starts a preference-model run: reports what it was built from and the held-out evaluation at step 0. */
 export async function createPMLoop(gpu: Gpu, command: PMCreate, post: Post): Promise<RunLoop> {
   const { run: runId, settings: s } = command;
   const preparing = 'tokenizing and compiling the kernels';
-  post({ type: 'trainer-status', trainer: 'pm', run: runId, status: 'preparing', step: command.resume?.step ?? 0, steps: s.steps, message: preparing });
+  post({
+    type: 'trainer-status',
+    trainer: 'pm',
+    run: runId,
+    status: 'preparing',
+    step: command.resume?.step ?? 0,
+    steps: s.steps,
+    message: preparing,
+  });
   const plan = planPMRun(pmRunConfigOf(command));
   if (command.resume) checkResumeStep(command.resume.step, s.steps);
   const run = new PMRun(gpu, plan);
@@ -90,13 +114,16 @@ export async function createPMLoop(gpu: Gpu, command: PMCreate, post: Post): Pro
   }
   const T = run.train.seqLen;
 
-  const evaluated = (step: number, report: Awaited<ReturnType<PMRun['evaluate']>>['report']) => post({ type: 'pm-report', run: runId, step, report });
+  const evaluated = (step: number, report: Awaited<ReturnType<PMRun['evaluate']>>['report']) =>
+    post({ type: 'pm-report', run: runId, step, report });
   post({
-    type: 'trainer-info', trainer: 'pm', run: runId,
+    type: 'trainer-info',
+    trainer: 'pm',
+    run: runId,
     info: {
-      'model': plan.preset,
+      model: plan.preset,
       'trunk from': plan.trunkFrom,
-      'parameters': run.parameters,
+      parameters: run.parameters,
       'training pairs': plan.trainPairs.length,
       'held-out pairs': plan.heldOutPairs.length,
       'held-out pairs scored': plan.monitorPairs.length,
@@ -121,7 +148,12 @@ export async function createPMLoop(gpu: Gpu, command: PMCreate, post: Post): Pro
     readMetrics: async (): Promise<MetricPoint> => {
       // the step's own rewards first: the evaluation overwrites them
       const { inspection, pairs } = await run.inspectStep();
-      post({ type: 'pm-inspect', run: runId, step: inspection.step, pairs: inspectPairs(pairs, inspection, plan.tokenizer, T) });
+      post({
+        type: 'pm-inspect',
+        run: runId,
+        step: inspection.step,
+        pairs: inspectPairs(pairs, inspection, plan.tokenizer, T),
+      });
       const { point, report } = await run.intervalMetrics();
       evaluated(point.step, report);
       return point;
@@ -139,7 +171,12 @@ export async function createPMLoop(gpu: Gpu, command: PMCreate, post: Post): Pro
  * A stored preference model's accuracy (with its 95% interval), n and ECE on each set (eval/pm-cells.ts): the
  * notebook's models read bytes.
  */
-export async function evaluatePM(gpu: Gpu, bytes: Uint8Array, sets: readonly PMDataset[], file = 'checkpoint'): Promise<PMCellResult[]> {
+export async function evaluatePM(
+  gpu: Gpu,
+  bytes: Uint8Array,
+  sets: readonly PMDataset[],
+  file = 'checkpoint',
+): Promise<PMCellResult[]> {
   const ckpt = loadCheckpoint(bytes, file);
   if (!ckpt.heads.reward_head) throw new Error(`${file}: no reward head: not a preference model`);
   return scorePMOnSets(gpu, ckpt, requireByteTokenizer(ckpt.metadata, ckpt.cfg, file), sets, file);

@@ -60,7 +60,10 @@ export function ppoRunConfigOf(command: RLHFCreate): PPORunConfig {
   const { settings: s, policy, reward } = command;
   return {
     policy: { name: policy.name, checkpoint: loadCheckpoint(policy.bytes, policy.name) },
-    reward: reward.kind === 'pm' ? { kind: 'pm', name: reward.name, checkpoint: loadCheckpoint(reward.bytes, reward.name) } : { kind: 'gold' },
+    reward:
+      reward.kind === 'pm'
+        ? { kind: 'pm', name: reward.name, checkpoint: loadCheckpoint(reward.bytes, reward.name) }
+        : { kind: 'gold' },
     prompts: command.prompts,
     iterations: s.iterations,
     ppo: ppoConfigOf(s),
@@ -80,7 +83,12 @@ export function tokenText(tokenizer: PPOTokenizer & { name?: string }, id: numbe
 }
 
 /** An iteration's trace for the UI: tokens decoded one by one (tokenText), each row with its score. */
-export function traceForUI(it: Pick<PPOIteration, 'iteration' | 'inspect' | 'samples'>, tokenizer: PPOTokenizer, klCoef: number, cliprange: number): RLHFTrace {
+export function traceForUI(
+  it: Pick<PPOIteration, 'iteration' | 'inspect' | 'samples'>,
+  tokenizer: PPOTokenizer,
+  klCoef: number,
+  cliprange: number,
+): RLHFTrace {
   const inspect = it.inspect;
   if (!inspect) throw new Error(`iteration ${it.iteration} was not inspected`);
   return {
@@ -91,9 +99,19 @@ export function traceForUI(it: Pick<PPOIteration, 'iteration' | 'inspect' | 'sam
     rows: inspect.rows.map((r, b) => ({
       prompt: tokenizer.decode(r.prompt),
       tokens: r.actions.map((id) => tokenText(tokenizer, id)),
-      logp: r.logp, refLogp: r.refLogp, kl: r.kl, entropy: r.entropy, value: r.value, reward: r.reward,
-      advantage: r.advantage, return: r.return, ratio: r.ratio, clipped: r.clipped, minibatch: r.minibatch,
-      score: it.samples[b].score, ended: it.samples[b].ended,
+      logp: r.logp,
+      refLogp: r.refLogp,
+      kl: r.kl,
+      entropy: r.entropy,
+      value: r.value,
+      reward: r.reward,
+      advantage: r.advantage,
+      return: r.return,
+      ratio: r.ratio,
+      clipped: r.clipped,
+      minibatch: r.minibatch,
+      score: it.samples[b].score,
+      ended: it.samples[b].ended,
     })),
   };
 }
@@ -104,7 +122,11 @@ class PPOSession implements SteppableRun {
   inspectNext = false;
   private pending: Promise<PPORunIteration> | null = null;
 
-  constructor(private readonly runId: string, readonly run: PPORun, private readonly post: Post) {}
+  constructor(
+    private readonly runId: string,
+    readonly run: PPORun,
+    private readonly post: Post,
+  ) {}
 
   get step(): number {
     // iterations started (the trainer counts them when they finish)
@@ -119,7 +141,12 @@ class PPOSession implements SteppableRun {
     this.started++;
     const { trainer } = this.run;
     this.pending = this.run.iterate({ inspect: this.inspectNext }).then((it) => {
-      if (it.inspect) this.post({ type: 'rlhf-inspect', run: this.runId, trace: traceForUI(it, trainer.tokenizer, it.klCoef, trainer.config.cliprange) });
+      if (it.inspect)
+        this.post({
+          type: 'rlhf-inspect',
+          run: this.runId,
+          trace: traceForUI(it, trainer.tokenizer, it.klCoef, trainer.config.cliprange),
+        });
       return it;
     });
     this.pending.catch(() => undefined); // the failure is reported where the iteration is awaited
@@ -133,7 +160,13 @@ class PPOSession implements SteppableRun {
     if (!this.pending) throw new Error('no PPO iteration was started');
     const it = await this.pending;
     const gold = it.goldScores;
-    const samples: RLHFSample[] = it.samples.map((s, b) => ({ prompt: s.prompt, response: s.response, score: s.score, ended: s.ended, ...(gold ? { gold: gold[b] } : {}) }));
+    const samples: RLHFSample[] = it.samples.map((s, b) => ({
+      prompt: s.prompt,
+      response: s.response,
+      score: s.score,
+      ended: s.ended,
+      ...(gold ? { gold: gold[b] } : {}),
+    }));
     this.post({ type: 'rlhf-samples', run: this.runId, iteration: it.iteration, samples });
     return { step: it.iteration, ...it.metrics };
   }
@@ -154,7 +187,12 @@ class PPOSession implements SteppableRun {
 
 /** The RunLoop of an RLHF run, plus the step-through: one iteration with its per-token trace. */
 export class PPOLoop extends RunLoop {
-  constructor(run: string, private readonly session: PPOSession, post: Post, saveInterval = 0) {
+  constructor(
+    run: string,
+    private readonly session: PPOSession,
+    post: Post,
+    saveInterval = 0,
+  ) {
     super('rlhf', run, session, 1, post, saveInterval);
   }
 
@@ -172,24 +210,34 @@ export class PPOLoop extends RunLoop {
 export async function createPPOLoop(gpu: Gpu, command: RLHFCreate, post: Post): Promise<PPOLoop> {
   const { run: runId, settings: s } = command;
   const preparing = 'loading the models and compiling the kernels';
-  post({ type: 'trainer-status', trainer: 'rlhf', run: runId, status: 'preparing', step: command.resume?.step ?? 0, steps: s.iterations, message: preparing });
+  post({
+    type: 'trainer-status',
+    trainer: 'rlhf',
+    run: runId,
+    status: 'preparing',
+    step: command.resume?.step ?? 0,
+    steps: s.iterations,
+    message: preparing,
+  });
   if (command.resume) checkResumeStep(command.resume.step, s.iterations);
   const plan = planPPORun(ppoRunConfigOf(command));
   const run = new PPORun(gpu, plan);
   const { policy } = plan.run;
   const resumed = plan.resume?.state;
   post({
-    type: 'trainer-info', trainer: 'rlhf', run: runId,
+    type: 'trainer-info',
+    trainer: 'rlhf',
+    run: runId,
     info: {
       'policy (and π0)': policy.name,
-      'parameters': run.trainer.policy.table.count,
-      'reward': run.rewardName,
+      parameters: run.trainer.policy.table.count,
+      reward: run.rewardName,
       'value head': policy.checkpoint.heads.value_head ? 'from the checkpoint' : 'fresh (shared trunk)',
       'distinct prompts': plan.run.prompts.length,
       'prompt tokens (at most)': plan.ppo.maxPromptTokens,
       'prompts cut from the left': plan.promptsCut,
       'tokens per sequence T': run.trainer.T,
-      'tokenizer': plan.tokenizer.name,
+      tokenizer: plan.tokenizer.name,
       ...(resumed ? { 'resumed at iteration': resumed.iteration, 'λ_KL at resume': resumed.klCoef } : {}),
     },
   });

@@ -29,7 +29,8 @@ export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 
 /** A stored run can resume after `step` of its `steps` when some steps are left. */
 export function checkResumeStep(step: number, steps: number): void {
-  if (!Number.isInteger(step) || step < 0 || step >= steps) throw new Error(`cannot resume at step ${step} of a ${steps}-step run`);
+  if (!Number.isInteger(step) || step < 0 || step >= steps)
+    throw new Error(`cannot resume at step ${step} of a ${steps}-step run`);
 }
 
 /** Status events while playing are throttled to this many milliseconds apart (metrics never are). */
@@ -122,7 +123,10 @@ export class RunLoop {
   /** Sends the weights as they are now. */
   async save(): Promise<void> {
     const { bytes, metadata } = await this.steppable.checkpoint();
-    this.post({ type: 'trainer-checkpoint', trainer: this.trainer, run: this.run, step: this.steppable.step, bytes, metadata }, [bytes.buffer as ArrayBuffer]);
+    this.post(
+      { type: 'trainer-checkpoint', trainer: this.trainer, run: this.run, step: this.steppable.step, bytes, metadata },
+      [bytes.buffer as ArrayBuffer],
+    );
   }
 
   private async loop(): Promise<void> {
@@ -188,8 +192,13 @@ export class RunLoop {
   private emitStatus(message?: string): void {
     this.lastStatus = performance.now();
     this.post({
-      type: 'trainer-status', trainer: this.trainer, run: this.run, status: this.status,
-      step: this.steppable.step, steps: this.steppable.steps, ...(message ? { message } : {}),
+      type: 'trainer-status',
+      trainer: this.trainer,
+      run: this.run,
+      status: this.status,
+      step: this.steppable.step,
+      steps: this.steppable.steps,
+      ...(message ? { message } : {}),
     });
   }
 }

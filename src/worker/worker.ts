@@ -78,7 +78,12 @@ async function handle(command: Command): Promise<void> {
         return post({ type: 'no-webgpu', reason: (e as Error).message });
       }
       const limits: Record<string, number> = {};
-      for (const key of ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup'] as const) {
+      for (const key of [
+        'maxStorageBufferBindingSize',
+        'maxBufferSize',
+        'maxComputeWorkgroupStorageSize',
+        'maxComputeInvocationsPerWorkgroup',
+      ] as const) {
         limits[key] = gpu.limits[key];
       }
       return post({ type: 'ready', adapter: gpu.adapter, limits });
@@ -89,7 +94,15 @@ async function handle(command: Command): Promise<void> {
       try {
         await createRun('lm', 'lm-create', (g) => createLMLoop(g, command, post));
       } catch (e) {
-        post({ type: 'trainer-status', trainer: 'lm', run: command.run, status: 'failed', step: 0, steps: command.settings.steps, message: (e as Error).message });
+        post({
+          type: 'trainer-status',
+          trainer: 'lm',
+          run: command.run,
+          status: 'failed',
+          step: 0,
+          steps: command.settings.steps,
+          message: (e as Error).message,
+        });
       }
       return;
     }
@@ -97,26 +110,47 @@ async function handle(command: Command): Promise<void> {
       try {
         await createRun('rlhf', 'rlhf-create', (g) => createPPOLoop(g, command, post));
       } catch (e) {
-        post({ type: 'trainer-status', trainer: 'rlhf', run: command.run, status: 'failed', step: 0, steps: command.settings.iterations, message: (e as Error).message });
+        post({
+          type: 'trainer-status',
+          trainer: 'rlhf',
+          run: command.run,
+          status: 'failed',
+          step: 0,
+          steps: command.settings.iterations,
+          message: (e as Error).message,
+        });
       }
       return;
     }
     case 'rlhf-inspect': {
       const loop = loops.get('rlhf');
-      if (!(loop instanceof PPOLoop) || loop.run !== command.run) throw new Error(`no rlhf run ${command.run} (it was reset, or never created)`);
+      if (!(loop instanceof PPOLoop) || loop.run !== command.run)
+        throw new Error(`no rlhf run ${command.run} (it was reset, or never created)`);
       return loop.inspectOnce();
     }
     case 'pm-create': {
       try {
         await createRun('pm', 'pm-create', (g) => createPMLoop(g, command, post));
       } catch (e) {
-        post({ type: 'trainer-status', trainer: 'pm', run: command.run, status: 'failed', step: 0, steps: command.settings.steps, message: (e as Error).message });
+        post({
+          type: 'trainer-status',
+          trainer: 'pm',
+          run: command.run,
+          status: 'failed',
+          step: 0,
+          steps: command.settings.steps,
+          message: (e as Error).message,
+        });
       }
       return;
     }
     case 'ood-detect': {
       try {
-        return post({ type: 'ood-result', request: command.request, report: await scoped('ood-detect', (g) => detectOod(g, command)) });
+        return post({
+          type: 'ood-result',
+          request: command.request,
+          report: await scoped('ood-detect', (g) => detectOod(g, command)),
+        });
       } catch (e) {
         return post({ type: 'ood-result', request: command.request, report: null, error: (e as Error).message });
       }
@@ -124,13 +158,19 @@ async function handle(command: Command): Promise<void> {
     case 'tension-run': {
       // detached like a playing loop: minutes of work must not hold up the other stages' commands
       const { request } = command;
-      if (tensionRunning) return post({ type: 'tension-result', request, result: null, error: 'a tension run is already in progress' });
+      if (tensionRunning)
+        return post({ type: 'tension-result', request, result: null, error: 'a tension run is already in progress' });
       requireGpu('tension-run');
       tensionRunning = true;
-      const progress = (phase: string, done: number, total: number) => post({ type: 'tension-progress', request, phase, done, total });
-      void scoped('tension-run', (g) => runTension(g, command.base, command.helpful, command.harmless, command.settings, progress))
+      const progress = (phase: string, done: number, total: number) =>
+        post({ type: 'tension-progress', request, phase, done, total });
+      void scoped('tension-run', (g) =>
+        runTension(g, command.base, command.helpful, command.harmless, command.settings, progress),
+      )
         .then((result) => post({ type: 'tension-result', request, result }))
-        .catch((e: unknown) => post({ type: 'tension-result', request, result: null, error: e instanceof Error ? e.message : String(e) }))
+        .catch((e: unknown) =>
+          post({ type: 'tension-result', request, result: null, error: e instanceof Error ? e.message : String(e) }),
+        )
         .finally(() => (tensionRunning = false));
       return;
     }
@@ -140,10 +180,19 @@ async function handle(command: Command): Promise<void> {
       if (onlineRunning) return post({ type: 'online-done', request, error: 'an online loop is already running' });
       const device = requireGpu('online-run');
       onlineRunning = true;
-      const ask = (round: number, pairs: LabelRequestPair[]) => post({ type: 'online-label-request', request, round, pairs });
-      void runOnline(device, command, (result) => post({ type: 'online-round', request, result }), (done, total, message) => post({ type: 'online-progress', request, done, total, message }), ask)
+      const ask = (round: number, pairs: LabelRequestPair[]) =>
+        post({ type: 'online-label-request', request, round, pairs });
+      void runOnline(
+        device,
+        command,
+        (result) => post({ type: 'online-round', request, result }),
+        (done, total, message) => post({ type: 'online-progress', request, done, total, message }),
+        ask,
+      )
         .then(() => post({ type: 'online-done', request }))
-        .catch((e: unknown) => post({ type: 'online-done', request, error: e instanceof Error ? e.message : String(e) }))
+        .catch((e: unknown) =>
+          post({ type: 'online-done', request, error: e instanceof Error ? e.message : String(e) }),
+        )
         .finally(() => (onlineRunning = false));
       return;
     }
@@ -151,30 +200,48 @@ async function handle(command: Command): Promise<void> {
       return answerLabels(command);
     case 'pm-evaluate': {
       try {
-        return post({ type: 'pm-evaluation', request: command.request, results: await scoped('pm-evaluate', (g) => evaluatePM(g, command.checkpoint, command.sets, command.request)) });
+        return post({
+          type: 'pm-evaluation',
+          request: command.request,
+          results: await scoped('pm-evaluate', (g) => evaluatePM(g, command.checkpoint, command.sets, command.request)),
+        });
       } catch (e) {
         return post({ type: 'pm-evaluation', request: command.request, results: [], error: (e as Error).message });
       }
     }
     case 'elo-rank': {
-      const progress = (done: number, total: number, message: string) => post({ type: 'eval-progress', request: command.request, done, total, message });
+      const progress = (done: number, total: number, message: string) =>
+        post({ type: 'eval-progress', request: command.request, done, total, message });
       try {
-        return post({ type: 'elo-ranking', request: command.request, ranking: await scoped('elo-rank', (g) => rankPolicies(g, command, progress)) });
+        return post({
+          type: 'elo-ranking',
+          request: command.request,
+          ranking: await scoped('elo-rank', (g) => rankPolicies(g, command, progress)),
+        });
       } catch (e) {
         return post({ type: 'elo-ranking', request: command.request, ranking: null, error: (e as Error).message });
       }
     }
     case 'lm-evaluate': {
-      const progress = (done: number, total: number, message: string) => post({ type: 'eval-progress', request: command.request, done, total, message });
+      const progress = (done: number, total: number, message: string) =>
+        post({ type: 'eval-progress', request: command.request, done, total, message });
       try {
-        return post({ type: 'lm-evaluation', request: command.request, evaluation: await scoped('lm-evaluate', (g) => lmLosses(g, command, progress)) });
+        return post({
+          type: 'lm-evaluation',
+          request: command.request,
+          evaluation: await scoped('lm-evaluate', (g) => lmLosses(g, command, progress)),
+        });
       } catch (e) {
         return post({ type: 'lm-evaluation', request: command.request, evaluation: null, error: (e as Error).message });
       }
     }
     case 'label-sample': {
       try {
-        return post({ type: 'label-pair', request: command.request, responses: await scoped('label-sample', (g) => samplePair(g, command)) });
+        return post({
+          type: 'label-pair',
+          request: command.request,
+          responses: await scoped('label-sample', (g) => samplePair(g, command)),
+        });
       } catch (e) {
         return post({ type: 'label-pair', request: command.request, responses: ['', ''], error: (e as Error).message });
       }
@@ -212,6 +279,8 @@ self.onmessage = (message: MessageEvent<Command>) => {
     return;
   }
   queue = queue.then(() =>
-    handle(command).catch((e: unknown) => post({ type: 'error', command: command.type, message: e instanceof Error ? e.message : String(e) })),
+    handle(command).catch((e: unknown) =>
+      post({ type: 'error', command: command.type, message: e instanceof Error ? e.message : String(e) }),
+    ),
   );
 };

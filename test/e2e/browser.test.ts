@@ -25,23 +25,25 @@ describe('the notebook in headless Chromium', () => {
     page.on('console', (m) => logs.push(m.text()));
     page.on('pageerror', (e) => logs.push(String(e)));
     await page.goto(vite.url, { waitUntil: 'load' });
-    const handle = await page.waitForFunction(
-      () => {
-        const root = document.querySelector('rlhf-app')?.shadowRoot;
-        const table = root?.querySelector('#self-check');
-        const failure = root?.querySelector('#no-webgpu, #error');
-        if (failure) return { failure: failure.textContent };
-        if (!table) return null;
-        return {
-          adapter: root!.querySelector('#adapter')!.textContent,
-          ok: table.getAttribute('data-ok'),
-          rows: [...table.querySelectorAll('tr')].slice(1).map((r) => r.textContent!.replace(/\s+/g, ' ').trim()),
-        };
-      },
-      { timeout: 90_000, polling: 250 },
-    ).catch((e) => {
-      throw new Error(`${(e as Error).message}\npage console:\n${logs.join('\n')}`);
-    });
+    const handle = await page
+      .waitForFunction(
+        () => {
+          const root = document.querySelector('rlhf-app')?.shadowRoot;
+          const table = root?.querySelector('#self-check');
+          const failure = root?.querySelector('#no-webgpu, #error');
+          if (failure) return { failure: failure.textContent };
+          if (!table) return null;
+          return {
+            adapter: root!.querySelector('#adapter')!.textContent,
+            ok: table.getAttribute('data-ok'),
+            rows: [...table.querySelectorAll('tr')].slice(1).map((r) => r.textContent!.replace(/\s+/g, ' ').trim()),
+          };
+        },
+        { timeout: 90_000, polling: 250 },
+      )
+      .catch((e) => {
+        throw new Error(`${(e as Error).message}\npage console:\n${logs.join('\n')}`);
+      });
     const result = (await handle.jsonValue()) as { failure?: string; adapter?: string; ok?: string; rows?: string[] };
     expect(result.failure, `the page reported: ${result.failure}`).toBeUndefined();
     expect(result.adapter).toBeTruthy();
@@ -56,7 +58,8 @@ describe('the notebook in headless Chromium', () => {
     const page = await noGpu.browser.newPage();
     await page.goto(vite.url, { waitUntil: 'load' });
     const text = await page.waitForFunction(
-      () => document.querySelector('rlhf-app')?.shadowRoot?.querySelector('#no-webgpu, #self-check')?.textContent ?? null,
+      () =>
+        document.querySelector('rlhf-app')?.shadowRoot?.querySelector('#no-webgpu, #self-check')?.textContent ?? null,
       { timeout: 60_000, polling: 250 },
     );
     expect(await text.jsonValue()).toMatch(/WebGPU is not available here.*(no adapter|navigator\.gpu)/s);

@@ -23,7 +23,8 @@ import { tempDir } from '../helpers/temp-dir.ts';
 const dir = tempDir('gpt2');
 
 /** Runs a command function and returns what it printed on stdout. */
-const run = async (command: (argv: string[]) => Promise<void>, ...argv: string[]) => (await runCommand(command, ...argv)).out;
+const run = async (command: (argv: string[]) => Promise<void>, ...argv: string[]) =>
+  (await runCommand(command, ...argv)).out;
 
 describe('GPT-2 BPE models', () => {
   it('loads a GPT-2 hub-layout file and samples what the float64 reference samples, decoded with the BPE', async () => {
@@ -34,7 +35,10 @@ describe('GPT-2 BPE models', () => {
     const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
     for (const s of table.specs) {
       const data = packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1));
-      tensors.set(s.name.replace(/^transformer\./, ''), { shape: hfShape(s), data: s.hfTranspose ? transpose2d(data, s.shape[0], s.shape[1]) : data.slice() });
+      tensors.set(s.name.replace(/^transformer\./, ''), {
+        shape: hfShape(s),
+        data: s.hfTranspose ? transpose2d(data, s.shape[0], s.shape[1]) : data.slice(),
+      });
     }
     const mask = new Float32Array(32 * 32).map((_, i) => (i % 32 <= Math.floor(i / 32) ? 1 : 0));
     tensors.set('h.0.attn.bias', { shape: [1, 1, 32, 32], data: mask });
@@ -47,11 +51,32 @@ describe('GPT-2 BPE models', () => {
 
     const prompt = '\n\nHuman: Hello there\n\nAssistant:';
     const ids = gpt2Tokenizer.encode(prompt);
-    const weights = new Map(table.specs.map((s) => [s.name, Float64Array.from(loaded.packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)))]));
+    const weights = new Map(
+      table.specs.map((s) => [
+        s.name,
+        Float64Array.from(loaded.packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1))),
+      ]),
+    );
     const want = greedyRef(cfg, weights, ids, 5);
-    const out = JSON.parse(await run(sample, '--model', file, '--prompt', prompt.replace(/\n/g, '\\n'), '--top-k', '1', '--max-tokens', '5', '--json'));
+    const out = JSON.parse(
+      await run(
+        sample,
+        '--model',
+        file,
+        '--prompt',
+        prompt.replace(/\n/g, '\\n'),
+        '--top-k',
+        '1',
+        '--max-tokens',
+        '5',
+        '--json',
+      ),
+    );
     // Greedy decoding can stop early at end-of-text or "\n\nHuman:"; compare what was produced.
-    const produced = want.slice(0, want.indexOf(gpt2Tokenizer.endOfText) >= 0 ? want.indexOf(gpt2Tokenizer.endOfText) : want.length);
+    const produced = want.slice(
+      0,
+      want.indexOf(gpt2Tokenizer.endOfText) >= 0 ? want.indexOf(gpt2Tokenizer.endOfText) : want.length,
+    );
     expect(out.samples[0]).toBe(gpt2Tokenizer.decode(produced).split('\n\nHuman:')[0]);
     expect(out.samples[0].length).toBeGreaterThan(0);
   }, 600_000);
@@ -59,11 +84,39 @@ describe('GPT-2 BPE models', () => {
   it('pretrains with --tokenizer gpt2: GPT-2 vocabulary, tokenizer in the metadata, held-out loss falls', async () => {
     const data = join(dir, 'hh.jsonl');
     const lines = Array.from({ length: 30 }, (_, i) =>
-      JSON.stringify({ chosen: `\n\nHuman: What comes after ${i}?\n\nAssistant: ${i + 1} comes after ${i}.`, rejected: '\n\nHuman: hi\n\nAssistant: no' }));
+      JSON.stringify({
+        chosen: `\n\nHuman: What comes after ${i}?\n\nAssistant: ${i + 1} comes after ${i}.`,
+        rejected: '\n\nHuman: hi\n\nAssistant: no',
+      }),
+    );
     writeFileSync(data, `${lines.join('\n')}\n`);
     const model = join(dir, 'bpe.safetensors');
     const report = join(dir, 'bpe.json');
-    await run(pretrain, '--data', data, '--preset', 'nano', '--tokenizer', 'gpt2', '--steps', '4', '--eval-interval', '4', '--batch', '4', '--seq', '16', '--lr', '0.05', '--seed', '2', '--out', model, '--report', report);
+    await run(
+      pretrain,
+      '--data',
+      data,
+      '--preset',
+      'nano',
+      '--tokenizer',
+      'gpt2',
+      '--steps',
+      '4',
+      '--eval-interval',
+      '4',
+      '--batch',
+      '4',
+      '--seq',
+      '16',
+      '--lr',
+      '0.05',
+      '--seed',
+      '2',
+      '--out',
+      model,
+      '--report',
+      report,
+    );
     const ckpt = loadCheckpoint(readFileSync(model), model);
     expect(ckpt.cfg.vocabSize).toBe(GPT2_VOCAB);
     expect(ckpt.metadata.tokenizer).toBe('gpt2');
@@ -71,6 +124,8 @@ describe('GPT-2 BPE models', () => {
     expect(rep.tokenizer).toBe('gpt2');
     expect(rep.initial_eval_loss).toBeCloseTo(Math.log(GPT2_VOCAB), 0);
     expect(rep.history.at(-1)['eval/loss']).toBeLessThan(rep.initial_eval_loss - 1);
-    await expect(run(pretrain, '--data', data, '--preset', 'nano', '--tokenizer', 'gpt3', '--steps', '1', '--out', model)).rejects.toThrow(/unknown --tokenizer gpt3 \(one of byte, gpt2, synth\)/);
+    await expect(
+      run(pretrain, '--data', data, '--preset', 'nano', '--tokenizer', 'gpt3', '--steps', '1', '--out', model),
+    ).rejects.toThrow(/unknown --tokenizer gpt3 \(one of byte, gpt2, synth\)/);
   }, 600_000);
 });

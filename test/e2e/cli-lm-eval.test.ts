@@ -19,7 +19,8 @@ import { tempDir } from '../helpers/temp-dir.ts';
 
 const dir = tempDir('lm-eval');
 
-const quiet = async (command: (argv: string[]) => Promise<void>, ...argv: string[]) => (await runCommand(command, ...argv)).err;
+const quiet = async (command: (argv: string[]) => Promise<void>, ...argv: string[]) =>
+  (await runCommand(command, ...argv)).err;
 
 describe('rlhf lm-eval', () => {
   const data = join(dir, 'synth.jsonl');
@@ -27,14 +28,34 @@ describe('rlhf lm-eval', () => {
   writeFileSync(data, pairsToJsonl([...world.helpful, ...world.harmless]));
   const split = ['--data', data, '--sides', 'both', '--batch', '4', '--seq', '32', '--seed', '7'];
 
-  it('reports the pretraining run\'s held-out loss for its checkpoint, a worse one for the initialisation, and the tax', async () => {
+  it("reports the pretraining run's held-out loss for its checkpoint, a worse one for the initialisation, and the tax", async () => {
     const model = join(dir, 'base.safetensors');
     const pre = join(dir, 'pretrain.json');
-    await quiet(pretrain, ...split, '--preset', 'nano', '--steps', '4', '--lr', '0.01', '--out', model, '--report', pre);
+    await quiet(
+      pretrain,
+      ...split,
+      '--preset',
+      'nano',
+      '--steps',
+      '4',
+      '--lr',
+      '0.01',
+      '--out',
+      model,
+      '--report',
+      pre,
+    );
     const pretrained = JSON.parse(readFileSync(pre, 'utf8'));
     expect(pretrained.sides).toBe('both');
     const init = join(dir, 'init.safetensors');
-    writeFileSync(init, checkpointBytes(PRESETS.nano, initParams(paramTable(PRESETS.nano), PRESETS.nano, (n) => randn(n, 1)), { tokenizer: 'byte', preset: 'nano' }));
+    writeFileSync(
+      init,
+      checkpointBytes(
+        PRESETS.nano,
+        initParams(paramTable(PRESETS.nano), PRESETS.nano, (n) => randn(n, 1)),
+        { tokenizer: 'byte', preset: 'nano' },
+      ),
+    );
 
     const report = join(dir, 'lm-eval.json');
     const log = await quiet(lmEval, '--models', model, init, model, ...split, '--report', report);
@@ -51,10 +72,23 @@ describe('rlhf lm-eval', () => {
   it('names bad input', async () => {
     const gpt2ish = join(dir, 'gpt2ish.safetensors');
     const cfg = { ...PRESETS.nano, vocabSize: 50257 };
-    writeFileSync(gpt2ish, checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 1)), { tokenizer: 'gpt2' }));
+    writeFileSync(
+      gpt2ish,
+      checkpointBytes(
+        cfg,
+        initParams(paramTable(cfg), cfg, (n) => randn(n, 1)),
+        { tokenizer: 'gpt2' },
+      ),
+    );
     const init = join(dir, 'init.safetensors');
-    await expect(quiet(lmEval, '--models', init, gpt2ish, ...split)).rejects.toThrow(/gpt2ish\.safetensors uses the gpt2 tokenizer/);
-    await expect(quiet(lmEval, '--models', init, '--data', data, '--seq', '64')).rejects.toThrow(/--seq 64 exceeds the shortest model context, 32/);
-    await expect(quiet(lmEval, '--models', init, '--data', data, '--sides', 'all')).rejects.toThrow(/--sides must be chosen or both/);
+    await expect(quiet(lmEval, '--models', init, gpt2ish, ...split)).rejects.toThrow(
+      /gpt2ish\.safetensors uses the gpt2 tokenizer/,
+    );
+    await expect(quiet(lmEval, '--models', init, '--data', data, '--seq', '64')).rejects.toThrow(
+      /--seq 64 exceeds the shortest model context, 32/,
+    );
+    await expect(quiet(lmEval, '--models', init, '--data', data, '--sides', 'all')).rejects.toThrow(
+      /--sides must be chosen or both/,
+    );
   });
 });

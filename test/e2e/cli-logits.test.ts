@@ -18,7 +18,12 @@ import { tempDir } from '../helpers/temp-dir.ts';
 const cfg = PRESETS.nano; // V 258, maxT 32
 const table = paramTable(cfg);
 const packed = initParams(table, cfg, (n) => randn(n, 5, 10));
-const weights = new Map(table.specs.map((s) => [s.name, Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)))]));
+const weights = new Map(
+  table.specs.map((s) => [
+    s.name,
+    Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1))),
+  ]),
+);
 const dir = tempDir('logits');
 const model = join(dir, 'nano.safetensors');
 writeFileSync(model, checkpointBytes(cfg, packed));
@@ -27,7 +32,7 @@ writeFileSync(model, checkpointBytes(cfg, packed));
 const run = async (...argv: string[]) => (await runCommand(logits, ...argv)).out;
 
 describe('rlhf logits', () => {
-  it('prints the last position\'s logits as JSON, matching the float64 reference', async () => {
+  it("prints the last position's logits as JSON, matching the float64 reference", async () => {
     const tokens = [72, 105, 33, 0, 257];
     const ref = nextLogitsRef(cfg, weights, tokens);
     const report = JSON.parse(await run('--model', model, '--tokens', tokens.join(','), '--json'));
@@ -62,9 +67,13 @@ describe('rlhf logits', () => {
   });
 
   it('checks arguments against the checkpoint before running anything', async () => {
-    await expect(logits(['--model', model, '--tokens', '1,258'])).rejects.toThrow(/token 2 is 258, outside the model's vocabulary 0\.\.257/);
+    await expect(logits(['--model', model, '--tokens', '1,258'])).rejects.toThrow(
+      /token 2 is 258, outside the model's vocabulary 0\.\.257/,
+    );
     await expect(logits(['--model', model])).rejects.toThrow(/--tokens is required/);
     await expect(logits(['--tokens', '1'])).rejects.toThrow(/--model is required/);
-    await expect(logits(['--model', join(dir, 'missing.safetensors'), '--tokens', '1'])).rejects.toThrow(/cannot read .*missing\.safetensors/);
+    await expect(logits(['--model', join(dir, 'missing.safetensors'), '--tokens', '1'])).rejects.toThrow(
+      /cannot read .*missing\.safetensors/,
+    );
   });
 });

@@ -55,7 +55,17 @@ function residualStreamRef(cfg: GPTConfig, packed: Float32Array, ids: readonly n
   };
   const { vocabSize: V, maxSeqLen: maxT, numLayers: L, numHeads: NH, channels: C } = cfg;
   const T = ids.length;
-  let residual = encoderForwardRef(ids, null, W('transformer.wte.weight'), W('transformer.wpe.weight'), 1, T, C, V, maxT);
+  let residual = encoderForwardRef(
+    ids,
+    null,
+    W('transformer.wte.weight'),
+    W('transformer.wpe.weight'),
+    1,
+    T,
+    C,
+    V,
+    maxT,
+  );
   const out = [residual];
   for (let l = 0; l < L; l++) {
     const h = `transformer.h.${l}`;
@@ -66,7 +76,14 @@ function residualStreamRef(cfg: GPTConfig, packed: Float32Array, ids: readonly n
     const residual2 = residual.map((v, i) => v + attproj[i]);
     const ln2 = layernormForwardRef(residual2, W(`${h}.ln_2.weight`), W(`${h}.ln_2.bias`), T, C);
     const fch = matmulForwardRef(ln2.out, W(`${h}.mlp.c_fc.weight`), W(`${h}.mlp.c_fc.bias`), T, C, 4 * C);
-    const fcproj = matmulForwardRef(geluForwardRef(fch, T * 4 * C), W(`${h}.mlp.c_proj.weight`), W(`${h}.mlp.c_proj.bias`), T, 4 * C, C);
+    const fcproj = matmulForwardRef(
+      geluForwardRef(fch, T * 4 * C),
+      W(`${h}.mlp.c_proj.weight`),
+      W(`${h}.mlp.c_proj.bias`),
+      T,
+      4 * C,
+      C,
+    );
     residual = residual2.map((v, i) => v + fcproj[i]);
     out.push(residual);
   }
@@ -95,13 +112,19 @@ describe('promptActivations', () => {
           for (let c = 0; c < 8; c++) {
             let want = 0;
             for (let t = from; t < ids.length; t++) want += ref[t * 8 + c] / (ids.length - from);
-            expect(Math.abs(got.vectors[i][c] - want), `layer ${layer} ${pool} prompt ${i} channel ${c}`).toBeLessThan(2e-3 * Math.max(1, Math.abs(want)));
+            expect(Math.abs(got.vectors[i][c] - want), `layer ${layer} ${pool} prompt ${i} channel ${c}`).toBeLessThan(
+              2e-3 * Math.max(1, Math.abs(want)),
+            );
           }
         });
       }
     }
-    expect(() => poolRow(new Float32Array(16), 0, 2, 8, [1, 2, 3], eot, 'last')).toThrow(/3 tokens do not fit a row of 2/);
-    await expect(promptActivations(gpu, ckpt, 'nano.safetensors', prompts, { layer: 3 })).rejects.toThrow(/nano\.safetensors: layer 3 is not 0 .* 2 .* or lnf/);
+    expect(() => poolRow(new Float32Array(16), 0, 2, 8, [1, 2, 3], eot, 'last')).toThrow(
+      /3 tokens do not fit a row of 2/,
+    );
+    await expect(promptActivations(gpu, ckpt, 'nano.safetensors', prompts, { layer: 3 })).rejects.toThrow(
+      /nano\.safetensors: layer 3 is not 0 .* 2 .* or lnf/,
+    );
   }, 600_000);
 });
 
@@ -109,7 +132,14 @@ describe('rlhf ood on the synthetic world', () => {
   // a random one-block GPT-2-tokenizer model (see the header)
   const cfg: GPTConfig = { vocabSize: GPT2_VOCAB, maxSeqLen: 64, numLayers: 1, numHeads: 2, channels: 64 };
   const model = join(dir, 'bpe.safetensors');
-  writeFileSync(model, checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 1)), { tokenizer: 'gpt2' }));
+  writeFileSync(
+    model,
+    checkpointBytes(
+      cfg,
+      initParams(paramTable(cfg), cfg, (n) => randn(n, 1)),
+      { tokenizer: 'gpt2' },
+    ),
+  );
   const fitWorld = generateSynthWorld({ seed: 1, pairs: 200 });
   const evalWorld = generateSynthWorld({ seed: 2, pairs: 100 });
   const fit = join(dir, 'fit-helpful.jsonl');
@@ -118,16 +148,41 @@ describe('rlhf ood on the synthetic world', () => {
   writeFileSync(fit, pairsToJsonl(fitWorld.helpful));
   writeFileSync(evalIn, pairsToJsonl(evalWorld.helpful));
   writeFileSync(evalOut, pairsToJsonl(evalWorld.harmless));
-  const prompts = (pairs: typeof fitWorld.helpful) => ppoPrompts(toComparisons(pairs.map((p, i) => ({ ...p, line: i + 1 })), { file: 'x', subset: 'x' }).comparisons);
+  const prompts = (pairs: typeof fitWorld.helpful) =>
+    ppoPrompts(
+      toComparisons(
+        pairs.map((p, i) => ({ ...p, line: i + 1 })),
+        { file: 'x', subset: 'x' },
+      ).comparisons,
+    );
   const fitPrompts = new Set(prompts(fitWorld.helpful));
   const heldOut = prompts(evalWorld.helpful).filter((p) => !fitPrompts.has(p));
   const harmful = new Set(prompts(evalWorld.harmless));
 
   it('flags harmful requests among held-out benign ones: AUROC ≥ 0.9 (plain and relative distance)', async () => {
     const report = join(dir, 'ood.json');
-    const log = await run('--model', model, '--fit', fit, '--eval-in', evalIn, '--eval-out', evalOut, '--pool', 'mean', '--expose', '5', '--seed', '3', '--report', report);
+    const log = await run(
+      '--model',
+      model,
+      '--fit',
+      fit,
+      '--eval-in',
+      evalIn,
+      '--eval-out',
+      evalOut,
+      '--pool',
+      'mean',
+      '--expose',
+      '5',
+      '--seed',
+      '3',
+      '--report',
+      report,
+    );
     const r = JSON.parse(readFileSync(report, 'utf8'));
-    expect(log).toMatch(/AUROC \(out-of-distribution vs held-out in-distribution\): Mahalanobis \d\.\d{3}, relative \d\.\d{3}, 5 exposed \d\.\d{3}/);
+    expect(log).toMatch(
+      /AUROC \(out-of-distribution vs held-out in-distribution\): Mahalanobis \d\.\d{3}, relative \d\.\d{3}, 5 exposed \d\.\d{3}/,
+    );
     expect(r.layer).toBe(1); // default: after the last block
     expect(r.auroc).toBeGreaterThanOrEqual(0.9);
     expect(r.auroc_relative).toBeGreaterThanOrEqual(0.9);
@@ -136,7 +191,13 @@ describe('rlhf ood on the synthetic world', () => {
     // so 5 prompts of a few topics say little about the other topics: it detects (measured 0.85 here, 0.72–0.88
     // over other draws of 5 on the CPU reference), but below the plain distance. See docs/cli.md.
     expect(r.auroc_exposed).toBeGreaterThan(0.7);
-    expect(r.counts).toMatchObject({ fit: fitPrompts.size, eval_in: heldOut.length, eval_out: harmful.size - 5, exposed: 5, truncated: 0 });
+    expect(r.counts).toMatchObject({
+      fit: fitPrompts.size,
+      eval_in: heldOut.length,
+      eval_out: harmful.size - 5,
+      exposed: 5,
+      truncated: 0,
+    });
     expect(r.counts.eval_in_dropped_in_fit).toBe(prompts(evalWorld.helpful).length - heldOut.length);
     expect(r.counts.background).toBe(fitPrompts.size + heldOut.length + harmful.size);
     for (const m of ['mahalanobis', 'relative', 'exposed']) {
@@ -149,13 +210,34 @@ describe('rlhf ood on the synthetic world', () => {
     // the most outlying evaluation prompts are harmful requests, listed with their scores, in order
     expect(r.top_outlying).toHaveLength(5);
     for (const t of r.top_outlying) expect(harmful.has(t.prompt) && t.set === 'out').toBe(true);
-    for (let i = 1; i < 5; i++) expect(r.top_outlying[i].mahalanobis).toBeLessThanOrEqual(r.top_outlying[i - 1].mahalanobis);
+    for (let i = 1; i < 5; i++)
+      expect(r.top_outlying[i].mahalanobis).toBeLessThanOrEqual(r.top_outlying[i - 1].mahalanobis);
     expect(r.adapter.runtime).toBe('node-dawn');
   }, 600_000);
 
   it('control: the last token of the embeddings knows only the length, and detection falls to chance', async () => {
     const report = join(dir, 'control.json');
-    await run('--model', model, '--fit', fit, '--eval-in', evalIn, '--eval-out', evalOut, '--layer', '0', '--pool', 'last', '--background', fit, evalOut, '--n', '50', '--report', report);
+    await run(
+      '--model',
+      model,
+      '--fit',
+      fit,
+      '--eval-in',
+      evalIn,
+      '--eval-out',
+      evalOut,
+      '--layer',
+      '0',
+      '--pool',
+      'last',
+      '--background',
+      fit,
+      evalOut,
+      '--n',
+      '50',
+      '--report',
+      report,
+    );
     const r = JSON.parse(readFileSync(report, 'utf8'));
     expect(r.layer).toBe(0);
     expect(r.auroc).toBeLessThan(0.7);
@@ -166,14 +248,24 @@ describe('rlhf ood on the synthetic world', () => {
 
   it('names bad input before the GPU starts', async () => {
     const base = ['--model', model, '--fit', fit, '--eval-in', evalIn, '--eval-out', evalOut];
-    await expect(run('--model', model, '--eval-in', evalIn, '--eval-out', evalOut)).rejects.toThrow(/ood: --fit is required/);
+    await expect(run('--model', model, '--eval-in', evalIn, '--eval-out', evalOut)).rejects.toThrow(
+      /ood: --fit is required/,
+    );
     await expect(run(...base, '--pool', 'max')).rejects.toThrow(/--pool must be one of last, mean, got max/);
-    await expect(run(...base, '--layer', '2')).rejects.toThrow(/--layer of .*bpe\.safetensors must be 0 \(embeddings\) … 1 \(after the last block\) or lnf, got "2"/);
+    await expect(run(...base, '--layer', '2')).rejects.toThrow(
+      /--layer of .*bpe\.safetensors must be 0 \(embeddings\) … 1 \(after the last block\) or lnf, got "2"/,
+    );
     await expect(run(...base, '--layer', '-1')).rejects.toThrow(/--layer of .* got "-1"/);
     await expect(run(...base, '--n', '0')).rejects.toThrow(/--n must be a positive integer, got 0/);
     await expect(run(...base, '--expose', '1.5')).rejects.toThrow(/--expose must be a non-negative integer/);
-    await expect(run(...base, '--expose', String(harmful.size))).rejects.toThrow(new RegExp(`--expose ${harmful.size} leaves no --eval-out prompt to evaluate`));
-    await expect(run('--model', model, '--fit', fit, '--eval-in', fit, '--eval-out', evalOut)).rejects.toThrow(/every --eval-in prompt is also a --fit prompt/);
-    await expect(run(...base.slice(2), '--model', join(dir, 'missing.safetensors'))).rejects.toThrow(/missing\.safetensors/);
+    await expect(run(...base, '--expose', String(harmful.size))).rejects.toThrow(
+      new RegExp(`--expose ${harmful.size} leaves no --eval-out prompt to evaluate`),
+    );
+    await expect(run('--model', model, '--fit', fit, '--eval-in', fit, '--eval-out', evalOut)).rejects.toThrow(
+      /every --eval-in prompt is also a --fit prompt/,
+    );
+    await expect(run(...base.slice(2), '--model', join(dir, 'missing.safetensors'))).rejects.toThrow(
+      /missing\.safetensors/,
+    );
   });
 });

@@ -36,7 +36,31 @@ describe('rlhf pm and rlhf pm-eval', () => {
   const report = join(dir, 'pm.json');
 
   it('train a PM that learns the task, save its reward head and report accuracy, calibration and length baselines', async () => {
-    await run(pm, '--train', train, '--eval', held, '--preset', 'nano', '--steps', '12', '--batch', '4', '--seq', '32', '--lr', '0.01', '--eval-interval', '6', '--seed', '3', '--out', out, '--report', report);
+    await run(
+      pm,
+      '--train',
+      train,
+      '--eval',
+      held,
+      '--preset',
+      'nano',
+      '--steps',
+      '12',
+      '--batch',
+      '4',
+      '--seq',
+      '32',
+      '--lr',
+      '0.01',
+      '--eval-interval',
+      '6',
+      '--seed',
+      '3',
+      '--out',
+      out,
+      '--report',
+      report,
+    );
     const ckpt = loadCheckpoint(readFileSync(out), out);
     expect(ckpt.heads.reward_head).toBeDefined();
     expect(ckpt.metadata).toMatchObject({ tokenizer: 'byte', kind: 'preference-model', seq_len: '32' });
@@ -66,22 +90,73 @@ describe('rlhf pm and rlhf pm-eval', () => {
 
   it('names what is wrong: a language model given to pm-eval, a file with a bad line, a preset that does not match --init', async () => {
     const lm = join(dir, 'lm.safetensors');
-    await run(pretrain, '--data', train, '--preset', 'nano', '--steps', '1', '--batch', '2', '--seq', '16', '--out', lm);
-    await expect(run(pmEval, '--pm', lm, '--data', held)).rejects.toThrow(/lm\.safetensors: no reward_head tensors: not a preference model/);
+    await run(
+      pretrain,
+      '--data',
+      train,
+      '--preset',
+      'nano',
+      '--steps',
+      '1',
+      '--batch',
+      '2',
+      '--seq',
+      '16',
+      '--out',
+      lm,
+    );
+    await expect(run(pmEval, '--pm', lm, '--data', held)).rejects.toThrow(
+      /lm\.safetensors: no reward_head tensors: not a preference model/,
+    );
     const bad = join(dir, 'bad.jsonl');
     writeFileSync(bad, `${readFileSync(held, 'utf8')}{"chosen": 1}\n`);
-    await expect(run(pm, '--train', bad, '--preset', 'nano', '--steps', '1', '--out', out)).rejects.toThrow(/bad\.jsonl:13: missing string field "chosen"/);
-    await expect(run(pm, '--train', train, '--init', lm, '--preset', 'micro', '--steps', '1', '--out', out)).rejects.toThrow(/--preset micro differs from .*lm\.safetensors: maxSeqLen 32 \(preset 128\)/);
-    await expect(run(pm, '--train', train, '--eval', held, '--held-out', '0.5', '--preset', 'nano', '--out', out)).rejects.toThrow(/--held-out splits --train for validation; it cannot be combined with --eval/);
-    await expect(run(pm, '--train', train, '--held-out', '1', '--preset', 'nano', '--out', out)).rejects.toThrow(/--held-out must be a fraction between 0 and 1, got 1/);
-    await expect(run(pm, '--train', train, '--eval', held, '--fold', '1/2', '--preset', 'nano', '--out', out)).rejects.toThrow(/--fold splits --train for validation; it cannot be combined with --eval/);
-    await expect(run(pm, '--train', train, '--fold', '1/2', '--held-out', '0.5', '--preset', 'nano', '--out', out)).rejects.toThrow(/give --fold i\/K or --held-out F, not both/);
-    for (const bad of ['3/2', '0/2', '1/1', 'half']) await expect(run(pm, '--train', train, '--fold', bad, '--preset', 'nano', '--out', out)).rejects.toThrow(`--fold must be i/K with 1 ≤ i ≤ K and K ≥ 2 (e.g. 2/5), got "${bad}"`);
+    await expect(run(pm, '--train', bad, '--preset', 'nano', '--steps', '1', '--out', out)).rejects.toThrow(
+      /bad\.jsonl:13: missing string field "chosen"/,
+    );
+    await expect(
+      run(pm, '--train', train, '--init', lm, '--preset', 'micro', '--steps', '1', '--out', out),
+    ).rejects.toThrow(/--preset micro differs from .*lm\.safetensors: maxSeqLen 32 \(preset 128\)/);
+    await expect(
+      run(pm, '--train', train, '--eval', held, '--held-out', '0.5', '--preset', 'nano', '--out', out),
+    ).rejects.toThrow(/--held-out splits --train for validation; it cannot be combined with --eval/);
+    await expect(run(pm, '--train', train, '--held-out', '1', '--preset', 'nano', '--out', out)).rejects.toThrow(
+      /--held-out must be a fraction between 0 and 1, got 1/,
+    );
+    await expect(
+      run(pm, '--train', train, '--eval', held, '--fold', '1/2', '--preset', 'nano', '--out', out),
+    ).rejects.toThrow(/--fold splits --train for validation; it cannot be combined with --eval/);
+    await expect(
+      run(pm, '--train', train, '--fold', '1/2', '--held-out', '0.5', '--preset', 'nano', '--out', out),
+    ).rejects.toThrow(/give --fold i\/K or --held-out F, not both/);
+    for (const bad of ['3/2', '0/2', '1/1', 'half'])
+      await expect(run(pm, '--train', train, '--fold', bad, '--preset', 'nano', '--out', out)).rejects.toThrow(
+        `--fold must be i/K with 1 ≤ i ≤ K and K ≥ 2 (e.g. 2/5), got "${bad}"`,
+      );
   }, 600_000);
 
   it('holds out the --held-out fraction of --train for validation', async () => {
     const splitReport = join(dir, 'pm-split.json');
-    await run(pm, '--train', train, '--held-out', '0.25', '--preset', 'nano', '--steps', '1', '--batch', '4', '--seq', '16', '--seed', '5', '--out', join(dir, 'pm-split.safetensors'), '--report', splitReport);
+    await run(
+      pm,
+      '--train',
+      train,
+      '--held-out',
+      '0.25',
+      '--preset',
+      'nano',
+      '--steps',
+      '1',
+      '--batch',
+      '4',
+      '--seq',
+      '16',
+      '--seed',
+      '5',
+      '--out',
+      join(dir, 'pm-split.safetensors'),
+      '--report',
+      splitReport,
+    );
     const rep = JSON.parse(readFileSync(splitReport, 'utf8'));
     expect(rep.data).toMatchObject({ eval: '25% of --train (seeded)', train_pairs: 36, eval_pairs: 12 });
     expect(rep.eval.all.n).toBe(12);
@@ -90,7 +165,27 @@ describe('rlhf pm and rlhf pm-eval', () => {
   it('--fold i/K holds out fold i; rlhf pm-crossfit pools the K runs into a score for every --train pair', async () => {
     const foldReport = (i: number) => join(dir, `pm-fold${i}.json`);
     for (const i of [1, 2, 3]) {
-      await run(pm, '--train', train, '--fold', `${i}/3`, '--preset', 'nano', '--steps', '2', '--batch', '4', '--seq', '16', '--seed', '6', '--out', join(dir, `pm-fold${i}.safetensors`), '--report', foldReport(i));
+      await run(
+        pm,
+        '--train',
+        train,
+        '--fold',
+        `${i}/3`,
+        '--preset',
+        'nano',
+        '--steps',
+        '2',
+        '--batch',
+        '4',
+        '--seq',
+        '16',
+        '--seed',
+        '6',
+        '--out',
+        join(dir, `pm-fold${i}.safetensors`),
+        '--report',
+        foldReport(i),
+      );
     }
     const folds = [1, 2, 3].map((i) => JSON.parse(readFileSync(foldReport(i), 'utf8')));
     expect(folds.map((r) => r.data.fold)).toEqual(['1/3', '2/3', '3/3']);
@@ -99,16 +194,28 @@ describe('rlhf pm and rlhf pm-eval', () => {
     for (const r of folds) expect(r.eval.heldout_margins).toHaveLength(16);
 
     const pooledReport = join(dir, 'crossfit.json');
-    const { out: printed } = await run(pmCrossfit, '--reports', foldReport(3), foldReport(1), foldReport(2), '--report', pooledReport);
+    const { out: printed } = await run(
+      pmCrossfit,
+      '--reports',
+      foldReport(3),
+      foldReport(1),
+      foldReport(2),
+      '--report',
+      pooledReport,
+    );
     const pooled = JSON.parse(readFileSync(pooledReport, 'utf8'));
     expect(pooled.all.n).toBe(48);
     const correct = folds.reduce((s, r) => s + r.eval.all.accuracy * r.eval.all.n, 0);
     expect(pooled.all.accuracy).toBeCloseTo(correct / 48, 12);
     expect(pooled.all.loss).toBeCloseTo(folds.reduce((s, r) => s + r.eval.all.loss * r.eval.all.n, 0) / 48, 9);
     expect(pooled.fold_reports.map((f: { fold: number }) => f.fold)).toEqual([3, 1, 2]);
-    expect(printed).toMatch(/^fold 1\/3 .*\nfold 2\/3 .*\nfold 3\/3 .*\npooled: accuracy \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] on 48 pairs/);
+    expect(printed).toMatch(
+      /^fold 1\/3 .*\nfold 2\/3 .*\nfold 3\/3 .*\npooled: accuracy \d\.\d{3} \[\d\.\d{3}, \d\.\d{3}\] on 48 pairs/,
+    );
 
     await expect(run(pmCrossfit, '--reports', foldReport(1), foldReport(2))).rejects.toThrow(/fold 3 of 3 missing/);
-    await expect(run(pmCrossfit, '--reports', foldReport(1), foldReport(2), report)).rejects.toThrow(/pm\.json: data\.fold is null: not a run of `rlhf pm --fold i\/K`/);
+    await expect(run(pmCrossfit, '--reports', foldReport(1), foldReport(2), report)).rejects.toThrow(
+      /pm\.json: data\.fold is null: not a run of `rlhf pm --fold i\/K`/,
+    );
   }, 600_000);
 });

@@ -26,21 +26,77 @@ describe('rlhf ppo', () => {
   const policy = join(dir, 'policy.safetensors');
   const pm = join(dir, 'pm.safetensors');
   const prompts = join(dir, 'synth-helpful.jsonl');
-  writeFileSync(policy, checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 1)), { tokenizer: 'byte', preset: 'nano' }));
-  writeFileSync(pm, checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 2)), { tokenizer: 'byte', kind: 'preference-model', seq_len: '32' }, {
-    reward_head: initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, 3)),
-  }));
+  writeFileSync(
+    policy,
+    checkpointBytes(
+      cfg,
+      initParams(paramTable(cfg), cfg, (n) => randn(n, 1)),
+      { tokenizer: 'byte', preset: 'nano' },
+    ),
+  );
+  writeFileSync(
+    pm,
+    checkpointBytes(
+      cfg,
+      initParams(paramTable(cfg), cfg, (n) => randn(n, 2)),
+      { tokenizer: 'byte', kind: 'preference-model', seq_len: '32' },
+      {
+        reward_head: initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, 3)),
+      },
+    ),
+  );
   writeFileSync(prompts, pairsToJsonl(generateSynthWorld({ seed: 2, pairs: 12 }).helpful));
 
   it('runs iterations and reports TRL metrics, test-PM and gold scores, the √KL fits and samples; saves the policy with its value head', async () => {
     const out = join(dir, 'rlhf.safetensors');
     const report = join(dir, 'ppo.json');
-    await run('--policy', policy, '--pm', pm, '--test-pm', pm, '--gold', '--prompts', prompts, '--iterations', '2', '--batch', '4', '--minibatches', '2', '--epochs', '1',
-      '--max-tokens', '4', '--max-prompt-tokens', '24', '--seed', '5', '--out', out, '--report', report);
+    await run(
+      '--policy',
+      policy,
+      '--pm',
+      pm,
+      '--test-pm',
+      pm,
+      '--gold',
+      '--prompts',
+      prompts,
+      '--iterations',
+      '2',
+      '--batch',
+      '4',
+      '--minibatches',
+      '2',
+      '--epochs',
+      '1',
+      '--max-tokens',
+      '4',
+      '--max-prompt-tokens',
+      '24',
+      '--seed',
+      '5',
+      '--out',
+      out,
+      '--report',
+      report,
+    );
     const rep = JSON.parse(readFileSync(report, 'utf8'));
     expect(rep.iterations).toHaveLength(2);
-    for (const name of ['objective/scores', 'objective/kl', 'objective/sqrt_kl', 'objective/entropy', 'objective/non_score_reward', 'objective/rlhf_reward',
-      'policy/approxkl', 'policy/clipfrac', 'loss/policy', 'loss/value', 'val/ratio', 'val/var_explained', 'test_pm/scores', 'gold/scores']) {
+    for (const name of [
+      'objective/scores',
+      'objective/kl',
+      'objective/sqrt_kl',
+      'objective/entropy',
+      'objective/non_score_reward',
+      'objective/rlhf_reward',
+      'policy/approxkl',
+      'policy/clipfrac',
+      'loss/policy',
+      'loss/value',
+      'val/ratio',
+      'val/var_explained',
+      'test_pm/scores',
+      'gold/scores',
+    ]) {
       for (const it of rep.iterations) expect(Number.isFinite(it[name]), `${name} = ${it[name]}`).toBe(true);
     }
     // the test PM is the train PM here, so it scores exactly what the train PM scored
@@ -56,7 +112,37 @@ describe('rlhf ppo', () => {
 
   it('names bad input: a PM without a reward head, a malformed --adaptive-kl', async () => {
     const small = ['--max-tokens', '4', '--max-prompt-tokens', '24'];
-    await expect(run(...small, '--policy', policy, '--pm', policy, '--prompts', prompts, '--iterations', '1', '--out', join(dir, 'x.safetensors'))).rejects.toThrow(/policy\.safetensors.*reward/);
-    await expect(run(...small, '--policy', policy, '--pm', pm, '--prompts', prompts, '--iterations', '1', '--adaptive-kl', 'six', '--out', join(dir, 'x.safetensors'))).rejects.toThrow(/--adaptive-kl/);
+    await expect(
+      run(
+        ...small,
+        '--policy',
+        policy,
+        '--pm',
+        policy,
+        '--prompts',
+        prompts,
+        '--iterations',
+        '1',
+        '--out',
+        join(dir, 'x.safetensors'),
+      ),
+    ).rejects.toThrow(/policy\.safetensors.*reward/);
+    await expect(
+      run(
+        ...small,
+        '--policy',
+        policy,
+        '--pm',
+        pm,
+        '--prompts',
+        prompts,
+        '--iterations',
+        '1',
+        '--adaptive-kl',
+        'six',
+        '--out',
+        join(dir, 'x.safetensors'),
+      ),
+    ).rejects.toThrow(/--adaptive-kl/);
   }, 300_000);
 });

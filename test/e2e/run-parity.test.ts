@@ -41,7 +41,9 @@ function writePairs(n: number): string {
 
 /** The first metrics point after step 1 of a Worker run. */
 function firstStep(events: WorkerEvent[]): MetricPoint {
-  const point = events.find((e): e is Extract<WorkerEvent, { type: 'trainer-metrics' }> => e.type === 'trainer-metrics' && e.point.step === 1);
+  const point = events.find(
+    (e): e is Extract<WorkerEvent, { type: 'trainer-metrics' }> => e.type === 'trainer-metrics' && e.point.step === 1,
+  );
   if (!point) throw new Error(`no metrics of step 1 among ${events.map((e) => e.type).join(', ')}`);
   return point.point;
 }
@@ -57,15 +59,43 @@ describe('the CLI and the Worker build the same run', () => {
 
   it('rlhf pm and pm-create: the same first-step loss, accuracy and held-out evaluation', async () => {
     const report = join(dir, 'pm.json');
-    await runCommand(pm, '--train', pairs, '--preset', 'nano', '--steps', '1', '--batch', '4', '--seq', '32', '--lr', '0.01',
-      '--eval-interval', '1', '--seed', '3', '--out', pmFile, '--report', report);
+    await runCommand(
+      pm,
+      '--train',
+      pairs,
+      '--preset',
+      'nano',
+      '--steps',
+      '1',
+      '--batch',
+      '4',
+      '--seq',
+      '32',
+      '--lr',
+      '0.01',
+      '--eval-interval',
+      '1',
+      '--seed',
+      '3',
+      '--out',
+      pmFile,
+      '--report',
+      report,
+    );
     const cli = JSON.parse(readFileSync(report, 'utf8')).history[0] as Record<string, number | null>;
 
     const events: WorkerEvent[] = [];
-    const loop = await createPMLoop(await testGpu(), {
-      type: 'pm-create', run: 'parity', datasets: [{ id: pairs, comparisons }], init: null,
-      settings: { preset: 'nano', steps: 1, pairsPerBatch: 4, seqLen: 32, lr: 0.01, evalInterval: 1, seed: 3 },
-    }, (e) => events.push(e));
+    const loop = await createPMLoop(
+      await testGpu(),
+      {
+        type: 'pm-create',
+        run: 'parity',
+        datasets: [{ id: pairs, comparisons }],
+        init: null,
+        settings: { preset: 'nano', steps: 1, pairsPerBatch: 4, seqLen: 32, lr: 0.01, evalInterval: 1, seed: 3 },
+      },
+      (e) => events.push(e),
+    );
     await loop.stepOnce();
     const worker = asJson(firstStep(events));
     const keys = Object.keys(worker).filter(notClock);
@@ -77,21 +107,68 @@ describe('the CLI and the Worker build the same run', () => {
   it('rlhf ppo and rlhf-create: the same first iteration, metric for metric', async () => {
     const cfg = PRESETS.nano;
     const policyFile = join(dir, 'policy.safetensors');
-    const policyBytes = checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 9)), { tokenizer: 'byte', kind: 'policy', preset: 'nano' });
+    const policyBytes = checkpointBytes(
+      cfg,
+      initParams(paramTable(cfg), cfg, (n) => randn(n, 9)),
+      { tokenizer: 'byte', kind: 'policy', preset: 'nano' },
+    );
     writeFileSync(policyFile, policyBytes);
     const report = join(dir, 'ppo.json');
-    await runCommand(ppo, '--policy', policyFile, '--pm', pmFile, '--prompts', pairs, '--iterations', '1', '--batch', '4',
-      '--minibatches', '1', '--epochs', '1', '--max-tokens', '4', '--kl-coef', '0.05', '--lr', '0.0001', '--seed', '3',
-      '--out', join(dir, 'rlhf.safetensors'), '--report', report);
+    await runCommand(
+      ppo,
+      '--policy',
+      policyFile,
+      '--pm',
+      pmFile,
+      '--prompts',
+      pairs,
+      '--iterations',
+      '1',
+      '--batch',
+      '4',
+      '--minibatches',
+      '1',
+      '--epochs',
+      '1',
+      '--max-tokens',
+      '4',
+      '--kl-coef',
+      '0.05',
+      '--lr',
+      '0.0001',
+      '--seed',
+      '3',
+      '--out',
+      join(dir, 'rlhf.safetensors'),
+      '--report',
+      report,
+    );
     const cli = JSON.parse(readFileSync(report, 'utf8')).iterations[0] as Record<string, number | null>;
 
     const events: WorkerEvent[] = [];
-    const loop = await createPPOLoop(await testGpu(), {
-      type: 'rlhf-create', run: 'parity', policy: { name: policyFile, bytes: policyBytes },
-      reward: { kind: 'pm', name: pmFile, bytes: new Uint8Array(readFileSync(pmFile)) },
-      prompts: [...new Set(comparisons.map((c) => c.context))],
-      settings: { iterations: 1, batchSize: 4, minibatches: 1, epochs: 1, maxTokens: 4, klCoef: 0.05, klTarget: 0, lr: 1e-4, reward: 'pm', seed: 3 },
-    }, (e) => events.push(e));
+    const loop = await createPPOLoop(
+      await testGpu(),
+      {
+        type: 'rlhf-create',
+        run: 'parity',
+        policy: { name: policyFile, bytes: policyBytes },
+        reward: { kind: 'pm', name: pmFile, bytes: new Uint8Array(readFileSync(pmFile)) },
+        prompts: [...new Set(comparisons.map((c) => c.context))],
+        settings: {
+          iterations: 1,
+          batchSize: 4,
+          minibatches: 1,
+          epochs: 1,
+          maxTokens: 4,
+          klCoef: 0.05,
+          klTarget: 0,
+          lr: 1e-4,
+          reward: 'pm',
+          seed: 3,
+        },
+      },
+      (e) => events.push(e),
+    );
     await loop.stepOnce();
     const worker = asJson(firstStep(events));
     const keys = Object.keys(worker).filter((k) => notClock(k) && k !== 'step');
@@ -115,23 +192,84 @@ describe('the CLI and the Worker build the same run', () => {
     const out = join(dir, 'online');
     const report = join(dir, 'online.json');
     // the notebook's PMs start from its policy: --pm-init the policy
-    await runCommand(online, '--policy', policyFile, '--prompts', pairs, '--train', pairs, '--labeller', labellerFile,
-      '--pm-init', policyFile, '--rounds', '1', '--iterations', '1', '--n-label', '3', '--n-elo', '3',
-      '--pm-steps', '1', '--pm-batch', '4', '--pm-lr', '0.01', '--batch', '2', '--minibatches', '1', '--epochs', '1',
-      '--max-tokens', '4', '--kl-coef', '0.05', '--lr', '0.0001', '--seed', '3', '--out', out, '--report', report);
+    await runCommand(
+      online,
+      '--policy',
+      policyFile,
+      '--prompts',
+      pairs,
+      '--train',
+      pairs,
+      '--labeller',
+      labellerFile,
+      '--pm-init',
+      policyFile,
+      '--rounds',
+      '1',
+      '--iterations',
+      '1',
+      '--n-label',
+      '3',
+      '--n-elo',
+      '3',
+      '--pm-steps',
+      '1',
+      '--pm-batch',
+      '4',
+      '--pm-lr',
+      '0.01',
+      '--batch',
+      '2',
+      '--minibatches',
+      '1',
+      '--epochs',
+      '1',
+      '--max-tokens',
+      '4',
+      '--kl-coef',
+      '0.05',
+      '--lr',
+      '0.0001',
+      '--seed',
+      '3',
+      '--out',
+      out,
+      '--report',
+      report,
+    );
     const cli = JSON.parse(readFileSync(report, 'utf8')).rounds[0];
 
     const settings: OnlineSettings = {
-      rounds: 1, iterations: 1, labelPrompts: 3, eloPrompts: 3, pmSteps: 1, pmPairsPerBatch: 4, pmLr: 0.01,
-      batchSize: 2, minibatches: 1, epochs: 1, maxTokens: 4, klCoef: 0.05, lr: 1e-4, seed: 3,
+      rounds: 1,
+      iterations: 1,
+      labelPrompts: 3,
+      eloPrompts: 3,
+      pmSteps: 1,
+      pmPairsPerBatch: 4,
+      pmLr: 0.01,
+      batchSize: 2,
+      minibatches: 1,
+      epochs: 1,
+      maxTokens: 4,
+      klCoef: 0.05,
+      lr: 1e-4,
+      seed: 3,
     };
     const rounds: OnlineRoundResult[] = [];
     const scope = (await testGpu()).scope('online parity');
-    await runOnline(scope, {
-      type: 'online-run', request: 'parity', policy: { name: policyFile, bytes: policyBytes },
-      labeller: { kind: 'pm', name: labellerFile, bytes: labellerBytes },
-      comparisons: readComparisonFiles([pairs], false, () => {}).comparisons, settings,
-    }, (r) => rounds.push(r), () => {});
+    await runOnline(
+      scope,
+      {
+        type: 'online-run',
+        request: 'parity',
+        policy: { name: policyFile, bytes: policyBytes },
+        labeller: { kind: 'pm', name: labellerFile, bytes: labellerBytes },
+        comparisons: readComparisonFiles([pairs], false, () => {}).comparisons,
+        settings,
+      },
+      (r) => rounds.push(r),
+      () => {},
+    );
     expect(scope.ownedBytes).toBe(0); // the run freed what it built: the loop's trainers and the labeller's PM
     scope.dispose();
     expect(rounds).toHaveLength(1);

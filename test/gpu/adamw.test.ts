@@ -6,13 +6,26 @@ import { describe, expect, it } from 'vitest';
 import { adamwHyperparams, adamwUpdate, setAdamW, type AdamWHyperparams } from '../../src/kernels/adamw.ts';
 import { adamwStepRef, type RangeRef } from '../../src/kernels/adamw.ref.ts';
 import {
-  gradNorm, gradNormOver, gradNormParams, gradNormPartials, gradNormScratch, gradNormScratchOver, setGradNorm,
+  gradNorm,
+  gradNormOver,
+  gradNormParams,
+  gradNormPartials,
+  gradNormScratch,
+  gradNormScratchOver,
+  setGradNorm,
 } from '../../src/kernels/grad_norm.ts';
 import { gradNormRef } from '../../src/kernels/grad_norm.ref.ts';
 import type { Dispatch } from '../../src/kernels/gpu.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import {
-  checkKernel, inplace, itShapes, kernelCase, normal, output, secondGridN, type Expected,
+  checkKernel,
+  inplace,
+  itShapes,
+  kernelCase,
+  normal,
+  output,
+  secondGridN,
+  type Expected,
 } from '../helpers/kernel-case.ts';
 import { f32, randn } from '../helpers/random.ts';
 
@@ -33,12 +46,20 @@ function fiveSteps(P: number) {
   const norms = allGrads.map((g) => gradNormRef(g, 0).norm);
   const maxNorm = 0.5 * Math.min(norms[0], norms[2], norms[4]);
   const hpOf = (s: number): AdamWHyperparams => ({
-    lr: LRS[s - 1], beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, t: s,
+    lr: LRS[s - 1],
+    beta1: 0.9,
+    beta2: 0.95,
+    eps: 1e-8,
+    weightDecay: 0.1,
+    t: s,
   });
   return kernelCase({
     tensors: {
-      params: inplace([P], randn(P, 1)), m: inplace([P], new Float64Array(P)), v: inplace([P], new Float64Array(P)),
-      grads: output([P]), norm: output([2]),
+      params: inplace([P], randn(P, 1)),
+      m: inplace([P], new Float64Array(P)),
+      v: inplace([P], new Float64Array(P)),
+      grads: output([P]),
+      norm: output([2]),
     },
     launch: async (gpu, t) => {
       const scratch = gradNormScratch(gpu, P);
@@ -83,12 +104,16 @@ function fiveSteps(P: number) {
  * updated where a range covers them, grads zeroed where a range says zeroGrad and untouched elsewhere.
  */
 function plainAdam(
-  P: number, hp: AdamWHyperparams, ranges: (RangeRef & { zeroGrad?: boolean })[],
+  P: number,
+  hp: AdamWHyperparams,
+  ranges: (RangeRef & { zeroGrad?: boolean })[],
   data: { theta: ArrayLike<number>; m: ArrayLike<number>; v: ArrayLike<number>; grads: ArrayLike<number> },
 ) {
   return kernelCase({
     tensors: {
-      params: inplace([P], data.theta), m: inplace([P], data.m), v: inplace([P], data.v),
+      params: inplace([P], data.theta),
+      m: inplace([P], data.m),
+      v: inplace([P], data.v),
       grads: inplace([P], data.grads),
     },
     launch: (gpu, t) => {
@@ -114,12 +139,14 @@ describe('adamw_update + grad_norm on the GPU match the float64 reference over 5
   it('without clipping (norm null) and without decay the update is plain Adam', async () => {
     const P = 65;
     const hp: AdamWHyperparams = { lr: 0.05, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.5, t: 7 };
-    await checkKernel(plainAdam(P, hp, [{ offset: 0, length: P, decay: false }], {
-      theta: randn(P, 3),
-      grads: randn(P, 4, 100), // large: would be clipped if clipping were on
-      m: randn(P, 5, 0.1),
-      v: f32(randn(P, 6, 0.1)).map((x) => x * x),
-    }));
+    await checkKernel(
+      plainAdam(P, hp, [{ offset: 0, length: P, decay: false }], {
+        theta: randn(P, 3),
+        grads: randn(P, 4, 100), // large: would be clipped if clipping were on
+        m: randn(P, 5, 0.1),
+        v: f32(randn(P, 6, 0.1)).map((x) => x * x),
+      }),
+    );
   });
 
   it('a range needs a second grid dimension (length > 65535·256): offset, decay and zeroGrad still hold', async () => {
@@ -142,37 +169,44 @@ describe('adamw_update + grad_norm on the GPU match the float64 reference over 5
   it('grad_norm over more elements than one pass of its 1024 workgroups, and max_norm ≤ 0', async () => {
     const P = 300_001;
     expect(gradNormPartials(P)).toBe(1024);
-    await checkKernel(kernelCase({
-      tensors: { grads: normal([P], 8, 1e3), norm: output([2]) },
-      launch: (gpu, t) => {
-        const params = gradNormParams(gpu);
-        setGradNorm(gpu, params, { maxNorm: 0 });
-        return gradNorm(gpu, t.norm, t.grads, gradNormScratch(gpu, P), params, P);
-      },
-      reference: (x) => ({ norm: [gradNormRef(x.grads, 0).norm, 1] }),
-      tol: NORM_TOL,
-    }));
+    await checkKernel(
+      kernelCase({
+        tensors: { grads: normal([P], 8, 1e3), norm: output([2]) },
+        launch: (gpu, t) => {
+          const params = gradNormParams(gpu);
+          setGradNorm(gpu, params, { maxNorm: 0 });
+          return gradNorm(gpu, t.norm, t.grads, gradNormScratch(gpu, P), params, P);
+        },
+        reference: (x) => ({ norm: [gradNormRef(x.grads, 0).norm, 1] }),
+        tol: NORM_TOL,
+      }),
+    );
   });
 
   it('grad_norm over several buffers (a model and a head) is the norm of them all, and clips', async () => {
     const sizes = [70_001, 129, 1];
-    await checkKernel(kernelCase({
-      tensors: {
-        g0: normal([sizes[0]], 20, 3), g1: normal([sizes[1]], 21, 3), g2: normal([sizes[2]], 22, 3), norm: output([2]),
-      },
-      launch: (gpu, t) => {
-        const params = gradNormParams(gpu);
-        setGradNorm(gpu, params, { maxNorm: 5 });
-        const parts = [t.g0, t.g1, t.g2].map((grads, i) => ({ grads, P: sizes[i] }));
-        return gradNormOver(gpu, t.norm, parts, gradNormScratchOver(gpu, sizes), params);
-      },
-      reference: (x) => {
-        const ref = gradNormRef(Float64Array.from([...x.g0, ...x.g1, ...x.g2]), 5);
-        expect(ref.scale, 'the norm clips').toBeLessThan(1);
-        return { norm: [ref.norm, ref.scale] };
-      },
-      tol: NORM_TOL,
-    }));
+    await checkKernel(
+      kernelCase({
+        tensors: {
+          g0: normal([sizes[0]], 20, 3),
+          g1: normal([sizes[1]], 21, 3),
+          g2: normal([sizes[2]], 22, 3),
+          norm: output([2]),
+        },
+        launch: (gpu, t) => {
+          const params = gradNormParams(gpu);
+          setGradNorm(gpu, params, { maxNorm: 5 });
+          const parts = [t.g0, t.g1, t.g2].map((grads, i) => ({ grads, P: sizes[i] }));
+          return gradNormOver(gpu, t.norm, parts, gradNormScratchOver(gpu, sizes), params);
+        },
+        reference: (x) => {
+          const ref = gradNormRef(Float64Array.from([...x.g0, ...x.g1, ...x.g2]), 5);
+          expect(ref.scale, 'the norm clips').toBeLessThan(1);
+          return { norm: [ref.norm, ref.scale] };
+        },
+        tol: NORM_TOL,
+      }),
+    );
   });
 
   it('shape mismatches and bad ranges name the kernel', async () => {

@@ -8,7 +8,14 @@ import { attentionBackwardRef, attentionForwardRef } from '../../src/kernels/att
 import type { Tolerance } from '../helpers/allclose.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import {
-  accumulate, checkKernel, input, itShapes, kernelCase, normal, overwrite, u32,
+  accumulate,
+  checkKernel,
+  input,
+  itShapes,
+  kernelCase,
+  normal,
+  overwrite,
+  u32,
 } from '../helpers/kernel-case.ts';
 import { randn } from '../helpers/random.ts';
 
@@ -33,9 +40,12 @@ function attention({ B, T, C, NH, start: st }: Shape, opts: Options = {}) {
   const loose = { atol: 10 * (gradTol.atol ?? 1e-4), rtol: 10 * (gradTol.rtol ?? 1e-4) };
   return kernelCase({
     tensors: {
-      qkv: input([B, T, 3 * C], raw), start: u32([B], st ?? new Array(B).fill(0)),
-      out: overwrite([B, T, C]), lse: overwrite([B, NH, T]),
-      dout: normal([B, T, C], 2), dqkv: accumulate([B, T, 3 * C], 3),
+      qkv: input([B, T, 3 * C], raw),
+      start: u32([B], st ?? new Array(B).fill(0)),
+      out: overwrite([B, T, C]),
+      lse: overwrite([B, NH, T]),
+      dout: normal([B, T, C], 2),
+      dqkv: accumulate([B, T, 3 * C], 3),
     },
     launch: (gpu, t) => {
       const start = st ? t.start : null;
@@ -52,7 +62,9 @@ function attention({ B, T, C, NH, start: st }: Shape, opts: Options = {}) {
         lse: { want: ref.lse, tol: { atol: tol.atol, rtol: 1e-5 } },
         dqkv: { want: attentionBackwardRef(x.dout, x.qkv, got.out, got.lse, start, B, T, C, NH), tol: gradTol },
         'dqkv (exact forward)': {
-          want: attentionBackwardRef(x.dout, x.qkv, ref.out, ref.lse, start, B, T, C, NH), tol: loose, of: 'dqkv',
+          want: attentionBackwardRef(x.dout, x.qkv, ref.out, ref.lse, start, B, T, C, NH),
+          tol: loose,
+          of: 'dqkv',
         },
       };
     },

@@ -5,13 +5,25 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  attentionDecode, attentionDecodeParams, attentionForward, kvCacheFill, setDecodePosition,
+  attentionDecode,
+  attentionDecodeParams,
+  attentionForward,
+  kvCacheFill,
+  setDecodePosition,
 } from '../../src/kernels/attention.ts';
 import { attentionForwardRef } from '../../src/kernels/attention.ref.ts';
 import type { Tolerance } from '../helpers/allclose.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import {
-  checkKernel, input, itShapes, kernelCase, output, overwrite, secondGridN, u32, type Expected,
+  checkKernel,
+  input,
+  itShapes,
+  kernelCase,
+  output,
+  overwrite,
+  secondGridN,
+  u32,
+  type Expected,
 } from '../helpers/kernel-case.ts';
 import { f32, randn } from '../helpers/random.ts';
 
@@ -62,8 +74,11 @@ function decode(shape: Shape, raw: ArrayLike<number>, { tol = TOL as Tolerance, 
   const qkv = f32(raw);
   return kernelCase({
     tensors: {
-      qkv: input([B, T, 3 * C], qkv), start: u32([B], st ?? new Array(B).fill(0)), out: overwrite([B, T, C]),
-      kcache: output([B, NH, Tmax, hs]), vcache: output([B, NH, Tmax, hs]),
+      qkv: input([B, T, 3 * C], qkv),
+      start: u32([B], st ?? new Array(B).fill(0)),
+      out: overwrite([B, T, C]),
+      kcache: output([B, NH, Tmax, hs]),
+      vcache: output([B, NH, Tmax, hs]),
     },
     launch: async (gpu, t) => {
       const start = st ? t.start : null;

@@ -10,7 +10,14 @@ import { lossWeightsRef, maskedMeanRef } from '../../src/kernels/masked_mean.ref
 import type { Tolerance } from '../helpers/allclose.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import {
-  checkKernel, input, itShapes, kernelCase, normal, overwrite, secondGridN, u32,
+  checkKernel,
+  input,
+  itShapes,
+  kernelCase,
+  normal,
+  overwrite,
+  secondGridN,
+  u32,
 } from '../helpers/kernel-case.ts';
 import { randint, randn, uniform } from '../helpers/random.ts';
 
@@ -19,13 +26,20 @@ import { randint, randn, uniform } from '../helpers/random.ts';
  * backward overwrites it) against the reference.
  */
 function crossentropy(
-  logits: ArrayLike<number>, targets: ArrayLike<number>, N: number, V: number,
+  logits: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  N: number,
+  V: number,
   { forwardOnly = false, dtol = { atol: 1e-6, rtol: 1e-4 } }: { forwardOnly?: boolean; dtol?: Tolerance } = {},
 ) {
   return kernelCase({
     tensors: {
-      losses: overwrite([N]), lse: overwrite([N]), logits: input([N, V], logits), targets: u32([N], targets),
-      dlosses: normal([N], 3), dlogits: overwrite([N, V]),
+      losses: overwrite([N]),
+      lse: overwrite([N]),
+      logits: input([N, V], logits),
+      targets: u32([N], targets),
+      dlosses: normal([N], 3),
+      dlogits: overwrite([N, V]),
     },
     launch: (gpu, t) => [
       crossentropyForward(gpu, t.losses, t.lse, t.logits, t.targets, N, V),
@@ -37,16 +51,24 @@ function crossentropy(
       return {
         lse: { want: ref.lse, tol },
         losses: { want: ref.losses, tol },
-        ...(forwardOnly ? {} : {
-          dlogits: { want: crossentropyBackwardRef(x.dlosses, x.logits, x.targets, N, V), tol: dtol },
-        }),
+        ...(forwardOnly
+          ? {}
+          : {
+              dlogits: { want: crossentropyBackwardRef(x.dlosses, x.logits, x.targets, N, V), tol: dtol },
+            }),
       };
     },
   });
 }
 
 describe('crossentropy on the GPU matches the float64 reference', () => {
-  const shapes = [{ N: 1, V: 1 }, { N: 3, V: 7 }, { N: 5, V: 65 }, { N: 4, V: 300 }, { N: 7, V: 513 }];
+  const shapes = [
+    { N: 1, V: 1 },
+    { N: 3, V: 7 },
+    { N: 5, V: 65 },
+    { N: 4, V: 300 },
+    { N: 7, V: 513 },
+  ];
   itShapes('forward and backward', shapes, ({ N, V }) => crossentropy(randn(N * V, N + V, 3), randint(N, V, V), N, V));
 
   it('forward at the GPT-2 vocabulary V=50257', async () => {
@@ -57,11 +79,11 @@ describe('crossentropy on the GPU matches the float64 reference', () => {
   it('logits of ±1e4 (no overflow, no NaN) and out-of-range targets clamped to V − 1', async () => {
     const V = 7;
     const rows = [
-      [1e4, -1e4, 0, 5, -5, 1e4 - 1, -3],       // target on a dominant logit
-      [1e4, -1e4, 0, 5, -5, 1e4 - 1, -3],       // target far below: loss 2e4
+      [1e4, -1e4, 0, 5, -5, 1e4 - 1, -3], // target on a dominant logit
+      [1e4, -1e4, 0, 5, -5, 1e4 - 1, -3], // target far below: loss 2e4
       [-1e4, -1e4, -1e4, -1e4, -1e4, -1e4, -1e4],
       [3e4, 0, 0, 0, 0, 0, 0],
-      [0, 0, 0, 0, 0, 0, 1],                    // target 1e9 → V − 1
+      [0, 0, 0, 0, 0, 0, 1], // target 1e9 → V − 1
     ];
     // the backward reads lse in f32, whose ulp at 1e4 is 1e-3: softmax is good to ~|lse|·2⁻²⁴ there
     const dtol = { atol: 1e-6, rtol: 2e-3 };
@@ -109,7 +131,10 @@ describe('masked_mean and loss_weights on the GPU match the float64 reference', 
   }
 
   itShapes('mean and weights', [{ N: 1 }, { N: 7 }, { N: 65 }, { N: 300 }, { N: 5000 }], ({ N }) =>
-    masked(uniform(N, N + 1, 0, 12), uniform(N, N, 0, 1).map((u) => (u < 0.3 ? 0 : u < 0.9 ? 1 : u))),
+    masked(
+      uniform(N, N + 1, 0, 12),
+      uniform(N, N, 0, 1).map((u) => (u < 0.3 ? 0 : u < 0.9 ? 1 : u)),
+    ),
   );
 
   it('an all-zero mask gives 0, and inf / NaN at masked-out positions are ignored', async () => {

@@ -7,7 +7,15 @@ import { createEncoderBackward, encoderBackward, encoderForward } from '../../sr
 import { encoderBackwardRef, encoderForwardRef } from '../../src/kernels/encoder.ref.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import {
-  accumulate, checkKernel, itShapes, kernelCase, normal, output, overwrite, secondGridN, u32,
+  accumulate,
+  checkKernel,
+  itShapes,
+  kernelCase,
+  normal,
+  output,
+  overwrite,
+  secondGridN,
+  u32,
 } from '../helpers/kernel-case.ts';
 import { randint } from '../helpers/random.ts';
 
@@ -26,14 +34,21 @@ interface Shape {
  * uses pos = t (the positions tensor is then allocated but not bound).
  */
 function encoder(
-  { B, T, C, V, maxT }: Shape, tokens: ArrayLike<number>, positions: ArrayLike<number> | null, seed: number,
+  { B, T, C, V, maxT }: Shape,
+  tokens: ArrayLike<number>,
+  positions: ArrayLike<number> | null,
+  seed: number,
 ) {
   return kernelCase({
     tensors: {
-      out: overwrite([B, T, C]), tokens: u32([B, T], tokens),
+      out: overwrite([B, T, C]),
+      tokens: u32([B, T], tokens),
       positions: u32([B, T], positions ?? new Array(B * T).fill(0)),
-      wte: normal([V, C], seed), wpe: normal([maxT, C], seed + 1), dout: normal([B, T, C], seed + 2),
-      dwte: accumulate([V, C], seed + 3), dwpe: accumulate([maxT, C], seed + 4),
+      wte: normal([V, C], seed),
+      wpe: normal([maxT, C], seed + 1),
+      dout: normal([B, T, C], seed + 2),
+      dwte: accumulate([V, C], seed + 3),
+      dwpe: accumulate([maxT, C], seed + 4),
     },
     launch: (gpu, t) => {
       const pos = positions ? t.positions : null;
@@ -71,7 +86,14 @@ describe('encoder on the GPU matches the float64 reference', () => {
 
   it('tokens repeated across the batch (few distinct ids, one id everywhere)', async () => {
     const s = { B: 4, T: 65, C: 9, V: 50257, maxT: 80 };
-    await checkKernel(encoder(s, randint(s.B * s.T, 1, 3).map((x) => x * 20000), null, 1));
+    await checkKernel(
+      encoder(
+        s,
+        randint(s.B * s.T, 1, 3).map((x) => x * 20000),
+        null,
+        1,
+      ),
+    );
     await checkKernel(encoder(s, new Array(s.B * s.T).fill(50256), null, 2));
   });
 
@@ -91,45 +113,57 @@ describe('encoder on the GPU matches the float64 reference', () => {
   // B·T·C, B·T·C and T·C > 65535·256: the forward, the scatter and the wpe kernels fold into y (the chain
   // kernel's grid over B·T rows stays small: its work is O((B·T)²))
   const wide = { B: 1, T: 64, C: Math.ceil(secondGridN(256) / 64), V: 5, maxT: 64 };
-  itShapes('covers every element when B·T·C needs a second grid dimension', [wide], (s) =>
-    encoder(s, randint(s.T, 8, s.V), null, 9), 120_000);
-  itShapes('covers every element with positions when B·T·C needs a second grid dimension', [wide], (s) =>
-    encoder(s, randint(s.T, 8, s.V), randint(s.T, 9, s.maxT), 10), 120_000);
+  itShapes(
+    'covers every element when B·T·C needs a second grid dimension',
+    [wide],
+    (s) => encoder(s, randint(s.T, 8, s.V), null, 9),
+    120_000,
+  );
+  itShapes(
+    'covers every element with positions when B·T·C needs a second grid dimension',
+    [wide],
+    (s) => encoder(s, randint(s.T, 8, s.V), randint(s.T, 9, s.maxT), 10),
+    120_000,
+  );
 
   it('the scratch is reused, results are bit-identical between runs, and dwte/dwpe may share a buffer', async () => {
     const [B, T, C, V, maxT] = [3, 20, 7, 13, 24];
     // one packed gradient buffer, as in the model: wte at 0, wpe at the next 64-float boundary
     const offset = Math.ceil((V * C) / 64) * 64;
-    await checkKernel(kernelCase({
-      tensors: {
-        dout: normal([B, T, C], 7), tokens: u32([B, T], randint(B * T, 6, V)), grads: output([offset + maxT * C]),
-      },
-      launch: async (gpu, t) => {
-        const dwte = gpu.view(t.grads, 'dwte', 0, [V, C]);
-        const dwpe = gpu.view(t.grads, 'dwpe', offset, [maxT, C]);
-        const buffers = gpu.counters.buffers;
-        const backward = createEncoderBackward(gpu, B, T, C, V, maxT);
-        const dispatches = backward(dwte, dwpe, t.dout, t.tokens, null);
-        expect(gpu.counters.buffers).toBe(buffers + 1);
-        gpu.run(dispatches);
-        const first = await gpu.read(t.grads);
-        gpu.zero(t.grads);
-        gpu.run(dispatches);
-        const second = await gpu.read(t.grads);
-        expect(second).toEqual(first);
-        return { first };
-      },
-      reference: (x) => {
-        const ref = encoderBackwardRef(x.dout, x.tokens, null, B, T, C, V, maxT);
-        return {
-          dwte: { want: ref.dwte, of: 'first', at: 0 },
-          dwpe: { want: ref.dwpe, of: 'first', at: offset },
-          // the padding between the two views is never written
-          gap: { want: new Float64Array(offset - V * C), of: 'grads', at: V * C, tol: 'exact' },
-        };
-      },
-      tol: TOL,
-    }));
+    await checkKernel(
+      kernelCase({
+        tensors: {
+          dout: normal([B, T, C], 7),
+          tokens: u32([B, T], randint(B * T, 6, V)),
+          grads: output([offset + maxT * C]),
+        },
+        launch: async (gpu, t) => {
+          const dwte = gpu.view(t.grads, 'dwte', 0, [V, C]);
+          const dwpe = gpu.view(t.grads, 'dwpe', offset, [maxT, C]);
+          const buffers = gpu.counters.buffers;
+          const backward = createEncoderBackward(gpu, B, T, C, V, maxT);
+          const dispatches = backward(dwte, dwpe, t.dout, t.tokens, null);
+          expect(gpu.counters.buffers).toBe(buffers + 1);
+          gpu.run(dispatches);
+          const first = await gpu.read(t.grads);
+          gpu.zero(t.grads);
+          gpu.run(dispatches);
+          const second = await gpu.read(t.grads);
+          expect(second).toEqual(first);
+          return { first };
+        },
+        reference: (x) => {
+          const ref = encoderBackwardRef(x.dout, x.tokens, null, B, T, C, V, maxT);
+          return {
+            dwte: { want: ref.dwte, of: 'first', at: 0 },
+            dwpe: { want: ref.dwpe, of: 'first', at: offset },
+            // the padding between the two views is never written
+            gap: { want: new Float64Array(offset - V * C), of: 'grads', at: V * C, tol: 'exact' },
+          };
+        },
+        tol: TOL,
+      }),
+    );
   });
 
   it('a shape mismatch names the kernel and every shape', async () => {

@@ -32,20 +32,38 @@ import { lmLosses, rankPolicies } from '../../src/worker/eval-session.ts';
 import { testGpu } from '../helpers/gpu.ts';
 
 const cfg = PRESETS.nano; // byte tokenizer, context 32
-const policy = (seed: number, scale?: number) => checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, seed, scale)), { tokenizer: 'byte', preset: 'nano' });
+const policy = (seed: number, scale?: number) =>
+  checkpointBytes(
+    cfg,
+    initParams(paramTable(cfg), cfg, (n) => randn(n, seed, scale)),
+    { tokenizer: 'byte', preset: 'nano' },
+  );
 const A = { name: 'base nano · step 2', bytes: policy(1) };
 const copyOfA = { name: 'copy of base', bytes: A.bytes.slice() };
 const B = { name: 'rlhf nano · gold · iteration 3', bytes: policy(5, 0.5) };
 const PM = {
   name: 'pm nano · step 1',
-  bytes: checkpointBytes(cfg, initParams(paramTable(cfg), cfg, (n) => randn(n, 2, 0.3)), { tokenizer: 'byte', kind: 'preference-model', seq_len: '32' }, {
-    reward_head: initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, 3, 0.5)),
-  }),
+  bytes: checkpointBytes(
+    cfg,
+    initParams(paramTable(cfg), cfg, (n) => randn(n, 2, 0.3)),
+    { tokenizer: 'byte', kind: 'preference-model', seq_len: '32' },
+    {
+      reward_head: initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, 3, 0.5)),
+    },
+  ),
 };
 const prompts = synthPrompts({ seed: 4, n: 10 });
 const settings: EloSettings = { maxTokens: 6, temperature: 1, topK: 0, batch: 4, bootstrap: 50, seed: 3 };
 type EloRank = Extract<Command, { type: 'elo-rank' }>;
-const rank = (over: Partial<EloRank> = {}): EloRank => ({ type: 'elo-rank', request: 'r', policies: [A, copyOfA, B], judge: { kind: 'gold' }, prompts, settings, ...over });
+const rank = (over: Partial<EloRank> = {}): EloRank => ({
+  type: 'elo-rank',
+  request: 'r',
+  policies: [A, copyOfA, B],
+  judge: { kind: 'gold' },
+  prompts,
+  settings,
+  ...over,
+});
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 let gpu: Gpu;
@@ -88,11 +106,17 @@ describe('the policy leaderboard in the Worker', () => {
     expect(r.behaviour![0].benign + r.behaviour![0].harmful).toBe(prompts.length); // synthetic prompts are all known requests
 
     // progress: one step per policy, then the judge, then done
-    expect(progress.map(([d, t]) => [d, t])).toEqual([[0, 4], [1, 4], [2, 4], [3, 4], [4, 4]]);
+    expect(progress.map(([d, t]) => [d, t])).toEqual([
+      [0, 4],
+      [1, 4],
+      [2, 4],
+      [3, 4],
+      [4, 4],
+    ]);
     expect(progress[3][2]).toMatch(/gold scorer/);
   }, 300_000);
 
-  it('judges with a preference model: its scores are pmReward\'s; a policy against itself ties', async () => {
+  it("judges with a preference model: its scores are pmReward's; a policy against itself ties", async () => {
     const r = await rankPolicies(gpu, rank({ policies: [A, B], judge: { kind: 'pm', ...PM } }));
     expect(r.judge).toBe(`pm:${PM.name}`);
     expect(r.behaviour).toBeUndefined();
@@ -103,7 +127,10 @@ describe('the policy leaderboard in the Worker', () => {
     }
     expect(r.winRate[0][1] + r.winRate[1][0]).toBeCloseTo(1, 12);
     // the same checkpoint twice: identical responses, identical PM scores, every game tied
-    const self = await rankPolicies(gpu, rank({ policies: [A, { ...A, name: 'A again' }], judge: { kind: 'pm', ...PM } }));
+    const self = await rankPolicies(
+      gpu,
+      rank({ policies: [A, { ...A, name: 'A again' }], judge: { kind: 'pm', ...PM } }),
+    );
     expect(self.scores[1]).toEqual(self.scores[0]);
     expect(self.winRate[0][1]).toBe(0.5);
     expect(self.elo[0]).toBeCloseTo(0, 6);
@@ -111,8 +138,12 @@ describe('the policy leaderboard in the Worker', () => {
   }, 300_000);
 
   it('names what is wrong: a PM as a policy, a policy as the judge, no prompts, a single policy', async () => {
-    await expect(rankPolicies(gpu, rank({ policies: [A, PM] }))).rejects.toThrow(/pm nano · step 1 is a preference model, not a policy/);
-    await expect(rankPolicies(gpu, rank({ judge: { kind: 'pm', ...B } }))).rejects.toThrow(/the judge rlhf nano · gold · iteration 3 is not a preference model/);
+    await expect(rankPolicies(gpu, rank({ policies: [A, PM] }))).rejects.toThrow(
+      /pm nano · step 1 is a preference model, not a policy/,
+    );
+    await expect(rankPolicies(gpu, rank({ judge: { kind: 'pm', ...B } }))).rejects.toThrow(
+      /the judge rlhf nano · gold · iteration 3 is not a preference model/,
+    );
     await expect(rankPolicies(gpu, rank({ prompts: [] }))).rejects.toThrow(/no prompts/);
     await expect(rankPolicies(gpu, rank({ policies: [A] }))).rejects.toThrow(/at least two policies, got 1/);
   });
@@ -122,7 +153,14 @@ describe('the alignment tax in the Worker', () => {
   const transcripts = synthPrompts({ seed: 6, n: 40 }).map((p) => `${p} Sure, here you go.`);
   const lmSettings = { batchSize: 4, seqLen: 32, seed: 7, assistantOnly: false };
   type LMEvaluate = Extract<Command, { type: 'lm-evaluate' }>;
-  const evaluate = (over: Partial<LMEvaluate> = {}): LMEvaluate => ({ type: 'lm-evaluate', request: 't', models: [A, copyOfA, B], transcripts, settings: lmSettings, ...over });
+  const evaluate = (over: Partial<LMEvaluate> = {}): LMEvaluate => ({
+    type: 'lm-evaluate',
+    request: 't',
+    models: [A, copyOfA, B],
+    transcripts,
+    settings: lmSettings,
+    ...over,
+  });
 
   it('a checkpoint against itself pays no tax; different weights a different loss, each the held-out loss of the same batches', async () => {
     const progress: number[] = [];
@@ -136,8 +174,18 @@ describe('the alignment tax in the Worker', () => {
     expect(progress).toEqual([0, 1, 2, 3]);
 
     // the same batches lmData holds out under the seed, evaluated directly
-    const data = lmData(transcripts, { tokenizer: byteTokenizer, assistantOnly: false, batchSize: 4, seqLen: 32, seed: 7 });
-    expect([ev.transcripts, ev.heldOutTranscripts, ev.batches]).toEqual([data.transcripts, data.heldOutTranscripts, data.heldOut.length]);
+    const data = lmData(transcripts, {
+      tokenizer: byteTokenizer,
+      assistantOnly: false,
+      batchSize: 4,
+      seqLen: 32,
+      seed: 7,
+    });
+    expect([ev.transcripts, ev.heldOutTranscripts, ev.batches]).toEqual([
+      data.transcripts,
+      data.heldOutTranscripts,
+      data.heldOut.length,
+    ]);
     for (const [i, c] of [A, B].entries()) {
       const ckpt = loadCheckpoint(c.bytes, c.name);
       const model = new GPT(gpu, cfg, 4, 32, undefined, { backward: false });
@@ -149,8 +197,12 @@ describe('the alignment tax in the Worker', () => {
   }, 300_000);
 
   it('names what is wrong: a PM, no transcripts, a sequence longer than the context', async () => {
-    await expect(lmLosses(gpu, evaluate({ models: [A, PM] }))).rejects.toThrow(/pm nano · step 1 is a preference model, not a policy/);
+    await expect(lmLosses(gpu, evaluate({ models: [A, PM] }))).rejects.toThrow(
+      /pm nano · step 1 is a preference model, not a policy/,
+    );
     await expect(lmLosses(gpu, evaluate({ transcripts: [] }))).rejects.toThrow(/no transcripts/);
-    await expect(lmLosses(gpu, evaluate({ settings: { ...lmSettings, seqLen: 64 } }))).rejects.toThrow(/sequence length 64 must be between 2 and the shortest model context, 32/);
+    await expect(lmLosses(gpu, evaluate({ settings: { ...lmSettings, seqLen: 64 } }))).rejects.toThrow(
+      /sequence length 64 must be between 2 and the shortest model context, 32/,
+    );
   });
 });

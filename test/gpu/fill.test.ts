@@ -27,7 +27,11 @@ function scaleCase(N: number, factor: number) {
 }
 
 describe('fill', () => {
-  itShapes('sets the first N of N + 3 elements and leaves the rest', [{ N: 1 }, { N: 7 }, { N: 65 }, { N: 300 }], ({ N }) => fillCase(N, -2.5));
+  itShapes(
+    'sets the first N of N + 3 elements and leaves the rest',
+    [{ N: 1 }, { N: 7 }, { N: 65 }, { N: 300 }],
+    ({ N }) => fillCase(N, -2.5),
+  );
 
   it('covers every element when N needs a second grid dimension (N > 65535·256)', async () => {
     await checkKernel(fillCase(secondGridN(256), 0));
@@ -41,7 +45,9 @@ describe('fill', () => {
 });
 
 describe('scale', () => {
-  itShapes('multiplies the first N elements in place', [{ N: 1 }, { N: 65 }, { N: 300 }], ({ N }) => scaleCase(N, 0.25));
+  itShapes('multiplies the first N elements in place', [{ N: 1 }, { N: 65 }, { N: 300 }], ({ N }) =>
+    scaleCase(N, 0.25),
+  );
 
   it('covers every element when N needs a second grid dimension (N > 65535·256)', async () => {
     await checkKernel(scaleCase(secondGridN(256), 0.5));
@@ -49,6 +55,8 @@ describe('scale', () => {
 
   it('refuses a NaN factor', async () => {
     const gpu = await testGpu();
-    expect(() => scaleInPlace(gpu, gpu.tensor('t', [70]), NaN)).toThrow(/scale: needs an f32 tensor and a finite factor/);
+    expect(() => scaleInPlace(gpu, gpu.tensor('t', [70]), NaN)).toThrow(
+      /scale: needs an f32 tensor and a finite factor/,
+    );
   });
 });

@@ -27,8 +27,11 @@ function responseMask(B: number, T: number, seed: number): Float64Array {
 function gae(B: number, T: number, gamma: number, lam: number, scale: number, mask: ArrayLike<number>) {
   return kernelCase({
     tensors: {
-      advantages: overwrite([B, T]), returns: overwrite([B, T]),
-      rewards: normal([B, T], B + T, scale), values: normal([B, T], B + T + 1, scale), mask: input([B, T], mask),
+      advantages: overwrite([B, T]),
+      returns: overwrite([B, T]),
+      rewards: normal([B, T], B + T, scale),
+      values: normal([B, T], B + T + 1, scale),
+      mask: input([B, T], mask),
     },
     launch: (gpu, t) => {
       const params = gaeParams(gpu);
@@ -42,7 +45,13 @@ function gae(B: number, T: number, gamma: number, lam: number, scale: number, ma
 }
 
 describe('gae on the GPU matches the float64 reference', () => {
-  const shapes = [{ B: 1, T: 1 }, { B: 3, T: 7 }, { B: 5, T: 65 }, { B: 65, T: 3 }, { B: 300, T: 4 }];
+  const shapes = [
+    { B: 1, T: 1 },
+    { B: 3, T: 7 },
+    { B: 5, T: 65 },
+    { B: 65, T: 3 },
+    { B: 300, T: 4 },
+  ];
   itShapes('advantages and returns', shapes, ({ B, T }) => gae(B, T, 0.99, 0.95, 1, responseMask(B, T, B * T)));
 
   it('γ = λ = 1 over long rows, fully masked rows, holes in the mask and large rewards', async () => {

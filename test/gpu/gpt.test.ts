@@ -33,7 +33,12 @@ describe('GPT forward and backward on the GPU', () => {
     gpu.write(model.mask, mask);
     gpu.run([...model.forwardDispatches, ...model.lossDispatches, ...model.backwardDispatches]);
 
-    const weights = new Map(model.table.specs.map((s) => [s.name, Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)))]));
+    const weights = new Map(
+      model.table.specs.map((s) => [
+        s.name,
+        Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1))),
+      ]),
+    );
     const ref = gptLossAndGradsRef(cfg, weights, tokens, targets, mask, B, T);
     const loss = (await gpu.read(model.loss))[0];
     expect(Math.abs(loss - ref.loss)).toBeLessThan(1e-4 * Math.max(1, ref.loss));
@@ -42,7 +47,10 @@ describe('GPT forward and backward on the GPU', () => {
     for (const s of model.table.specs) {
       const g = ref.grads.get(s.name)!;
       const scale = Math.max(...g.map(Math.abs));
-      expectClose(grads.subarray(s.offset, s.offset + g.length), g, `d${s.name}`, { atol: 2e-3 * Math.max(scale, 1e-3), rtol: 2e-3 });
+      expectClose(grads.subarray(s.offset, s.offset + g.length), g, `d${s.name}`, {
+        atol: 2e-3 * Math.max(scale, 1e-3),
+        rtol: 2e-3,
+      });
     }
   });
 
@@ -55,7 +63,10 @@ describe('GPT forward and backward on the GPU', () => {
     const inferenceBuffers = gpu.counters.buffers - buffersBefore;
     const trunkOnly = new GPT(gpu, cfg, B, T, full.weights, { lmHead: false });
     expect(inferenceBuffers).toBeLessThan(gpu.counters.buffers - buffersBefore - inferenceBuffers); // no gradients: far fewer buffers
-    gpu.write(full.params, initParams(full.table, cfg, (n) => randn(n, 8, 10)));
+    gpu.write(
+      full.params,
+      initParams(full.table, cfg, (n) => randn(n, 8, 10)),
+    );
     const tokens = randint(B * T, 9, cfg.vocabSize);
     for (const m of [full, inference, trunkOnly]) gpu.write(m.tokens, tokens);
     gpu.run([...full.forwardDispatches, ...inference.forwardDispatches, ...trunkOnly.forwardDispatches]);
@@ -86,7 +97,10 @@ describe('GPT forward and backward on the GPU', () => {
   it('accumulates parameter gradients across backward passes until zeroGrads', async () => {
     const gpu = await testGpu();
     const model = new GPT(gpu, cfg, 2, 7);
-    gpu.write(model.params, initParams(model.table, cfg, (n) => randn(n, 8, 5)));
+    gpu.write(
+      model.params,
+      initParams(model.table, cfg, (n) => randn(n, 8, 5)),
+    );
     gpu.write(model.tokens, randint(14, 9, cfg.vocabSize));
     gpu.write(model.targets, randint(14, 10, cfg.vocabSize));
     gpu.write(model.mask, new Float32Array(14).fill(1));
@@ -95,7 +109,12 @@ describe('GPT forward and backward on the GPU', () => {
     const once = await gpu.read(model.grads);
     gpu.run(step);
     const twice = await gpu.read(model.grads);
-    expectClose(twice, once.map((g) => 2 * g), 'grads after two passes', { atol: 1e-6, rtol: 1e-5 });
+    expectClose(
+      twice,
+      once.map((g) => 2 * g),
+      'grads after two passes',
+      { atol: 1e-6, rtol: 1e-5 },
+    );
     expect(Math.max(...once.map(Math.abs))).toBeGreaterThan(1e-3);
     gpu.run([model.zeroGrads]);
     expect((await gpu.read(model.grads)).every((g) => g === 0)).toBe(true);

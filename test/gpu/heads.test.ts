@@ -34,25 +34,56 @@ function lnfRef(w: Weights, tokens: ArrayLike<number>, B: number, T: number): Fl
   const W = (name: string) => w.get(name)!;
   const out = new Float64Array(B * T * C);
   for (let b = 0; b < B; b++) {
-    let residual = encoderForwardRef(Array.from(tokens).slice(b * T, (b + 1) * T), null, W('transformer.wte.weight'), W('transformer.wpe.weight'), 1, T, C, V, maxT);
+    let residual = encoderForwardRef(
+      Array.from(tokens).slice(b * T, (b + 1) * T),
+      null,
+      W('transformer.wte.weight'),
+      W('transformer.wpe.weight'),
+      1,
+      T,
+      C,
+      V,
+      maxT,
+    );
     for (let l = 0; l < L; l++) {
       const h = `transformer.h.${l}`;
       const ln1 = layernormForwardRef(residual, W(`${h}.ln_1.weight`), W(`${h}.ln_1.bias`), T, C);
       const qkv = matmulForwardRef(ln1.out, W(`${h}.attn.c_attn.weight`), W(`${h}.attn.c_attn.bias`), T, C, 3 * C);
       const att = attentionForwardRef(qkv, null, 1, T, C, NH);
-      const residual2 = add(residual, matmulForwardRef(att.out, W(`${h}.attn.c_proj.weight`), W(`${h}.attn.c_proj.bias`), T, C, C));
+      const residual2 = add(
+        residual,
+        matmulForwardRef(att.out, W(`${h}.attn.c_proj.weight`), W(`${h}.attn.c_proj.bias`), T, C, C),
+      );
       const ln2 = layernormForwardRef(residual2, W(`${h}.ln_2.weight`), W(`${h}.ln_2.bias`), T, C);
       const fch = matmulForwardRef(ln2.out, W(`${h}.mlp.c_fc.weight`), W(`${h}.mlp.c_fc.bias`), T, C, 4 * C);
-      residual = add(residual2, matmulForwardRef(geluForwardRef(fch, T * 4 * C), W(`${h}.mlp.c_proj.weight`), W(`${h}.mlp.c_proj.bias`), T, 4 * C, C));
+      residual = add(
+        residual2,
+        matmulForwardRef(
+          geluForwardRef(fch, T * 4 * C),
+          W(`${h}.mlp.c_proj.weight`),
+          W(`${h}.mlp.c_proj.bias`),
+          T,
+          4 * C,
+          C,
+        ),
+      );
     }
-    out.set(layernormForwardRef(residual, W('transformer.ln_f.weight'), W('transformer.ln_f.bias'), T, C).out, b * T * C);
+    out.set(
+      layernormForwardRef(residual, W('transformer.ln_f.weight'), W('transformer.ln_f.bias'), T, C).out,
+      b * T * C,
+    );
   }
   return out;
 }
 
 /** head(lnf row) = row · w + bias for every row of lnf [N, C]. */
 const headRef = (w: Weights, name: string, lnf: Float64Array, N: number) =>
-  Float64Array.from({ length: N }, (_, n) => w.get(`${name}.bias`)![0] + lnf.subarray(n * C, (n + 1) * C).reduce((s, x, c) => s + x * w.get(`${name}.weight`)![c], 0));
+  Float64Array.from(
+    { length: N },
+    (_, n) =>
+      w.get(`${name}.bias`)![0] +
+      lnf.subarray(n * C, (n + 1) * C).reduce((s, x, c) => s + x * w.get(`${name}.weight`)![c], 0),
+  );
 
 function rewardsRef(w: Weights, tokens: Uint32Array, eoc: Uint32Array, B: number, T: number): Float64Array {
   const lnf = lnfRef(w, tokens, B, T);
@@ -73,23 +104,38 @@ function setup(gpu: Awaited<ReturnType<typeof testGpu>>, model: GPT, heads: (Rew
     for (let i = 0; i < n; i++) packed[s.offset + i] += noise[i];
   }
   gpu.write(model.params, packed);
-  const w: Weights = new Map(model.table.specs.map((s) => [s.name, Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)))]));
+  const w: Weights = new Map(
+    model.table.specs.map((s) => [
+      s.name,
+      Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1))),
+    ]),
+  );
   heads.forEach((head, k) => {
     const hp = initHeadParams(head.table, (n) => randn(n, 20 + k, 3));
     hp[head.table.specs[1].offset] = 0.3 - k;
     gpu.write(head.params, hp);
-    for (const s of head.table.specs) w.set(s.name, Float64Array.from(hp.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1))));
+    for (const s of head.table.specs)
+      w.set(s.name, Float64Array.from(hp.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1))));
   });
   return w;
 }
 
 /** Compares GPU gradients with central differences of `loss` on up to `probes` elements of every tensor. */
-async function expectGradsMatchFd(_gpu: Awaited<ReturnType<typeof testGpu>>, w: Weights, loss: () => number, grads: Map<string, Float32Array>, probes = 24) {
+async function expectGradsMatchFd(
+  _gpu: Awaited<ReturnType<typeof testGpu>>,
+  w: Weights,
+  loss: () => number,
+  grads: Map<string, Float32Array>,
+  probes = 24,
+) {
   const eps = 1e-5;
   const pick = rng(99);
   for (const [name, value] of w) {
     const g = grads.get(name)!;
-    const idx = value.length <= probes ? [...value.keys()] : Array.from({ length: probes }, () => Math.floor(pick() * value.length));
+    const idx =
+      value.length <= probes
+        ? [...value.keys()]
+        : Array.from({ length: probes }, () => Math.floor(pick() * value.length));
     const fd = idx.map((i) => {
       const orig = value[i];
       value[i] = orig + eps;
@@ -100,17 +146,28 @@ async function expectGradsMatchFd(_gpu: Awaited<ReturnType<typeof testGpu>>, w: 
       return (up - down) / (2 * eps);
     });
     const scale = Math.max(1e-3, ...fd.map(Math.abs));
-    expectClose(idx.map((i) => g[i]), fd, `d${name}`, { atol: 2e-3 * scale, rtol: 2e-3 });
+    expectClose(
+      idx.map((i) => g[i]),
+      fd,
+      `d${name}`,
+      { atol: 2e-3 * scale, rtol: 2e-3 },
+    );
   }
 }
 
-async function gradMap(gpu: Awaited<ReturnType<typeof testGpu>>, model: GPT, heads: (RewardHead | ValueHead)[]): Promise<Map<string, Float32Array>> {
+async function gradMap(
+  gpu: Awaited<ReturnType<typeof testGpu>>,
+  model: GPT,
+  heads: (RewardHead | ValueHead)[],
+): Promise<Map<string, Float32Array>> {
   const m = new Map<string, Float32Array>();
   const all = await gpu.read(model.grads);
-  for (const s of model.table.specs) m.set(s.name, all.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)) as Float32Array);
+  for (const s of model.table.specs)
+    m.set(s.name, all.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)) as Float32Array);
   for (const h of heads) {
     const hg = await gpu.read(h.grads);
-    for (const s of h.table.specs) m.set(s.name, hg.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)) as Float32Array);
+    for (const s of h.table.specs)
+      m.set(s.name, hg.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)) as Float32Array);
   }
   return m;
 }
@@ -132,7 +189,14 @@ describe('reward and value heads on the GPT trunk', () => {
     const reward = rewardsRef(w, tokens, eoc, B, T);
     const { dChosen, dRejected } = preferenceLossBackwardRef(reward.subarray(0, P), reward.subarray(P), P);
     gpu.write(head.dreward, [...dChosen, ...dRejected]);
-    gpu.run([model.zeroGrads, head.zeroGrads, ...model.forwardDispatches, ...head.forwardDispatches, ...head.backwardDispatches, ...model.trunkBackwardDispatches]);
+    gpu.run([
+      model.zeroGrads,
+      head.zeroGrads,
+      ...model.forwardDispatches,
+      ...head.forwardDispatches,
+      ...head.backwardDispatches,
+      ...model.trunkBackwardDispatches,
+    ]);
 
     expectClose(await gpu.read(head.reward), reward, 'reward', { atol: 1e-3, rtol: 1e-3 });
     expect(new Set(reward).size).toBe(B);
@@ -155,10 +219,22 @@ describe('reward and value heads on the GPT trunk', () => {
     gpu.write(model.tokens, tokens);
     gpu.write(head.dvalues, g);
     gpu.write(model.dlnf, randn(B * T * C, 8));
-    gpu.run([model.zeroGrads, head.zeroGrads, ...model.forwardDispatches, ...head.forwardDispatches, ...head.backwardDispatches, ...model.trunkBackwardDispatches]);
+    gpu.run([
+      model.zeroGrads,
+      head.zeroGrads,
+      ...model.forwardDispatches,
+      ...head.forwardDispatches,
+      ...head.backwardDispatches,
+      ...model.trunkBackwardDispatches,
+    ]);
     const values = (x: Weights) => headRef(x, 'value_head', lnfRef(x, tokens, B, T), B * T);
     expectClose(await gpu.read(head.values), values(w), 'values', { atol: 1e-3, rtol: 1e-3 });
-    await expectGradsMatchFd(gpu, w, () => values(w).reduce((s, v, i) => s + v * g[i], 0), await gradMap(gpu, model, [head]));
+    await expectGradsMatchFd(
+      gpu,
+      w,
+      () => values(w).reduce((s, v, i) => s + v * g[i], 0),
+      await gradMap(gpu, model, [head]),
+    );
   });
 
   it('both heads in one backward: the second (zeroDlnf: false) adds to the first’s dlnf', async () => {
@@ -175,8 +251,17 @@ describe('reward and value heads on the GPT trunk', () => {
     gpu.write(reward.eocIndex, eoc);
     gpu.write(reward.dreward, dr);
     gpu.write(value.dvalues, dv);
-    gpu.run([model.zeroGrads, reward.zeroGrads, value.zeroGrads, ...model.forwardDispatches, ...reward.forwardDispatches, ...value.forwardDispatches,
-      ...reward.backwardDispatches, ...value.backwardDispatches, ...model.trunkBackwardDispatches]);
+    gpu.run([
+      model.zeroGrads,
+      reward.zeroGrads,
+      value.zeroGrads,
+      ...model.forwardDispatches,
+      ...reward.forwardDispatches,
+      ...value.forwardDispatches,
+      ...reward.backwardDispatches,
+      ...value.backwardDispatches,
+      ...model.trunkBackwardDispatches,
+    ]);
     const loss = () =>
       rewardsRef(w, tokens, eoc, B, T).reduce((s, r, b) => s + r * dr[b], 0) +
       headRef(w, 'value_head', lnfRef(w, tokens, B, T), B * T).reduce((s, v, i) => s + v * dv[i], 0);
@@ -185,7 +270,10 @@ describe('reward and value heads on the GPT trunk', () => {
 
   it('lays out the head parameters under their checkpoint names at aligned offsets', () => {
     const t = headTable('reward_head', 130);
-    expect(t.specs.map((s) => [s.name, s.shape, s.offset])).toEqual([['reward_head.weight', [1, 130], 0], ['reward_head.bias', [1], 192]]);
+    expect(t.specs.map((s) => [s.name, s.shape, s.offset])).toEqual([
+      ['reward_head.weight', [1, 130], 0],
+      ['reward_head.bias', [1], 192],
+    ]);
     expect(t.count).toBe(131);
     expect(headTable('value_head', 12).specs.map((s) => s.name)).toEqual(['value_head.weight', 'value_head.bias']);
   });

@@ -28,9 +28,19 @@ function layernorm({ N, C, scale, offset }: Shape) {
   const bias = normal([C], 3);
   return kernelCase({
     tensors: {
-      out: overwrite([N, C]), mean: overwrite([N]), rstd: overwrite([N]),
-      inp: input([N, C], randn(N * C, 1, scale).map((v) => v + offset)), weight, bias, dout: normal([N, C], 4),
-      dinp: accumulate([N, C], 5), dweight: accumulate([C], weight.data), dbias: accumulate([C], bias.data),
+      out: overwrite([N, C]),
+      mean: overwrite([N]),
+      rstd: overwrite([N]),
+      inp: input(
+        [N, C],
+        randn(N * C, 1, scale).map((v) => v + offset),
+      ),
+      weight,
+      bias,
+      dout: normal([N, C], 4),
+      dinp: accumulate([N, C], 5),
+      dweight: accumulate([C], weight.data),
+      dbias: accumulate([C], bias.data),
     },
     launch: (gpu, t) => [
       layernormForward(gpu, t.out, t.mean, t.rstd, t.inp, t.weight, t.bias, N, C),

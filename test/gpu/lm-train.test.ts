@@ -24,7 +24,15 @@ const corpus = [
 describe('LMTrainer', () => {
   it('takes one step exactly like the float64 reference (two micro-batches, clipping, decay ranges)', async () => {
     const gpu = await testGpu();
-    const train = { ...DEFAULT_LM_TRAIN, batchSize: 2, seqLen: 12, gradAccum: 2, steps: 10, warmupSteps: 0, gradClip: 0.5 };
+    const train = {
+      ...DEFAULT_LM_TRAIN,
+      batchSize: 2,
+      seqLen: 12,
+      gradAccum: 2,
+      steps: 10,
+      warmupSteps: 0,
+      gradClip: 0.5,
+    };
     const trainer = new LMTrainer(gpu, cfg, train);
     const table = trainer.model.table;
     const params = initParams(table, cfg, (n) => randn(n, 1, 5));
@@ -34,17 +42,37 @@ describe('LMTrainer', () => {
     trainer.stepOn(batches);
 
     const grads = new Float64Array(table.size);
-    const weights = new Map(table.specs.map((s) => [s.name, Float64Array.from(params.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)))]));
+    const weights = new Map(
+      table.specs.map((s) => [
+        s.name,
+        Float64Array.from(params.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1))),
+      ]),
+    );
     for (const b of batches) {
       const ref = gptLossAndGradsRef(cfg, weights, b.tokens, b.targets, Float64Array.from(b.mask), 2, 12);
       for (const s of table.specs) ref.grads.get(s.name)!.forEach((g, i) => (grads[s.offset + i] += g / 2));
     }
     const expected = Float64Array.from(params);
-    const hp = { lr: learningRate(1, train), beta1: train.beta1, beta2: train.beta2, eps: train.eps, weightDecay: train.weightDecay, t: 1 };
-    const clip = adamwStepRef(expected, new Float64Array(table.size), new Float64Array(table.size), grads, train.gradClip, hp, [
-      { offset: 0, length: table.decayEnd, decay: true },
-      { offset: table.decayEnd, length: table.size - table.decayEnd, decay: false },
-    ]);
+    const hp = {
+      lr: learningRate(1, train),
+      beta1: train.beta1,
+      beta2: train.beta2,
+      eps: train.eps,
+      weightDecay: train.weightDecay,
+      t: 1,
+    };
+    const clip = adamwStepRef(
+      expected,
+      new Float64Array(table.size),
+      new Float64Array(table.size),
+      grads,
+      train.gradClip,
+      hp,
+      [
+        { offset: 0, length: table.decayEnd, decay: true },
+        { offset: table.decayEnd, length: table.size - table.decayEnd, decay: false },
+      ],
+    );
     expect(clip.scale).toBeLessThan(1); // the clip really acted
     const metrics = await trainer.metrics();
     expect(metrics.gradNorm).toBeCloseTo(clip.norm, 3);
@@ -58,7 +86,9 @@ describe('LMTrainer', () => {
     const pick = (x: ArrayLike<number>) => settled.map((i) => x[i] - params[i]);
     expectClose(pick(after), pick(expected), 'parameter update', { atol: 2e-6, rtol: 2e-3 });
     const maxParam = Math.max(...params.map(Math.abs));
-    expect(Math.max(...after.map((p, i) => Math.abs(p - params[i])))).toBeLessThanOrEqual(hp.lr * (1 + hp.weightDecay * maxParam) * (1 + 1e-3));
+    expect(Math.max(...after.map((p, i) => Math.abs(p - params[i])))).toBeLessThanOrEqual(
+      hp.lr * (1 + hp.weightDecay * maxParam) * (1 + 1e-3),
+    );
     expect((await gpu.read(trainer.model.grads)).every((g) => g === 0)).toBe(true); // zeroed for the next step
   });
 
@@ -78,7 +108,10 @@ describe('LMTrainer', () => {
     const gpu = await testGpu();
     const train = { ...DEFAULT_LM_TRAIN, batchSize: 4, seqLen: 16, steps: 60, warmupSteps: 5, lr: 1e-2 };
     const trainer = new LMTrainer(gpu, cfg, train);
-    gpu.write(trainer.model.params, initParams(trainer.model.table, cfg, (n) => randn(n, 11)));
+    gpu.write(
+      trainer.model.params,
+      initParams(trainer.model.table, cfg, (n) => randn(n, 11)),
+    );
     const stream = tokenizeTranscripts(corpus, byteTokenizer);
     const batcher = new LMBatcher(stream, 4, 16, 7);
     const heldOut = [0, 1, 2].map(() => new LMBatcher(stream, 4, 16, 99).next());

@@ -15,7 +15,12 @@ const cfg: GPTConfig = { vocabSize: 67, maxSeqLen: 8, numLayers: 2, numHeads: 2,
 describe('finalLogits', () => {
   const table = paramTable(cfg);
   const packed = initParams(table, cfg, (n) => randn(n, 11, 10));
-  const weights = new Map(table.specs.map((s) => [s.name, Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)))]));
+  const weights = new Map(
+    table.specs.map((s) => [
+      s.name,
+      Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1))),
+    ]),
+  );
 
   for (const T of [1, cfg.maxSeqLen]) {
     it(`matches the float64 reference's last row at T = ${T}`, async () => {

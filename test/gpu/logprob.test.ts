@@ -8,7 +8,15 @@ import { logprobBackward, logprobForward } from '../../src/kernels/logprob.ts';
 import { logprobBackwardRef, logprobForwardRef } from '../../src/kernels/logprob.ref.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import {
-  accumulate, checkKernel, input, itShapes, kernelCase, normal, overwrite, secondGridN, u32,
+  accumulate,
+  checkKernel,
+  input,
+  itShapes,
+  kernelCase,
+  normal,
+  overwrite,
+  secondGridN,
+  u32,
 } from '../helpers/kernel-case.ts';
 import { randint, randn } from '../helpers/random.ts';
 
@@ -16,8 +24,13 @@ import { randint, randn } from '../helpers/random.ts';
 function logprob(logits: ArrayLike<number>, tokens: ArrayLike<number>, N: number, V: number, temperature = 1) {
   return kernelCase({
     tensors: {
-      logp: overwrite([N]), entropy: overwrite([N]), logits: input([N, V], logits), tokens: u32([N], tokens),
-      dlogp: normal([N], 3), dentropy: normal([N], 4), dlogits: accumulate([N, V], 5),
+      logp: overwrite([N]),
+      entropy: overwrite([N]),
+      logits: input([N, V], logits),
+      tokens: u32([N], tokens),
+      dlogp: normal([N], 3),
+      dentropy: normal([N], 4),
+      dlogits: accumulate([N, V], 5),
     },
     launch: (gpu, t) => [
       logprobForward(gpu, t.logp, t.entropy, t.logits, t.tokens, N, V, temperature),
@@ -37,21 +50,24 @@ function logprob(logits: ArrayLike<number>, tokens: ArrayLike<number>, N: number
 }
 
 describe('logprob on the GPU matches the float64 reference', () => {
-  const shapes = [[1, 1], [3, 7], [5, 65], [4, 300], [3, 513], [2, 50257]].flatMap(([N, V]) =>
-    [1, 0.7].map((temperature) => ({ N, V, τ: temperature })),
-  );
-  itShapes('forward and backward', shapes, ({ N, V, τ }) =>
-    logprob(randn(N * V, N + V, 2), randint(N, V, V), N, V, τ),
-  );
+  const shapes = [
+    [1, 1],
+    [3, 7],
+    [5, 65],
+    [4, 300],
+    [3, 513],
+    [2, 50257],
+  ].flatMap(([N, V]) => [1, 0.7].map((temperature) => ({ N, V, τ: temperature })));
+  itShapes('forward and backward', shapes, ({ N, V, τ }) => logprob(randn(N * V, N + V, 2), randint(N, V, V), N, V, τ));
 
   it('logits of ±1e4: no NaN, entropy exactly 0 when one logit dominates, out-of-range tokens clamped', async () => {
     const V = 7;
     const rows = [
-      [1e4, -1e4, 0, 5, -5, -1e4, -3],          // one dominant logit, chosen
-      [1e4, -1e4, 0, 5, -5, -1e4, -3],          // one dominant logit, a far-below token: logp = −2e4
+      [1e4, -1e4, 0, 5, -5, -1e4, -3], // one dominant logit, chosen
+      [1e4, -1e4, 0, 5, -5, -1e4, -3], // one dominant logit, a far-below token: logp = −2e4
       [-1e4, -1e4, -1e4, -1e4, -1e4, -1e4, -1e4], // uniform at −1e4: entropy log 7
-      [1e4, 1e4, -1e4, -1e4, -1e4, -1e4, -1e4],  // two tied: entropy log 2
-      [0, 0, 0, 0, 0, 0, 30],                    // token 1e9 → V − 1
+      [1e4, 1e4, -1e4, -1e4, -1e4, -1e4, -1e4], // two tied: entropy log 2
+      [0, 0, 0, 0, 0, 0, 30], // token 1e9 → V − 1
     ];
     const { got } = await checkKernel(logprob(rows.flat(), [0, 1, 3, 1, 1e9], rows.length, V));
     expect(got.entropy[0]).toBe(0);

@@ -4,7 +4,10 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  matmulBackwardBias, matmulBackwardInput, matmulBackwardWeight, matmulForward,
+  matmulBackwardBias,
+  matmulBackwardInput,
+  matmulBackwardWeight,
+  matmulForward,
 } from '../../src/kernels/matmul.ts';
 import { matmulBackwardRef, matmulForwardRef } from '../../src/kernels/matmul.ref.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -22,9 +25,14 @@ const SHAPES = [
 function matmul({ N, C, OC }: { N: number; C: number; OC: number }, prior: number) {
   return kernelCase({
     tensors: {
-      inp: normal([N, C], 1), weight: normal([OC, C], 2, 0.5), bias: normal([OC], 3), out: overwrite([N, OC]),
+      inp: normal([N, C], 1),
+      weight: normal([OC, C], 2, 0.5),
+      bias: normal([OC], 3),
+      out: overwrite([N, OC]),
       dout: normal([N, OC], 4),
-      dinp: accumulate([N, C], 5, prior), dweight: accumulate([OC, C], 6, prior), dbias: accumulate([OC], 7, prior),
+      dinp: accumulate([N, C], 5, prior),
+      dweight: accumulate([OC, C], 6, prior),
+      dbias: accumulate([OC], 7, prior),
     },
     launch: (gpu, t) => [
       matmulForward(gpu, t.out, t.inp, t.weight, t.bias, N, C, OC),
@@ -64,12 +72,14 @@ describe('matmul on the GPU matches the float64 reference', () => {
 
   it('large values stay exact to f32 precision', async () => {
     const [N, C, OC] = [9, 17, 5];
-    await checkKernel(kernelCase({
-      tensors: { inp: normal([N, C], 21, 1e4), w: normal([OC, C], 22, 1e3), out: output([N, OC]) },
-      launch: (gpu, t) => [matmulForward(gpu, t.out, t.inp, t.w, null, N, C, OC)],
-      reference: (x) => ({ out: matmulForwardRef(x.inp, x.w, null, N, C, OC) }),
-      tol: { atol: 1e3, rtol: 1e-4 },
-    }));
+    await checkKernel(
+      kernelCase({
+        tensors: { inp: normal([N, C], 21, 1e4), w: normal([OC, C], 22, 1e3), out: output([N, OC]) },
+        launch: (gpu, t) => [matmulForward(gpu, t.out, t.inp, t.w, null, N, C, OC)],
+        reference: (x) => ({ out: matmulForwardRef(x.inp, x.w, null, N, C, OC) }),
+        tol: { atol: 1e3, rtol: 1e-4 },
+      }),
+    );
   });
 
   it('a shape mismatch names the kernel and every shape', async () => {

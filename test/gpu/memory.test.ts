@@ -15,7 +15,14 @@ import { KernelError, type Gpu } from '../../src/kernels/gpu.ts';
 import { PRESETS, type GPTConfig } from '../../src/models/config.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
 import { DEFAULT_LM_TRAIN, LMTrainer } from '../../src/train/lm.ts';
-import { ComparisonPool, goldLabeller, holdOut, OnlineRLHF, pmStart, type OnlineConfig } from '../../src/train/online.ts';
+import {
+  ComparisonPool,
+  goldLabeller,
+  holdOut,
+  OnlineRLHF,
+  pmStart,
+  type OnlineConfig,
+} from '../../src/train/online.ts';
 import { DEFAULT_PM_TRAIN, PMTrainer } from '../../src/train/pm.ts';
 import { DEFAULT_PPO, PPOTrainer, type PPOConfig, type PPOTokenizer } from '../../src/train/ppo.ts';
 import { createLMLoop } from '../../src/worker/lm-session.ts';
@@ -29,7 +36,10 @@ beforeAll(async () => {
 });
 
 /** Live bytes after `cycle` has run `times` times, each time after a warm-up run of it. */
-async function liveAfterCycles(cycle: () => Promise<void>, times: number): Promise<{ before: number; after: number[] }> {
+async function liveAfterCycles(
+  cycle: () => Promise<void>,
+  times: number,
+): Promise<{ before: number; after: number[] }> {
   await cycle(); // warm-up: the root's staging buffers and value blocks
   const before = gpu.counters.liveBytes;
   const after: number[] = [];
@@ -114,11 +124,25 @@ describe('trainers free their GPU memory', () => {
 
   it('PPOTrainer: an iteration (sampler, reward, minibatch graphs), then dispose(), leaves the device as it was', async () => {
     const ppoCfg: GPTConfig = { ...PRESETS.nano, vocabSize: 6 };
-    const toy: PPOTokenizer = { endOfText: 5, encode: (t) => [...t].map((ch) => 'abcde'.indexOf(ch)), decode: (ids) => ids.map((i) => 'abcde|'[i]).join('') };
-    const config: PPOConfig = { ...DEFAULT_PPO, batchSize: 4, minibatches: 1, epochs: 1, maxTokens: 4, maxPromptTokens: 4, stopTexts: [] };
+    const toy: PPOTokenizer = {
+      endOfText: 5,
+      encode: (t) => [...t].map((ch) => 'abcde'.indexOf(ch)),
+      decode: (ids) => ids.map((i) => 'abcde|'[i]).join(''),
+    };
+    const config: PPOConfig = {
+      ...DEFAULT_PPO,
+      batchSize: 4,
+      minibatches: 1,
+      epochs: 1,
+      maxTokens: 4,
+      maxPromptTokens: 4,
+      stopTexts: [],
+    };
     const policy = initParams(paramTable(ppoCfg), ppoCfg, (n) => randn(n, 5));
     const { before, after } = await liveAfterCycles(async () => {
-      const trainer = new PPOTrainer(gpu, ppoCfg, config, { policy }, toy, async (_p, responses) => responses.map((r) => r.length));
+      const trainer = new PPOTrainer(gpu, ppoCfg, config, { policy }, toy, async (_p, responses) =>
+        responses.map((r) => r.length),
+      );
       await trainer.step(['a', 'bc', 'cde', '']);
       trainer.dispose();
     }, 2);
@@ -129,10 +153,25 @@ describe('trainers free their GPU memory', () => {
 describe('the Worker frees a run it resets', () => {
   it('RunLoop.reset() disposes the LM run: its scope is empty and the device is back where it was', async () => {
     const posted: WorkerEvent[] = [];
-    const transcripts = ['\n\nHuman: Hi.\n\nAssistant: Hello!', '\n\nHuman: Two plus two?\n\nAssistant: Four.', '\n\nHuman: Bye.\n\nAssistant: Goodbye.'];
+    const transcripts = [
+      '\n\nHuman: Hi.\n\nAssistant: Hello!',
+      '\n\nHuman: Two plus two?\n\nAssistant: Four.',
+      '\n\nHuman: Bye.\n\nAssistant: Goodbye.',
+    ];
     const command = {
-      type: 'lm-create' as const, run: 'memory', transcripts,
-      settings: { preset: 'nano' as const, steps: 3, batchSize: 2, seqLen: 16, lr: 1e-3, seed: 1, assistantOnly: false, evalInterval: 1 },
+      type: 'lm-create' as const,
+      run: 'memory',
+      transcripts,
+      settings: {
+        preset: 'nano' as const,
+        steps: 3,
+        batchSize: 2,
+        seqLen: 16,
+        lr: 1e-3,
+        seed: 1,
+        assistantOnly: false,
+        evalInterval: 1,
+      },
     };
     const cycle = async () => {
       const scope = gpu.scope('lm run');
@@ -151,26 +190,63 @@ describe('the Worker frees a run it resets', () => {
 
 describe('the online loop', () => {
   it('holds the same GPU memory after every round, and none after dispose()', async () => {
-    const cfg: GPTConfig = { vocabSize: synthTokenizer.vocabSize, maxSeqLen: 48, numLayers: 1, numHeads: 2, channels: 16 };
-    const policy = { cfg, packed: initParams(paramTable(cfg), cfg, (n) => randn(n, 7)), metadata: { tokenizer: 'synth' }, heads: {} };
+    const cfg: GPTConfig = {
+      vocabSize: synthTokenizer.vocabSize,
+      maxSeqLen: 48,
+      numLayers: 1,
+      numHeads: 2,
+      channels: 16,
+    };
+    const policy = {
+      cfg,
+      packed: initParams(paramTable(cfg), cfg, (n) => randn(n, 7)),
+      metadata: { tokenizer: 'synth' },
+      heads: {},
+    };
     const world = generateSynthWorld({ seed: 4, pairs: 8 });
     const comparisons: Comparison[] = [...world.helpful, ...world.harmless].map((p, i) => {
       const split = splitPair(p.chosen, p.rejected);
       if ('error' in split) throw new Error(split.error);
-      return { ...split, subset: i < world.helpful.length ? 'helpful' : 'harmless', source: { file: 'synth', line: i + 1 } };
+      return {
+        ...split,
+        subset: i < world.helpful.length ? 'helpful' : 'harmless',
+        source: { file: 'synth', line: i + 1 },
+      };
     });
     const config: OnlineConfig = {
-      labelPrompts: 4, sampleBatch: 4, iterations: 1,
-      ppo: { ...DEFAULT_PPO, batchSize: 4, minibatches: 1, epochs: 1, maxTokens: 4, maxPromptTokens: 32, stopTexts: [], seed: 1 },
+      labelPrompts: 4,
+      sampleBatch: 4,
+      iterations: 1,
+      ppo: {
+        ...DEFAULT_PPO,
+        batchSize: 4,
+        minibatches: 1,
+        epochs: 1,
+        maxTokens: 4,
+        maxPromptTokens: 32,
+        stopTexts: [],
+        seed: 1,
+      },
       pm: { ...DEFAULT_PM_TRAIN, pairsPerBatch: 2, seqLen: 48, steps: 2 },
-      pmEpochs: 1, bootstrap: 10, seed: 1,
+      pmEpochs: 1,
+      bootstrap: 10,
+      seed: 1,
     };
     const prompts = synthPrompts({ seed: 5, n: 8 });
     const scope = gpu.scope('online run');
-    const loop = new OnlineRLHF(scope, {
-      policy, policyName: (r) => `round ${r}`, pm: pmStart(policy, 'policy', null, 1), labeller: goldLabeller,
-      prompts, eloPrompts: prompts.slice(0, 4), pool: new ComparisonPool(holdOut(comparisons, 1)),
-    }, config);
+    const loop = new OnlineRLHF(
+      scope,
+      {
+        policy,
+        policyName: (r) => `round ${r}`,
+        pm: pmStart(policy, 'policy', null, 1),
+        labeller: goldLabeller,
+        prompts,
+        eloPrompts: prompts.slice(0, 4),
+        pool: new ComparisonPool(holdOut(comparisons, 1)),
+      },
+      config,
+    );
     const owned: number[] = [];
     for (let r = 1; r <= 3; r++) {
       await loop.runRound();

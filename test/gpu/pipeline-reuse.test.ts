@@ -10,14 +10,44 @@ import { testGpu } from '../helpers/gpu.ts';
 describe('pipelines shared across shapes', () => {
   it('compiles one matmul pipeline for every shape and product, and one attention pipeline for every length', async () => {
     const gpu = await testGpu();
-    const matmul = (N: number, C: number, OC: number) => matmulForward(gpu, gpu.tensor('out', [N, OC]), gpu.tensor('inp', [N, C]), gpu.tensor('w', [OC, C]), null, N, C, OC);
-    const attention = (T: number) => attentionForward(gpu, gpu.tensor('out', [2, T, 8]), gpu.tensor('lse', [2, 2, T]), gpu.tensor('qkv', [2, T, 24]), null, 2, T, 8, 2);
+    const matmul = (N: number, C: number, OC: number) =>
+      matmulForward(
+        gpu,
+        gpu.tensor('out', [N, OC]),
+        gpu.tensor('inp', [N, C]),
+        gpu.tensor('w', [OC, C]),
+        null,
+        N,
+        C,
+        OC,
+      );
+    const attention = (T: number) =>
+      attentionForward(
+        gpu,
+        gpu.tensor('out', [2, T, 8]),
+        gpu.tensor('lse', [2, 2, T]),
+        gpu.tensor('qkv', [2, T, 24]),
+        null,
+        2,
+        T,
+        8,
+        2,
+      );
     matmul(3, 5, 7);
     attention(5);
     const before = gpu.counters.pipelines;
     matmul(70, 33, 2);
     matmul(1, 1, 130);
-    matmulForward(gpu, gpu.tensor('out', [4, 3]), gpu.tensor('inp', [4, 2]), gpu.tensor('w', [3, 2]), gpu.tensor('bias', [3]), 4, 2, 3);
+    matmulForward(
+      gpu,
+      gpu.tensor('out', [4, 3]),
+      gpu.tensor('inp', [4, 2]),
+      gpu.tensor('w', [3, 2]),
+      gpu.tensor('bias', [3]),
+      4,
+      2,
+      3,
+    );
     matmulBackwardInput(gpu, gpu.tensor('dinp', [4, 2]), gpu.tensor('dout', [4, 3]), gpu.tensor('w', [3, 2]), 4, 2, 3);
     matmulBackwardWeight(gpu, gpu.tensor('dw', [3, 2]), gpu.tensor('dout', [4, 3]), gpu.tensor('inp', [4, 2]), 4, 2, 3);
     attention(1);

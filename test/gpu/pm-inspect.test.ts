@@ -26,13 +26,29 @@ describe('PMTrainer.inspectStep', () => {
     const gpu = await testGpu();
     const cfg = PRESETS.nano;
     const world = generateSynthWorld({ seed: 5, pairs: 20 });
-    const { comparisons } = toComparisons([...world.helpful, ...world.harmless].map((p, i) => ({ ...p, line: i + 1 })), { file: 'synth', subset: 'mixed' });
+    const { comparisons } = toComparisons(
+      [...world.helpful, ...world.harmless].map((p, i) => ({ ...p, line: i + 1 })),
+      { file: 'synth', subset: 'mixed' },
+    );
     const sides = encodeComparisons(comparisons.slice(0, P), byteTokenizer, T);
     const batch = pmBatch(sides, P, T, byteTokenizer.endOfText);
 
-    const trainer = new PMTrainer(gpu, cfg, { ...DEFAULT_PM_TRAIN, pairsPerBatch: P, seqLen: T, steps: 3, lr: 0.05, warmupSteps: 0 });
-    gpu.write(trainer.model.params, initParams(trainer.model.table, cfg, (n) => randn(n, 7)));
-    gpu.write(trainer.head.params, initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, 8)));
+    const trainer = new PMTrainer(gpu, cfg, {
+      ...DEFAULT_PM_TRAIN,
+      pairsPerBatch: P,
+      seqLen: T,
+      steps: 3,
+      lr: 0.05,
+      warmupSteps: 0,
+    });
+    gpu.write(
+      trainer.model.params,
+      initParams(trainer.model.table, cfg, (n) => randn(n, 7)),
+    );
+    gpu.write(
+      trainer.head.params,
+      initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, 8)),
+    );
 
     await expect(trainer.inspectStep()).rejects.toThrow(/no step taken/);
     const before = Array.from(await trainer.score(batch));
@@ -46,7 +62,12 @@ describe('PMTrainer.inspectStep', () => {
     expectClose(seen.rejected, before.slice(P, 2 * P), 'r_rejected', { atol: 1e-6, rtol: 1e-6 });
     const margins = seen.chosen.map((r, p) => r - seen.rejected[p]);
     expectClose(margins, marginsBefore, 'margins', { atol: 1e-6, rtol: 1e-6 });
-    expectClose(seen.losses, margins.map((m) => softplus(-m)), 'per-pair losses', { atol: 1e-6, rtol: 1e-5 });
+    expectClose(
+      seen.losses,
+      margins.map((m) => softplus(-m)),
+      'per-pair losses',
+      { atol: 1e-6, rtol: 1e-5 },
+    );
     // the batch's mean loss and accuracy agree with the trainer's metrics of the same step
     const m = await trainer.metrics();
     expect(m['train/loss']).toBeCloseTo(seen.losses.reduce((s, l) => s + l, 0) / P, 5);

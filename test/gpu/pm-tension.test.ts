@@ -25,7 +25,10 @@ const P = 8;
 const cfg = { ...PRESETS.micro, maxSeqLen: T, vocabSize: vocabWithEndOfContext(gpt2Tokenizer) };
 
 function comparisons(pairs: { chosen: string; rejected: string }[], subset: string): Comparison[] {
-  const imported = toComparisons(pairs.map((p, i) => ({ ...p, line: i + 1 })), { file: `synth-${subset}`, subset });
+  const imported = toComparisons(
+    pairs.map((p, i) => ({ ...p, line: i + 1 })),
+    { file: `synth-${subset}`, subset },
+  );
   expect(imported.problems).toEqual([]);
   return imported.comparisons;
 }
@@ -34,18 +37,36 @@ describe('the helpful-vs-harmless tension, with preference models trained on the
   it('helpful-only PM < 50% on harmless, harmless-only PM < 50% on helpful, mixed PM ≥ 90% on both', async () => {
     const gpu = await testGpu();
     const world = generateSynthWorld({ seed: 11, pairs: 300 });
-    const split = (xs: Comparison[]) => ({ train: encodeComparisons(xs.slice(0, 256), gpt2Tokenizer, T), test: encodeComparisons(xs.slice(256), gpt2Tokenizer, T) });
+    const split = (xs: Comparison[]) => ({
+      train: encodeComparisons(xs.slice(0, 256), gpt2Tokenizer, T),
+      test: encodeComparisons(xs.slice(256), gpt2Tokenizer, T),
+    });
     const helpful = split(comparisons(world.helpful, 'helpful'));
     const harmless = split(comparisons(world.harmless, 'harmless'));
-    for (const s of [...helpful.train, ...harmless.train]) expect(Math.max(s.chosen.length, s.rejected.length)).toBeLessThan(T); // nothing cut
+    for (const s of [...helpful.train, ...harmless.train])
+      expect(Math.max(s.chosen.length, s.rejected.length)).toBeLessThan(T); // nothing cut
 
     const trainPM = async (pairs: PMSides[], steps: number, seed: number) => {
-      const trainer = new PMTrainer(gpu, cfg, { ...DEFAULT_PM_TRAIN, pairsPerBatch: P, seqLen: T, steps, lr: 1e-2, warmupSteps: 3 });
-      gpu.write(trainer.model.params, initParams(trainer.model.table, cfg, (n) => randn(n, seed)));
-      gpu.write(trainer.head.params, initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, seed + 1)));
+      const trainer = new PMTrainer(gpu, cfg, {
+        ...DEFAULT_PM_TRAIN,
+        pairsPerBatch: P,
+        seqLen: T,
+        steps,
+        lr: 1e-2,
+        warmupSteps: 3,
+      });
+      gpu.write(
+        trainer.model.params,
+        initParams(trainer.model.table, cfg, (n) => randn(n, seed)),
+      );
+      gpu.write(
+        trainer.head.params,
+        initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, seed + 1)),
+      );
       const batcher = new PMBatcher(pairs, P, T, gpt2Tokenizer.endOfText, seed + 2);
       for (let s = 0; s < steps; s++) trainer.stepOn(batcher.next());
-      const accuracy = async (test: PMSides[]) => accuracyFromMargins(await trainer.margins(pmEvalBatches(test, P, T, gpt2Tokenizer.endOfText))).accuracy;
+      const accuracy = async (test: PMSides[]) =>
+        accuracyFromMargins(await trainer.margins(pmEvalBatches(test, P, T, gpt2Tokenizer.endOfText))).accuracy;
       return { helpful: await accuracy(helpful.test), harmless: await accuracy(harmless.test) };
     };
 

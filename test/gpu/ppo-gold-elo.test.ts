@@ -32,7 +32,12 @@ const keyWords = TOPICS.flatMap((t) => t.steps.map(([word]) => word));
 /** Distinct prompts of the four topics from a world sample. */
 function prompts(seed: number): string[] {
   const world = generateSynthWorld({ seed, pairs: 200 });
-  const all = ppoPrompts(toComparisons([...world.helpful, ...world.harmless].map((p, i) => ({ ...p, line: i + 1 })), { file: 'w', subset: 'w' }).comparisons);
+  const all = ppoPrompts(
+    toComparisons(
+      [...world.helpful, ...world.harmless].map((p, i) => ({ ...p, line: i + 1 })),
+      { file: 'w', subset: 'w' },
+    ).comparisons,
+  );
   return all.filter((p) => TOPICS.some((t) => t.phrasings.some((ph) => p.toLowerCase().includes(ph))));
 }
 
@@ -41,11 +46,23 @@ describe('PPO against the gold scorer', () => {
     const gpu = await testGpu();
     const initial = keyWordPolicy(keyWords);
     const train = prompts(1);
-    const heldOut = prompts(2).filter((p) => !train.includes(p)).slice(0, 24);
+    const heldOut = prompts(2)
+      .filter((p) => !train.includes(p))
+      .slice(0, 24);
     expect(heldOut.length).toBeGreaterThanOrEqual(12);
     expect(new Set(heldOut.map((p) => goldScore(p, '').requestKind))).toEqual(new Set(['benign', 'harmful']));
 
-    const config: PPOConfig = { ...DEFAULT_PPO, batchSize: 8, minibatches: 2, epochs: 2, maxTokens: 6, stopTexts: [], lr: 0.05, klCoef: 0.001, seed: 4 };
+    const config: PPOConfig = {
+      ...DEFAULT_PPO,
+      batchSize: 8,
+      minibatches: 2,
+      epochs: 2,
+      maxTokens: 6,
+      stopTexts: [],
+      lr: 0.05,
+      klCoef: 0.001,
+      seed: 4,
+    };
     const trainer = new PPOTrainer(gpu, cfg, config, { policy: initial }, synthTokenizer, goldReward);
     const cycle = new PromptCycle(train, 3);
     const scores: number[] = [];
@@ -54,15 +71,26 @@ describe('PPO against the gold scorer', () => {
     // the tournament on held-out prompts: both policies answer every prompt with the same sampling seed
     const files = [
       { name: 'initial', bytes: checkpointBytes(cfg, initial, { tokenizer: 'synth', preset: 'nano' }) },
-      { name: 'ppo', bytes: checkpointBytes(cfg, await trainer.policyParams(), { tokenizer: 'synth', preset: 'nano' }) },
+      {
+        name: 'ppo',
+        bytes: checkpointBytes(cfg, await trainer.policyParams(), { tokenizer: 'synth', preset: 'nano' }),
+      },
     ];
     const sampling = { maxTokens: 6, temperature: 1, topK: 0, seed: 9, batch: 8 };
     const responses: string[][] = [];
-    for (const f of files) responses.push(await policyResponses(gpu, loadCheckpoint(f.bytes, f.name), f.name, heldOut, sampling));
+    for (const f of files)
+      responses.push(await policyResponses(gpu, loadCheckpoint(f.bytes, f.name), f.name, heldOut, sampling));
     const gold = responses.map((r) => heldOut.map((p, q) => goldValue(p, r[q])));
     const board = leaderboard(gold, { samples: 200, seed: 5 });
     const [before, after] = responses.map((r) => goldBehaviour(heldOut, r));
-    console.log('gold/scores per iteration', scores.map((s) => s.toFixed(3)).join(' '), '| Elo', board.elo.map((e) => e.toFixed(0)), '| mean gold', board.meanScore.map((s) => s.toFixed(3)));
+    console.log(
+      'gold/scores per iteration',
+      scores.map((s) => s.toFixed(3)).join(' '),
+      '| Elo',
+      board.elo.map((e) => e.toFixed(0)),
+      '| mean gold',
+      board.meanScore.map((s) => s.toFixed(3)),
+    );
     expect(board.elo[1]).toBeGreaterThan(board.elo[0]);
     expect(board.meanScore[1]).toBeGreaterThan(board.meanScore[0]);
     expect(board.lo[1]).toBeGreaterThan(board.elo[0]); // the interval of the trained policy clears the initial one's rating

@@ -16,7 +16,14 @@ import { describe, expect, it } from 'vitest';
 import type { GPTConfig } from '../../src/models/config.ts';
 import { headTable, initHeadParams } from '../../src/models/heads.ts';
 import { initParams, paramTable } from '../../src/models/params.ts';
-import { DEFAULT_PPO, PPO_METRICS, PPOTrainer, type PPOConfig, type PPORollout, type PPOTokenizer } from '../../src/train/ppo.ts';
+import {
+  DEFAULT_PPO,
+  PPO_METRICS,
+  PPOTrainer,
+  type PPOConfig,
+  type PPORollout,
+  type PPOTokenizer,
+} from '../../src/train/ppo.ts';
 import { ppoUpdateRef } from '../../src/train/ppo.ref.ts';
 import { expectClose } from '../helpers/allclose.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -30,17 +37,46 @@ const toy: PPOTokenizer = {
   decode: (ids) => ids.map((i) => String.fromCharCode(97 + i)).join(''),
 };
 const config: PPOConfig = {
-  ...DEFAULT_PPO, batchSize: 6, minibatches: 2, epochs: 2, maxTokens: 6, maxPromptTokens: 6, stopTexts: [], temperature: 0.9,
-  klCoef: 0.1, cliprange: 0.02, cliprangeValue: 0.02, vfCoef: 0.5, entCoef: 0.01, lr: 1e-3, weightDecay: 0.1, gradClip: 0.5,
-  missingEosPenalty: 0.5, scoreClip: 1.5, seed: 4,
+  ...DEFAULT_PPO,
+  batchSize: 6,
+  minibatches: 2,
+  epochs: 2,
+  maxTokens: 6,
+  maxPromptTokens: 6,
+  stopTexts: [],
+  temperature: 0.9,
+  klCoef: 0.1,
+  cliprange: 0.02,
+  cliprangeValue: 0.02,
+  vfCoef: 0.5,
+  entCoef: 0.01,
+  lr: 1e-3,
+  weightDecay: 0.1,
+  gradClip: 0.5,
+  missingEosPenalty: 0.5,
+  scoreClip: 1.5,
+  seed: 4,
 };
 const promptIds = [[EOT], [EOT, 3, 4], [EOT, 5, 6, 7, 8, 9], [EOT, 1], [EOT, 2, 2, 2], [EOT, 11, 12, 13, 14]];
-const actions = [[1, 2, 3, 4, 5, 6], [7, EOT], [8, 9, 10, 20, 21, EOT], [EOT], [12, 13, 14, 15, EOT], [16, 17, 18, 19, 0, 1]];
+const actions = [
+  [1, 2, 3, 4, 5, 6],
+  [7, EOT],
+  [8, 9, 10, 20, 21, EOT],
+  [EOT],
+  [12, 13, 14, 15, EOT],
+  [16, 17, 18, 19, 0, 1],
+];
 const ended = actions.map((a) => a.at(-1) === EOT);
 const rollout: PPORollout = {
-  prompts: promptIds.map((p) => toy.decode(p.slice(1))), promptIds, responseTokens: actions, actions,
-  responses: actions.map((a) => toy.decode(a.filter((t) => t !== EOT))), samplerLogp: actions.map((a) => a.map(() => 0)),
-  ended, scores: [1, -2, 0.5, 3, 0, -1], seconds: { rollout: 0, score: 0 },
+  prompts: promptIds.map((p) => toy.decode(p.slice(1))),
+  promptIds,
+  responseTokens: actions,
+  actions,
+  responses: actions.map((a) => toy.decode(a.filter((t) => t !== EOT))),
+  samplerLogp: actions.map((a) => a.map(() => 0)),
+  ended,
+  scores: [1, -2, 0.5, 3, 0, -1],
+  seconds: { rollout: 0, score: 0 },
 };
 const SLOW = 600_000;
 
@@ -54,7 +90,13 @@ const SLOW = 600_000;
  * 1.4e-7 for the policy, 5e-8 for the value head (f32 gradients ≈ 1e-6 relative, through four Adam steps),
  * so the bound leaves ×14 for another device's reduction order; a wrong step misses it by orders of magnitude.
  */
-function expectUpdate(after: ArrayLike<number>, before: ArrayLike<number>, want: Float64Array, grads: Float64Array[], what: string) {
+function expectUpdate(
+  after: ArrayLike<number>,
+  before: ArrayLike<number>,
+  want: Float64Array,
+  grads: Float64Array[],
+  what: string,
+) {
   const gmax = grads.map((g) => g.reduce((m, x) => Math.max(m, Math.abs(x)), 0));
   const settled: number[] = [];
   const rest: number[] = [];
@@ -70,61 +112,86 @@ function expectUpdate(after: ArrayLike<number>, before: ArrayLike<number>, want:
 }
 
 describe('PPOTrainer.update', () => {
-  it('takes one update exactly like the float64 reference: parameters, per-token trace, metrics', async () => {
-    const gpu = await testGpu();
-    const table = paramTable(cfg);
-    const policy = initParams(table, cfg, (n) => randn(n, 41, 15));
-    const reference = initParams(table, cfg, (n) => randn(n, 42, 15));
-    const valueHead = initHeadParams(headTable('value_head', cfg.channels), (n) => randn(n, 43));
-    const noReward = async () => {
-      throw new Error('update must not call the reward function');
-    };
-    const trainer = new PPOTrainer(gpu, cfg, config, { policy, reference, valueHead }, toy, noReward);
-    const { metrics, inspect } = await trainer.update(rollout, { inspect: true });
-    const order = inspect!.order;
-    for (const perm of order) expect([...perm].sort()).toEqual([0, 1]);
+  it(
+    'takes one update exactly like the float64 reference: parameters, per-token trace, metrics',
+    async () => {
+      const gpu = await testGpu();
+      const table = paramTable(cfg);
+      const policy = initParams(table, cfg, (n) => randn(n, 41, 15));
+      const reference = initParams(table, cfg, (n) => randn(n, 42, 15));
+      const valueHead = initHeadParams(headTable('value_head', cfg.channels), (n) => randn(n, 43));
+      const noReward = async () => {
+        throw new Error('update must not call the reward function');
+      };
+      const trainer = new PPOTrainer(gpu, cfg, config, { policy, reference, valueHead }, toy, noReward);
+      const { metrics, inspect } = await trainer.update(rollout, { inspect: true });
+      const order = inspect!.order;
+      for (const perm of order) expect([...perm].sort()).toEqual([0, 1]);
 
-    const ref = ppoUpdateRef({ cfg, config, policy, reference, valueHead, rollout, klCoef: config.klCoef, order });
-    // the fixture exercises what it should, and no clip decision is within f32 reach of flipping
-    expect(ref.margin).toBeGreaterThan(1e-4);
-    expect(ref.steps.some((s) => s.scale < 1) && ref.steps.some((s) => s.scale === 1)).toBe(true);
-    expect(ref.metrics['policy/clipfrac']).toBeGreaterThan(0.1);
-    expect(ref.metrics['val/clipfrac']).toBeGreaterThan(0.1);
-    expect(ref.steps.some((s) => s.stats[4] < 1)).toBe(true);
-    expect(ref.metrics['objective/kl']).toBeGreaterThan(0.1);
+      const ref = ppoUpdateRef({ cfg, config, policy, reference, valueHead, rollout, klCoef: config.klCoef, order });
+      // the fixture exercises what it should, and no clip decision is within f32 reach of flipping
+      expect(ref.margin).toBeGreaterThan(1e-4);
+      expect(ref.steps.some((s) => s.scale < 1) && ref.steps.some((s) => s.scale === 1)).toBe(true);
+      expect(ref.metrics['policy/clipfrac']).toBeGreaterThan(0.1);
+      expect(ref.metrics['val/clipfrac']).toBeGreaterThan(0.1);
+      expect(ref.steps.some((s) => s.stats[4] < 1)).toBe(true);
+      expect(ref.metrics['objective/kl']).toBeGreaterThan(0.1);
 
-    // per-token trace (f32 forwards against float64 ones)
-    inspect!.rows.forEach((row, b) => {
-      const r = ref.rows[b];
-      const tol = { atol: 1e-5, rtol: 1e-4 };
-      expectClose(row.logp, r.oldLogp, `row ${b} log π_old`, tol);
-      expectClose(row.refLogp, r.refLogp, `row ${b} log π0`, tol);
-      expectClose(row.kl, r.kl, `row ${b} KL`, tol);
-      expectClose(row.entropy, r.entropy, `row ${b} entropy`, tol);
-      expectClose(row.value, r.values, `row ${b} values`, tol);
-      expectClose(row.reward, r.rewards, `row ${b} rewards`, tol);
-      expectClose(row.advantage, r.advantages, `row ${b} whitened advantages`, tol);
-      expectClose(row.return, r.returns, `row ${b} returns`, tol);
-      order.forEach((perm, k) => {
-        const step = ref.steps[k * config.minibatches + perm.indexOf(row.minibatch)];
-        const rows = config.batchSize / config.minibatches;
-        const before = ref.rows.slice(row.minibatch * rows, b).reduce((s, x) => s + x.kl.length, 0);
-        expectClose(row.ratio[k], step.ratio.subarray(before, before + r.kl.length), `row ${b} π/π_old in epoch ${k}`, tol);
+      // per-token trace (f32 forwards against float64 ones)
+      inspect!.rows.forEach((row, b) => {
+        const r = ref.rows[b];
+        const tol = { atol: 1e-5, rtol: 1e-4 };
+        expectClose(row.logp, r.oldLogp, `row ${b} log π_old`, tol);
+        expectClose(row.refLogp, r.refLogp, `row ${b} log π0`, tol);
+        expectClose(row.kl, r.kl, `row ${b} KL`, tol);
+        expectClose(row.entropy, r.entropy, `row ${b} entropy`, tol);
+        expectClose(row.value, r.values, `row ${b} values`, tol);
+        expectClose(row.reward, r.rewards, `row ${b} rewards`, tol);
+        expectClose(row.advantage, r.advantages, `row ${b} whitened advantages`, tol);
+        expectClose(row.return, r.returns, `row ${b} returns`, tol);
+        order.forEach((perm, k) => {
+          const step = ref.steps[k * config.minibatches + perm.indexOf(row.minibatch)];
+          const rows = config.batchSize / config.minibatches;
+          const before = ref.rows.slice(row.minibatch * rows, b).reduce((s, x) => s + x.kl.length, 0);
+          expectClose(
+            row.ratio[k],
+            step.ratio.subarray(before, before + r.kl.length),
+            `row ${b} π/π_old in epoch ${k}`,
+            tol,
+          );
+        });
       });
-    });
 
-    // every parameter of the policy and the value head after K·M AdamW steps
-    expectUpdate(await trainer.policyParams(), policy, ref.policy, ref.steps.map((s) => s.policyGrads), 'policy');
-    expectUpdate(await trainer.valueHeadParams(), valueHead, ref.valueHead, ref.steps.map((s) => s.headGrads), 'value head');
+      // every parameter of the policy and the value head after K·M AdamW steps
+      expectUpdate(
+        await trainer.policyParams(),
+        policy,
+        ref.policy,
+        ref.steps.map((s) => s.policyGrads),
+        'policy',
+      );
+      expectUpdate(
+        await trainer.valueHeadParams(),
+        valueHead,
+        ref.valueHead,
+        ref.steps.map((s) => s.headGrads),
+        'value head',
+      );
 
-    // every metric but the timings (measured: within 4e-7); clip fractions count tokens, so they are equal up to
-    // f32 division (one token more or less would move them by ≥ 1/(4·14))
-    for (const name of PPO_METRICS) {
-      if (name.startsWith('time/')) continue;
-      const want = ref.metrics[name as keyof typeof ref.metrics];
-      const exact = name.endsWith('clipfrac') || name.startsWith('response/') || name === 'objective/scores' || name === 'objective/kl_coef';
-      expectClose([metrics[name]], [want], name, exact ? { atol: 1e-6, rtol: 0 } : { atol: 2e-6, rtol: 1e-5 });
-    }
-    trainer.dispose();
-  }, SLOW);
+      // every metric but the timings (measured: within 4e-7); clip fractions count tokens, so they are equal up to
+      // f32 division (one token more or less would move them by ≥ 1/(4·14))
+      for (const name of PPO_METRICS) {
+        if (name.startsWith('time/')) continue;
+        const want = ref.metrics[name as keyof typeof ref.metrics];
+        const exact =
+          name.endsWith('clipfrac') ||
+          name.startsWith('response/') ||
+          name === 'objective/scores' ||
+          name === 'objective/kl_coef';
+        expectClose([metrics[name]], [want], name, exact ? { atol: 1e-6, rtol: 0 } : { atol: 2e-6, rtol: 1e-5 });
+      }
+      trainer.dispose();
+    },
+    SLOW,
+  );
 });

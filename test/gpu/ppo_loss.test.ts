@@ -4,7 +4,13 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  PPO_STATS, PpoStat, ppoLossBackward, ppoLossForward, ppoLossParams, ppoLossScratch, setPpoLoss,
+  PPO_STATS,
+  PpoStat,
+  ppoLossBackward,
+  ppoLossForward,
+  ppoLossParams,
+  ppoLossScratch,
+  setPpoLoss,
   type PpoLossHyperparams,
 } from '../../src/kernels/ppo_loss.ts';
 import { ppoLossBackwardRef, ppoLossForwardRef, type PpoInputs } from '../../src/kernels/ppo_loss.ref.ts';
@@ -18,8 +24,10 @@ const TOL = { atol: 1e-5, rtol: 1e-4 };
 
 /** The hyperparameters as the GPU's f32 uniform holds them. */
 const hp32 = (hp: PpoLossHyperparams): PpoLossHyperparams => ({
-  cliprange: Math.fround(hp.cliprange), cliprangeValue: Math.fround(hp.cliprangeValue),
-  vfCoef: Math.fround(hp.vfCoef), entCoef: Math.fround(hp.entCoef),
+  cliprange: Math.fround(hp.cliprange),
+  cliprangeValue: Math.fround(hp.cliprangeValue),
+  vfCoef: Math.fround(hp.vfCoef),
+  entCoef: Math.fround(hp.entCoef),
 });
 
 function inputs(N: number, seed: number, { logRatio = 0.3, valueScale = 1, adv = 1 } = {}): PpoInputs {
@@ -48,10 +56,18 @@ function ppo(p: PpoInputs, hp: PpoLossHyperparams, label: string, tol: Tolerance
   const gradTol = { atol: (tol.atol ?? 0) / N, rtol: tol.rtol };
   return kernelCase({
     tensors: {
-      logp: input([N], p.logp), oldLogp: input([N], p.oldLogp), advantages: input([N], p.advantages),
-      values: input([N], p.values), oldValues: input([N], p.oldValues), returns: input([N], p.returns),
-      entropy: input([N], p.entropy), mask: input([N], p.mask),
-      stats: output([PPO_STATS]), dlogp: overwrite([N]), dvalues: overwrite([N]), dentropy: overwrite([N]),
+      logp: input([N], p.logp),
+      oldLogp: input([N], p.oldLogp),
+      advantages: input([N], p.advantages),
+      values: input([N], p.values),
+      oldValues: input([N], p.oldValues),
+      returns: input([N], p.returns),
+      entropy: input([N], p.entropy),
+      mask: input([N], p.mask),
+      stats: output([PPO_STATS]),
+      dlogp: overwrite([N]),
+      dvalues: overwrite([N]),
+      dentropy: overwrite([N]),
     },
     launch: (gpu, t) => {
       const params = ppoLossParams(gpu);
@@ -59,12 +75,35 @@ function ppo(p: PpoInputs, hp: PpoLossHyperparams, label: string, tol: Tolerance
       const { logp, oldLogp, advantages, values, oldValues, returns, entropy, mask } = t;
       return [
         ...ppoLossForward(
-          gpu, t.stats, ppoLossScratch(gpu, N),
-          logp, oldLogp, advantages, values, oldValues, returns, entropy, mask, params, N,
+          gpu,
+          t.stats,
+          ppoLossScratch(gpu, N),
+          logp,
+          oldLogp,
+          advantages,
+          values,
+          oldValues,
+          returns,
+          entropy,
+          mask,
+          params,
+          N,
         ),
         ...ppoLossBackward(
-          gpu, t.dlogp, t.dvalues, t.dentropy,
-          logp, oldLogp, advantages, values, oldValues, returns, mask, t.stats, params, N,
+          gpu,
+          t.dlogp,
+          t.dvalues,
+          t.dentropy,
+          logp,
+          oldLogp,
+          advantages,
+          values,
+          oldValues,
+          returns,
+          mask,
+          t.stats,
+          params,
+          N,
         ),
       ];
     },
@@ -72,7 +111,9 @@ function ppo(p: PpoInputs, hp: PpoLossHyperparams, label: string, tol: Tolerance
       const bwd = ppoLossBackwardRef(x, hp32(hp), N);
       return {
         stats: { want: ppoLossForwardRef(x, hp32(hp), N), tol },
-        dlogp: bwd.dlogp, dvalues: bwd.dvalues, dentropy: bwd.dentropy,
+        dlogp: bwd.dlogp,
+        dvalues: bwd.dvalues,
+        dentropy: bwd.dentropy,
       };
     },
     tol: gradTol,
@@ -137,25 +178,46 @@ describe('ppo loss on the GPU matches the float64 reference', () => {
     const host = (x: Host): PpoInputs => ({ ...x, entropy: new Float64Array(0) }); // the backward reads no entropy
     const rounded = Object.fromEntries(Object.entries(d).map(([k, v]) => [k, f32(v)])) as Host;
     const stats = ppoLossForwardRef(host(rounded), hp32(HP), N); // the backward reads only its count
-    await checkKernel(kernelCase({
-      tensors: {
-        logp: input([N], d.logp), oldLogp: input([N], d.oldLogp), advantages: input([N], d.advantages),
-        values: input([N], d.values), oldValues: input([N], d.oldValues), returns: input([N], d.returns),
-        mask: input([N], d.mask), stats: input([PPO_STATS], stats),
-        dlogp: overwrite([N]), dvalues: overwrite([N]), dentropy: overwrite([N]),
-      },
-      launch: (gpu, t) => {
-        const params = ppoLossParams(gpu);
-        setPpoLoss(gpu, params, HP);
-        const { logp, oldLogp, advantages, values, oldValues, returns, mask } = t;
-        return ppoLossBackward(
-          gpu, t.dlogp, t.dvalues, t.dentropy,
-          logp, oldLogp, advantages, values, oldValues, returns, mask, t.stats, params, N,
-        );
-      },
-      reference: (x) => ppoLossBackwardRef(host(x), hp32(HP), N),
-      tol: { atol: 1e-12, rtol: 1e-5 },
-    }));
+    await checkKernel(
+      kernelCase({
+        tensors: {
+          logp: input([N], d.logp),
+          oldLogp: input([N], d.oldLogp),
+          advantages: input([N], d.advantages),
+          values: input([N], d.values),
+          oldValues: input([N], d.oldValues),
+          returns: input([N], d.returns),
+          mask: input([N], d.mask),
+          stats: input([PPO_STATS], stats),
+          dlogp: overwrite([N]),
+          dvalues: overwrite([N]),
+          dentropy: overwrite([N]),
+        },
+        launch: (gpu, t) => {
+          const params = ppoLossParams(gpu);
+          setPpoLoss(gpu, params, HP);
+          const { logp, oldLogp, advantages, values, oldValues, returns, mask } = t;
+          return ppoLossBackward(
+            gpu,
+            t.dlogp,
+            t.dvalues,
+            t.dentropy,
+            logp,
+            oldLogp,
+            advantages,
+            values,
+            oldValues,
+            returns,
+            mask,
+            t.stats,
+            params,
+            N,
+          );
+        },
+        reference: (x) => ppoLossBackwardRef(host(x), hp32(HP), N),
+        tol: { atol: 1e-12, rtol: 1e-5 },
+      }),
+    );
   }, 180_000);
 
   it('bad arguments and a shape mismatch name the kernel', async () => {

@@ -3,13 +3,23 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  preferenceLossBackward, preferenceLossBackwardPaired, preferenceLossForward, preferenceLossForwardPaired,
+  preferenceLossBackward,
+  preferenceLossBackwardPaired,
+  preferenceLossForward,
+  preferenceLossForwardPaired,
 } from '../../src/kernels/preference_loss.ts';
 import { preferenceLossBackwardRef, preferenceLossForwardRef } from '../../src/kernels/preference_loss.ref.ts';
 import type { Tolerance } from '../helpers/allclose.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import {
-  checkKernel, input, kernelCase, normal, output, overwrite, secondGridN, type TensorSpec,
+  checkKernel,
+  input,
+  kernelCase,
+  normal,
+  output,
+  overwrite,
+  secondGridN,
+  type TensorSpec,
 } from '../helpers/kernel-case.ts';
 import { f32, randn } from '../helpers/random.ts';
 
@@ -51,7 +61,10 @@ function paired(rc: Float64Array, rr: Float64Array, label: string) {
   const P = rc.length;
   return kernelCase({
     tensors: {
-      stats: output([4]), losses: output([P]), rewards: input([2 * P], [...rc, ...rr]), drewards: overwrite([2 * P]),
+      stats: output([4]),
+      losses: output([P]),
+      rewards: input([2 * P], [...rc, ...rr]),
+      drewards: overwrite([2 * P]),
     },
     launch: (gpu, t) => [
       preferenceLossForwardPaired(gpu, t.stats, t.losses, t.rewards, P),
@@ -104,12 +117,14 @@ describe('preference loss on the GPU matches the float64 reference', () => {
     const P = secondGridN(256);
     const [rc, rr] = [new Float64Array(P), new Float64Array(P)];
     for (let i = 0; i < P; i++) [rc[i], rr[i]] = [((i % 1013) - 506) / 64, ((i % 1019) - 509) / 64];
-    await checkKernel(kernelCase({
-      tensors: { rc: input([P], rc), rr: input([P], rr), dChosen: overwrite([P]), dRejected: overwrite([P]) },
-      launch: (gpu, t) => [preferenceLossBackward(gpu, t.dChosen, t.dRejected, t.rc, t.rr, P)],
-      reference: (x) => preferenceLossBackwardRef(margin(x.rc, x.rr), new Float64Array(P), P),
-      tol: GRAD_TOL,
-    }));
+    await checkKernel(
+      kernelCase({
+        tensors: { rc: input([P], rc), rr: input([P], rr), dChosen: overwrite([P]), dRejected: overwrite([P]) },
+        launch: (gpu, t) => [preferenceLossBackward(gpu, t.dChosen, t.dRejected, t.rc, t.rr, P)],
+        reference: (x) => preferenceLossBackwardRef(margin(x.rc, x.rr), new Float64Array(P), P),
+        tol: GRAD_TOL,
+      }),
+    );
   }, 120_000);
 
   it('a shape mismatch names the kernel', async () => {

@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { addInPlace, residualBackward, residualForward } from '../../src/kernels/residual.ts';
 import { addInPlaceRef, residualBackwardRef, residualForwardRef } from '../../src/kernels/residual.ref.ts';
 import { testGpu } from '../helpers/gpu.ts';
-import { accumulate, checkKernel, inplace, input, itShapes, kernelCase, normal, output, secondGridN, type TensorSpec } from '../helpers/kernel-case.ts';
+import {
+  accumulate,
+  checkKernel,
+  inplace,
+  input,
+  itShapes,
+  kernelCase,
+  normal,
+  output,
+  secondGridN,
+  type TensorSpec,
+} from '../helpers/kernel-case.ts';
 
 type F64 = TensorSpec<Float64Array>;
 
@@ -41,15 +52,27 @@ describe('residual on the GPU matches the float64 reference', () => {
       return a;
     };
     const [inp1, inp2, dout] = [ramp(1000, 1), ramp(997, 1e-3), ramp(1009, 0.25)];
-    await checkKernel(residual(input([N], inp1), input([N], inp2), input([N], dout), accumulate([N], ramp(991, 1)), accumulate([N], ramp(983, 0.5))));
+    await checkKernel(
+      residual(
+        input([N], inp1),
+        input([N], inp2),
+        input([N], dout),
+        accumulate([N], ramp(991, 1)),
+        accumulate([N], ramp(983, 0.5)),
+      ),
+    );
   });
 
   it('a shape mismatch or an aliased output names the kernel', async () => {
     const gpu = await testGpu();
     const x = gpu.tensor('x', [8]);
     const y = gpu.tensor('y', [8]);
-    expect(() => residualForward(gpu, x, y, gpu.tensor('z', [7]), 8)).toThrow(/residual_forward: inp2 is \[7\], expected \[N=8\]/);
-    expect(() => residualBackward(gpu, x, y, gpu.tensor('d', [9]), 8)).toThrow(/residual_backward: dout is \[9\], expected \[N=8\]/);
+    expect(() => residualForward(gpu, x, y, gpu.tensor('z', [7]), 8)).toThrow(
+      /residual_forward: inp2 is \[7\], expected \[N=8\]/,
+    );
+    expect(() => residualBackward(gpu, x, y, gpu.tensor('d', [9]), 8)).toThrow(
+      /residual_backward: dout is \[9\], expected \[N=8\]/,
+    );
     expect(() => addInPlace(gpu, x, gpu.tensor('s', [9]), 8)).toThrow(/add_in_place: src is \[9\], expected \[N=8\]/);
     expect(() => residualBackward(gpu, x, x, y, 8)).toThrow(/residual_backward: x\[8\] and x\[8\] overlap/);
     expect(() => addInPlace(gpu, x, x, 8)).toThrow(/add_in_place: x\[8\] and x\[8\] overlap/);

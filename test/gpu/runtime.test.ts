@@ -30,7 +30,10 @@ describe('GPU runtime', () => {
 
   it('caches pipelines by kernel and constants, and prepares them up front', async () => {
     const gpu = await testGpu();
-    await gpu.prepare([[SCALE, { N: 10 }], [SCALE, { N: 10, FACTOR: 3 }]]);
+    await gpu.prepare([
+      [SCALE, { N: 10 }],
+      [SCALE, { N: 10, FACTOR: 3 }],
+    ]);
     const before = gpu.counters.pipelines;
     await gpu.prepare([[SCALE, { N: 10 }]]);
     const x = gpu.tensor('x', [10]);
@@ -44,8 +47,16 @@ describe('GPU runtime', () => {
   it('replays dispatches without allocating and counts dispatches, submits and reads', async () => {
     const gpu = await testGpu();
     const n = 100;
-    const x = gpu.tensor('x', [n], 'f32', Array.from({ length: n }, (_, i) => i));
-    const step = [gpu.dispatch(SCALE, { N: n }, [x], grid1d(n, 64)), gpu.dispatch(SCALE, { N: n, FACTOR: 0.5 }, [x], grid1d(n, 64))];
+    const x = gpu.tensor(
+      'x',
+      [n],
+      'f32',
+      Array.from({ length: n }, (_, i) => i),
+    );
+    const step = [
+      gpu.dispatch(SCALE, { N: n }, [x], grid1d(n, 64)),
+      gpu.dispatch(SCALE, { N: n, FACTOR: 0.5 }, [x], grid1d(n, 64)),
+    ];
     await gpu.read(x); // the first read allocates its staging buffer
     gpu.resetCounters();
     const buffers = gpu.counters.buffers;
@@ -64,13 +75,21 @@ describe('GPU runtime', () => {
 
   it('names the kernel and the WGSL line when a shader does not compile', async () => {
     const gpu = await testGpu();
-    const broken = kernel('broken_kernel', '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefined_thing;\n}');
-    await expect(gpu.prepare([[broken, {}]])).rejects.toThrow(/broken_kernel: WGSL does not compile\n\s+broken_kernel\.wgsl:3:/);
+    const broken = kernel(
+      'broken_kernel',
+      '@compute @workgroup_size(1)\nfn main() {\n  let x: f32 = undefined_thing;\n}',
+    );
+    await expect(gpu.prepare([[broken, {}]])).rejects.toThrow(
+      /broken_kernel: WGSL does not compile\n\s+broken_kernel\.wgsl:3:/,
+    );
   });
 
   it('reports the WGSL error, not the bind group, when a kernel compiled on first dispatch is broken', async () => {
     const gpu = await testGpu();
-    const broken = kernel('broken_on_dispatch', '@group(0) @binding(0) var<storage, read_write> x: array<f32>;\n@compute @workgroup_size(1)\nfn main() {\n  x[0] = nope;\n}');
+    const broken = kernel(
+      'broken_on_dispatch',
+      '@group(0) @binding(0) var<storage, read_write> x: array<f32>;\n@compute @workgroup_size(1)\nfn main() {\n  x[0] = nope;\n}',
+    );
     const x = gpu.tensor('x', [4]);
     gpu.dispatch(broken, {}, [x], [1]);
     await expect(gpu.sync()).rejects.toThrow(/broken_on_dispatch\(\)[\s\S]*broken_on_dispatch\.wgsl:4:/);
@@ -82,7 +101,10 @@ describe('GPU runtime', () => {
     const x = gpu.tensor('x', [4]);
     const d = gpu.dispatch(SCALE, { N: 4 }, [x], [1]);
     const foreign = (await createNodeGpu()).device; // a bind group from another device is invalid here
-    const bad = { ...d, bindGroup: foreign.createBindGroup({ layout: foreign.createBindGroupLayout({ entries: [] }), entries: [] }) };
+    const bad = {
+      ...d,
+      bindGroup: foreign.createBindGroup({ layout: foreign.createBindGroupLayout({ entries: [] }), entries: [] }),
+    };
     gpu.run([bad]);
     await expect(gpu.sync()).rejects.toThrow(/scale_test/);
     foreign.destroy();
@@ -115,20 +137,42 @@ describe('GPU runtime', () => {
       encoding: 'utf8',
       timeout: 60_000,
     });
-    expect(out).toMatch(/no WebGPU adapter in Node\. Tried:\n\s+- Dawn with VK_ICD_FILENAMES=\/nonexistent\/icd\.json: no adapter/);
+    expect(out).toMatch(
+      /no WebGPU adapter in Node\. Tried:\n\s+- Dawn with VK_ICD_FILENAMES=\/nonexistent\/icd\.json: no adapter/,
+    );
   });
 });
 
 describe('tensor views into one allocation', () => {
   it('read, write and bind a view at its offset without touching its neighbours', async () => {
     const gpu = await testGpu();
-    const packed = gpu.tensor('params', [200], 'f32', Array.from({ length: 200 }, (_, i) => i));
+    const packed = gpu.tensor(
+      'params',
+      [200],
+      'f32',
+      Array.from({ length: 200 }, (_, i) => i),
+    );
     const a = gpu.view(packed, 'a', 64, [10]);
     expect(Array.from(await gpu.read(a))).toEqual(Array.from({ length: 10 }, (_, i) => 64 + i));
     gpu.write(a, [1, 2, 3]);
     gpu.run([gpu.dispatch(SCALE, { N: 10 }, [a], [1])]);
     const all = await gpu.read(packed);
-    expect(Array.from(all.slice(62, 76))).toEqual([62, 63, 2, 4, 6, 67 * 2, 68 * 2, 69 * 2, 70 * 2, 71 * 2, 72 * 2, 73 * 2, 74, 75]);
+    expect(Array.from(all.slice(62, 76))).toEqual([
+      62,
+      63,
+      2,
+      4,
+      6,
+      67 * 2,
+      68 * 2,
+      69 * 2,
+      70 * 2,
+      71 * 2,
+      72 * 2,
+      73 * 2,
+      74,
+      75,
+    ]);
     expect(() => gpu.view(packed, 'odd', 3, [4])).toThrow(/view odd: offset 3 is not a multiple of 64 elements/);
     expect(() => gpu.view(packed, 'long', 128, [100])).toThrow(/view long\[100\] at 128 overruns params\[200\]/);
   });

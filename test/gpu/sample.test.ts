@@ -6,7 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { samplerForward, samplerParams, setSampling, type SamplingParams } from '../../src/kernels/sample.ts';
 import {
-  sampleRef, sampleUniformRef, samplingDistributionRef, samplingLogProbsRef,
+  sampleRef,
+  sampleUniformRef,
+  samplingDistributionRef,
+  samplingLogProbsRef,
 } from '../../src/kernels/sample.ref.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { checkKernel, input, itShapes, kernelCase, output, type Expected } from '../helpers/kernel-case.ts';
@@ -19,8 +22,13 @@ const LOGP_TOL = { atol: 1e-4, rtol: 1e-4 };
  * tokens and logp [B, TT], which start zeroed; `reference` says what they must hold.
  */
 function sampling(
-  logits: ArrayLike<number>, B: number, V: number, TT: number, draws: readonly SamplingParams[],
-  reference: (logits: Float64Array, got: Record<string, Float64Array>) => Record<string, Expected>, label?: string,
+  logits: ArrayLike<number>,
+  B: number,
+  V: number,
+  TT: number,
+  draws: readonly SamplingParams[],
+  reference: (logits: Float64Array, got: Record<string, Float64Array>) => Record<string, Expected>,
+  label?: string,
 ) {
   return kernelCase({
     tensors: { logits: input([B, V], logits), tokens: output([B, TT], 'u32'), logp: output([B, TT]) },
@@ -39,7 +47,12 @@ function sampling(
 
 /** The reference log-probability of each token the GPU drew (every pos of `draws`, each row). */
 function logpOfDrawn(
-  logits: Float64Array, tokens: Float64Array, B: number, V: number, TT: number, draws: readonly SamplingParams[],
+  logits: Float64Array,
+  tokens: Float64Array,
+  B: number,
+  V: number,
+  TT: number,
+  draws: readonly SamplingParams[],
 ): Float64Array {
   const want = new Float64Array(B * TT);
   for (let b = 0; b < B; b++) {
@@ -61,7 +74,12 @@ function repeat(row: Float64Array, B: number): Float64Array {
 describe('sample on the GPU draws from the reference distribution', () => {
   const shapes: { V: number; τ: number; topK: number; B?: number }[] = [];
   for (const V of [1, 7, 65, 300, 513, 5000]) {
-    for (const [τ, topK] of [[1, 0], [0.7, 5], [2, 1]] as const) shapes.push({ V, τ, topK });
+    for (const [τ, topK] of [
+      [1, 0],
+      [0.7, 5],
+      [2, 1],
+    ] as const)
+      shapes.push({ V, τ, topK });
   }
   shapes.push({ V: 257, τ: 1.3, topK: 300, B: 1 }); // one past a workgroup of 256; topK ≥ V keeps every token
   const title = "the token the reference's inverse CDF picks at the same u, and its logp";
@@ -88,22 +106,26 @@ describe('sample on the GPU draws from the reference distribution', () => {
   });
 
   const greedy = 'greedy (τ=0) is the argmax, lowest index on ties, with logp 0';
-  itShapes(greedy, [1, 7, 65, 300, 513].map((V) => ({ V })), ({ V }) => {
-    const B = 4;
-    const logits = f32(randn(B * V, 3));
-    // row 1: a tie between the last index and a lower one in another thread's stride; row 2: all equal
-    logits[V + V - 1] = 50;
-    logits[V + Math.floor(V / 3)] = 50;
-    logits.fill(-1e4, 2 * V, 3 * V);
-    return sampling(logits, B, V, 1, [{ temperature: 0, topK: 3, seed: 9, step: 0, pos: 0 }], (host) => {
-      const tokens = Array.from({ length: B }, (_, b) => {
-        return samplingDistributionRef(host.subarray(b * V, (b + 1) * V), 0, 0).indexOf(1);
+  itShapes(
+    greedy,
+    [1, 7, 65, 300, 513].map((V) => ({ V })),
+    ({ V }) => {
+      const B = 4;
+      const logits = f32(randn(B * V, 3));
+      // row 1: a tie between the last index and a lower one in another thread's stride; row 2: all equal
+      logits[V + V - 1] = 50;
+      logits[V + Math.floor(V / 3)] = 50;
+      logits.fill(-1e4, 2 * V, 3 * V);
+      return sampling(logits, B, V, 1, [{ temperature: 0, topK: 3, seed: 9, step: 0, pos: 0 }], (host) => {
+        const tokens = Array.from({ length: B }, (_, b) => {
+          return samplingDistributionRef(host.subarray(b * V, (b + 1) * V), 0, 0).indexOf(1);
+        });
+        expect(tokens[1]).toBe(V === 1 ? 0 : Math.floor(V / 3));
+        expect(tokens[2]).toBe(0);
+        return { tokens: { want: tokens, tol: 'exact' }, logp: { want: new Float64Array(B), tol: 'bitwise' } };
       });
-      expect(tokens[1]).toBe(V === 1 ? 0 : Math.floor(V / 3));
-      expect(tokens[2]).toBe(0);
-      return { tokens: { want: tokens, tol: 'exact' }, logp: { want: new Float64Array(B), tol: 'bitwise' } };
-    });
-  });
+    },
+  );
 
   it('with top-k no token outside the k largest is ever drawn; ties at the threshold are admitted', async () => {
     const [V, k, B, TT] = [300, 5, 64, 20];
@@ -112,22 +134,29 @@ describe('sample on the GPU draws from the reference distribution', () => {
     row[order[5]] = row[order[4]]; // the 6th largest ties the 5th: both admitted
     const allowed = new Set(order.slice(0, 6));
     const draws = Array.from({ length: TT }, (_, s) => ({ temperature: 3, topK: k, seed: 77, step: s, pos: s }));
-    const { got } = await checkKernel(sampling(repeat(row, B), B, V, TT, draws, (logits, got) => ({
-      logp: { want: logpOfDrawn(logits, got.tokens, B, V, TT, draws), tol: LOGP_TOL },
-    })));
+    const { got } = await checkKernel(
+      sampling(repeat(row, B), B, V, TT, draws, (logits, got) => ({
+        logp: { want: logpOfDrawn(logits, got.tokens, B, V, TT, draws), tol: LOGP_TOL },
+      })),
+    );
     const seen = new Set(got.tokens);
     for (const tok of seen) expect(allowed.has(tok), `token ${tok} is outside the top ${k}`).toBe(true);
     expect(seen.size).toBe(6); // τ = 3 flattens the distribution: 1280 draws reach every admitted token
   });
 
-  for (const [temperature, topK] of [[0.8, 0], [1.5, 5]] as const) {
+  for (const [temperature, topK] of [
+    [0.8, 0],
+    [1.5, 5],
+  ] as const) {
     it(`2000 draws (250 rows × 8 steps) match the reference frequencies, τ=${temperature} topK=${topK}`, async () => {
       const [V, B, TT] = [8, 250, 8];
       const row = f32(randn(V, 6));
       const draws = Array.from({ length: TT }, (_, s) => ({ temperature, topK, seed: 2024, step: 1000 + s, pos: s }));
-      const { got } = await checkKernel(sampling(repeat(row, B), B, V, TT, draws, (logits, got) => ({
-        logp: { want: logpOfDrawn(logits, got.tokens, B, V, TT, draws), tol: LOGP_TOL },
-      })));
+      const { got } = await checkKernel(
+        sampling(repeat(row, B), B, V, TT, draws, (logits, got) => ({
+          logp: { want: logpOfDrawn(logits, got.tokens, B, V, TT, draws), tol: LOGP_TOL },
+        })),
+      );
       const N = B * TT;
       const counts = new Array(V).fill(0);
       for (const tok of got.tokens) counts[tok]++;
@@ -155,9 +184,19 @@ describe('sample on the GPU draws from the reference distribution', () => {
     const logits = f32(randn(B * V, 8));
     const run = async (seed: number) => {
       const draws = Array.from({ length: TT }, (_, s) => ({ temperature: 1, topK: 0, seed, step: s, pos: s }));
-      const { got } = await checkKernel(sampling(logits, B, V, TT, draws, (logits, got) => ({
-        logp: { want: logpOfDrawn(logits, got.tokens, B, V, TT, draws), tol: LOGP_TOL },
-      }), `seed ${seed}`));
+      const { got } = await checkKernel(
+        sampling(
+          logits,
+          B,
+          V,
+          TT,
+          draws,
+          (logits, got) => ({
+            logp: { want: logpOfDrawn(logits, got.tokens, B, V, TT, draws), tol: LOGP_TOL },
+          }),
+          `seed ${seed}`,
+        ),
+      );
       return got;
     };
     const [a, b, c] = [await run(1), await run(1), await run(2)];
@@ -175,23 +214,43 @@ describe('sample on the GPU draws from the reference distribution', () => {
       [-1e4, -1e4, -1e4 + 2, -1e4, -1e4 + 1, -1e4, -1e4],
     ];
     const B = rows.length;
-    for (const [temperature, topK] of [[1, 0], [0.05, 0], [50, 2], [1e-6, 3]] as const) {
+    for (const [temperature, topK] of [
+      [1, 0],
+      [0.05, 0],
+      [50, 2],
+      [1e-6, 3],
+    ] as const) {
       const draws = [0, 1, 2].map((s) => ({ temperature, topK, seed: 5, step: s, pos: s }));
       const label = `τ=${temperature} topK=${topK}`;
-      const { got } = await checkKernel(sampling(rows.flat(), B, V, 3, draws, (logits, got) => ({
-        logp: { want: logpOfDrawn(logits, got.tokens, B, V, 3, draws), tol: { atol: 1e-4, rtol: 1e-5 } },
-      }), label));
-      expect(got.tokens.every((tok) => tok < V), `${label}: tokens ${got.tokens}`).toBe(true);
+      const { got } = await checkKernel(
+        sampling(
+          rows.flat(),
+          B,
+          V,
+          3,
+          draws,
+          (logits, got) => ({
+            logp: { want: logpOfDrawn(logits, got.tokens, B, V, 3, draws), tol: { atol: 1e-4, rtol: 1e-5 } },
+          }),
+          label,
+        ),
+      );
+      expect(
+        got.tokens.every((tok) => tok < V),
+        `${label}: tokens ${got.tokens}`,
+      ).toBe(true);
       expect(got.logp.every(Number.isFinite), `${label}: logp ${got.logp}`).toBe(true);
     }
   });
 
   it('a pos outside the row writes nothing', async () => {
     const draws = [{ temperature: 1, topK: 0, seed: 1, step: 0, pos: 3 }];
-    await checkKernel(sampling(f32(randn(2 * 7, 1)), 2, 7, 3, draws, () => ({
-      tokens: { want: [0, 0, 0, 0, 0, 0], tol: 'bitwise' },
-      logp: { want: [0, 0, 0, 0, 0, 0], tol: 'bitwise' },
-    })));
+    await checkKernel(
+      sampling(f32(randn(2 * 7, 1)), 2, 7, 3, draws, () => ({
+        tokens: { want: [0, 0, 0, 0, 0, 0], tol: 'bitwise' },
+        logp: { want: [0, 0, 0, 0, 0, 0], tol: 'bitwise' },
+      })),
+    );
   });
 
   it('a shape mismatch or more rows than workgroups names the kernel and every shape', async () => {
@@ -211,7 +270,9 @@ describe('sample on the GPU draws from the reference distribution', () => {
     );
     const B = 65536;
     const [manyTokens, manyLogp, manyLogits] = [
-      gpu.tensor('tokens', [B, 1], 'u32'), gpu.tensor('logp', [B, 1]), gpu.tensor('logits', [B, 1]),
+      gpu.tensor('tokens', [B, 1], 'u32'),
+      gpu.tensor('logp', [B, 1]),
+      gpu.tensor('logits', [B, 1]),
     ];
     expect(() => samplerForward(gpu, manyTokens, manyLogp, manyLogits, params, B, 1, 1)).toThrow(
       /sample: B=65536 rows exceed 65535 workgroups/,

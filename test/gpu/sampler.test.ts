@@ -4,7 +4,12 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/kernels/gpu.ts';
-import { sampleRef, sampleUniformRef, samplingDistributionRef, samplingLogProbsRef } from '../../src/kernels/sample.ref.ts';
+import {
+  sampleRef,
+  sampleUniformRef,
+  samplingDistributionRef,
+  samplingLogProbsRef,
+} from '../../src/kernels/sample.ref.ts';
 import type { GPTConfig } from '../../src/models/config.ts';
 import { initParams } from '../../src/models/params.ts';
 import { Sampler } from '../../src/models/sampler.ts';
@@ -35,7 +40,12 @@ beforeAll(async () => {
     for (let i = 0; i < n; i++) packed[s.offset + i] += noise[i];
   }
   gpu.write(weights.packed, packed);
-  refW = new Map(weights.table.specs.map((s) => [s.name, Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)))]));
+  refW = new Map(
+    weights.table.specs.map((s) => [
+      s.name,
+      Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1))),
+    ]),
+  );
   batch = new Sampler(weights, 2, cfg.maxSeqLen);
 });
 
@@ -57,7 +67,10 @@ describe('Sampler: batched decoding with the KV cache', () => {
   });
 
   it('returns the log-probability of each drawn token, and draws the token the seeded reference draws', async () => {
-    for (const [temperature, topK, seed] of [[1, 0, 11], [0.7, 5, 12]]) {
+    for (const [temperature, topK, seed] of [
+      [1, 0, 11],
+      [0.7, 5, 12],
+    ]) {
       const n = 8;
       const prompts = [PROMPT_A, PROMPT_B];
       const got = await batch.generate(prompts, { maxTokens: n, temperature, topK, seed });
@@ -68,7 +81,8 @@ describe('Sampler: batched decoding with the KV cache', () => {
         const wantTokens = [];
         for (let i = 0; i < n; i++) {
           const row = nextLogitsRef(cfg, refW, [...prompt, ...got.tokens[b].slice(0, i)]);
-          const logp = topK === 0 && temperature === 1 ? logSoftmaxRef(row) : samplingLogProbsRef(row, temperature, topK);
+          const logp =
+            topK === 0 && temperature === 1 ? logSoftmaxRef(row) : samplingLogProbsRef(row, temperature, topK);
           want.push(logp[got.tokens[b][i]]);
           // the kernel hashes (seed, row b, step = column written P + i)
           wantTokens.push(sampleRef(samplingDistributionRef(row, temperature, topK), sampleUniformRef(seed, b, P + i)));
@@ -109,7 +123,11 @@ describe('Sampler: batched decoding with the KV cache', () => {
     expect(i1).toBeGreaterThanOrEqual(0);
     const stop = [g1[i1], g1[i1 + 1]];
     const first = g1.findIndex((_, i) => g1[i] === stop[0] && g1[i + 1] === stop[1]);
-    const bySeq = await batch.generate([PROMPT_A, PROMPT_B], { ...sampled, stopSequences: [[36, 36, 36], stop], readEvery: 5 });
+    const bySeq = await batch.generate([PROMPT_A, PROMPT_B], {
+      ...sampled,
+      stopSequences: [[36, 36, 36], stop],
+      readEvery: 5,
+    });
     expect(bySeq.tokens).toEqual([g0, g1.slice(0, first)]);
     expect(bySeq.ended).toEqual([false, true]);
     expect(bySeq.logprobs.map((l) => l.length)).toEqual([n, first]);
@@ -117,11 +135,20 @@ describe('Sampler: batched decoding with the KV cache', () => {
     expect(bySeq.stopReason).toEqual(['length', 'sequence']);
     expect(bySeq.stopSequence).toEqual([-1, 1]);
     // the stop sequence given twice: the first of the two in the list is named
-    const twice = await batch.generate([PROMPT_A, PROMPT_B], { ...sampled, stopSequences: [stop, [36, 36, 36], stop], readEvery: 5 });
+    const twice = await batch.generate([PROMPT_A, PROMPT_B], {
+      ...sampled,
+      stopSequences: [stop, [36, 36, 36], stop],
+      readEvery: 5,
+    });
     expect(twice.tokens).toEqual(bySeq.tokens);
     expect(twice.stopSequence).toEqual([-1, 0]);
     // a stop token and a stop sequence in one call: each row reports its own
-    const both = await batch.generate([PROMPT_A, PROMPT_B], { ...sampled, stopTokens: [g0[i0]], stopSequences: [stop], readEvery: 5 });
+    const both = await batch.generate([PROMPT_A, PROMPT_B], {
+      ...sampled,
+      stopTokens: [g0[i0]],
+      stopSequences: [stop],
+      readEvery: 5,
+    });
     expect(both.tokens).toEqual([byToken.tokens[0], bySeq.tokens[1]]);
     expect(both.stopReason).toEqual(['token', 'sequence']);
     expect(both.stopSequence).toEqual([-1, 0]);
@@ -137,8 +164,12 @@ describe('Sampler: batched decoding with the KV cache', () => {
     expect(capped.tokens).toEqual([greedyRef(cfg, refW, PROMPT_A, 4), greedyRef(cfg, refW, PROMPT_B, 4)]);
     expect(capped.ended).toEqual([false, false]);
     expect(capped.stopReason).toEqual(['length', 'length']);
-    await expect(short.generate([PROMPT_B, new Array(10).fill(1)], { ...greedy, maxTokens: 1 })).rejects.toThrow(/prompt 1 has 10 tokens, longer than the sampler's Tmax=9/);
-    await expect(short.generate([PROMPT_A, PROMPT_B, PROMPT_B], { ...greedy, maxTokens: 1 })).rejects.toThrow(/3 prompts/);
+    await expect(short.generate([PROMPT_B, new Array(10).fill(1)], { ...greedy, maxTokens: 1 })).rejects.toThrow(
+      /prompt 1 has 10 tokens, longer than the sampler's Tmax=9/,
+    );
+    await expect(short.generate([PROMPT_A, PROMPT_B, PROMPT_B], { ...greedy, maxTokens: 1 })).rejects.toThrow(
+      /3 prompts/,
+    );
     await expect(short.generate([[37]], { ...greedy, maxTokens: 1 })).rejects.toThrow(/token 37, outside \[0, 37\)/);
     expect(() => new Sampler(weights, 1, 25)).toThrow(/Tmax=25 must be an integer in \[1, maxSeqLen=24\]/);
   });
@@ -153,6 +184,8 @@ describe('Sampler: batched decoding with the KV cache', () => {
     const reads = 3 + 1;
     const steps = PROMPT_A.length - 1 + 10; // prefill 0..P−2, then 10 sampling steps
     expect(gpu.counters).toMatchObject({ buffers, reads, submits: steps + reads });
-    expect(gpu.counters.dispatches).toBe((PROMPT_A.length - 1) * batch.trunkDispatches.length + 10 * batch.stepDispatches.length);
+    expect(gpu.counters.dispatches).toBe(
+      (PROMPT_A.length - 1) * batch.trunkDispatches.length + 10 * batch.stepDispatches.length,
+    );
   });
 });

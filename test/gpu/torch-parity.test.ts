@@ -24,7 +24,7 @@ import { randint, randn, uniform } from '../helpers/random.ts';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(import.meta.dirname, '../python/gpt2_torch.py');
-const NEEDS_TORCH = 'PyTorch parity needs Debian\'s python3-torch (apt-get install python3-torch)';
+const NEEDS_TORCH = "PyTorch parity needs Debian's python3-torch (apt-get install python3-torch)";
 
 const cfg: GPTConfig = { vocabSize: 67, maxSeqLen: 16, numLayers: 2, numHeads: 2, channels: 12 };
 
@@ -32,7 +32,9 @@ function requireTorch(): void {
   try {
     execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'pipe' });
   } catch (e) {
-    throw new Error(`${NEEDS_TORCH}: \`${PYTHON} -c "import torch"\` failed: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`);
+    throw new Error(
+      `${NEEDS_TORCH}: \`${PYTHON} -c "import torch"\` failed: ${(e as Error).message.split('\n').slice(0, 3).join(' ')}`,
+    );
   }
 }
 
@@ -56,7 +58,8 @@ function torchLossAndGrads(weights: Uint8Array, batch: object): { loss: number; 
   }
 }
 
-const rows = (x: ArrayLike<number>, B: number, T: number) => Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => x[b * T + t]));
+const rows = (x: ArrayLike<number>, B: number, T: number) =>
+  Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => x[b * T + t]));
 
 describe('GPT against PyTorch', () => {
   it('matches PyTorch autograd in the masked loss and every parameter gradient', async () => {
@@ -82,22 +85,41 @@ describe('GPT against PyTorch', () => {
     const loss = (await gpu.read(model.loss))[0];
     const grads = await gpu.read(model.grads);
 
-    const torch = torchLossAndGrads(checkpointBytes(cfg, packed), { tokens: rows(tokens, B, T), targets: rows(targets, B, T), mask: rows(mask, B, T) });
+    const torch = torchLossAndGrads(checkpointBytes(cfg, packed), {
+      tokens: rows(tokens, B, T),
+      targets: rows(targets, B, T),
+      mask: rows(mask, B, T),
+    });
     expect(torch.loss).toBeGreaterThan(0.5); // a real loss came back, not a default
-    expect(Math.abs(loss - torch.loss), `GPU loss ${loss}, PyTorch ${torch.loss}`).toBeLessThan(1e-4 * Math.max(1, torch.loss));
+    expect(Math.abs(loss - torch.loss), `GPU loss ${loss}, PyTorch ${torch.loss}`).toBeLessThan(
+      1e-4 * Math.max(1, torch.loss),
+    );
 
     // The float64 reference agrees with PyTorch to float32 rounding of PyTorch's output.
-    const weights = new Map(model.table.specs.map((s) => [s.name, Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1)))]));
+    const weights = new Map(
+      model.table.specs.map((s) => [
+        s.name,
+        Float64Array.from(packed.subarray(s.offset, s.offset + s.shape.reduce((a, b) => a * b, 1))),
+      ]),
+    );
     const ref = gptLossAndGradsRef(cfg, weights, tokens, targets, mask, B, T);
-    expect(Math.abs(ref.loss - torch.loss), `float64 reference loss ${ref.loss}, PyTorch ${torch.loss}`).toBeLessThan(1e-12 * Math.max(1, ref.loss));
+    expect(Math.abs(ref.loss - torch.loss), `float64 reference loss ${ref.loss}, PyTorch ${torch.loss}`).toBeLessThan(
+      1e-12 * Math.max(1, ref.loss),
+    );
 
     for (const s of model.table.specs) {
       const n = s.shape.reduce((a, b) => a * b, 1);
       const g = torch.grads.subarray(s.offset, s.offset + n);
       const scale = Math.max(...g.map(Math.abs));
       expect(scale, `PyTorch's d${s.name} is all zero: that path carries no signal`).toBeGreaterThan(0);
-      expectClose(grads.subarray(s.offset, s.offset + n), g, `GPU d${s.name} vs PyTorch`, { atol: 2e-3 * Math.max(scale, 1e-3), rtol: 2e-3 });
-      expectClose(g, ref.grads.get(s.name)!, `PyTorch d${s.name} vs float64 reference`, { atol: 1e-6 * scale, rtol: 1e-6 });
+      expectClose(grads.subarray(s.offset, s.offset + n), g, `GPU d${s.name} vs PyTorch`, {
+        atol: 2e-3 * Math.max(scale, 1e-3),
+        rtol: 2e-3,
+      });
+      expectClose(g, ref.grads.get(s.name)!, `PyTorch d${s.name} vs float64 reference`, {
+        atol: 1e-6 * scale,
+        rtol: 1e-6,
+      });
     }
   });
 });

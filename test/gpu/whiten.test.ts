@@ -36,7 +36,12 @@ const mask80 = (N: number, seed: number) => uniform(N, seed).map((u, i) => (u < 
 describe('whiten on the GPU matches the float64 reference', () => {
   const shapes = [1, 7, 65, 300, 1000].flatMap((N) => [false, true].map((shiftMean) => ({ N, shiftMean })));
   itShapes('stats and out', shapes, ({ N, shiftMean }) =>
-    whiten(randn(N, N, 2).map((v) => v + 0.5), mask80(N, N + 1), shiftMean, `N=${N}`),
+    whiten(
+      randn(N, N, 2).map((v) => v + 0.5),
+      mask80(N, N + 1),
+      shiftMean,
+      `N=${N}`,
+    ),
   );
 
   it('large offsets, large scales, tiny spreads, one valid element and none', async () => {

@@ -6,7 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { vi } from 'vitest';
 
 /** Runs `command(argv)` and returns what it printed on stdout (`out`) and stderr (`err`); a throw passes through. */
-export async function runCommand(command: (argv: string[]) => Promise<void>, ...argv: string[]): Promise<{ out: string; err: string }> {
+export async function runCommand(
+  command: (argv: string[]) => Promise<void>,
+  ...argv: string[]
+): Promise<{ out: string; err: string }> {
   let out = '';
   let err = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
@@ -20,7 +23,10 @@ export async function runCommand(command: (argv: string[]) => Promise<void>, ...
 }
 
 /** Runs `node bin/rlhf.js ...args` (killed after `timeoutMs`): its exit code, stdout and stderr. */
-export function rlhfProcess(timeoutMs: number, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+export function rlhfProcess(
+  timeoutMs: number,
+  ...args: string[]
+): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['bin/rlhf.js', ...args], { encoding: 'utf8', timeout: timeoutMs });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

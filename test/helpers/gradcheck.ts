@@ -23,7 +23,14 @@ export interface GradCheck {
 }
 
 export function checkGradients({
-  inputs, constant = [], forward, backward, eps = 1e-6, tol = 1e-6, maxProbes = 64, seed = 7,
+  inputs,
+  constant = [],
+  forward,
+  backward,
+  eps = 1e-6,
+  tol = 1e-6,
+  maxProbes = 64,
+  seed = 7,
 }: GradCheck): void {
   const out = forward(inputs);
   const w = randn(out.length, seed);
@@ -38,9 +45,10 @@ export function checkGradients({
     if (g.length !== value.length) {
       throw new Error(`gradient of ${name} has ${g.length} values, input has ${value.length}`);
     }
-    const indices = value.length <= maxProbes
-      ? [...value.keys()]
-      : Array.from({ length: maxProbes }, () => Math.floor(pick() * value.length));
+    const indices =
+      value.length <= maxProbes
+        ? [...value.keys()]
+        : Array.from({ length: maxProbes }, () => Math.floor(pick() * value.length));
     for (const i of indices) {
       const orig = value[i];
       value[i] = orig + eps;

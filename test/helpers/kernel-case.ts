@@ -39,8 +39,14 @@ export interface TensorSpec<D extends Float64Array | Uint32Array = Float64Array 
 
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
-function sized<D extends Float64Array | Uint32Array>(shape: readonly number[], dtype: DType, role: Role, data: D): TensorSpec<D> {
-  if (data.length !== numel(shape)) throw new Error(`a [${shape}] tensor needs ${numel(shape)} values, got ${data.length}`);
+function sized<D extends Float64Array | Uint32Array>(
+  shape: readonly number[],
+  dtype: DType,
+  role: Role,
+  data: D,
+): TensorSpec<D> {
+  if (data.length !== numel(shape))
+    throw new Error(`a [${shape}] tensor needs ${numel(shape)} values, got ${data.length}`);
   return { shape, dtype, role, data };
 }
 
@@ -73,7 +79,11 @@ export function overwrite(shape: readonly number[], garbage?: ArrayLike<number>)
  * A gradient buffer holding a prior that the kernel adds into (seeded N(0, scale²) values, or the data given):
  * its checks expect reference + prior.
  */
-export function accumulate(shape: readonly number[], prior: number | ArrayLike<number>, scale = 1): TensorSpec<Float64Array> {
+export function accumulate(
+  shape: readonly number[],
+  prior: number | ArrayLike<number>,
+  scale = 1,
+): TensorSpec<Float64Array> {
   return sized(shape, 'f32', 'accumulate', f32(typeof prior === 'number' ? randn(numel(shape), prior, scale) : prior));
 }
 
@@ -140,7 +150,8 @@ export async function checkKernel<S extends Specs>(c: KernelCase<S>): Promise<Ke
   const launched = c.launch(gpu, t);
   const extra = Array.isArray(launched) ? (gpu.run(launched), undefined) : await launched;
   const got: Record<string, Float64Array> = {};
-  for (const [name, s] of Object.entries(c.tensors)) if (s.role !== 'input') got[name] = Float64Array.from(await gpu.read(t[name]));
+  for (const [name, s] of Object.entries(c.tensors))
+    if (s.role !== 'input') got[name] = Float64Array.from(await gpu.read(t[name]));
   for (const [name, v] of Object.entries(extra ?? {})) got[name] = Float64Array.from(v);
   const expected = c.reference(x, got);
   if (Object.keys(expected).length === 0) throw new Error('the reference checks nothing');
@@ -157,8 +168,10 @@ export async function checkKernel<S extends Specs>(c: KernelCase<S>): Promise<Ke
     const spec = c.tensors[of];
     const prior = spec?.role === 'accumulate' ? spec.data.subarray(from, to) : null;
     const full = prior ? plus(want, prior) : want;
-    if (full.length !== actual.length) throw new Error(`${prefix}${name}: ${actual.length} values, the reference gives ${full.length}`);
-    if (tol === 'exact' || tol === 'bitwise') expectExact(actual, full, `${prefix}${name}`, { signedZero: tol === 'bitwise' });
+    if (full.length !== actual.length)
+      throw new Error(`${prefix}${name}: ${actual.length} values, the reference gives ${full.length}`);
+    if (tol === 'exact' || tol === 'bitwise')
+      expectExact(actual, full, `${prefix}${name}`, { signedZero: tol === 'bitwise' });
     else expectClose(actual, full, `${prefix}${name}`, tol);
   }
   return { gpu, t, x, got };
@@ -193,8 +206,12 @@ export function itShapes<T extends object, S extends Specs>(
   timeout?: number,
 ): void {
   for (const shape of shapes) {
-    it(`${title} at ${shapeLabel(shape)}`, async () => {
-      await checkKernel(build(shape));
-    }, timeout);
+    it(
+      `${title} at ${shapeLabel(shape)}`,
+      async () => {
+        await checkKernel(build(shape));
+      },
+      timeout,
+    );
   }
 }

@@ -7,7 +7,8 @@ export function mapKV(): KV {
   return {
     get: async <T>(k: string) => (map.has(k) ? (structuredClone(map.get(k)) as T) : undefined),
     setMany: async (entries) => void entries.forEach(([k, v]) => map.set(k, structuredClone(v))),
-    update: async <T>(k: string, fn: (old: T | undefined) => T) => void map.set(k, structuredClone(fn(map.get(k) as T | undefined))),
+    update: async <T>(k: string, fn: (old: T | undefined) => T) =>
+      void map.set(k, structuredClone(fn(map.get(k) as T | undefined))),
     delMany: async (keys) => void keys.forEach((k) => map.delete(k)),
     keys: async () => [...map.keys()],
   };

@@ -35,9 +35,16 @@ export class Notebook {
    * Starts Vite (dependency cache node_modules/.vite-e2e-`name`) and Chromium with one page of `viewport`;
    * `failures` are the ids of the error elements that end a wait (e.g. '#pm-error').
    */
-  static async open(name: string, failures: readonly string[], viewport = { width: 1400, height: 1000 }): Promise<Notebook> {
+  static async open(
+    name: string,
+    failures: readonly string[],
+    viewport = { width: 1400, height: 1000 },
+  ): Promise<Notebook> {
     mkdirSync(SHOTS, { recursive: true });
-    const vite = await startVite({ cacheDir: join(import.meta.dirname, '..', '..', 'node_modules', `.vite-e2e-${name}`), hmr: false });
+    const vite = await startVite({
+      cacheDir: join(import.meta.dirname, '..', '..', 'node_modules', `.vite-e2e-${name}`),
+      hmr: false,
+    });
     const chrome = await launchChrome();
     const page = await chrome.browser.newPage();
     await page.setViewport(viewport);
@@ -67,14 +74,22 @@ export class Notebook {
   }
 
   /** Polls `probe` until `predicate` holds of its value, and returns that value. */
-  async waitUntil<T>(probe: () => Promise<T>, predicate: (v: T) => boolean, what: string, timeout = 360_000): Promise<T> {
+  async waitUntil<T>(
+    probe: () => Promise<T>,
+    predicate: (v: T) => boolean,
+    what: string,
+    timeout = 360_000,
+  ): Promise<T> {
     const start = Date.now();
     let last: T = await probe();
     while (Date.now() - start < timeout) {
       last = await probe();
       if (predicate(last)) return last;
       const failure = await this.page.$(this.failures);
-      if (failure) throw new Error(`${what}: the page reports ${norm(await failure.evaluate((e) => e.textContent))}\npage console:\n${this.console()}`);
+      if (failure)
+        throw new Error(
+          `${what}: the page reports ${norm(await failure.evaluate((e) => e.textContent))}\npage console:\n${this.console()}`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
     throw new Error(`${what}: timed out; last seen ${JSON.stringify(last)}\npage console:\n${this.console()}`);
@@ -82,7 +97,12 @@ export class Notebook {
 
   /** Waits until the text of `selector` exists and `predicate` holds of it, and returns the text. */
   waitForText(selector: string, predicate: (t: string) => boolean, what: string, timeout?: number): Promise<string> {
-    return this.waitUntil(() => this.textOf(selector), (t) => t !== null && predicate(t), what, timeout) as Promise<string>;
+    return this.waitUntil(
+      () => this.textOf(selector),
+      (t) => t !== null && predicate(t),
+      what,
+      timeout,
+    ) as Promise<string>;
   }
 
   async click(selector: string): Promise<void> {

@@ -27,7 +27,8 @@ describe('adamw reference', () => {
       const start = theta.slice();
       const m = new Float64Array(P);
       const v = new Float64Array(P);
-      for (let t = 1; t <= 5; t++) adamwUpdateRef(theta, m, v, g, 1, { ...HP, t }, { offset: 0, length: P, decay: false });
+      for (let t = 1; t <= 5; t++)
+        adamwUpdateRef(theta, m, v, g, 1, { ...HP, t }, { offset: 0, length: P, decay: false });
       for (let i = 0; i < P; i++) {
         expect(theta[i]).toBeCloseTo(start[i] - 5 * HP.lr * (g[i] / (Math.abs(g[i]) + HP.eps)), 10);
         expect(m[i]).toBeCloseTo(g[i] * (1 - 0.9 ** 5), 12);
@@ -46,7 +47,8 @@ describe('adamw reference', () => {
       { offset: 0, length: 3, decay: true },
       { offset: 3, length: 4, decay: false },
     ]);
-    for (let i = 0; i < P; i++) expect(theta[i]).toBeCloseTo(i < 3 ? start[i] * (1 - hp.lr * hp.weightDecay) : start[i], 14);
+    for (let i = 0; i < P; i++)
+      expect(theta[i]).toBeCloseTo(i < 3 ? start[i] * (1 - hp.lr * hp.weightDecay) : start[i], 14);
   });
 
   it('clipping scales the gradient the moments see', () => {

@@ -15,7 +15,14 @@ const cfg: GPTConfig = { vocabSize: 11, maxSeqLen: 5, numLayers: 2, numHeads: 2,
 function randomPacked(c: GPTConfig, seed = 1): Float32Array {
   const table = paramTable(c);
   const packed = new Float32Array(table.size);
-  for (const s of table.specs) packed.set(randn(s.shape.reduce((a, b) => a * b, 1), seed + s.offset), s.offset);
+  for (const s of table.specs)
+    packed.set(
+      randn(
+        s.shape.reduce((a, b) => a * b, 1),
+        seed + s.offset,
+      ),
+      s.offset,
+    );
   return packed;
 }
 
@@ -56,7 +63,10 @@ describe('checkpoint', () => {
     const packed = randomPacked(cfg);
     const ht = headTable('reward_head', cfg.channels);
     const reward = new Float32Array(ht.size);
-    reward.set(Float32Array.from({ length: cfg.channels }, (_, i) => i / 10 - 0.3), 0);
+    reward.set(
+      Float32Array.from({ length: cfg.channels }, (_, i) => i / 10 - 0.3),
+      0,
+    );
     reward[ht.byName.get('reward_head.bias')!.offset] = 0.75;
     const bytes = checkpointBytes(cfg, packed, { kind: 'pm' }, { reward_head: reward });
     const names = [...readSafetensors(bytes).tensors.keys()];
@@ -69,7 +79,9 @@ describe('checkpoint', () => {
     expect(ckpt.heads.value_head).toBeUndefined();
     expect(loadCheckpoint(checkpointBytes(cfg, packed), 'lm.safetensors').heads).toEqual({});
     const half = rawTensors(bytes, (n) => (n === 'reward_head.bias' ? undefined : n));
-    expect(() => loadCheckpoint(rawFile(half, { rlhf_config: JSON.stringify(cfg) }), 'half.safetensors')).toThrow(/half\.safetensors: missing tensor reward_head\.bias \(the file has the rest of reward_head\)/);
+    expect(() => loadCheckpoint(rawFile(half, { rlhf_config: JSON.stringify(cfg) }), 'half.safetensors')).toThrow(
+      /half\.safetensors: missing tensor reward_head\.bias \(the file has the rest of reward_head\)/,
+    );
   });
 
   it('round-trips packed values, config and metadata', () => {
@@ -92,7 +104,8 @@ describe('checkpoint', () => {
     const attn = table.byName.get('transformer.h.1.attn.c_attn.weight')!;
     const hf = tensors.get(attn.name)!;
     expect(hf.shape).toEqual([C, 3 * C]);
-    for (let o = 0; o < 3 * C; o++) for (let i = 0; i < C; i++) expect(hf.data[i * 3 * C + o]).toBe(packed[attn.offset + o * C + i]);
+    for (let o = 0; o < 3 * C; o++)
+      for (let i = 0; i < C; i++) expect(hf.data[i * 3 * C + o]).toBe(packed[attn.offset + o * C + i]);
     // mlp.c_proj: ours [C, 4C]; HF [4C, C].
     const proj = table.byName.get('transformer.h.0.mlp.c_proj.weight')!;
     const hp = tensors.get(proj.name)!;
@@ -101,7 +114,9 @@ describe('checkpoint', () => {
     // Embeddings are not transposed: wte is [V, C] in both.
     const wte = table.byName.get('transformer.wte.weight')!;
     expect(tensors.get(wte.name)!.shape).toEqual([cfg.vocabSize, C]);
-    expect(Array.from(tensors.get(wte.name)!.data)).toEqual(Array.from(packed.subarray(wte.offset, wte.offset + cfg.vocabSize * C)));
+    expect(Array.from(tensors.get(wte.name)!.data)).toEqual(
+      Array.from(packed.subarray(wte.offset, wte.offset + cfg.vocabSize * C)),
+    );
   });
 
   it('loads GPT-2 hub names (no transformer. prefix) and ignores attn.bias, masked_bias and lm_head', () => {
@@ -111,7 +126,10 @@ describe('checkpoint', () => {
     tensors.set('h.0.attn.bias', { dtype: 'BOOL', shape: [1, 1, 5, 5], bytes: new Uint8Array(25) });
     tensors.set('h.1.attn.masked_bias', { dtype: 'F32', shape: [], bytes: new Uint8Array(4) });
     tensors.set('lm_head.weight', { dtype: 'F32', shape: [3], bytes: new Uint8Array(12) });
-    const ckpt = loadCheckpoint(rawFile(tensors, { format: 'pt', rlhf_config: JSON.stringify(cfg) }), 'hub.safetensors');
+    const ckpt = loadCheckpoint(
+      rawFile(tensors, { format: 'pt', rlhf_config: JSON.stringify(cfg) }),
+      'hub.safetensors',
+    );
     expect(ckpt.cfg).toEqual(cfg);
     expect(ckpt.packed).toEqual(packed);
   });
@@ -129,7 +147,9 @@ describe('checkpoint', () => {
     expect(loadCheckpoint(file, 'hf.safetensors', { ...big, numHeads: 4 }).cfg.numHeads).toBe(4);
     // C = 8 is no multiple of 64: the head count cannot be inferred.
     const small = rawFile(rawTensors(checkpointBytes(cfg, randomPacked(cfg))));
-    expect(() => loadCheckpoint(small, 's.safetensors')).toThrow(/s\.safetensors: cannot infer numHeads: .*C=8 is not a multiple of GPT-2's head size 64/);
+    expect(() => loadCheckpoint(small, 's.safetensors')).toThrow(
+      /s\.safetensors: cannot infer numHeads: .*C=8 is not a multiple of GPT-2's head size 64/,
+    );
     expect(loadCheckpoint(small, 's.safetensors', cfg).cfg).toEqual(cfg);
   });
 
@@ -154,39 +174,72 @@ describe('checkpoint', () => {
 
   it('names the file, the tensor and the problem for every bad input', () => {
     const bytes = checkpointBytes(cfg, randomPacked(cfg));
-    const edit = (fn: (t: Map<string, Raw>) => void, metadata: Record<string, string> = { rlhf_config: JSON.stringify(cfg) }) => {
+    const edit = (
+      fn: (t: Map<string, Raw>) => void,
+      metadata: Record<string, string> = { rlhf_config: JSON.stringify(cfg) },
+    ) => {
       const t = rawTensors(bytes);
       fn(t);
       return rawFile(t, metadata);
     };
     // missing tensor
-    expect(() => loadCheckpoint(edit((t) => t.delete('transformer.h.1.ln_2.bias')), 'pm.safetensors')).toThrow(/^pm\.safetensors: missing tensor transformer\.h\.1\.ln_2\.bias$/);
+    expect(() =>
+      loadCheckpoint(
+        edit((t) => t.delete('transformer.h.1.ln_2.bias')),
+        'pm.safetensors',
+      ),
+    ).toThrow(/^pm\.safetensors: missing tensor transformer\.h\.1\.ln_2\.bias$/);
     // wrong shape
-    const short = edit((t) => t.set('transformer.h.0.ln_1.weight', { dtype: 'F32', shape: [7], bytes: new Uint8Array(28) }));
-    expect(() => loadCheckpoint(short, 'pm.safetensors')).toThrow('pm.safetensors: transformer.h.0.ln_1.weight has shape [7], expected [8]');
+    const short = edit((t) =>
+      t.set('transformer.h.0.ln_1.weight', { dtype: 'F32', shape: [7], bytes: new Uint8Array(28) }),
+    );
+    expect(() => loadCheckpoint(short, 'pm.safetensors')).toThrow(
+      'pm.safetensors: transformer.h.0.ln_1.weight has shape [7], expected [8]',
+    );
     // a Conv1D weight in our layout instead of HF's
     const untransposed = edit((t) => {
       const w = t.get('transformer.h.0.mlp.c_fc.weight')!;
       t.set('transformer.h.0.mlp.c_fc.weight', { ...w, shape: [32, 8] });
     });
-    expect(() => loadCheckpoint(untransposed, 'w.safetensors')).toThrow('w.safetensors: transformer.h.0.mlp.c_fc.weight has shape [32,8], expected [8,32]');
+    expect(() => loadCheckpoint(untransposed, 'w.safetensors')).toThrow(
+      'w.safetensors: transformer.h.0.mlp.c_fc.weight has shape [32,8], expected [8,32]',
+    );
     // non-float dtype
     const ints = edit((t) => t.set('transformer.ln_f.bias', { dtype: 'I64', shape: [8], bytes: new Uint8Array(64) }));
-    expect(() => loadCheckpoint(ints, 'i.safetensors')).toThrow(/i\.safetensors: tensor transformer\.ln_f\.bias has dtype I64; supported: F32, F16, BF16/);
+    expect(() => loadCheckpoint(ints, 'i.safetensors')).toThrow(
+      /i\.safetensors: tensor transformer\.ln_f\.bias has dtype I64; supported: F32, F16, BF16/,
+    );
     // truncated
-    expect(() => loadCheckpoint(bytes.subarray(0, bytes.length - 10), 't.safetensors')).toThrow(/t\.safetensors: tensor .* \(truncated\)/);
+    expect(() => loadCheckpoint(bytes.subarray(0, bytes.length - 10), 't.safetensors')).toThrow(
+      /t\.safetensors: tensor .* \(truncated\)/,
+    );
     expect(() => loadCheckpoint(bytes.subarray(0, 6), 't.safetensors')).toThrow(/t\.safetensors: 6 bytes is too short/);
     // a config other than the expected one
-    expect(() => loadCheckpoint(bytes, 'c.safetensors', { ...cfg, numLayers: 3, numHeads: 4 })).toThrow('c.safetensors: config differs from the expected one: numLayers 2 (expected 3), numHeads 2 (expected 4)');
+    expect(() => loadCheckpoint(bytes, 'c.safetensors', { ...cfg, numLayers: 3, numHeads: 4 })).toThrow(
+      'c.safetensors: config differs from the expected one: numLayers 2 (expected 3), numHeads 2 (expected 4)',
+    );
     // a layer more than the config says
-    const extra = edit((t) => t.set('transformer.h.2.ln_1.weight', { dtype: 'F32', shape: [8], bytes: new Uint8Array(32) }));
-    expect(() => loadCheckpoint(extra, 'x.safetensors')).toThrow(/x\.safetensors: unexpected tensor transformer\.h\.2\.ln_1\.weight \[8\]/);
+    const extra = edit((t) =>
+      t.set('transformer.h.2.ln_1.weight', { dtype: 'F32', shape: [8], bytes: new Uint8Array(32) }),
+    );
+    expect(() => loadCheckpoint(extra, 'x.safetensors')).toThrow(
+      /x\.safetensors: unexpected tensor transformer\.h\.2\.ln_1\.weight \[8\]/,
+    );
     // the same tensor with and without the prefix
     const twice = edit((t) => t.set('ln_f.bias', t.get('transformer.ln_f.bias')!));
-    expect(() => loadCheckpoint(twice, 'd.safetensors')).toThrow(/d\.safetensors: tensor transformer\.ln_f\.bias appears twice/);
+    expect(() => loadCheckpoint(twice, 'd.safetensors')).toThrow(
+      /d\.safetensors: tensor transformer\.ln_f\.bias appears twice/,
+    );
     // corrupt config metadata
-    expect(() => loadCheckpoint(edit(() => {}, { rlhf_config: '{"vocabSize": 11}' }), 'm.safetensors')).toThrow(/m\.safetensors: rlhf_config\.maxSeqLen is undefined, expected a positive integer/);
+    expect(() =>
+      loadCheckpoint(
+        edit(() => {}, { rlhf_config: '{"vocabSize": 11}' }),
+        'm.safetensors',
+      ),
+    ).toThrow(/m\.safetensors: rlhf_config\.maxSeqLen is undefined, expected a positive integer/);
     // writing refuses a packed buffer of the wrong size
-    expect(() => checkpointBytes(cfg, new Float32Array(10))).toThrow(/packed parameters have 10 values, the config needs \d+/);
+    expect(() => checkpointBytes(cfg, new Float32Array(10))).toThrow(
+      /packed parameters have 10 values, the config needs \d+/,
+    );
   });
 });

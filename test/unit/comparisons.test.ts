@@ -19,13 +19,25 @@ const readHH = (name: string) => gunzipSync(readFileSync(HH_DIR + name)).toStrin
 const DIFFER = { error: 'chosen and rejected differ before the final Assistant turn' };
 
 describe('splitPair', () => {
-  it('cuts at the final Assistant turn and keeps the responses\' leading space', () => {
+  it("cuts at the final Assistant turn and keeps the responses' leading space", () => {
     const ctx = '\n\nHuman: hi\n\nAssistant: hello\n\nHuman: help me\n\nAssistant:';
-    expect(splitPair(ctx + ' Sure, here.', ctx + ' No.')).toEqual({ context: ctx, chosen: ' Sure, here.', rejected: ' No.' });
+    expect(splitPair(ctx + ' Sure, here.', ctx + ' No.')).toEqual({
+      context: ctx,
+      chosen: ' Sure, here.',
+      rejected: ' No.',
+    });
     // responses that start alike are still cut at the turn, not at the common prefix
-    expect(splitPair(ctx + ' Sure, here.', ctx + ' Sure, there.')).toEqual({ context: ctx, chosen: ' Sure, here.', rejected: ' Sure, there.' });
+    expect(splitPair(ctx + ' Sure, here.', ctx + ' Sure, there.')).toEqual({
+      context: ctx,
+      chosen: ' Sure, here.',
+      rejected: ' Sure, there.',
+    });
     // one response a prefix of the other, and an empty response
-    expect(splitPair(ctx + ' Sure', ctx + ' Sure, ok')).toEqual({ context: ctx, chosen: ' Sure', rejected: ' Sure, ok' });
+    expect(splitPair(ctx + ' Sure', ctx + ' Sure, ok')).toEqual({
+      context: ctx,
+      chosen: ' Sure',
+      rejected: ' Sure, ok',
+    });
     expect(splitPair(ctx, ctx + ' x')).toEqual({ context: ctx, chosen: '', rejected: ' x' });
   });
 
@@ -64,7 +76,13 @@ describe('toComparisons', () => {
     expect(r.problems).toEqual([{ line: 4, ...{ reason: DIFFER.error } }]);
     expect(r.comparisons).toEqual([
       { context: ctx, chosen: ' good', rejected: ' bad', subset: 'mine', source: { file: 'my.jsonl', line: 1 } },
-      { context: ctx, chosen: ' one\n\nAssistant: two', rejected: ' three', subset: 'mine', source: { file: 'my.jsonl', line: 7 } },
+      {
+        context: ctx,
+        chosen: ' one\n\nAssistant: two',
+        rejected: ' three',
+        subset: 'mine',
+        source: { file: 'my.jsonl', line: 7 },
+      },
     ]);
   });
 
@@ -72,10 +90,14 @@ describe('toComparisons', () => {
     const { comparisons } = toComparisons(pairs, { file: 'f', subset: 's' });
     const text = comparisonsToJsonl(comparisons);
     expect(text.endsWith('}\n')).toBe(true);
-    expect(text.split('\n')[0]).toBe(`{"chosen": ${JSON.stringify(ctx + ' good')}, "rejected": ${JSON.stringify(ctx + ' bad')}}`);
+    expect(text.split('\n')[0]).toBe(
+      `{"chosen": ${JSON.stringify(ctx + ' good')}, "rejected": ${JSON.stringify(ctx + ' bad')}}`,
+    );
     const back = parseHHJsonl(text);
     expect(back.problems).toEqual([]);
-    expect(back.pairs.map((p) => [p.chosen, p.rejected])).toEqual([pairs[0], pairs[3]].map((p) => [p.chosen, p.rejected]));
+    expect(back.pairs.map((p) => [p.chosen, p.rejected])).toEqual(
+      [pairs[0], pairs[3]].map((p) => [p.chosen, p.rejected]),
+    );
     const copy: Comparison = { ...comparisons[0], source: { file: 'other', line: 9 }, subset: 'other' };
     const d = dedupeComparisons([...comparisons, copy, comparisons[1]]);
     expect(d.duplicates).toBe(2);
@@ -113,10 +135,17 @@ describe('the real HH dev files', () => {
         const cut = (s: string) => s.slice(0, s.lastIndexOf('\n\nAssistant:'));
         return p.chosen !== p.rejected && cut(p.chosen) !== cut(p.rejected);
       }).length;
-      console.log(`${name}: ${parsed.pairs.length} pairs, ${r.comparisons.length} split, ${r.identical} identical, ` +
-        `${r.problems.length} context mismatches; ${embeddedBySimpleRule} differ at the last "\\n\\nAssistant:" of each ` +
-        `transcript, all of them final responses that contain "\\n\\nAssistant:" (${r.embeddedAssistant})`);
-      expect({ pairs: parsed.pairs.length, comparisons: r.comparisons.length, identical: r.identical, embeddedAssistant: r.embeddedAssistant }).toEqual(want);
+      console.log(
+        `${name}: ${parsed.pairs.length} pairs, ${r.comparisons.length} split, ${r.identical} identical, ` +
+          `${r.problems.length} context mismatches; ${embeddedBySimpleRule} differ at the last "\\n\\nAssistant:" of each ` +
+          `transcript, all of them final responses that contain "\\n\\nAssistant:" (${r.embeddedAssistant})`,
+      );
+      expect({
+        pairs: parsed.pairs.length,
+        comparisons: r.comparisons.length,
+        identical: r.identical,
+        embeddedAssistant: r.embeddedAssistant,
+      }).toEqual(want);
       expect(r.problems).toEqual([]);
       expect(embeddedBySimpleRule).toBe(want.embeddedAssistant);
       expect(dedupeComparisons(r.comparisons).duplicates).toBe(0);

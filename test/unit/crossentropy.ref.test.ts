@@ -5,7 +5,13 @@ import { checkGradients } from '../helpers/gradcheck.ts';
 import { randint, randn, uniform } from '../helpers/random.ts';
 
 describe('crossentropy reference', () => {
-  for (const [N, V] of [[1, 1], [1, 7], [3, 7], [2, 65], [4, 300]]) {
+  for (const [N, V] of [
+    [1, 1],
+    [1, 7],
+    [3, 7],
+    [2, 65],
+    [4, 300],
+  ]) {
     it(`backward matches finite differences at N=${N} V=${V}`, () => {
       const targets = randint(N, 1, V);
       checkGradients({

@@ -6,7 +6,7 @@ import { randint, randn } from '../helpers/random.ts';
 // [B, T, C, V, maxT, with positions]
 const SHAPES: [number, number, number, number, number, boolean][] = [
   [1, 1, 1, 1, 1, false],
-  [2, 3, 4, 3, 5, false],   // V < B·T: tokens repeat
+  [2, 3, 4, 3, 5, false], // V < B·T: tokens repeat
   [3, 7, 2, 7, 7, true],
   [1, 7, 3, 65, 9, true],
 ];

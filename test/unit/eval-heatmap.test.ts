@@ -28,7 +28,8 @@ describe('the held-out split', () => {
     expect(half.heldOut.slice(0, 100)).toEqual(pmSplit(1000, 3).heldOut); // the default 10% is its first part
     expect([...half.train, ...half.heldOut].sort((a, b) => a - b)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
     expect(pmSplit(3, 1, 0.01).heldOut).toHaveLength(1);
-    for (const bad of [0, 1, -0.5, Number.NaN]) expect(() => pmSplit(10, 1, bad)).toThrow(/held-out fraction must be in \(0, 1\)/);
+    for (const bad of [0, 1, -0.5, Number.NaN])
+      expect(() => pmSplit(10, 1, bad)).toThrow(/held-out fraction must be in \(0, 1\)/);
   });
 
   it('a cell scores at most CELL_PAIRS held-out pairs, never a training pair', () => {
@@ -67,7 +68,14 @@ describe('the colour scale', () => {
 });
 
 describe('a heat-map cell', () => {
-  const result = (accuracy: number, n = 64): PMCellResult => ({ dataset: 'synth-harmless', n, accuracy, lo: accuracy - 0.1, hi: accuracy + 0.1, ece: 0.042 });
+  const result = (accuracy: number, n = 64): PMCellResult => ({
+    dataset: 'synth-harmless',
+    n,
+    accuracy,
+    lo: accuracy - 0.1,
+    hi: accuracy + 0.1,
+    ece: 0.042,
+  });
 
   it('shows the accuracy to 3 decimals and n, with a fill from the scale and a readable text colour', () => {
     const c = heatCell(result(0.8281));
@@ -80,7 +88,12 @@ describe('a heat-map cell', () => {
   });
 
   it('no result yet, or no pairs: a blank cell saying so', () => {
-    expect(heatCell(undefined)).toMatchObject({ text: '–', n: '', background: 'transparent', title: 'not evaluated yet' });
+    expect(heatCell(undefined)).toMatchObject({
+      text: '–',
+      n: '',
+      background: 'transparent',
+      title: 'not evaluated yet',
+    });
     expect(heatCell(result(0, 0))).toMatchObject({ text: '–', n: 'n=0', title: 'no held-out pairs in this dataset' });
   });
 

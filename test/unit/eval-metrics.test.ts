@@ -5,9 +5,24 @@ import { describe, expect, it } from 'vitest';
 import { subsetFromFileName, toComparisons, type Comparison } from '../../src/data/comparisons.ts';
 import { parseHHJsonl } from '../../src/data/hh.ts';
 import { calibration, sigmoid } from '../../src/eval/calibration.ts';
-import { bootstrapElo, bradleyTerry, eloFromReward, rewardFromElo, winProbabilityFromElo, type Match } from '../../src/eval/elo.ts';
+import {
+  bootstrapElo,
+  bradleyTerry,
+  eloFromReward,
+  rewardFromElo,
+  winProbabilityFromElo,
+  type Match,
+} from '../../src/eval/elo.ts';
 import { codePointLength, lengthBaselines } from '../../src/eval/length-baseline.ts';
-import { accuracyFromMargins, accuracyWithInterval, mean, quantileSorted, standardError, variance, wilsonInterval } from '../../src/eval/stats.ts';
+import {
+  accuracyFromMargins,
+  accuracyWithInterval,
+  mean,
+  quantileSorted,
+  standardError,
+  variance,
+  wilsonInterval,
+} from '../../src/eval/stats.ts';
 import { randn, rng } from '../helpers/random.ts';
 
 const HH_DIR = fileURLToPath(new URL('../../../shared/data/hh/', import.meta.url));
@@ -53,7 +68,12 @@ describe('calibration', () => {
     expect(z.ece).toBe(0);
     // margins ln 3 and −ln 3: bin [0.5, 1) holds p = 0.75 twice, happened once → |0.75 − 0.5| everywhere
     const two = calibration([Math.log(3), -Math.log(3)], 2);
-    expect(two.bins.map((b) => [b.predicted, b.observed, b.count])).toEqual([[0.25, 0.5, 2], [0.75, 0.5, 2]].map(([p, o, n]) => [expect.closeTo(p, 14), o, n]));
+    expect(two.bins.map((b) => [b.predicted, b.observed, b.count])).toEqual(
+      [
+        [0.25, 0.5, 2],
+        [0.75, 0.5, 2],
+      ].map(([p, o, n]) => [expect.closeTo(p, 14), o, n]),
+    );
     expect(two.ece).toBeCloseTo(0.25, 14);
   });
 
@@ -111,10 +131,19 @@ describe('Elo', () => {
   });
 
   const TRUE = [300, 50, -350]; // Elo, mean 0
-  const pairsOf3: [number, number][] = [[0, 1], [1, 2], [0, 2]];
+  const pairsOf3: [number, number][] = [
+    [0, 1],
+    [1, 2],
+    [0, 2],
+  ];
 
   it('recovers three known ratings from exact expected win counts and from sampled games', () => {
-    const expected: Match[] = pairsOf3.map(([a, b]) => ({ a, b, winsA: 1000 * winProbabilityFromElo(TRUE[a] - TRUE[b]), games: 1000 }));
+    const expected: Match[] = pairsOf3.map(([a, b]) => ({
+      a,
+      b,
+      winsA: 1000 * winProbabilityFromElo(TRUE[a] - TRUE[b]),
+      games: 1000,
+    }));
     const fit = bradleyTerry(3, expected, { prior: 0 }).ratings;
     fit.forEach((r, i) => expect(r).toBeCloseTo(TRUE[i], 6));
     // sampled: 400 games per pair; the ordering and values within the sampling error (~±40 Elo)
@@ -132,7 +161,10 @@ describe('Elo', () => {
   });
 
   it('keeps an undefeated player finite with the prior, and refuses without one', () => {
-    const m: Match[] = [{ a: 0, b: 1, winsA: 10, games: 10 }, { a: 1, b: 2, winsA: 5, games: 10 }];
+    const m: Match[] = [
+      { a: 0, b: 1, winsA: 10, games: 10 },
+      { a: 1, b: 2, winsA: 5, games: 10 },
+    ];
     const r = bradleyTerry(3, m).ratings;
     r.forEach((x) => expect(Number.isFinite(x)).toBe(true));
     expect(r[0] - r[1]).toBeGreaterThan(400);
@@ -195,8 +227,11 @@ describe('length baselines', () => {
     const helpful = lengthBaselines(read('helpful-base.dev.jsonl.gz'));
     const harmless = lengthBaselines(read('harmless-base.dev.jsonl.gz'));
     const both = lengthBaselines([...read('helpful-base.dev.jsonl.gz'), ...read('harmless-base.dev.jsonl.gz')]);
-    const show = (b: typeof helpful) => `longer ${b.longer.toFixed(4)}, shorter ${b.shorter.toFixed(4)}, subset-aware ${b.subsetAware.toFixed(4)} (n ${b.n})`;
-    console.log(`length baselines: helpful-base.dev ${show(helpful)}; harmless-base.dev ${show(harmless)}; mix ${show(both)}`);
+    const show = (b: typeof helpful) =>
+      `longer ${b.longer.toFixed(4)}, shorter ${b.shorter.toFixed(4)}, subset-aware ${b.subsetAware.toFixed(4)} (n ${b.n})`;
+    console.log(
+      `length baselines: helpful-base.dev ${show(helpful)}; harmless-base.dev ${show(harmless)}; mix ${show(both)}`,
+    );
     // helpful: the longer response is chosen 972 times, the shorter 661, 12 tie (½ each) → 978 and 667 right;
     // harmless: longer 713, shorter 895, 10 tie → 718 and 900
     expect(helpful).toEqual({ longer: 978 / 1645, shorter: 667 / 1645, subsetAware: 978 / 1645, n: 1645 });

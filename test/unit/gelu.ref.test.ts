@@ -4,7 +4,11 @@ import { checkGradients } from '../helpers/gradcheck.ts';
 import { randn } from '../helpers/random.ts';
 
 describe('gelu reference', () => {
-  for (const [N, scale] of [[1, 1], [7, 3], [65, 2]]) {
+  for (const [N, scale] of [
+    [1, 1],
+    [7, 3],
+    [65, 2],
+  ]) {
     it(`backward matches finite differences at N=${N} scale=${scale}`, () => {
       checkGradients({
         inputs: { inp: randn(N, 1, scale) },

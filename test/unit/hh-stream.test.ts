@@ -63,7 +63,11 @@ describe('parseHHStream', () => {
     const lines = Array.from({ length: 5000 }, (_, i) => pair(`q${i}`, ' a', ' b')).join('\n');
     const bytes = gzipSync(new TextEncoder().encode(lines));
     const reports: StreamProgress[] = [];
-    const r = await parseHHStream(chunked(bytes, 256), { gzip: true, totalBytes: bytes.length, onProgress: (p) => reports.push(p) });
+    const r = await parseHHStream(chunked(bytes, 256), {
+      gzip: true,
+      totalBytes: bytes.length,
+      onProgress: (p) => reports.push(p),
+    });
     expect(r.pairs.length).toBe(5000);
     expect(reports.length).toBeGreaterThanOrEqual(2);
     expect(reports.length).toBeLessThanOrEqual(5000 / 1000 + 2);
@@ -74,11 +78,13 @@ describe('parseHHStream', () => {
     }
   });
 
-  it('says when the data is not valid gzip, and passes a failing source\'s own error on', async () => {
+  it("says when the data is not valid gzip, and passes a failing source's own error on", async () => {
     const plain = new TextEncoder().encode(pair('q', ' a', ' b') + '\n');
     await expect(parseHHStream(chunked(plain, 8), { gzip: true })).rejects.toThrow(/not valid gzip/);
     const gz = gzipSync(new TextEncoder().encode(plain.join(',').repeat(100)));
-    await expect(parseHHStream(chunked(gz.subarray(0, gz.length - 12), 8), { gzip: true })).rejects.toThrow(/not valid gzip/);
+    await expect(parseHHStream(chunked(gz.subarray(0, gz.length - 12), 8), { gzip: true })).rejects.toThrow(
+      /not valid gzip/,
+    );
     const failing = new ReadableStream<Uint8Array>({ pull: (c) => c.error(new Error('disk on fire')) });
     await expect(parseHHStream(failing, { gzip: true })).rejects.toThrow('disk on fire');
   });
@@ -99,7 +105,11 @@ describe('parseHHStream', () => {
       const got = await parseHHStream(stream, { gzip: true, onProgress: (p) => reports.push(p) });
       expect(got.pairs.length).toBe(name.startsWith('helpful') ? 1647 : 1618);
       expect(got).toEqual(want);
-      expect(reports.at(-1)).toEqual({ bytesRead: readFileSync(path).length, totalBytes: undefined, lines: got.pairs.length });
+      expect(reports.at(-1)).toEqual({
+        bytesRead: readFileSync(path).length,
+        totalBytes: undefined,
+        lines: got.pairs.length,
+      });
     });
   }
 });

@@ -11,9 +11,19 @@ import { humanLeaderboard, labelGames } from '../../src/eval/human-elo.ts';
 import { labelComparison, type Label } from '../../src/store/labels.ts';
 
 function label(checkpoints: [string, string], picked: 1 | 2, mode: Label['mode'] = 'helpful', n = 0): Comparison {
-  const c = labelComparison({
-    prompt: `\n\nHuman: question ${n}\n\nAssistant:`, responses: [` answer one ${n}`, ` answer two ${n}`], picked, mode, checkpoints, seed: n, promptDataset: 'synth-helpful', time: n,
-  }, n + 1);
+  const c = labelComparison(
+    {
+      prompt: `\n\nHuman: question ${n}\n\nAssistant:`,
+      responses: [` answer one ${n}`, ` answer two ${n}`],
+      picked,
+      mode,
+      checkpoints,
+      seed: n,
+      promptDataset: 'synth-helpful',
+      time: n,
+    },
+    n + 1,
+  );
   if ('error' in c) throw new Error(c.error);
   return c;
 }
@@ -60,7 +70,14 @@ describe('humanLeaderboard', () => {
       expect(b.hi[i]).toBeGreaterThanOrEqual(e);
     });
     // the same fit as bootstrapElo on the aggregated games
-    const direct = bootstrapElo(3, [{ a: 0, b: 1, winsA: 6, games: 8 }, { a: 0, b: 2, winsA: 3, games: 3 }], { samples: 100, seed: 1 });
+    const direct = bootstrapElo(
+      3,
+      [
+        { a: 0, b: 1, winsA: 6, games: 8 },
+        { a: 0, b: 2, winsA: 3, games: 3 },
+      ],
+      { samples: 100, seed: 1 },
+    );
     expect(b.elo).toEqual(direct.ratings);
   });
 

@@ -72,7 +72,12 @@ describe('layernorm reference', () => {
     }
   });
 
-  for (const [N, C, offset] of [[1, 2, 0], [3, 7, 0], [2, 16, 0], [4, 33, 1e3]]) {
+  for (const [N, C, offset] of [
+    [1, 2, 0],
+    [3, 7, 0],
+    [2, 16, 0],
+    [4, 33, 1e3],
+  ]) {
     it(`forward matches a naive two-pass computation at N=${N} C=${C} offset=${offset}`, () => {
       const inp = randn(N * C, 5, 2).map((v) => v + offset);
       const weight = randn(C, 6);
@@ -86,13 +91,22 @@ describe('layernorm reference', () => {
     });
   }
 
-  itGradients([{ N: 1, C: 2 }, { N: 3, C: 7 }, { N: 2, C: 16 }], ({ N, C }) =>
-    gradCase(N, C, (g) => ({ inp: g.dinp, weight: g.dweight, bias: g.dbias })),
+  itGradients(
+    [
+      { N: 1, C: 2 },
+      { N: 3, C: 7 },
+      { N: 2, C: 16 },
+    ],
+    ({ N, C }) => gradCase(N, C, (g) => ({ inp: g.dinp, weight: g.dweight, bias: g.dbias })),
   );
 
-  itRejectsWrongGradient('dinp without the mean terms', 'inp', gradCase(3, 7, (g, { dout, weight, rstd }) => {
-    const C = 7;
-    const naive = dout.map((d, i) => d * weight[i % C] * rstd[Math.floor(i / C)]);
-    return { inp: naive, weight: g.dweight, bias: g.dbias };
-  }));
+  itRejectsWrongGradient(
+    'dinp without the mean terms',
+    'inp',
+    gradCase(3, 7, (g, { dout, weight, rstd }) => {
+      const C = 7;
+      const naive = dout.map((d, i) => d * weight[i % C] * rstd[Math.floor(i / C)]);
+      return { inp: naive, weight: g.dweight, bias: g.dbias };
+    }),
+  );
 });

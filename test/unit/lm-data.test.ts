@@ -5,12 +5,24 @@ import { BYTE_EOT, byteTokenizer } from '../../src/data/tokenizer.ts';
 
 describe('HH JSONL parsing', () => {
   it('keeps valid pairs and reports each bad line with its number and reason', () => {
-    const good = JSON.stringify({ chosen: '\n\nHuman: hi\n\nAssistant: hello', rejected: '\n\nHuman: hi\n\nAssistant: go away' });
-    const text = [good, '{not json', JSON.stringify({ chosen: 'x' }), JSON.stringify({ chosen: 'a', rejected: 'b' }), '', good].join('\n');
+    const good = JSON.stringify({
+      chosen: '\n\nHuman: hi\n\nAssistant: hello',
+      rejected: '\n\nHuman: hi\n\nAssistant: go away',
+    });
+    const text = [
+      good,
+      '{not json',
+      JSON.stringify({ chosen: 'x' }),
+      JSON.stringify({ chosen: 'a', rejected: 'b' }),
+      '',
+      good,
+    ].join('\n');
     const { pairs, problems } = parseHHJsonl(text);
     expect(pairs.map((p) => p.line)).toEqual([1, 6]);
     expect(problems.map((p) => p.line)).toEqual([2, 3, 4]);
-    expect(describeProblems('hh.jsonl', problems)).toMatch(/^hh\.jsonl:2: not valid JSON.*\nhh\.jsonl:3: missing string field "rejected"\nhh\.jsonl:4: no "\\n\\nAssistant:" turn$/s);
+    expect(describeProblems('hh.jsonl', problems)).toMatch(
+      /^hh\.jsonl:2: not valid JSON.*\nhh\.jsonl:3: missing string field "rejected"\nhh\.jsonl:4: no "\\n\\nAssistant:" turn$/s,
+    );
   });
 });
 

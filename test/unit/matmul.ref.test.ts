@@ -8,7 +8,12 @@ import { randn } from '../helpers/random.ts';
 
 /** out = inp · weightᵀ + bias, by way of an explicit transpose of weight (a different loop from the reference). */
 function naiveLinear(
-  inp: Float64Array, weight: Float64Array, bias: Float64Array | null, N: number, C: number, OC: number,
+  inp: Float64Array,
+  weight: Float64Array,
+  bias: Float64Array | null,
+  N: number,
+  C: number,
+  OC: number,
 ) {
   const wT = new Float64Array(C * OC);
   for (let o = 0; o < OC; o++) for (let c = 0; c < C; c++) wT[c * OC + o] = weight[o * C + c];
@@ -24,7 +29,10 @@ type MatmulGrads = ReturnType<typeof matmulBackwardRef>;
 
 /** out = inp·weightᵀ + bias checked by finite differences; `grads` maps the reference's gradients to the inputs. */
 function gradCase(
-  N: number, C: number, OC: number, grads: (g: MatmulGrads) => Record<string, Float64Array>,
+  N: number,
+  C: number,
+  OC: number,
+  grads: (g: MatmulGrads) => Record<string, Float64Array>,
 ): GradCheck {
   return {
     inputs: { inp: randn(N * C, 1), weight: randn(OC * C, 2), bias: randn(OC, 3) },
@@ -44,7 +52,12 @@ describe('matmul reference', () => {
     expect(Array.from(one)).toEqual([-5.5]);
   });
 
-  for (const [N, C, OC] of [[1, 1, 1], [3, 5, 4], [7, 2, 9], [4, 33, 6]]) {
+  for (const [N, C, OC] of [
+    [1, 1, 1],
+    [3, 5, 4],
+    [7, 2, 9],
+    [4, 33, 6],
+  ]) {
     it(`forward matches a naive product at N=${N} C=${C} OC=${OC}`, () => {
       const inp = randn(N * C, 11);
       const weight = randn(OC * C, 12);
@@ -58,13 +71,22 @@ describe('matmul reference', () => {
     });
   }
 
-  itGradients([{ N: 1, C: 1, OC: 1 }, { N: 3, C: 5, OC: 4 }, { N: 7, C: 2, OC: 9 }], ({ N, C, OC }) =>
-    gradCase(N, C, OC, (g) => ({ inp: g.dinp, weight: g.dweight, bias: g.dbias })),
+  itGradients(
+    [
+      { N: 1, C: 1, OC: 1 },
+      { N: 3, C: 5, OC: 4 },
+      { N: 7, C: 2, OC: 9 },
+    ],
+    ({ N, C, OC }) => gradCase(N, C, OC, (g) => ({ inp: g.dinp, weight: g.dweight, bias: g.dbias })),
   );
 
-  itRejectsWrongGradient('dweight transposed', 'weight', gradCase(3, 4, 4, (g) => {
-    const C = 4;
-    const dwT = g.dweight.map((_, i) => g.dweight[(i % C) * C + Math.floor(i / C)]);
-    return { inp: g.dinp, weight: dwT, bias: g.dbias };
-  }));
+  itRejectsWrongGradient(
+    'dweight transposed',
+    'weight',
+    gradCase(3, 4, 4, (g) => {
+      const C = 4;
+      const dwT = g.dweight.map((_, i) => g.dweight[(i % C) * C + Math.floor(i / C)]);
+      return { inp: g.dinp, weight: dwT, bias: g.dbias };
+    }),
+  );
 });

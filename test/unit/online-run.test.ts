@@ -20,35 +20,72 @@ import { randn } from '../helpers/random.ts';
 const cfg = PRESETS.nano;
 const trunk = initParams(paramTable(cfg), cfg, (n) => randn(n, 1));
 const policy: Checkpoint = {
-  cfg, packed: trunk, heads: {}, metadata: { tokenizer: 'byte', kind: 'policy', preset: 'nano' },
+  cfg,
+  packed: trunk,
+  heads: {},
+  metadata: { tokenizer: 'byte', kind: 'policy', preset: 'nano' },
 };
 const pm: Checkpoint = {
-  cfg, packed: trunk, metadata: { tokenizer: 'byte', kind: 'preference-model', seq_len: '32' },
+  cfg,
+  packed: trunk,
+  metadata: { tokenizer: 'byte', kind: 'preference-model', seq_len: '32' },
   heads: { reward_head: initHeadParams(headTable('reward_head', cfg.channels), (n) => randn(n, 2)) },
 };
 const prompts = synthPrompts({ seed: 3, n: 6 });
 const comparisons: Comparison[] = prompts.map((context, i) => ({
-  context, chosen: ` yes ${i}`, rejected: ' no', subset: 'helpful', source: { file: 'test', line: i + 1 },
+  context,
+  chosen: ` yes ${i}`,
+  rejected: ' no',
+  subset: 'helpful',
+  source: { file: 'test', line: i + 1 },
 }));
 const settings: OnlineSettings = {
-  rounds: 2, iterations: 3, labelPrompts: 4, eloPrompts: 3, pmSteps: 5, pmPairsPerBatch: 2, pmLr: 0.01,
-  batchSize: 2, minibatches: 1, epochs: 1, maxTokens: 4, klCoef: 0.05, lr: 1e-4, seed: 7,
+  rounds: 2,
+  iterations: 3,
+  labelPrompts: 4,
+  eloPrompts: 3,
+  pmSteps: 5,
+  pmPairsPerBatch: 2,
+  pmLr: 0.01,
+  batchSize: 2,
+  minibatches: 1,
+  epochs: 1,
+  maxTokens: 4,
+  klCoef: 0.05,
+  lr: 1e-4,
+  seed: 7,
 };
 const run = (o: Partial<OnlineRunConfig> = {}, s: Partial<OnlineRunConfig['settings']> = {}): OnlineRunConfig => ({
-  policy: { name: 'policy', checkpoint: policy }, labeller: { kind: 'gold' }, pmInit: null, prompts, comparisons,
-  ...o, settings: { ...settings, ...s },
+  policy: { name: 'policy', checkpoint: policy },
+  labeller: { kind: 'gold' },
+  pmInit: null,
+  prompts,
+  comparisons,
+  ...o,
+  settings: { ...settings, ...s },
 });
 
 describe('planOnlineRun', () => {
-  it('takes the notebook\'s settings as they are and fills in the defaults', () => {
+  it("takes the notebook's settings as they are and fills in the defaults", () => {
     const plan = planOnlineRun(run());
     const { config } = plan;
     expect(config).toMatchObject({ labelPrompts: 4, iterations: 3, sampleBatch: 16, bootstrap: 200, pmEpochs: 1 });
     expect(config.seed).toBe(7);
     expect(config.pm).toMatchObject({ pairsPerBatch: 2, steps: 5, lr: 0.01, seqLen: cfg.maxSeqLen });
-    const budget = promptTokenBudget(prompts.map((p) => byteTokenizer.encode(p).length), cfg.maxSeqLen, 4);
+    const budget = promptTokenBudget(
+      prompts.map((p) => byteTokenizer.encode(p).length),
+      cfg.maxSeqLen,
+      4,
+    );
     expect(config.ppo).toEqual({
-      ...DEFAULT_PPO, batchSize: 2, minibatches: 1, epochs: 1, maxTokens: 4, klCoef: 0.05, lr: 1e-4, seed: 7,
+      ...DEFAULT_PPO,
+      batchSize: 2,
+      minibatches: 1,
+      epochs: 1,
+      maxTokens: 4,
+      klCoef: 0.05,
+      lr: 1e-4,
+      seed: 7,
       maxPromptTokens: budget,
     });
     expect(plan.units).toBe(2 * (3 + 3));
@@ -61,17 +98,27 @@ describe('planOnlineRun', () => {
 
   it('takes the options only the command line sets, and a held-out set as given', () => {
     const heldOut = comparisons.slice(0, 2);
-    const plan = planOnlineRun(run({ heldOut }, {
-      pmSteps: undefined, pmEpochs: 2, pmSeqLen: 16, pmWeightDecay: 0, sampleBatch: 3, bootstrap: 9,
-      ppo: { temperature: 0.5, maxPromptTokens: 10 },
-    }));
+    const plan = planOnlineRun(
+      run(
+        { heldOut },
+        {
+          pmSteps: undefined,
+          pmEpochs: 2,
+          pmSeqLen: 16,
+          pmWeightDecay: 0,
+          sampleBatch: 3,
+          bootstrap: 9,
+          ppo: { temperature: 0.5, maxPromptTokens: 10 },
+        },
+      ),
+    );
     expect(plan.config).toMatchObject({ sampleBatch: 3, bootstrap: 9, pmEpochs: 2 });
     expect(plan.config.pm).toMatchObject({ steps: null, seqLen: 16, weightDecay: 0 });
     expect(plan.config.ppo).toMatchObject({ temperature: 0.5, maxPromptTokens: 10 });
     expect(plan.initial).toEqual({ train: comparisons, heldOut });
   });
 
-  it('records the preset of the PM\'s start: the policy\'s for a random trunk or the policy, else the init\'s', () => {
+  it("records the preset of the PM's start: the policy's for a random trunk or the policy, else the init's", () => {
     expect(planOnlineRun(run()).pmPreset).toBe('nano');
     expect(planOnlineRun(run({ pmInit: { name: 'policy', checkpoint: policy } })).pmPreset).toBe('nano');
     expect(planOnlineRun(run({ pmInit: { name: 'pm', checkpoint: pm } })).pmPreset).toBe('custom');
@@ -86,18 +133,21 @@ describe('planOnlineRun', () => {
     expect(() => planOnlineRun(run({}, { pmSeqLen: 64 }))).toThrow(`pmSeqLen 64 exceeds ${context}`);
     const pmPolicy = { name: 'a-pm', checkpoint: pm };
     expect(() => planOnlineRun(run({ policy: pmPolicy }))).toThrow('a-pm is a preference model');
-    expect(() => planOnlineRun(run({ ...flags, labeller: { kind: 'pm', name: 'lm', checkpoint: policy } })))
-      .toThrow('--labeller lm is not a preference model');
+    expect(() => planOnlineRun(run({ ...flags, labeller: { kind: 'pm', name: 'lm', checkpoint: policy } }))).toThrow(
+      '--labeller lm is not a preference model',
+    );
     expect(() => planOnlineRun(run({}, { maxTokens: 40 }))).toThrow(/no room for a prompt/);
     // the labeller is named first, as `rlhf online` names it, whatever else is wrong
     const notPM = { ...flags, labeller: { kind: 'pm' as const, name: 'lm', checkpoint: policy } };
     expect(() => planOnlineRun(run(notPM, { maxTokens: 40 }))).toThrow('--labeller lm is not a preference model');
     // 5 initial training comparisons (1 of 6 held out) and 3 of 4 labelled ones (1 held out): fewer than 9 pairs
-    expect(() => planOnlineRun(run({}, { pmPairsPerBatch: 9 }))).toThrow(/round 1's PM has at most 5 initial \+ 3 labelled/);
+    expect(() => planOnlineRun(run({}, { pmPairsPerBatch: 9 }))).toThrow(
+      /round 1's PM has at most 5 initial \+ 3 labelled/,
+    );
     expect(() => planOnlineRun(run({ prompts: [] }))).toThrow(/no prompts/);
   });
 
-  it('refuses the gold labeller when no prompt is the synthetic world\'s, and warns when some are not', () => {
+  it("refuses the gold labeller when no prompt is the synthetic world's, and warns when some are not", () => {
     const outside = '\n\nHuman: What is 2+2?\n\nAssistant:';
     expect(() => planOnlineRun(run({ prompts: [outside] }))).toThrow('gold judges synthetic-world prompts only');
     const byPM = planOnlineRun(run({ prompts: [outside], labeller: { kind: 'pm', name: 'pm', checkpoint: pm } }));

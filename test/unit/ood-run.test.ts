@@ -24,14 +24,29 @@ describe('oodPromptSets', () => {
     expect(sets.background).toEqual([]);
     expect(oodPromptSets({ fit, evalIn, evalOut }, { seed: 4, expose: 3, names })).toEqual(sets);
     expect(oodPromptSets({ fit, evalIn, evalOut }, { seed: 5, expose: 3, names }).fit).not.toEqual(sets.fit);
-    const capped = oodPromptSets({ fit, evalIn, evalOut, background: range('d', 9) }, { seed: 4, expose: 3, n: 5, names });
-    expect([capped.fit.length, capped.evalIn.length, capped.evalOut.length, capped.exposed.length, capped.background.length]).toEqual([5, 5, 5, 3, 5]);
+    const capped = oodPromptSets(
+      { fit, evalIn, evalOut, background: range('d', 9) },
+      { seed: 4, expose: 3, n: 5, names },
+    );
+    expect([
+      capped.fit.length,
+      capped.evalIn.length,
+      capped.evalOut.length,
+      capped.exposed.length,
+      capped.background.length,
+    ]).toEqual([5, 5, 5, 3, 5]);
   });
 
   it('names the sets in its errors', () => {
-    expect(() => oodPromptSets({ fit: ['x'], evalIn: ['x'], evalOut: ['y'] }, { seed: 1, expose: 0, names })).toThrow('every --eval-in prompt is also a --fit prompt: nothing is held out');
-    expect(() => oodPromptSets({ fit: ['x'], evalIn: ['z'], evalOut: ['y'] }, { seed: 1, expose: 1, names })).toThrow('--expose 1 leaves no --eval-out prompt to evaluate (there are 1)');
-    expect(() => oodPromptSets({ fit: [], evalIn: ['z'], evalOut: ['y'] }, { seed: 1, expose: 0, names })).toThrow('--fit: no prompts to fit');
+    expect(() => oodPromptSets({ fit: ['x'], evalIn: ['x'], evalOut: ['y'] }, { seed: 1, expose: 0, names })).toThrow(
+      'every --eval-in prompt is also a --fit prompt: nothing is held out',
+    );
+    expect(() => oodPromptSets({ fit: ['x'], evalIn: ['z'], evalOut: ['y'] }, { seed: 1, expose: 1, names })).toThrow(
+      '--expose 1 leaves no --eval-out prompt to evaluate (there are 1)',
+    );
+    expect(() => oodPromptSets({ fit: [], evalIn: ['z'], evalOut: ['y'] }, { seed: 1, expose: 0, names })).toThrow(
+      '--fit: no prompts to fit',
+    );
   });
 });
 
@@ -48,6 +63,8 @@ describe('splitFitAndEval', () => {
     expect(splitFitAndEval([a, b], [a], 0.5, 1)).toEqual(s);
     expect(splitFitAndEval([a], [b], 0.5, 1)).toEqual({ fit: a.prompts, evalIn: b.prompts, heldOut: 0 });
     expect(splitFitAndEval([a], [a], 0.01, 1).heldOut).toBe(1); // at least one held out
-    expect(() => splitFitAndEval([{ id: 'one', prompts: ['x'] }], [{ id: 'one', prompts: ['x'] }], 0.5, 1)).toThrow('one is both fitted and evaluated, but has 1 prompt: nothing to hold out');
+    expect(() => splitFitAndEval([{ id: 'one', prompts: ['x'] }], [{ id: 'one', prompts: ['x'] }], 0.5, 1)).toThrow(
+      'one is both fitted and evaluated, but has 1 prompt: nothing to hold out',
+    );
   });
 });

@@ -19,7 +19,11 @@ describe('GPT-2 parameter table', () => {
     expect(t.size).toBeGreaterThanOrEqual(end);
     // AdamW's two ranges: every decayed parameter lies before decayEnd, every other one after it.
     for (const s of t.specs) expect(s.decay ? s.offset < t.decayEnd : s.offset >= t.decayEnd).toBe(true);
-    expect(t.byName.get('transformer.h.3.mlp.c_proj.weight')).toMatchObject({ shape: [128, 512], hfTranspose: true, decay: true });
+    expect(t.byName.get('transformer.h.3.mlp.c_proj.weight')).toMatchObject({
+      shape: [128, 512],
+      hfTranspose: true,
+      decay: true,
+    });
     expect(t.byName.get('transformer.h.0.ln_1.bias')).toMatchObject({ decay: false, init: 'zeros' });
   });
 

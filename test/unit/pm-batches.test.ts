@@ -10,7 +10,10 @@ const bytes = (s: string) => Array.from(new TextEncoder().encode(s));
 
 describe('PM sequences', () => {
   it('end with end-of-context and keep the response and the end of the context when cut from the left', () => {
-    expect(encodeForPM('\n\nHuman: hi\n\nAssistant:', ' yo', tok, 64)).toEqual([...bytes('\n\nHuman: hi\n\nAssistant: yo'), tok.endOfContext]);
+    expect(encodeForPM('\n\nHuman: hi\n\nAssistant:', ' yo', tok, 64)).toEqual([
+      ...bytes('\n\nHuman: hi\n\nAssistant: yo'),
+      tok.endOfContext,
+    ]);
     const cut = encodeForPM('\n\nHuman: a long question\n\nAssistant:', ' ok', tok, 10);
     expect(cut).toHaveLength(10);
     expect(cut.at(-1)).toBe(tok.endOfContext);
@@ -21,10 +24,14 @@ describe('PM sequences', () => {
   });
 
   it('batch chosen rows first, rejected after, with end-of-context indices, and pad a short batch', () => {
-    const sides = encodeComparisons([
-      { context: 'Q:', chosen: ' yes', rejected: ' no' },
-      { context: 'Q2:', chosen: ' sure thing', rejected: ' nope' },
-    ], tok, 16);
+    const sides = encodeComparisons(
+      [
+        { context: 'Q:', chosen: ' yes', rejected: ' no' },
+        { context: 'Q2:', chosen: ' sure thing', rejected: ' nope' },
+      ],
+      tok,
+      16,
+    );
     const b = pmBatch(sides, 3, 16, tok.endOfText);
     expect(b.count).toBe(2);
     expect(Array.from(b.eocIndex)).toEqual([6, 14, 6, 5, 8, 5]); // rows: c0 c1 c0(pad) | r0 r1 r0(pad)
@@ -34,21 +41,33 @@ describe('PM sequences', () => {
     expect(row(1)[15]).toBe(tok.endOfText); // padding after the score position
     expect(tok.decode(row(3).slice(0, 5))).toBe('Q: no');
     expect(() => pmBatch([], 2, 16, 0)).toThrow(/1\.\.2 pairs/);
-    expect(() => pmBatch([{ chosen: new Array(17).fill(1), rejected: [1] }], 1, 16, 0)).toThrow(/17 tokens, more than T=16/);
+    expect(() => pmBatch([{ chosen: new Array(17).fill(1), rejected: [1] }], 1, 16, 0)).toThrow(
+      /17 tokens, more than T=16/,
+    );
   });
 
   it('evaluation batches cover every pair once, in order', () => {
-    const sides = Array.from({ length: 7 }, (_, i) => ({ chosen: [i, tok.endOfContext], rejected: [i + 100, tok.endOfContext] }));
+    const sides = Array.from({ length: 7 }, (_, i) => ({
+      chosen: [i, tok.endOfContext],
+      rejected: [i + 100, tok.endOfContext],
+    }));
     const batches = pmEvalBatches(sides, 3, 4, 0);
     expect(batches.map((b) => b.count)).toEqual([3, 3, 1]);
-    expect(batches.flatMap((b) => Array.from({ length: b.count }, (_, p) => b.tokens[p * 4]))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(batches.flatMap((b) => Array.from({ length: b.count }, (_, p) => b.tokens[p * 4]))).toEqual([
+      0, 1, 2, 3, 4, 5, 6,
+    ]);
   });
 
   it('training batches shuffle each epoch with the seed and drop the remainder', () => {
     const sides = Array.from({ length: 10 }, (_, i) => ({ chosen: [i, 1], rejected: [i, 2] }));
     const firstRows = (seed: number, n: number) => {
       const batcher = new PMBatcher(sides, 4, 2, 0, seed);
-      const seen = Array.from({ length: n }, () => batcher.next()).map((b) => [b.tokens[0], b.tokens[2], b.tokens[4], b.tokens[6]]);
+      const seen = Array.from({ length: n }, () => batcher.next()).map((b) => [
+        b.tokens[0],
+        b.tokens[2],
+        b.tokens[4],
+        b.tokens[6],
+      ]);
       return { seen, epoch: batcher.epoch, per: batcher.batchesPerEpoch };
     };
     const a = firstRows(3, 4);

@@ -7,12 +7,25 @@ import { calibration } from '../../src/eval/calibration.ts';
 import type { PMInspectPair } from '../../src/protocol.ts';
 import { calibrationSeries, stepRows, stepSummary } from '../../src/ui/pm-view.ts';
 
-const pair = (rChosen: number, rRejected: number, loss: number): PMInspectPair =>
-  ({ context: '\n\nHuman: hi\n\nAssistant:', chosen: ' Sure.', rejected: ' No.', subset: 'helpful', cut: false, rChosen, rRejected, loss });
+const pair = (rChosen: number, rRejected: number, loss: number): PMInspectPair => ({
+  context: '\n\nHuman: hi\n\nAssistant:',
+  chosen: ' Sure.',
+  rejected: ' No.',
+  subset: 'helpful',
+  cut: false,
+  rChosen,
+  rRejected,
+  loss,
+});
 
 describe('step-through rows', () => {
   it('margin, σ(margin) and the verdict of each pair; ties count ½ in the batch accuracy', () => {
-    const rows = stepRows([pair(1.5, -0.5, 0.127), pair(-1, 2, 3.049), pair(0.25, 0.25, Math.LN2), pair(-800, 800, 1600)]);
+    const rows = stepRows([
+      pair(1.5, -0.5, 0.127),
+      pair(-1, 2, 3.049),
+      pair(0.25, 0.25, Math.LN2),
+      pair(-800, 800, 1600),
+    ]);
     expect(rows.map((r) => r.margin)).toEqual([2, -3, 0, -1600]);
     expect(rows.map((r) => r.verdict)).toEqual(['right', 'wrong', 'tie', 'wrong']);
     expect(rows[0].probability).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
@@ -45,6 +58,11 @@ describe('calibration series', () => {
   });
 
   it('no pairs: only the frame, nothing measured', () => {
-    expect(calibrationSeries(calibration([]).bins)).toEqual({ x: [0, 1], observed: [null, null], ideal: [0, 1], counts: [0, 0] });
+    expect(calibrationSeries(calibration([]).bins)).toEqual({
+      x: [0, 1],
+      observed: [null, null],
+      ideal: [0, 1],
+      counts: [0, 0],
+    });
   });
 });

@@ -21,7 +21,9 @@ describe('ppoPrompts and promptTokenBudget', () => {
     expect(promptTokenBudget([3, 9, 5], 32, 8)).toBe(10);
     expect(promptTokenBudget([3, 40], 32, 8)).toBe(24);
     expect(promptTokenBudget([], 32, 8)).toBe(1);
-    expect(() => promptTokenBudget([3], 32, 32)).toThrow(/32 new tokens leave no room for a prompt in the model's context of 32/);
+    expect(() => promptTokenBudget([3], 32, 32)).toThrow(
+      /32 new tokens leave no room for a prompt in the model's context of 32/,
+    );
   });
 });
 
@@ -52,11 +54,18 @@ describe('the gold scorer as a reward', () => {
     expect(goldValue(harmful, compliance)).toBeLessThanOrEqual(-0.25);
     expect(goldValue(harmful, refusal)).toBe(0);
     expect(goldValue('\n\nHuman: What is the capital of France?\n\nAssistant:', helpful)).toBe(0);
-    expect(await goldReward([benign, harmful], [helpful, compliance], [])).toEqual([goldValue(benign, helpful), goldValue(harmful, compliance)]);
+    expect(await goldReward([benign, harmful], [helpful, compliance], [])).toEqual([
+      goldValue(benign, helpful),
+      goldValue(harmful, compliance),
+    ]);
   });
 
   it('summarises a batch, and says whether any prompt was from the synthetic world', () => {
-    const g = goldSummary([{ prompt: benign, response: helpful }, { prompt: harmful, response: compliance }, { prompt: 'hello', response: 'x' }]);
+    const g = goldSummary([
+      { prompt: benign, response: helpful },
+      { prompt: harmful, response: compliance },
+      { prompt: 'hello', response: 'x' },
+    ]);
     expect(g.known).toBe(true);
     expect(g.scores).toEqual([goldValue(benign, helpful), goldValue(harmful, compliance), 0]);
     expect(g.metrics['gold/scores']).toBeCloseTo((g.scores[0] + g.scores[1]) / 3, 12);
@@ -68,29 +77,69 @@ describe('the gold scorer as a reward', () => {
 });
 
 describe('ppoConfigOf', () => {
-  const settings: RLHFRunSettings = { iterations: 3, batchSize: 8, minibatches: 2, epochs: 4, maxTokens: 16, klCoef: 0.001, klTarget: 0, lr: 1e-4, reward: 'gold', seed: 9 };
+  const settings: RLHFRunSettings = {
+    iterations: 3,
+    batchSize: 8,
+    minibatches: 2,
+    epochs: 4,
+    maxTokens: 16,
+    klCoef: 0.001,
+    klTarget: 0,
+    lr: 1e-4,
+    reward: 'gold',
+    seed: 9,
+  };
 
   it('applies the knobs to DEFAULT_PPO; a KL target turns on the controller with a horizon of 10 iterations', () => {
     const c = ppoConfigOf(settings, 20);
-    expect(c).toMatchObject({ batchSize: 8, minibatches: 2, epochs: 4, maxTokens: 16, maxPromptTokens: 20, klCoef: 0.001, adaptiveKl: null, lr: 1e-4, seed: 9, stopTexts: ['\n\nHuman:'] });
-    expect(ppoConfigOf({ ...settings, klTarget: 6 }, 20).adaptiveKl).toEqual({ target: 6, horizon: ADAPTIVE_KL_HORIZON_ITERATIONS * 8 });
+    expect(c).toMatchObject({
+      batchSize: 8,
+      minibatches: 2,
+      epochs: 4,
+      maxTokens: 16,
+      maxPromptTokens: 20,
+      klCoef: 0.001,
+      adaptiveKl: null,
+      lr: 1e-4,
+      seed: 9,
+      stopTexts: ['\n\nHuman:'],
+    });
+    expect(ppoConfigOf({ ...settings, klTarget: 6 }, 20).adaptiveKl).toEqual({
+      target: 6,
+      horizon: ADAPTIVE_KL_HORIZON_ITERATIONS * 8,
+    });
   });
 
   it('names a bad knob', () => {
-    expect(() => ppoConfigOf({ ...settings, minibatches: 3 }, 20)).toThrow(/minibatches must be a divisor of batchSize 8, got 3/);
+    expect(() => ppoConfigOf({ ...settings, minibatches: 3 }, 20)).toThrow(
+      /minibatches must be a divisor of batchSize 8, got 3/,
+    );
     expect(() => ppoConfigOf({ ...settings, lr: -1 }, 20)).toThrow(/lr must be in/);
   });
 });
 
 describe('traceForUI', () => {
-  it('decodes each action token on its own and attaches each rollout\'s score', () => {
+  it("decodes each action token on its own and attaches each rollout's score", () => {
     const row = {
-      prompt: [256, ...byteTokenizer.encode('Hi')], actions: [...byteTokenizer.encode(' ok'), 256], samplerLogp: [-1, -1, -1],
-      logp: [-1, -1, -1, -1], refLogp: [-1, -1, -1, -1], kl: [0, 0, 0, 0], entropy: [1, 1, 1, 1], value: [0, 0, 0, 0], reward: [0, 0, 0, 0.5],
-      advantage: [0, 0, 0, 0], return: [0, 0, 0, 0], ratio: [[1, 1, 1, 1]], clipped: [[false, false, false, false]], minibatch: 0,
+      prompt: [256, ...byteTokenizer.encode('Hi')],
+      actions: [...byteTokenizer.encode(' ok'), 256],
+      samplerLogp: [-1, -1, -1],
+      logp: [-1, -1, -1, -1],
+      refLogp: [-1, -1, -1, -1],
+      kl: [0, 0, 0, 0],
+      entropy: [1, 1, 1, 1],
+      value: [0, 0, 0, 0],
+      reward: [0, 0, 0, 0.5],
+      advantage: [0, 0, 0, 0],
+      return: [0, 0, 0, 0],
+      ratio: [[1, 1, 1, 1]],
+      clipped: [[false, false, false, false]],
+      minibatch: 0,
     };
     const it: PPOIteration = {
-      iteration: 2, metrics: {} as PPOMetrics, samples: [{ prompt: 'Hi', response: ' ok', score: 0.5, ended: true }],
+      iteration: 2,
+      metrics: {} as PPOMetrics,
+      samples: [{ prompt: 'Hi', response: ' ok', score: 0.5, ended: true }],
       inspect: { order: [[0]], rows: [row] },
     };
     const t = traceForUI(it, byteTokenizer, 0.01, 0.2);

@@ -49,10 +49,15 @@ describe('packSlots', () => {
     const ok = [[1], [1], [1], [1]];
     const one = [[2], [2], [2], [2]];
     expect(() => packSlots(layout, ok.slice(1), one, [0, 0, 0, 0], EOT)).toThrow(/3 prompts, 4 responses and 4 scores/);
-    expect(() => packSlots(layout, [[1, 2, 3], ...ok.slice(1)], [[4, 5, 6], ...one.slice(1)], [0, 0, 0, 0], EOT))
-      .toThrow(/rollout 0 has 3 prompt tokens, 3 actions and 6 tokens \(1\.\.2 actions fit\)/);
-    expect(() => packSlots(layout, ok, [[2], [], [2], [2]], [0, 0, 0, 0], EOT)).toThrow(/rollout 1 has 1 prompt tokens, 0 actions/);
-    expect(() => packSlots(layout, [[1], [1], [], [1]], one, [0, 0, 0, 0], EOT)).toThrow(/rollout 2 has 0 prompt tokens/);
+    expect(() =>
+      packSlots(layout, [[1, 2, 3], ...ok.slice(1)], [[4, 5, 6], ...one.slice(1)], [0, 0, 0, 0], EOT),
+    ).toThrow(/rollout 0 has 3 prompt tokens, 3 actions and 6 tokens \(1\.\.2 actions fit\)/);
+    expect(() => packSlots(layout, ok, [[2], [], [2], [2]], [0, 0, 0, 0], EOT)).toThrow(
+      /rollout 1 has 1 prompt tokens, 0 actions/,
+    );
+    expect(() => packSlots(layout, [[1], [1], [], [1]], one, [0, 0, 0, 0], EOT)).toThrow(
+      /rollout 2 has 0 prompt tokens/,
+    );
   });
 });
 
@@ -74,8 +79,12 @@ describe('score shaping and running moments', () => {
   it('applies the missing-ending penalty, then normalisation, then the clip', () => {
     const off = { missingEosPenalty: 0, scoreNorm: false, scoreClip: 0 };
     expect(shapeScores([1, 2], [true, false], off, new RunningMoments())).toEqual([1, 2]);
-    expect(shapeScores([1, 2], [true, false], { ...off, missingEosPenalty: 0.5 }, new RunningMoments())).toEqual([1, 1.5]);
-    expect(shapeScores([1, -7, 3], [true, true, true], { ...off, scoreClip: 2 }, new RunningMoments())).toEqual([1, -2, 2]);
+    expect(shapeScores([1, 2], [true, false], { ...off, missingEosPenalty: 0.5 }, new RunningMoments())).toEqual([
+      1, 1.5,
+    ]);
+    expect(shapeScores([1, -7, 3], [true, true, true], { ...off, scoreClip: 2 }, new RunningMoments())).toEqual([
+      1, -2, 2,
+    ]);
     // normalised by the moments of [1, 3] (mean 2, sample std √2), updated first
     const moments = new RunningMoments();
     const s = shapeScores([1, 3], [true, true], { ...off, scoreNorm: true }, moments);
@@ -93,11 +102,27 @@ describe('ppoMetrics', () => {
     const values = [0, 1, 99, 99, 1, 1, 1, 99];
     const returns = [1, 1, 99, 99, 2, 0, 1, 99];
     const x: PPOMetricInputs = {
-      scores: [1, 3], shaped: [0.5, 1.5], klCoef: 0.1, responseLengths: [2, 3], ended: [true, false],
-      spans: [{ first: 0, length: 2 }, { first: 4, length: 3 }], kl, entropy, values, returns,
+      scores: [1, 3],
+      shaped: [0.5, 1.5],
+      klCoef: 0.1,
+      responseLengths: [2, 3],
+      ended: [true, false],
+      spans: [
+        { first: 0, length: 2 },
+        { first: 4, length: 3 },
+      ],
+      kl,
+      entropy,
+      values,
+      returns,
       lossSums: {
-        'policy/approxkl': 0.4, 'policy/clipfrac': 0.2, 'policy/entropy': 8, 'loss/policy': -2, 'loss/value': 1,
-        'val/ratio': 4, 'val/clipfrac': 0,
+        'policy/approxkl': 0.4,
+        'policy/clipfrac': 0.2,
+        'policy/entropy': 8,
+        'loss/policy': -2,
+        'loss/value': 1,
+        'val/ratio': 4,
+        'val/clipfrac': 0,
       },
       steps: 4,
       seconds: { rollout: 1, score: 2, logprobs: 3, update: 4 },
@@ -111,7 +136,9 @@ describe('ppoMetrics', () => {
     expect(m['objective/non_score_reward']).toBeCloseTo(-0.1 * meanKl, 12);
     expect(m['objective/rlhf_reward']).toBeCloseTo(1 - 0.1 * meanKl, 12);
     expect(m['objective/kl_coef']).toBe(0.1);
-    expect([m['policy/approxkl'], m['policy/clipfrac'], m['policy/entropy'], m['loss/policy']]).toEqual([0.1, 0.05, 2, -0.5]);
+    expect([m['policy/approxkl'], m['policy/clipfrac'], m['policy/entropy'], m['loss/policy']]).toEqual([
+      0.1, 0.05, 2, -0.5,
+    ]);
     expect([m['loss/value'], m['val/ratio'], m['val/clipfrac']]).toEqual([0.25, 1, 0]);
     // residuals returns − values over the five response columns: [1, 0, 1, -1, 0]; returns [1, 1, 2, 0, 1]
     expect(m['val/var_explained']).toBeCloseTo(1 - varianceOf([1, 0, 1, -1, 0]) / varianceOf([1, 1, 2, 0, 1]), 12);

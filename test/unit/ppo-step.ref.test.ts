@@ -58,7 +58,13 @@ describe('ppoMinibatchRef', () => {
     const h = unpackRef(headTbl, head);
     const N = rows.reduce((s, r) => s + r.tokens.length - r.p, 0);
     const zeros = new Float64Array(N);
-    const now = ppoMinibatchRef(cfg, hp, w, h, { rows, oldLogp: zeros, advantages: zeros, oldValues: zeros, returns: zeros });
+    const now = ppoMinibatchRef(cfg, hp, w, h, {
+      rows,
+      oldLogp: zeros,
+      advantages: zeros,
+      oldValues: zeros,
+      returns: zeros,
+    });
     // old log-probabilities and values a random step from the current ones: ratios in [0.61, 1.65], |Δv| ≤ 0.4
     const oldLogp = now.logp.map((lp, n) => lp + uniform(N, 8, -0.5, 0.5)[n]);
     const oldValues = now.values.map((v, n) => v + uniform(N, 9, -0.4, 0.4)[n]);
@@ -71,10 +77,11 @@ describe('ppoMinibatchRef', () => {
     expect(at.margin).toBeGreaterThan(1e-3); // no clip decision within reach of the probes' ε = 1e-6
 
     const inputs: Inputs = Object.fromEntries([...w, ...h]);
-    const split = (x: Inputs) => [
-      new Map(table.specs.map((s) => [s.name, x[s.name]])),
-      new Map(headTbl.specs.map((s) => [s.name, x[s.name]])),
-    ] as const;
+    const split = (x: Inputs) =>
+      [
+        new Map(table.specs.map((s) => [s.name, x[s.name]])),
+        new Map(headTbl.specs.map((s) => [s.name, x[s.name]])),
+      ] as const;
     checkGradients({
       inputs,
       forward: (x) => {
@@ -95,13 +102,27 @@ describe('ppoMinibatchRef', () => {
 
 describe('ppoUpdateRef', () => {
   it('rewards, returns and whitened advantages as the trainer places them (γ = λ = 1)', () => {
-    const config: PPOConfig = { ...DEFAULT_PPO, batchSize: 3, minibatches: 1, epochs: 1, gamma: 1, lam: 1, klCoef: 0.3 };
+    const config: PPOConfig = {
+      ...DEFAULT_PPO,
+      batchSize: 3,
+      minibatches: 1,
+      epochs: 1,
+      gamma: 1,
+      lam: 1,
+      klCoef: 0.3,
+    };
     const promptIds = rows.map((r) => r.tokens.slice(0, r.p));
     const actions = rows.map((r) => r.tokens.slice(r.p));
     const scores = [1.5, -0.5, 2];
     const reference = initParams(table, cfg, (n) => randn(n, 13, 10));
     const r = ppoUpdateRef({
-      cfg, config, policy, reference, valueHead: head, klCoef: 0.3, order: [[0]],
+      cfg,
+      config,
+      policy,
+      reference,
+      valueHead: head,
+      klCoef: 0.3,
+      order: [[0]],
       rollout: { promptIds, actions, responseTokens: actions, scores, ended: [true, true, false] },
     });
     let all: number[] = [];
@@ -119,7 +140,10 @@ describe('ppoUpdateRef', () => {
     expect(Math.abs(mean)).toBeLessThan(1e-12);
     expect(variance).toBeCloseTo(1, 6);
     expect(r.steps).toHaveLength(1);
-    expect(r.metrics['objective/kl']).toBeCloseTo(r.rows.reduce((s, x) => s + x.kl.reduce((a, k) => a + k, 0), 0) / 3, 12);
+    expect(r.metrics['objective/kl']).toBeCloseTo(
+      r.rows.reduce((s, x) => s + x.kl.reduce((a, k) => a + k, 0), 0) / 3,
+      12,
+    );
     // the update moved every matrix of the policy and the value head
     expect(r.policy.some((p, i) => p !== policy[i])).toBe(true);
     expect(r.valueHead.some((p, i) => p !== head[i])).toBe(true);

@@ -10,18 +10,50 @@ const trace: RLHFTrace = {
   iteration: 3,
   klCoef: 0.1,
   cliprange: 0.2,
-  order: [[1, 0], [0, 1]],
+  order: [
+    [1, 0],
+    [0, 1],
+  ],
   rows: [
     {
-      prompt: '<|endoftext|>\n\nHuman: hi\n\nAssistant:', tokens: [' ', 'H', '<|endoftext|>'],
-      logp: [-1, -2, -0.5], refLogp: [-1.5, -2, -0.25], kl: [0.5, 0, -0.25], entropy: [2, 2, 2],
-      value: [0.1, 0.2, 0.3], reward: [-0.05, 0, 0.725], advantage: [1, -1, 0.5], return: [0.7, 0.72, 0.75],
-      ratio: [[1, 1, 1], [1.3, 0.7, 1.1]], clipped: [[false, false, false], [true, true, false]],
-      minibatch: 0, score: 0.7, ended: true,
+      prompt: '<|endoftext|>\n\nHuman: hi\n\nAssistant:',
+      tokens: [' ', 'H', '<|endoftext|>'],
+      logp: [-1, -2, -0.5],
+      refLogp: [-1.5, -2, -0.25],
+      kl: [0.5, 0, -0.25],
+      entropy: [2, 2, 2],
+      value: [0.1, 0.2, 0.3],
+      reward: [-0.05, 0, 0.725],
+      advantage: [1, -1, 0.5],
+      return: [0.7, 0.72, 0.75],
+      ratio: [
+        [1, 1, 1],
+        [1.3, 0.7, 1.1],
+      ],
+      clipped: [
+        [false, false, false],
+        [true, true, false],
+      ],
+      minibatch: 0,
+      score: 0.7,
+      ended: true,
     },
     {
-      prompt: 'x', tokens: ['a'], logp: [-3], refLogp: [-3], kl: [0], entropy: [1], value: [0], reward: [2], advantage: [0], return: [2],
-      ratio: [[1], [1]], clipped: [[false], [false]], minibatch: 1, score: 2, ended: false,
+      prompt: 'x',
+      tokens: ['a'],
+      logp: [-3],
+      refLogp: [-3],
+      kl: [0],
+      entropy: [1],
+      value: [0],
+      reward: [2],
+      advantage: [0],
+      return: [2],
+      ratio: [[1], [1]],
+      clipped: [[false], [false]],
+      minibatch: 1,
+      score: 2,
+      ended: false,
     },
   ],
 };
@@ -33,7 +65,21 @@ describe('traceTable', () => {
     expect(keys(2)).toEqual(['i', 'token', 'score']);
     expect(keys(3)).toEqual(['i', 'token', 'score', 'logp', 'refLogp', 'kl', 'reward']);
     expect(keys(4)).toEqual(['i', 'token', 'score', 'logp', 'refLogp', 'kl', 'reward', 'value', 'advantage', 'return']);
-    expect(keys(5)).toEqual(['i', 'token', 'score', 'logp', 'refLogp', 'kl', 'reward', 'value', 'advantage', 'return', 'ratio1', 'ratio2', 'clip']);
+    expect(keys(5)).toEqual([
+      'i',
+      'token',
+      'score',
+      'logp',
+      'refLogp',
+      'kl',
+      'reward',
+      'value',
+      'advantage',
+      'return',
+      'ratio1',
+      'ratio2',
+      'clip',
+    ]);
     expect(traceTable(trace, 0).columns).toEqual(traceTable(trace, 0, PPO_PHASES.length).columns);
     expect(PPO_PHASES.map((p) => p.n)).toEqual([1, 2, 3, 4, 5]);
   });
@@ -41,7 +87,18 @@ describe('traceTable', () => {
   it('gives one row per response token with its numbers; the score only at the last token', () => {
     const t = traceTable(trace, 0);
     expect(t.rows.map((r) => r.token)).toEqual([' ', 'H', '<|endoftext|>']);
-    expect(t.rows[0].values).toEqual({ i: 0, logp: -1, refLogp: -1.5, kl: 0.5, reward: -0.05, value: 0.1, advantage: 1, return: 0.7, ratio1: 1, ratio2: 1.3 });
+    expect(t.rows[0].values).toEqual({
+      i: 0,
+      logp: -1,
+      refLogp: -1.5,
+      kl: 0.5,
+      reward: -0.05,
+      value: 0.1,
+      advantage: 1,
+      return: 0.7,
+      ratio1: 1,
+      ratio2: 1.3,
+    });
     expect(t.rows[1].values.score).toBeUndefined();
     expect(t.rows[2].values.score).toBe(0.7);
     expect(t.rows[2].values.ratio2).toBe(1.1);

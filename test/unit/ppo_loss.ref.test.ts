@@ -30,7 +30,11 @@ describe('ppo loss reference', () => {
       checkGradients({
         inputs: { ...x },
         constant: ['oldLogp', 'advantages', 'oldValues', 'returns', 'mask'],
-        forward: (i) => ppoLossForwardRef(i as unknown as PpoInputs, hp, N).subarray(PpoStat['loss/total'], PpoStat['loss/total'] + 1),
+        forward: (i) =>
+          ppoLossForwardRef(i as unknown as PpoInputs, hp, N).subarray(
+            PpoStat['loss/total'],
+            PpoStat['loss/total'] + 1,
+          ),
         backward: (i, dout) => {
           const g = ppoLossBackwardRef(i as unknown as PpoInputs, hp, N, dout[0]);
           return { logp: g.dlogp, values: g.dvalues, entropy: g.dentropy };
@@ -67,10 +71,17 @@ describe('ppo loss reference', () => {
     };
     const s = ppoLossForwardRef(x, hp, 3);
     const expected = {
-      'loss/policy': (-1.2 - 0.5) / 2, 'loss/value': 0.5 * (3.24 + 0.01) / 2, 'policy/entropy': 1.5,
-      'policy/clipfrac': 0.5, 'policy/approxkl': 0.5 * (ln(1.5) ** 2 + ln(0.5) ** 2) / 2, 'val/ratio': 1, 'val/clipfrac': 0.5, count: 2,
+      'loss/policy': (-1.2 - 0.5) / 2,
+      'loss/value': (0.5 * (3.24 + 0.01)) / 2,
+      'policy/entropy': 1.5,
+      'policy/clipfrac': 0.5,
+      'policy/approxkl': (0.5 * (ln(1.5) ** 2 + ln(0.5) ** 2)) / 2,
+      'val/ratio': 1,
+      'val/clipfrac': 0.5,
+      count: 2,
     };
-    for (const [name, v] of Object.entries(expected)) expect(s[PpoStat[name as keyof typeof PpoStat]], name).toBeCloseTo(v, 12);
+    for (const [name, v] of Object.entries(expected))
+      expect(s[PpoStat[name as keyof typeof PpoStat]], name).toBeCloseTo(v, 12);
     expect(s[PpoStat['loss/total']]).toBeCloseTo(-0.85 + 0.1 * 0.8125 - 0.01 * 1.5, 12);
     const g = ppoLossBackwardRef(x, hp, 3);
     expect([...g.dlogp]).toEqual([0, -0.5 / 2, 0]);

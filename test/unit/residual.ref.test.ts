@@ -18,6 +18,8 @@ describe('residual reference', () => {
   }
 
   it('add_in_place sums its arguments', () => {
-    expect(Array.from(addInPlaceRef(Float64Array.from([1, 2, 3]), Float64Array.from([10, -2, 0.5]), 3))).toEqual([11, 0, 3.5]);
+    expect(Array.from(addInPlaceRef(Float64Array.from([1, 2, 3]), Float64Array.from([10, -2, 0.5]), 3))).toEqual([
+      11, 0, 3.5,
+    ]);
   });
 });

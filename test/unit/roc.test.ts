@@ -14,21 +14,32 @@ const corners = (c: readonly RocPoint[]) => c.map((p) => ({ fpr: p.fpr, tpr: p.t
 describe('ROC curve points', () => {
   it('a perfect separator passes through the corner (0, 1); a reversed one through (1, 0)', () => {
     const perfect = rocCurve([0.1, 0.2, 0.3], [5, 6]);
-    expect(corners(perfect)).toEqual([{ fpr: 0, tpr: 0 }, { fpr: 0, tpr: 0.5 }, { fpr: 0, tpr: 1 }, { fpr: 1 / 3, tpr: 1 }, { fpr: 2 / 3, tpr: 1 }, { fpr: 1, tpr: 1 }]);
+    expect(corners(perfect)).toEqual([
+      { fpr: 0, tpr: 0 },
+      { fpr: 0, tpr: 0.5 },
+      { fpr: 0, tpr: 1 },
+      { fpr: 1 / 3, tpr: 1 },
+      { fpr: 2 / 3, tpr: 1 },
+      { fpr: 1, tpr: 1 },
+    ]);
     expect(auroc([0.1, 0.2, 0.3], [5, 6])).toBe(1);
     expect(rocArea(perfect)).toBe(1);
     const reversed = rocCurve([5, 6], [0.1, 0.2, 0.3]);
     expect(corners(reversed)).toContainEqual({ fpr: 1, tpr: 0 });
     expect(rocArea(reversed)).toBe(0);
     // every score tied: one step from (0, 0) straight to (1, 1), area ½
-    expect(corners(rocCurve([2, 2], [2, 2, 2]))).toEqual([{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }]);
+    expect(corners(rocCurve([2, 2], [2, 2, 2]))).toEqual([
+      { fpr: 0, tpr: 0 },
+      { fpr: 1, tpr: 1 },
+    ]);
     expect(rocArea(rocCurve([2, 2], [2, 2, 2]))).toBe(0.5);
   });
 
   it('the chart columns hold each curve in order, and its area is the AUROC, ties included', () => {
     for (const seed of [1, 2, 3, 4]) {
       const r = rng(seed);
-      const score = (n: number, shift: number, levels: number) => Array.from({ length: n }, () => Math.round(r() * levels) + shift);
+      const score = (n: number, shift: number, levels: number) =>
+        Array.from({ length: n }, () => Math.round(r() * levels) + shift);
       const pairs = [
         [score(30, 0, 10), score(17, 3, 10)], // many ties
         [score(12, 0, 1000), score(40, 0, 1000)], // few ties, near chance

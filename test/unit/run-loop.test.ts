@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { MetricPoint, WorkerEvent } from '../../src/protocol.ts';
 import { RunLoop, type SteppableRun } from '../../src/worker/run-loop.ts';
 
-function fakeRun(steps: number, failAt = Infinity): SteppableRun & { reads: number[]; disposed: number; stepAtDispose: number } {
+function fakeRun(
+  steps: number,
+  failAt = Infinity,
+): SteppableRun & { reads: number[]; disposed: number; stepAtDispose: number } {
   let step = 0;
   const reads: number[] = [];
   return {
@@ -56,7 +59,9 @@ describe('RunLoop', () => {
     loop.play();
     await until(() => loop.status === 'done' && events.some((e) => e.type === 'trainer-checkpoint'));
     expect(run.reads).toEqual([3, 6, 7]);
-    expect(events.filter((e) => e.type === 'trainer-metrics').map((e) => (e as { point: MetricPoint }).point.step)).toEqual([3, 6, 7]);
+    expect(
+      events.filter((e) => e.type === 'trainer-metrics').map((e) => (e as { point: MetricPoint }).point.step),
+    ).toEqual([3, 6, 7]);
     const checkpoint = events.find((e) => e.type === 'trainer-checkpoint');
     expect(checkpoint).toMatchObject({ trainer: 'lm', run: 'r1', step: 7, metadata: { step: '7' } });
     const last = events.filter((e) => e.type === 'trainer-status').at(-1);
@@ -109,6 +114,11 @@ describe('RunLoop', () => {
     const loop = new RunLoop('lm', 'r4', run, 2, post);
     loop.play();
     await until(() => loop.status === 'failed');
-    expect(events.at(-1)).toMatchObject({ type: 'trainer-status', status: 'failed', step: 3, message: 'loss is NaN at step 4' });
+    expect(events.at(-1)).toMatchObject({
+      type: 'trainer-status',
+      status: 'failed',
+      step: 3,
+      message: 'loss is NaN at step 4',
+    });
   });
 });

@@ -20,7 +20,10 @@ describe('safetensors', () => {
   });
 
   it('reads F16 and BF16 tensors', () => {
-    const header = JSON.stringify({ h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] }, b: { dtype: 'BF16', shape: [1], data_offsets: [4, 6] } });
+    const header = JSON.stringify({
+      h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] },
+      b: { dtype: 'BF16', shape: [1], data_offsets: [4, 6] },
+    });
     const head = new TextEncoder().encode(header);
     const bytes = new Uint8Array(8 + head.length + 6);
     const dv = new DataView(bytes.buffer);
@@ -36,11 +39,15 @@ describe('safetensors', () => {
 
   it('names the file and the tensor when a file is truncated or corrupt', () => {
     const bytes = writeSafetensors(sample());
-    expect(() => readSafetensors(bytes.subarray(0, bytes.length - 4), 'pm.safetensors')).toThrow(/pm\.safetensors: tensor transformer\.ln_f\.bias ends at byte 32 but the data has 28 bytes \(truncated\)/);
+    expect(() => readSafetensors(bytes.subarray(0, bytes.length - 4), 'pm.safetensors')).toThrow(
+      /pm\.safetensors: tensor transformer\.ln_f\.bias ends at byte 32 but the data has 28 bytes \(truncated\)/,
+    );
     expect(() => readSafetensors(bytes.subarray(0, 5), 'x')).toThrow(/too short/);
     const garbled = bytes.slice();
     garbled[8] = 0x78; // the header's opening brace becomes 'x'
     expect(() => readSafetensors(garbled, 'g')).toThrow(/g: header is not valid JSON/);
-    expect(() => writeSafetensors(new Map([['w', { shape: [2, 2], data: new Float32Array(3) }]]))).toThrow(/tensor w: shape \[2,2\] holds 4 values, data has 3/);
+    expect(() => writeSafetensors(new Map([['w', { shape: [2, 2], data: new Float32Array(3) }]]))).toThrow(
+      /tensor w: shape \[2,2\] holds 4 values, data has 3/,
+    );
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { pcgHash, sampleRef, sampleUniformRef, samplingDistributionRef, samplingLogProbsRef, topKThresholdRef } from '../../src/kernels/sample.ref.ts';
+import {
+  pcgHash,
+  sampleRef,
+  sampleUniformRef,
+  samplingDistributionRef,
+  samplingLogProbsRef,
+  topKThresholdRef,
+} from '../../src/kernels/sample.ref.ts';
 import { randn } from '../helpers/random.ts';
 
 const sum = (p: ArrayLike<number>) => Array.from(p).reduce((a, b) => a + b, 0);
@@ -57,7 +64,10 @@ describe('sample reference', () => {
 
   it('no backward: logp is the log-softmax of x/τ over the admitted set, which PPO differentiates itself', () => {
     const x = randn(7, 3);
-    for (const [tau, k] of [[1, 0], [0.7, 3]] as const) {
+    for (const [tau, k] of [
+      [1, 0],
+      [0.7, 3],
+    ] as const) {
       const p = samplingDistributionRef(x, tau, k);
       const lp = samplingLogProbsRef(x, tau, k);
       for (let i = 0; i < 7; i++) expect(lp[i]).toBeCloseTo(Math.log(p[i]), 12);

@@ -52,14 +52,22 @@ describe('TrainerController.pace', () => {
     vi.unstubAllGlobals();
   });
 
-  it('follows the Worker\'s status events of its own run', () => {
+  it("follows the Worker's status events of its own run", () => {
     vi.stubGlobal('requestAnimationFrame', () => 1); // the host update is not what this test looks at
     let now = 0;
     vi.spyOn(performance, 'now').mockImplementation(() => now);
     let listener: (e: WorkerEvent) => void = () => {};
-    const host = { addController: () => {}, removeController: () => {}, requestUpdate: () => {}, updateComplete: Promise.resolve(true) };
+    const host = {
+      addController: () => {},
+      removeController: () => {},
+      requestUpdate: () => {},
+      updateComplete: Promise.resolve(true),
+    };
     const ctl = new TrainerController(host, 'pm');
-    ctl.setClient({ send: () => {}, on: (f: (e: WorkerEvent) => void) => ((listener = f), () => {}) } as unknown as WorkerClient);
+    ctl.setClient({
+      send: () => {},
+      on: (f: (e: WorkerEvent) => void) => ((listener = f), () => {}),
+    } as unknown as WorkerClient);
     ctl.hostConnected();
     ctl.begin('run-1', 50);
     const status = (run: string, status: 'playing' | 'paused', step: number, t: number) => {

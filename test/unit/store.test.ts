@@ -7,7 +7,15 @@ import { describe, expect, it } from 'vitest';
 import type { Comparison } from '../../src/data/comparisons.ts';
 import { deleteCheckpoint, listCheckpoints, loadCheckpointBytes, saveCheckpoint } from '../../src/store/checkpoints.ts';
 import {
-  DATASET_CHUNK, chosenTranscripts, comparisonsPage, datasetId, deleteDataset, listDatasets, loadComparisons, saveDataset, searchComparisons,
+  DATASET_CHUNK,
+  chosenTranscripts,
+  comparisonsPage,
+  datasetId,
+  deleteDataset,
+  listDatasets,
+  loadComparisons,
+  saveDataset,
+  searchComparisons,
 } from '../../src/store/datasets.ts';
 import { StorageError, storageError } from '../../src/store/errors.ts';
 import type { KV } from '../../src/store/kv.ts';
@@ -17,7 +25,7 @@ import { lastValues, listRuns, loadRun, saveRun } from '../../src/store/runs.ts'
 /** A KV over a Map; values are structured-cloned like IndexedDB does; writes beyond `quota` bytes throw QuotaExceededError. */
 function fakeKV(): KV & { map: Map<string, unknown>; used(): number; quota: number } {
   const map = new Map<string, unknown>();
-  const size = (v: unknown): number => (v instanceof Uint8Array ? v.byteLength : JSON.stringify(v)?.length ?? 0);
+  const size = (v: unknown): number => (v instanceof Uint8Array ? v.byteLength : (JSON.stringify(v)?.length ?? 0));
   const used = () => [...map.values()].reduce<number>((a, v) => a + size(v), 0);
   const check = (extra: number) => {
     if (used() + extra > kv.quota) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
@@ -62,8 +70,21 @@ describe('datasets', () => {
   it('round-trip in chunks, with their metadata, and page through the right chunks', async () => {
     const kv = fakeKV();
     const n = DATASET_CHUNK * 2 + 7;
-    const meta = await saveDataset(kv, { name: 'helpful-base.train.jsonl.gz', subset: 'helpful-base', identical: 3, sources: ['helpful-base.train.jsonl.gz'], comparisons: many(n) });
-    expect(meta).toMatchObject({ id: 'helpful-base-train', name: 'helpful-base.train.jsonl.gz', subset: 'helpful-base', count: n, identical: 3, sources: ['helpful-base.train.jsonl.gz'] });
+    const meta = await saveDataset(kv, {
+      name: 'helpful-base.train.jsonl.gz',
+      subset: 'helpful-base',
+      identical: 3,
+      sources: ['helpful-base.train.jsonl.gz'],
+      comparisons: many(n),
+    });
+    expect(meta).toMatchObject({
+      id: 'helpful-base-train',
+      name: 'helpful-base.train.jsonl.gz',
+      subset: 'helpful-base',
+      count: n,
+      identical: 3,
+      sources: ['helpful-base.train.jsonl.gz'],
+    });
     expect(meta.keys).toHaveLength(3);
     expect(await listDatasets(kv)).toEqual([meta]);
     expect(await loadComparisons(kv, meta)).toEqual(many(n));
@@ -81,11 +102,23 @@ describe('datasets', () => {
 
   it('a save that exceeds the quota names QuotaExceededError and loses nothing already stored', async () => {
     const kv = fakeKV();
-    const first = await saveDataset(kv, { name: 'a.jsonl', subset: 'helpful-base', identical: 0, sources: ['a.jsonl'], comparisons: many(10) });
+    const first = await saveDataset(kv, {
+      name: 'a.jsonl',
+      subset: 'helpful-base',
+      identical: 0,
+      sources: ['a.jsonl'],
+      comparisons: many(10),
+    });
     const before = new Map(kv.map);
     // room for one more chunk but not two: the second chunk's write fails mid-save
     kv.quota = kv.used() + JSON.stringify(many(DATASET_CHUNK)).length + 100;
-    const error = await saveDataset(kv, { name: 'b.jsonl', subset: 'helpful-base', identical: 0, sources: ['b.jsonl'], comparisons: many(DATASET_CHUNK * 3) }).catch((e: unknown) => e);
+    const error = await saveDataset(kv, {
+      name: 'b.jsonl',
+      subset: 'helpful-base',
+      identical: 0,
+      sources: ['b.jsonl'],
+      comparisons: many(DATASET_CHUNK * 3),
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageError);
     expect((error as StorageError).problem).toBe('quota');
     expect((error as Error).message).toMatch(/QuotaExceededError/);
@@ -98,14 +131,42 @@ describe('datasets', () => {
 
   it('a replacement writes new keys before the index and deletes the old ones only after', async () => {
     const kv = fakeKV();
-    const old = await saveDataset(kv, { id: 'synth-helpful', name: 'synth-helpful', subset: 'synth-helpful', identical: 0, sources: ['synth seed 1'], comparisons: many(4) });
+    const old = await saveDataset(kv, {
+      id: 'synth-helpful',
+      name: 'synth-helpful',
+      subset: 'synth-helpful',
+      identical: 0,
+      sources: ['synth seed 1'],
+      comparisons: many(4),
+    });
     // the index update fails: the old record must survive, the new keys must go
-    const failing: KV = { ...kv, update: async () => { throw new DOMException('blocked', 'QuotaExceededError'); } };
-    await expect(saveDataset(failing, { id: 'synth-helpful', name: 'synth-helpful', subset: 'synth-helpful', identical: 0, sources: ['synth seed 2'], comparisons: many(6) })).rejects.toThrow(/QuotaExceededError/);
+    const failing: KV = {
+      ...kv,
+      update: async () => {
+        throw new DOMException('blocked', 'QuotaExceededError');
+      },
+    };
+    await expect(
+      saveDataset(failing, {
+        id: 'synth-helpful',
+        name: 'synth-helpful',
+        subset: 'synth-helpful',
+        identical: 0,
+        sources: ['synth seed 2'],
+        comparisons: many(6),
+      }),
+    ).rejects.toThrow(/QuotaExceededError/);
     expect(await listDatasets(kv)).toEqual([old]);
     expect([...kv.map.keys()].sort()).toEqual(['dataset:index', ...old.keys].sort());
     // a successful replacement: same id, new keys, old keys gone
-    const fresh = await saveDataset(kv, { id: 'synth-helpful', name: 'synth-helpful', subset: 'synth-helpful', identical: 1, sources: ['synth seed 2'], comparisons: many(6) });
+    const fresh = await saveDataset(kv, {
+      id: 'synth-helpful',
+      name: 'synth-helpful',
+      subset: 'synth-helpful',
+      identical: 1,
+      sources: ['synth seed 2'],
+      comparisons: many(6),
+    });
     expect(fresh.keys).not.toEqual(old.keys);
     expect(await listDatasets(kv)).toEqual([fresh]);
     for (const k of old.keys) expect(kv.map.has(k)).toBe(false);
@@ -124,7 +185,9 @@ describe('datasets', () => {
   it('search context and both responses, case-insensitively, and give LM transcripts', () => {
     const rows = many(30);
     expect(searchComparisons(rows, 'QUESTION 12?').map((c) => c.source.line)).toEqual([13]);
-    expect(searchComparisons(rows, 'bad answer 2').map((c) => c.source.line)).toEqual([3, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
+    expect(searchComparisons(rows, 'bad answer 2').map((c) => c.source.line)).toEqual([
+      3, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+    ]);
     expect(searchComparisons(rows, '  ')).toHaveLength(30);
     expect(chosenTranscripts([comparison(0)])).toEqual(['\n\nHuman: question 0?\n\nAssistant: good answer 0']);
   });
@@ -134,7 +197,19 @@ describe('checkpoints and runs', () => {
   it('checkpoint bytes round-trip and are listed, then deleted', async () => {
     const kv = fakeKV();
     const bytes = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
-    const meta = await saveCheckpoint(kv, { id: 'base-1-step3', name: 'base nano step 3', stage: 'base', run: 'base-1', step: 3, preset: 'nano', metadata: { tokenizer: 'byte' } }, bytes);
+    const meta = await saveCheckpoint(
+      kv,
+      {
+        id: 'base-1-step3',
+        name: 'base nano step 3',
+        stage: 'base',
+        run: 'base-1',
+        step: 3,
+        preset: 'nano',
+        metadata: { tokenizer: 'byte' },
+      },
+      bytes,
+    );
     expect(meta.bytes).toBe(1000);
     expect(await listCheckpoints(kv)).toEqual([meta]);
     expect(await loadCheckpointBytes(kv, meta)).toEqual(bytes);
@@ -146,15 +221,39 @@ describe('checkpoints and runs', () => {
   it('a run saved twice keeps one record with the later history and its first creation time', async () => {
     const kv = fakeKV();
     const record = (n: number) => ({
-      settings: { preset: 'nano' }, datasets: ['synth-helpful'], info: { parameters: 1234 }, adapter: 'swiftshader',
+      settings: { preset: 'nano' },
+      datasets: ['synth-helpful'],
+      info: { parameters: 1234 },
+      adapter: 'swiftshader',
       history: Array.from({ length: n }, (_, i) => ({ step: i + 1, 'train/loss': 5 - i })),
     });
-    const first = await saveRun(kv, { id: 'base-1', name: 'base nano', stage: 'base', step: 2, steps: 10, checkpoints: ['c1'], created: 1000 }, record(2));
-    const second = await saveRun(kv, { id: 'base-1', name: 'base nano', stage: 'base', step: 10, steps: 10, checkpoints: ['c1', 'c2'], created: first.created }, record(10));
+    const first = await saveRun(
+      kv,
+      { id: 'base-1', name: 'base nano', stage: 'base', step: 2, steps: 10, checkpoints: ['c1'], created: 1000 },
+      record(2),
+    );
+    const second = await saveRun(
+      kv,
+      {
+        id: 'base-1',
+        name: 'base nano',
+        stage: 'base',
+        step: 10,
+        steps: 10,
+        checkpoints: ['c1', 'c2'],
+        created: first.created,
+      },
+      record(10),
+    );
     expect(await listRuns(kv)).toEqual([second]);
     expect(second).toMatchObject({ created: 1000, step: 10, last: { 'train/loss': -4 } });
     expect((await loadRun(kv, second)).history).toHaveLength(10);
-    expect(lastValues([{ step: 1, a: 1, b: 2 }, { step: 2, a: 3, b: NaN }])).toEqual({ a: 3, b: 2 });
+    expect(
+      lastValues([
+        { step: 1, a: 1, b: 2 },
+        { step: 2, a: 3, b: NaN },
+      ]),
+    ).toEqual({ a: 3, b: 2 });
   });
 });
 
@@ -172,11 +271,20 @@ describe('storage errors', () => {
 
   it('orphaned data keys (an interrupted save) are swept once old enough, referenced ones never', async () => {
     const kv = fakeKV();
-    const kept = await saveDataset(kv, { name: 'a.jsonl', subset: 's', identical: 0, sources: [], comparisons: many(2) });
+    const kept = await saveDataset(kv, {
+      name: 'a.jsonl',
+      subset: 's',
+      identical: 0,
+      sources: [],
+      comparisons: many(2),
+    });
     const t = Date.now() - 2 * 60 * 60 * 1000;
     const oldOrphan = `dataset:b:${t.toString(36)}abcd:0`;
     const newOrphan = `dataset:c:${Date.now().toString(36)}abcd:0`;
-    await kv.setMany([[oldOrphan, []], [newOrphan, []]]);
+    await kv.setMany([
+      [oldOrphan, []],
+      [newOrphan, []],
+    ]);
     expect(await sweepOrphans(kv)).toEqual([oldOrphan]);
     expect(kv.map.has(newOrphan)).toBe(true);
     for (const k of kept.keys) expect(kv.map.has(k)).toBe(true);

@@ -5,11 +5,27 @@
 import { describe, expect, it } from 'vitest';
 import { parseHHJsonl } from '../../src/data/hh.ts';
 import {
-  HARM_MARKERS, MAX_SYNTH_TOPICS, SYNTH_MAX_BYTES, generateSynthWorld, goldScore, pairsToJsonl, synthPrompts, synthResponse, type SynthPair,
+  HARM_MARKERS,
+  MAX_SYNTH_TOPICS,
+  SYNTH_MAX_BYTES,
+  generateSynthWorld,
+  goldScore,
+  pairsToJsonl,
+  synthPrompts,
+  synthResponse,
+  type SynthPair,
 } from '../../src/data/synth.ts';
 import {
-  ANSWER_TEMPLATES, BENIGN_TOPICS, EVASIVE_ONLY_BODIES, GREETINGS, HARMFUL_TOPICS, NON_ANSWER_BODIES, NON_ANSWER_CLOSERS,
-  NON_ANSWER_OPENERS, REFUSAL_ONLY_BODIES, REQUEST_TEMPLATES,
+  ANSWER_TEMPLATES,
+  BENIGN_TOPICS,
+  EVASIVE_ONLY_BODIES,
+  GREETINGS,
+  HARMFUL_TOPICS,
+  NON_ANSWER_BODIES,
+  NON_ANSWER_CLOSERS,
+  NON_ANSWER_OPENERS,
+  REFUSAL_ONLY_BODIES,
+  REQUEST_TEMPLATES,
 } from '../../src/data/synth-vocab.ts';
 import { rng } from '../helpers/random.ts';
 
@@ -42,18 +58,29 @@ describe('synthetic HH world: generation', () => {
 
   it('restricts requests to the first K topics of each kind when asked, covering all K; the default world is unchanged', () => {
     const phrasingsOf = (topics: typeof BENIGN_TOPICS) => topics.map((t) => t.phrasings);
-    const topicOf = (prompt: string, topics: string[][]) => topics.findIndex((ph) => ph.some((x) => prompt.includes(x)));
+    const topicOf = (prompt: string, topics: string[][]) =>
+      topics.findIndex((ph) => ph.some((x) => prompt.includes(x)));
     const small = generateSynthWorld({ seed: 3, pairs: 300, topics: 3 });
-    const seen = (pairs: SynthPair[], topics: string[][]) => new Set(pairs.map((p) => topicOf(split(p.chosen).prompt, topics)));
+    const seen = (pairs: SynthPair[], topics: string[][]) =>
+      new Set(pairs.map((p) => topicOf(split(p.chosen).prompt, topics)));
     expect(seen(small.helpful, phrasingsOf(BENIGN_TOPICS))).toEqual(new Set([0, 1, 2]));
     expect(seen(small.harmless, phrasingsOf(HARMFUL_TOPICS))).toEqual(new Set([0, 1, 2]));
-    expect(new Set(synthPrompts({ seed: 2, n: 100, topics: 2 }).map((p) => topicOf(p, phrasingsOf([...BENIGN_TOPICS.slice(0, 2), ...HARMFUL_TOPICS.slice(0, 2)])))))
-      .toEqual(new Set([0, 1, 2, 3]));
+    expect(
+      new Set(
+        synthPrompts({ seed: 2, n: 100, topics: 2 }).map((p) =>
+          topicOf(p, phrasingsOf([...BENIGN_TOPICS.slice(0, 2), ...HARMFUL_TOPICS.slice(0, 2)])),
+        ),
+      ),
+    ).toEqual(new Set([0, 1, 2, 3]));
     // the full world reaches further topics, and naming every topic is the default world byte for byte
     expect(Math.max(...seen(big.helpful, phrasingsOf(BENIGN_TOPICS)))).toBeGreaterThan(2);
-    expect(generateSynthWorld({ seed: 3, pairs: 100, topics: MAX_SYNTH_TOPICS }).harmless).toEqual(generateSynthWorld({ seed: 3, pairs: 100 }).harmless);
+    expect(generateSynthWorld({ seed: 3, pairs: 100, topics: MAX_SYNTH_TOPICS }).harmless).toEqual(
+      generateSynthWorld({ seed: 3, pairs: 100 }).harmless,
+    );
     for (const bad of [0, MAX_SYNTH_TOPICS + 1, 1.5]) {
-      expect(() => generateSynthWorld({ seed: 1, pairs: 1, topics: bad })).toThrow(/topics must be an integer from 1 to 12/);
+      expect(() => generateSynthWorld({ seed: 1, pairs: 1, topics: bad })).toThrow(
+        /topics must be an integer from 1 to 12/,
+      );
     }
   });
 
@@ -118,8 +145,16 @@ describe('synthetic HH world: generation', () => {
 
 describe('synthetic HH world: word lists', () => {
   const phrasings = [...BENIGN_TOPICS, ...HARMFUL_TOPICS].flatMap((t) => t.phrasings);
-  const fixedText = [...REQUEST_TEMPLATES, ...ANSWER_TEMPLATES, ...NON_ANSWER_OPENERS, ...NON_ANSWER_BODIES, ...EVASIVE_ONLY_BODIES,
-    ...REFUSAL_ONLY_BODIES, ...NON_ANSWER_CLOSERS, ...GREETINGS.flat()].join(' ');
+  const fixedText = [
+    ...REQUEST_TEMPLATES,
+    ...ANSWER_TEMPLATES,
+    ...NON_ANSWER_OPENERS,
+    ...NON_ANSWER_BODIES,
+    ...EVASIVE_ONLY_BODIES,
+    ...REFUSAL_ONLY_BODIES,
+    ...NON_ANSWER_CLOSERS,
+    ...GREETINGS.flat(),
+  ].join(' ');
 
   it('marks every harmful phrasing and no benign phrasing or fixed text with a harm marker', () => {
     expect(new Set(phrasings).size).toBe(phrasings.length);
@@ -150,21 +185,27 @@ describe('synthetic HH world: gold scorer', () => {
     expect(benign.every((p) => p.endsWith(ASSISTANT) && goldScore(p, '').requestKind === 'benign')).toBe(true);
     expect(harmful.every((p) => p.endsWith(ASSISTANT) && goldScore(p, '').requestKind === 'harmful')).toBe(true);
     const mix = synthPrompts({ seed: 9, n: 10 });
-    expect(mix.map((p) => goldScore(p, '').requestKind)).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? 'harmful' : 'benign')));
+    expect(mix.map((p) => goldScore(p, '').requestKind)).toEqual(
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? 'harmful' : 'benign')),
+    );
   });
 
   it('orders generated responses of every kind as the world intends, and they fit the budget', () => {
     benign.forEach((p, i) => {
       const [help, evade, refuse] = (['helpful', 'evasive', 'refusal'] as const).map((k) => synthResponse(p, k, i));
-      for (const r of [help, evade, refuse]) expect(Buffer.byteLength(`${p} ${r}`)).toBeLessThanOrEqual(SYNTH_MAX_BYTES);
+      for (const r of [help, evade, refuse])
+        expect(Buffer.byteLength(`${p} ${r}`)).toBeLessThanOrEqual(SYNTH_MAX_BYTES);
       expect(goldScore(p, help).helpfulness).toBeGreaterThanOrEqual(0.25);
       expect(goldScore(p, evade)).toEqual({ requestKind: 'benign', helpfulness: 0, harmfulness: 0 });
       expect(goldScore(p, refuse)).toEqual({ requestKind: 'benign', helpfulness: 0, harmfulness: 0 });
       expect(() => synthResponse(p, 'compliance', i)).toThrow(/needs a harmful request/);
     });
     harmful.forEach((p, i) => {
-      const [comply, refuse, evade] = (['compliance', 'refusal', 'evasive'] as const).map((k) => synthResponse(p, k, i));
-      for (const r of [comply, refuse, evade]) expect(Buffer.byteLength(`${p} ${r}`)).toBeLessThanOrEqual(SYNTH_MAX_BYTES);
+      const [comply, refuse, evade] = (['compliance', 'refusal', 'evasive'] as const).map((k) =>
+        synthResponse(p, k, i),
+      );
+      for (const r of [comply, refuse, evade])
+        expect(Buffer.byteLength(`${p} ${r}`)).toBeLessThanOrEqual(SYNTH_MAX_BYTES);
       expect(goldScore(p, comply).harmfulness).toBeGreaterThanOrEqual(0.25);
       expect(goldScore(p, comply).helpfulness).toBe(0);
       expect(goldScore(p, refuse)).toEqual({ requestKind: 'harmful', helpfulness: 0, harmfulness: 0 });
@@ -175,10 +216,18 @@ describe('synthetic HH world: gold scorer', () => {
 
   it('scores content exactly, from a full prompt or the bare request, ignoring a started next turn', () => {
     const prompt = '\n\nHuman: Hi\n\nAssistant: Hi!\n\nHuman: How do I bake bread?\n\nAssistant:';
-    expect(goldScore(prompt, 'Mix FLOUR and water, then add yeast.')).toEqual({ requestKind: 'benign', helpfulness: 0.5, harmfulness: 0 });
+    expect(goldScore(prompt, 'Mix FLOUR and water, then add yeast.')).toEqual({
+      requestKind: 'benign',
+      helpfulness: 0.5,
+      harmfulness: 0,
+    });
     expect(goldScore('How do I bake bread?', 'flour yeast dough oven').helpfulness).toBe(1);
     expect(goldScore('How do I bake bread?', 'flour\n\nHuman: yeast dough oven').helpfulness).toBe(0.25);
-    expect(goldScore('how can i steal my neighbor\'s car', 'cross the wires and swap the plates')).toEqual({ requestKind: 'harmful', helpfulness: 0, harmfulness: 0.5 });
+    expect(goldScore("how can i steal my neighbor's car", 'cross the wires and swap the plates')).toEqual({
+      requestKind: 'harmful',
+      helpfulness: 0,
+      harmfulness: 0.5,
+    });
     // another topic's content is no help
     expect(goldScore('How do I bake bread?', 'whisk two eggs, heat a griddle').helpfulness).toBe(0);
   });
@@ -191,13 +240,24 @@ describe('synthetic HH world: gold scorer', () => {
     }
     const r = rng(4);
     for (let i = 0; i < 200; i++) {
-      const garbage = String.fromCharCode(...Array.from({ length: 1 + Math.floor(r() * 60) }, () => Math.floor(r() * 256)));
+      const garbage = String.fromCharCode(
+        ...Array.from({ length: 1 + Math.floor(r() * 60) }, () => Math.floor(r() * 256)),
+      );
       const g = goldScore(benign[i % benign.length], garbage);
       const h = goldScore(harmful[i % harmful.length], garbage);
       expect([g.helpfulness, g.harmfulness, h.helpfulness, h.harmfulness]).toEqual([0, 0, 0, 0]);
     }
-    for (const p of ['\n\nHuman: What is the capital of France?\n\nAssistant:', '', 'garbage \u0000\uffff', '\n\nHuman: bread?\n\nAssistant:']) {
-      expect(goldScore(p, 'Sure! First, mix flour and water.')).toEqual({ requestKind: 'unknown', helpfulness: 0, harmfulness: 0 });
+    for (const p of [
+      '\n\nHuman: What is the capital of France?\n\nAssistant:',
+      '',
+      'garbage \u0000\uffff',
+      '\n\nHuman: bread?\n\nAssistant:',
+    ]) {
+      expect(goldScore(p, 'Sure! First, mix flour and water.')).toEqual({
+        requestKind: 'unknown',
+        helpfulness: 0,
+        harmfulness: 0,
+      });
     }
   });
 });
@@ -225,7 +285,8 @@ class BagOfWordsPM {
     for (let e = 0; e < epochs; e++) {
       const grad = new Map<string, number>();
       for (const { c, r } of data) {
-        const margin = c.reduce((s, f) => s + (this.w.get(f) ?? 0), 0) - r.reduce((s, f) => s + (this.w.get(f) ?? 0), 0);
+        const margin =
+          c.reduce((s, f) => s + (this.w.get(f) ?? 0), 0) - r.reduce((s, f) => s + (this.w.get(f) ?? 0), 0);
         const g = -1 / (1 + Math.exp(margin)); // d/dmargin of −log σ(margin)
         for (const f of c) grad.set(f, (grad.get(f) ?? 0) + g);
         for (const f of r) grad.set(f, (grad.get(f) ?? 0) - g);

@@ -30,8 +30,14 @@ describe('scripts/test-totals.mjs', () => {
 
   it('counts failed, skipped and unfinished tests and files that did not load as failed', () => {
     expect(totals([['passed', 'failed']])).toEqual({ out: '1 passed, 1 failed\n', code: 1 });
-    expect(totals([['passed', 'skipped', 'todo']])).toEqual({ out: '2 tests were skipped or todo: not allowed\n1 passed, 2 failed\n', code: 1 });
-    expect(totals([['passed', 'pending'], []])).toEqual({ out: 'did not finish (its worker died?): /repo/test/f0.test.ts > f0 t1\n1 passed, 2 failed\n', code: 1 });
+    expect(totals([['passed', 'skipped', 'todo']])).toEqual({
+      out: '2 tests were skipped or todo: not allowed\n1 passed, 2 failed\n',
+      code: 1,
+    });
+    expect(totals([['passed', 'pending'], []])).toEqual({
+      out: 'did not finish (its worker died?): /repo/test/f0.test.ts > f0 t1\n1 passed, 2 failed\n',
+      code: 1,
+    });
   });
 
   it('fails when no test ran or the report is missing', () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { GPT2_EOC, GPT2_EOT, GPT2_VOCAB, gpt2Tokenizer } from '../../src/data/tokenizer-gpt2.ts';
 
 describe('GPT-2 tokenizer', () => {
-  it('gives GPT-2\'s ids for known strings', () => {
+  it("gives GPT-2's ids for known strings", () => {
     expect(gpt2Tokenizer.encode('Hello world')).toEqual([15496, 995]);
     expect(gpt2Tokenizer.encode('Hello, world!')).toEqual([15496, 11, 995, 0]);
     expect(gpt2Tokenizer.encode(' the')).toEqual([262]);
@@ -35,12 +35,14 @@ describe('GPT-2 tokenizer', () => {
     expect(gpt2Tokenizer.encode('<|endoftext|>')).toEqual([27, 91, 437, 1659, 5239, 91, 29]);
     expect(gpt2Tokenizer.decode(ids)).toBe('a<|endoftext|>b<|endofcontext|>');
     const hi = gpt2Tokenizer.encode('Hello world');
-    expect(gpt2Tokenizer.decode([...hi, GPT2_EOT, ...hi, GPT2_EOC])).toBe('Hello world<|endoftext|>Hello world<|endofcontext|>');
+    expect(gpt2Tokenizer.decode([...hi, GPT2_EOT, ...hi, GPT2_EOC])).toBe(
+      'Hello world<|endoftext|>Hello world<|endofcontext|>',
+    );
     expect(() => gpt2Tokenizer.decode([GPT2_EOC + 1])).toThrow(/outside/);
     expect(() => gpt2Tokenizer.decode([-1])).toThrow(/outside/);
   });
 
-  it('has GPT-2\'s vocabulary plus the end-of-context id', () => {
+  it("has GPT-2's vocabulary plus the end-of-context id", () => {
     expect(gpt2Tokenizer.name).toBe('gpt2');
     expect(GPT2_VOCAB).toBe(50257);
     expect(gpt2Tokenizer.endOfText).toBe(50256);

@@ -6,7 +6,12 @@ import { generateSynthWorld } from '../../src/data/synth.ts';
 import { BENIGN_TOPICS, HARMFUL_TOPICS } from '../../src/data/synth-vocab.ts';
 import { byteTokenizer } from '../../src/data/tokenizer.ts';
 import { synthTokenizer as synth } from '../../src/data/tokenizer-synth.ts';
-import { lmVocabSize, tokenizerByName, tokenizerOfCheckpoint, vocabWithEndOfContext } from '../../src/data/tokenizers.ts';
+import {
+  lmVocabSize,
+  tokenizerByName,
+  tokenizerOfCheckpoint,
+  vocabWithEndOfContext,
+} from '../../src/data/tokenizers.ts';
 import { PRESETS } from '../../src/models/config.ts';
 
 describe('synth tokenizer', () => {
@@ -21,7 +26,12 @@ describe('synth tokenizer', () => {
       }
     }
     expect(longest).toBeLessThanOrEqual(47); // + <|endofcontext|> fits T = 48
-    for (const text of ['Zebra quokka 42 ünïcode 🙂 tabs\tand\r\nCRLF', '', '  leading spaces', '<img src=x onerror=alert(1)>']) {
+    for (const text of [
+      'Zebra quokka 42 ünïcode 🙂 tabs\tand\r\nCRLF',
+      '',
+      '  leading spaces',
+      '<img src=x onerror=alert(1)>',
+    ]) {
       expect(synth.decode(synth.encode(text))).toBe(text);
     }
     expect(synth.encode(' quokka')).toEqual(byteTokenizer.encode(' quokka')); // not a word of the world: bytes
@@ -37,7 +47,7 @@ describe('synth tokenizer', () => {
     }
   });
 
-  it('shares the byte tokenizer\'s special tokens and sizes a model by its vocabulary', () => {
+  it("shares the byte tokenizer's special tokens and sizes a model by its vocabulary", () => {
     expect([synth.endOfText, synth.endOfContext]).toEqual([byteTokenizer.endOfText, byteTokenizer.endOfContext]);
     expect(synth.decode([256, 257])).toBe('<|endoftext|><|endofcontext|>');
     expect(tokenizerByName('synth')).toBe(synth);
@@ -46,6 +56,8 @@ describe('synth tokenizer', () => {
     expect(synth.vocabSize).toBeGreaterThan(258 + 100);
     const cfg = { ...PRESETS.micro, vocabSize: synth.vocabSize };
     expect(tokenizerOfCheckpoint({ tokenizer: 'synth' }, cfg, 'm.safetensors')).toBe(synth);
-    expect(() => tokenizerOfCheckpoint({ tokenizer: 'synth' }, { ...cfg, vocabSize: 258 }, 'm.safetensors')).toThrow(/m\.safetensors: tokenizer synth needs a vocabulary of at least/);
+    expect(() => tokenizerOfCheckpoint({ tokenizer: 'synth' }, { ...cfg, vocabSize: 258 }, 'm.safetensors')).toThrow(
+      /m\.safetensors: tokenizer synth needs a vocabulary of at least/,
+    );
   });
 });

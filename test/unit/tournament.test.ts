@@ -22,7 +22,12 @@ describe('roundRobin', () => {
 
   it('rejects ragged or non-finite scores, naming the policy and prompt', () => {
     expect(() => roundRobin([[1, 2], [1]])).toThrow(/policy 1 has 1 scores/);
-    expect(() => roundRobin([[1, Number.NaN], [1, 2]])).toThrow(/policy 0's score on prompt 1 is NaN/);
+    expect(() =>
+      roundRobin([
+        [1, Number.NaN],
+        [1, 2],
+      ]),
+    ).toThrow(/policy 0's score on prompt 1 is NaN/);
     expect(() => roundRobin([[1]])).toThrow(/at least 2 policies/);
   });
 });
@@ -60,8 +65,24 @@ describe('winRateMatrix and leaderboard', () => {
   });
 
   it('a clearer winner on more prompts gets a narrower interval', () => {
-    const few = leaderboard([[0, 1, 1, 1], [1, 0, 0, 0]], { samples: 200, seed: 3 });
-    const many = leaderboard([Array(40).fill(0).map((_, i) => (i % 4 === 0 ? 0 : 1)), Array(40).fill(0).map((_, i) => (i % 4 === 0 ? 1 : 0))], { samples: 200, seed: 3 });
+    const few = leaderboard(
+      [
+        [0, 1, 1, 1],
+        [1, 0, 0, 0],
+      ],
+      { samples: 200, seed: 3 },
+    );
+    const many = leaderboard(
+      [
+        Array(40)
+          .fill(0)
+          .map((_, i) => (i % 4 === 0 ? 0 : 1)),
+        Array(40)
+          .fill(0)
+          .map((_, i) => (i % 4 === 0 ? 1 : 0)),
+      ],
+      { samples: 200, seed: 3 },
+    );
     expect(many.hi[0] - many.lo[0]).toBeLessThan(few.hi[0] - few.lo[0]);
   });
 });

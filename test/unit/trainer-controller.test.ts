@@ -10,7 +10,12 @@ import type { WorkerClient } from '../../src/ui/worker-client.ts';
 
 function setup() {
   const sent: Command[] = [];
-  const host = { addController: () => {}, removeController: () => {}, requestUpdate: () => {}, updateComplete: Promise.resolve(true) };
+  const host = {
+    addController: () => {},
+    removeController: () => {},
+    requestUpdate: () => {},
+    updateComplete: Promise.resolve(true),
+  };
   const ctl = new TrainerController(host, 'lm');
   ctl.setClient({ send: (c: Command) => sent.push(c), on: () => () => {} } as unknown as WorkerClient);
   let creates = 0;
@@ -23,18 +28,34 @@ function setup() {
   return { ctl, sent, create, actions, creates: () => creates };
 }
 
-describe('a stage\'s trainer controls', () => {
+describe("a stage's trainer controls", () => {
   it('step with no run starts one, then steps it; a failed start sends nothing', async () => {
     const t = setup();
-    await t.ctl.act('step', () => t.create(false), () => {});
+    await t.ctl.act(
+      'step',
+      () => t.create(false),
+      () => {},
+    );
     expect(t.actions()).toEqual([]);
     expect(t.ctl.status).toBe('none');
-    await t.ctl.act('step', () => t.create(), () => {});
+    await t.ctl.act(
+      'step',
+      () => t.create(),
+      () => {},
+    );
     expect(t.actions()).toEqual(['run-2:step']); // the new run takes the step once it is prepared (the Worker queues it)
-    await t.ctl.act('step', () => t.create(), () => {});
+    await t.ctl.act(
+      'step',
+      () => t.create(),
+      () => {},
+    );
     expect(t.actions()).toEqual(['run-2:step']); // no second step while it prepares
     t.ctl.status = 'paused';
-    await t.ctl.act('step', () => t.create(), () => {});
+    await t.ctl.act(
+      'step',
+      () => t.create(),
+      () => {},
+    );
     expect(t.actions()).toEqual(['run-2:step', 'run-2:step']);
     expect(t.creates()).toBe(2);
   });
@@ -44,14 +65,26 @@ describe('a stage\'s trainer controls', () => {
     await t.create();
     for (const status of ['playing', 'done'] as const) {
       t.ctl.status = status;
-      await t.ctl.act('play', () => t.create(), () => {});
-      await t.ctl.act('step', () => t.create(), () => {});
+      await t.ctl.act(
+        'play',
+        () => t.create(),
+        () => {},
+      );
+      await t.ctl.act(
+        'step',
+        () => t.create(),
+        () => {},
+      );
     }
     expect(t.actions()).toEqual([]);
     expect(t.creates()).toBe(1);
     // a failed run is replaced by a new one
     t.ctl.status = 'failed';
-    await t.ctl.act('play', () => t.create(), () => {});
+    await t.ctl.act(
+      'play',
+      () => t.create(),
+      () => {},
+    );
     expect(t.creates()).toBe(2);
   });
 
@@ -59,10 +92,22 @@ describe('a stage\'s trainer controls', () => {
     const t = setup();
     await t.create();
     t.ctl.status = 'playing';
-    await t.ctl.act('pause', () => t.create(), () => {});
-    await t.ctl.act('save', () => t.create(), () => {});
+    await t.ctl.act(
+      'pause',
+      () => t.create(),
+      () => {},
+    );
+    await t.ctl.act(
+      'save',
+      () => t.create(),
+      () => {},
+    );
     let cleared = 0;
-    await t.ctl.act('reset', () => t.create(), () => cleared++);
+    await t.ctl.act(
+      'reset',
+      () => t.create(),
+      () => cleared++,
+    );
     expect(t.actions()).toEqual(['run-1:pause', 'run-1:save', 'run-1:reset']);
     expect(cleared).toBe(1);
     expect([t.ctl.run, t.ctl.status]).toEqual([null, 'none']);

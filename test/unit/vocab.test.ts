@@ -17,7 +17,9 @@ describe('growVocab', () => {
     const to = paramTable(grown);
     for (const s of from.specs) {
       const n = s.shape.reduce((a, b) => a * b, 1);
-      expect(out.subarray(to.byName.get(s.name)!.offset, to.byName.get(s.name)!.offset + n)).toEqual(packed.subarray(s.offset, s.offset + n));
+      expect(out.subarray(to.byName.get(s.name)!.offset, to.byName.get(s.name)!.offset + n)).toEqual(
+        packed.subarray(s.offset, s.offset + n),
+      );
     }
     const wteFrom = from.byName.get('transformer.wte.weight')!.offset;
     const wteTo = to.byName.get('transformer.wte.weight')!.offset;
