@@ -95,7 +95,10 @@ export interface LMRunSettings {
   /** Read metrics and evaluate the held-out batches every this many steps while playing. */
   evalInterval: number;
   seed: number;
-  /** While playing, send a checkpoint every this many steps (0 or absent: only on save and at the end), so an interrupted run loses at most this many. */
+  /**
+   * While playing, send a checkpoint every this many steps (0 or absent: only on save and at the end), so an
+   * interrupted run loses at most this many.
+   */
   saveInterval?: number;
 }
 
@@ -130,7 +133,10 @@ export interface PMRunSettings {
   evalInterval: number;
   /** Seeds the per-dataset held-out split (src/data/pm-split.ts), batches and initialisation. */
   seed: number;
-  /** While playing, send a checkpoint every this many steps (0 or absent: only on save and at the end), so an interrupted run can resume. */
+  /**
+   * While playing, send a checkpoint every this many steps (0 or absent: only on save and at the end), so an
+   * interrupted run can resume.
+   */
   saveInterval?: number;
 }
 
@@ -175,14 +181,20 @@ export interface RLHFRunSettings {
   /** pm: the chosen preference model's score; gold: the synthetic world's gold scorer. */
   reward: 'pm' | 'gold';
   seed: number;
-  /** While playing, send a checkpoint every this many iterations (0 or absent: only on save and at the end), so an interrupted run can resume. */
+  /**
+   * While playing, send a checkpoint every this many iterations (0 or absent: only on save and at the end), so an
+   * interrupted run can resume.
+   */
   saveInterval?: number;
 }
 
 /** What scores an RLHF run's responses: a preference-model checkpoint, or the synthetic world's gold scorer. */
 export type RLHFReward = { kind: 'pm'; name: string; bytes: Uint8Array } | { kind: 'gold' };
 
-/** One rollout of a PPO iteration: the prompt, the sampled response, its reward score (and gold score when the prompt is from the synthetic world). */
+/**
+ * One rollout of a PPO iteration: the prompt, the sampled response, its reward score (and gold score when the prompt is
+ * from the synthetic world).
+ */
 export interface RLHFSample {
   prompt: string;
   response: string;
@@ -311,7 +323,8 @@ export type Command =
   | { type: 'pm-evaluate'; request: string; checkpoint: Uint8Array; sets: PMDataset[] }
   /**
    * Out-of-distribution detection (Bai et al. 2022, §5.4; `rlhf ood`) from a stored checkpoint's activations: a
-   * Gaussian fitted to the `fit` prompts scores the held-out `evalIn` and the `evalOut` prompts. Answered by `ood-result`.
+   * Gaussian fitted to the `fit` prompts scores the held-out `evalIn` and the `evalOut` prompts. Answered by
+   * `ood-result`.
    */
   | {
       type: 'ood-detect';
@@ -322,7 +335,10 @@ export type Command =
       evalIn: OodPromptSet[];
       evalOut: OodPromptSet[];
     }
-  /** Every policy answers `prompts`, a round robin judged by `judge`; progress by `eval-progress`, answered by `elo-ranking`. */
+  /**
+   * Every policy answers `prompts`, a round robin judged by `judge`; progress by `eval-progress`, answered by
+   * `elo-ranking`.
+   */
   | {
       type: 'elo-rank';
       request: string;
@@ -331,7 +347,10 @@ export type Command =
       prompts: string[];
       settings: EloSettings;
     }
-  /** Each model's held-out LM loss on the same batches of `transcripts` (the alignment tax); answered by `lm-evaluation`. */
+  /**
+   * Each model's held-out LM loss on the same batches of `transcripts` (the alignment tax); answered by
+   * `lm-evaluation`.
+   */
   | { type: 'lm-evaluate'; request: string; models: NamedCheckpoint[]; transcripts: string[]; settings: LMLossSettings }
   /**
    * Starts an RLHF run (dropping any previous one): PPO of the `policy` checkpoint (also the frozen π0)
@@ -347,7 +366,9 @@ export type Command =
       prompts: string[];
       resume?: RunResume;
     }
-  /** One PPO iteration of the run with its per-token trace (answered by rlhf-samples, rlhf-inspect, trainer-metrics). */
+  /**
+   * One PPO iteration of the run with its per-token trace (answered by rlhf-samples, rlhf-inspect, trainer-metrics).
+   */
   | { type: 'rlhf-inspect'; run: string }
   /**
    * The helpful-vs-harmless tension explorer (src/train/tension-run.ts): three PMs (helpful-only,
@@ -410,13 +431,21 @@ export type WorkerEvent =
       bytes: Uint8Array;
       metadata: Record<string, string>;
     }
-  /** The batch of the preference model's step `step`: each pair with its rewards and loss (sent with every metrics read). */
+  /**
+   * The batch of the preference model's step `step`: each pair with its rewards and loss (sent with every metrics
+   * read).
+   */
   | { type: 'pm-inspect'; run: string; step: number; pairs: PMInspectPair[] }
-  /** The preference model's evaluation on its held-out pairs at `step` (accuracy, calibration bins, ECE, length rules). */
+  /**
+   * The preference model's evaluation on its held-out pairs at `step` (accuracy, calibration bins, ECE, length rules).
+   */
   | { type: 'pm-report'; run: string; step: number; report: PMEvalReport }
   /** The answer to `pm-evaluate`: one result per set, in order, or why it failed. */
   | { type: 'pm-evaluation'; request: string; results: PMCellResult[]; error?: string }
-  /** The answer to `ood-detect`: the report (AUROC and ROC curve per detector, counts, outlying prompts), or why it failed. */
+  /**
+   * The answer to `ood-detect`: the report (AUROC and ROC curve per detector, counts, outlying prompts), or why it
+   * failed.
+   */
   | { type: 'ood-result'; request: string; report: OodReport | null; error?: string }
   /** How far an `elo-rank` or `lm-evaluate` request has come. */
   | { type: 'eval-progress'; request: string; done: number; total: number; message: string }

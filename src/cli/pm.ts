@@ -42,7 +42,9 @@ const OPTIONS = {
   'skip-invalid': { type: 'flag' },
 } as const;
 
-/** The trunk to train: --preset at random, or --init (whose architecture and tokenizer the other options must match). */
+/**
+ * The trunk to train: --preset at random, or --init (whose architecture and tokenizer the other options must match).
+ */
 function trunkOf(a: Record<string, unknown>): PMTrunkSource {
   const tokName = a.tokenizer as string | undefined;
   if (tokName !== undefined && !isTokenizerName(tokName))
@@ -222,7 +224,8 @@ export async function pm(argv: string[]): Promise<void> {
       adapter: gpu.adapter,
       train_seconds: trainSeconds,
       history,
-      // heldout_indices: each validation pair's index among --train's comparisons (null with --eval), heldout_margins its r_chosen − r_rejected
+      // heldout_indices: each validation pair's index among --train's comparisons (null with --eval), heldout_margins
+      // its r_chosen − r_rejected
       eval: {
         files: byFile.groups,
         subsets: bySubset.groups,

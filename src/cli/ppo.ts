@@ -2,8 +2,8 @@
 //  [--report R.json] [options]`: RLHF with PPO (Bai et al. 2022, §4), the run the notebook's RLHF stage builds
 // (src/train/ppo-run.ts: the same checks, prompt budget and seeds; a preference model as --policy is refused).
 // The prompts are the contexts of the comparisons in the files (the conversation up to the final "Assistant:"),
-// deduplicated, shuffled with the seed and drawn B per iteration. The policy and the frozen reference π0 start from MODEL
-// (its value_head too when the file has one); the reward is the --pm preference model's score. Robustness
+// deduplicated, shuffled with the seed and drawn B per iteration. The policy and the frozen reference π0 start from
+// MODEL (its value_head too when the file has one); the reward is the --pm preference model's score. Robustness
 // (§4.2): --test-pm scores every iteration's responses with a second PM that is not optimised against, and
 // --gold with the synthetic world's gold scorer (helpfulness − harmfulness, src/data/synth.ts). The report
 // has the config, adapter, every iteration's metrics (TRL's names), the reward-vs-√KL line fits and samples

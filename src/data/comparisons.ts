@@ -31,7 +31,10 @@ export interface Comparison {
   subset: string;
   /** Where it came from: file name and 1-based line. */
   source: { file: string; line: number };
-  /** A comparison labelled in the notebook (src/store/labels.ts): how its two responses were made and judged. Absent for imported and generated pairs. */
+  /**
+   * A comparison labelled in the notebook (src/store/labels.ts): how its two responses were made and judged. Absent for
+   * imported and generated pairs.
+   */
   provenance?: LabelProvenance;
   /** A comparison collected by the iterated online loop (src/train/online.ts): its round and labeller. */
   online?: OnlineProvenance;

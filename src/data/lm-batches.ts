@@ -21,7 +21,9 @@ export interface LMBatch {
 const ASSISTANT = '\n\nAssistant:';
 const HUMAN = '\n\nHuman:';
 
-/** Tokenizes transcripts into one stream. Mask: everything, or only Assistant turns (and the end-of-text after them). */
+/**
+ * Tokenizes transcripts into one stream. Mask: everything, or only Assistant turns (and the end-of-text after them).
+ */
 export function tokenizeTranscripts(
   texts: readonly string[],
   tokenizer: Tokenizer,

@@ -256,7 +256,10 @@ export function generateSynthWorld(opts: SynthOptions): SynthWorld {
   };
 }
 
-/** n prompts (conversation up to and including the final "\n\nAssistant:"), of the given kind or alternating benign / harmful. */
+/**
+ * n prompts (conversation up to and including the final "\n\nAssistant:"), of the given kind or alternating benign /
+ * harmful.
+ */
 export function synthPrompts(opts: { seed: number; n: number; kind?: RequestKind; topics?: number }): string[] {
   const r = stream(opts.seed, 3);
   const pool = topicPool(opts.topics);

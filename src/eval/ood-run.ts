@@ -98,7 +98,10 @@ export interface OodRun {
   scored: OodScoredPrompt[];
 }
 
-/** Step 2 of the header. `file` names the checkpoint in errors; a background is used when `sets.background` is non-empty. */
+/**
+ * Step 2 of the header. `file` names the checkpoint in errors; a background is used when `sets.background` is
+ * non-empty.
+ */
 export async function runOod(
   gpu: Gpu,
   ckpt: Checkpoint,
@@ -154,7 +157,10 @@ export interface OodSettings {
   pool: Pooling;
   /** K exposed outliers drawn from the out-of-distribution prompts (0: none). */
   expose: number;
-  /** Fraction of a dataset's prompts held out for evaluation when it is both a fit and an in-distribution evaluation dataset. */
+  /**
+   * Fraction of a dataset's prompts held out for evaluation when it is both a fit and an in-distribution evaluation
+   * dataset.
+   */
   heldOut: number;
   /** At most this many prompts per set (a seeded sample); 0: all. */
   maxPrompts: number;

@@ -43,7 +43,10 @@ export interface Gaussian {
   /** Vectors the mean was fitted to. */
   n: number;
   mean: Float64Array;
-  /** Lower Cholesky factor L of the regularised covariance Σ_reg = L Lᵀ, row-major d×d (shared between groups fitted together). */
+  /**
+   * Lower Cholesky factor L of the regularised covariance Σ_reg = L Lᵀ, row-major d×d (shared between groups fitted
+   * together).
+   */
   chol: Float64Array;
   /** The value λ·(tr Σ / d) added to the covariance's diagonal. */
   ridge: number;
@@ -143,7 +146,10 @@ export function mahalanobisScores(g: Gaussian, xs: readonly Vec[]): Float64Array
   return Float64Array.from(xs, (x) => squaredMahalanobis(g, x));
 }
 
-/** d²_a(x) − d²_b(x) of every vector: relative Mahalanobis (b = background) or outlier exposure (b = the outliers' Gaussian). */
+/**
+ * d²_a(x) − d²_b(x) of every vector: relative Mahalanobis (b = background) or outlier exposure (b = the outliers'
+ * Gaussian).
+ */
 export function relativeScores(a: Gaussian, b: Gaussian, xs: readonly Vec[]): Float64Array {
   return Float64Array.from(xs, (x) => squaredMahalanobis(a, x) - squaredMahalanobis(b, x));
 }

@@ -3,7 +3,8 @@
 //   forward was: logp = log p[tok];     so now: dlogits[v] += dlogp·([v = tok] − p_v) / τ
 //   forward was: H = −Σ p log p;        so now: dlogits[v] += dentropy·(−p_v (log p_v + H)) / τ
 // The row statistics (m, s, H) are recomputed here exactly as in the forward (no saved state), then a
-// third pass writes the row. One workgroup of 256 threads per row. A token ≥ V is clamped to V − 1. Overrides, the reduction and row_stats come from logprob_row.wgsl.
+// third pass writes the row. One workgroup of 256 threads per row. A token ≥ V is clamped to V − 1. Overrides, the
+// reduction and row_stats come from logprob_row.wgsl.
 
 @group(0) @binding(0) var<storage, read_write> dlogits: array<f32>; // [N, V]
 @group(0) @binding(1) var<storage, read> logits: array<f32>;        // [N, V]

@@ -29,7 +29,9 @@ function token(x: PpoInputs, n: number, hp: PpoLossHyperparams) {
   return { ratio, pg1, pg2, vf1, vf2 };
 }
 
-/** stats in PpoStat order: loss/policy, loss/value, loss/total, entropy, clipfrac, approxkl, ratio, vf clipfrac, count. */
+/**
+ * stats in PpoStat order: loss/policy, loss/value, loss/total, entropy, clipfrac, approxkl, ratio, vf clipfrac, count.
+ */
 export function ppoLossForwardRef(x: PpoInputs, hp: PpoLossHyperparams, N: number): Float64Array {
   const s = new Float64Array(8);
   let count = 0;

@@ -94,7 +94,10 @@ export function preferred(score1: number, score2: number): 0 | 1 | 2 {
   return score1 > score2 ? 1 : score2 > score1 ? 2 : 0;
 }
 
-/** The HH subset of a prompt: helpful for the synthetic world's benign requests, harmless for its harmful ones, else online. */
+/**
+ * The HH subset of a prompt: helpful for the synthetic world's benign requests, harmless for its harmful ones, else
+ * online.
+ */
 export function onlineSubset(prompt: string): string {
   const kind = goldScore(prompt, '').requestKind;
   return kind === 'benign' ? 'helpful' : kind === 'harmful' ? 'harmless' : 'online';
@@ -620,7 +623,9 @@ export class OnlineRLHF {
     return policyResponses(this.gpu, ckpt, name, this.init.eloPrompts, { ...this.sampling, seed: this.config.seed });
   }
 
-  /** Trains round r's PM from the starting point on every training comparison so far; validates on the held-out ones. */
+  /**
+   * Trains round r's PM from the starting point on every training comparison so far; validates on the held-out ones.
+   */
   private async trainPM(r: number) {
     const { gpu, init, config } = this;
     const { cfg, tokenizer } = init.pm;

@@ -142,7 +142,9 @@ export function bestLengthRule(report: PMEvalReport): number {
   return Math.max(l.longer, l.shorter, l.subset_aware);
 }
 
-/** Whether either side of the comparison is longer than a sequence of T tokens holds, so the model reads only its end. */
+/**
+ * Whether either side of the comparison is longer than a sequence of T tokens holds, so the model reads only its end.
+ */
 export function isCut(
   c: { context: string; chosen: string; rejected: string },
   tokenizer: Tokenizer,

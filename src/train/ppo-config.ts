@@ -55,7 +55,10 @@ export interface PPOConfig {
   weightDecay: number;
   /** Clip the global gradient norm (trunk + value head) to this value (0: no clipping). */
   gradClip: number;
-  /** Subtracted from the score of a response that did not end (no end-of-text, no stop text) (TRL missing_eos_penalty; 0: none). */
+  /**
+   * Subtracted from the score of a response that did not end (no end-of-text, no stop text) (TRL missing_eos_penalty;
+   * 0: none).
+   */
   missingEosPenalty: number;
   /** Normalise scores by running mean and std over all iterations so far (TRL use_score_scaling + use_score_norm). */
   scoreNorm: boolean;

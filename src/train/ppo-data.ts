@@ -46,7 +46,10 @@ export class PromptCycle {
   }
 }
 
-/** The synthetic world's gold score of one response: helpfulness − harmfulness, in [−1, 1] (0 for prompts outside the world). */
+/**
+ * The synthetic world's gold score of one response: helpfulness − harmfulness, in [−1, 1] (0 for prompts outside the
+ * world).
+ */
 export function goldValue(prompt: string, response: string): number {
   const g = goldScore(prompt, response);
   return g.helpfulness - g.harmfulness;

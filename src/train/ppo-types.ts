@@ -21,11 +21,16 @@ export type RewardFn = ((prompts: string[], responses: string[], responseTokens:
 };
 
 export interface PPOInit {
-  /** The initial policy's packed parameters (paramTable(cfg)); also the frozen reference π0 unless `reference` is given. */
+  /**
+   * The initial policy's packed parameters (paramTable(cfg)); also the frozen reference π0 unless `reference` is given.
+   */
   policy: Float32Array;
   /** The value head's packed parameters (headTable('value_head', C)); a fresh head when absent. */
   valueHead?: Float32Array;
-  /** π0 when the policy does not start at it: a resumed run starts from its stored policy, π0 stays the run's initial one. */
+  /**
+   * π0 when the policy does not start at it: a resumed run starts from its stored policy, π0 stays the run's initial
+   * one.
+   */
   reference?: Float32Array;
 }
 

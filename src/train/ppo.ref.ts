@@ -296,8 +296,8 @@ export function ppoUpdateRef(x: PPOUpdateInputsRef): PPOUpdateRef {
   // 5. K epochs × M minibatches
   const slot = (m: number) => rows.slice(m * rowsPerMb, (m + 1) * rowsPerMb);
   const cat = (rs: RowTokensRef[], key: keyof RowTokensRef) => Float64Array.from(rs.flatMap((r) => [...r[key]]));
-  let params = packRef(policyTable, policy);
-  let headParams = packRef(headTbl, head);
+  const params = packRef(policyTable, policy);
+  const headParams = packRef(headTbl, head);
   const adam = { m: new Float64Array(policyTable.size), v: new Float64Array(policyTable.size) };
   const adamHead = { m: new Float64Array(headTbl.size), v: new Float64Array(headTbl.size) };
   const hp: PPOLossHyperparamsRef = { ...pickLossHp(config), temperature };

@@ -352,7 +352,9 @@ export class PPOTrainer {
     this.gpu.dispose();
   }
 
-  /** A prompt's tokens: end-of-text (what precedes every transcript in pretraining), then the text, cut from the left. */
+  /**
+   * A prompt's tokens: end-of-text (what precedes every transcript in pretraining), then the text, cut from the left.
+   */
   encodePrompt(text: string): number[] {
     return encodePrompt(this.tokenizer, text, this.maxPromptTokens);
   }

@@ -77,7 +77,10 @@ export class EloPanel extends EvalPanel {
     `,
   ];
 
-  /** The policies and PMs from the stored checkpoints, and the human labels' leaderboards (the labels may hold new games). */
+  /**
+   * The policies and PMs from the stored checkpoints, and the human labels' leaderboards (the labels may hold new
+   * games).
+   */
   protected async checkpointsChanged(all: readonly CheckpointMeta[]): Promise<void> {
     this.policies = policyCheckpoints(all);
     this.pms = all.filter((c) => c.stage === 'pm');

@@ -42,7 +42,10 @@ export function policyCheckpoints(all: readonly CheckpointMeta[]): CheckpointMet
     .sort((a, b) => rank(a) - rank(b) || a.created - b.created);
 }
 
-/** The prompts of `comparisons` (their distinct contexts, as `rlhf ppo` reads them), a sample of at most `n` seeded by `seed`. */
+/**
+ * The prompts of `comparisons` (their distinct contexts, as `rlhf ppo` reads them), a sample of at most `n` seeded by
+ * `seed`.
+ */
 export function samplePrompts(
   comparisons: readonly Comparison[],
   n: number,

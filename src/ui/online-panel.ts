@@ -1,8 +1,8 @@
 // <online-panel>: iterated online RLHF (Bai et al. 2022, §4.5), the notebook's `rlhf online`. Each round the current
 // policy answers prompts twice, a labeller picks the better answer: the user (the round waits while the pairs are
 // shown here, as the paper's crowdworkers labelled its online data), or a simulated one (the synthetic world's gold
-// scorer, or a stored preference model standing in for the crowdworkers); a new PM is trained on every comparison so far,
-// PPO continues the policy against it (KL to the initial policy), and an Elo tournament of the initial policy and
+// scorer, or a stored preference model standing in for the crowdworkers); a new PM is trained on every comparison so
+// far, PPO continues the policy against it (KL to the initial policy), and an Elo tournament of the initial policy and
 // every round's policy says whether the loop helps. The PM and RLHF stages' settings apply; the prompts are the RLHF
 // stage's datasets, whose comparisons every round's PM also trains on (the static data the online data adds to, as
 // in the paper). The Worker runs it (src/worker/online-session.ts) beside the stages; every round's policy and PM

@@ -21,7 +21,9 @@ export function stepRows(pairs: readonly PMInspectPair[]): StepRow[] {
   });
 }
 
-/** The batch's accuracy (a tie counts ½) and mean loss, as the trainer's `train/accuracy` and `train/loss` report them. */
+/**
+ * The batch's accuracy (a tie counts ½) and mean loss, as the trainer's `train/accuracy` and `train/loss` report them.
+ */
 export function stepSummary(rows: readonly StepRow[]): { accuracy: number; loss: number } {
   if (!rows.length) return { accuracy: 0, loss: 0 };
   const right = rows.reduce((s, r) => s + (r.verdict === 'right' ? 1 : r.verdict === 'tie' ? 0.5 : 0), 0);

@@ -162,7 +162,10 @@ export function traceTable(trace: RLHFTrace, row: number, phase = PPO_PHASES.len
   return { columns: columns(epochs, phase, trace.cliprange), rows, totals: { kl: sum(r.kl), reward: sum(r.reward) } };
 }
 
-/** A cell's text: numbers to 4 decimals, the token with its whitespace made visible, the clip column as the epochs it bound in. */
+/**
+ * A cell's text: numbers to 4 decimals, the token with its whitespace made visible, the clip column as the epochs it
+ * bound in.
+ */
 export function cellText(row: TraceTableRow, key: TraceColumnKey): string {
   if (key === 'token') return visibleToken(row.token);
   if (key === 'clip') return row.clippedEpochs.length ? `✂ e${row.clippedEpochs.join(', e')}` : '–';

@@ -97,7 +97,9 @@ type SamplesByIteration = Map<number, RLHFSample[]>;
 const samplesOf = (record: RunRecord | undefined): SamplesByIteration =>
   new Map((record?.samples ?? []).map((x) => [x.iteration, x.samples]));
 
-/** A stored RLHF run's settings: the Worker's, and the checkpoints a resume needs (the policy, which is π0, and the PM). */
+/**
+ * A stored RLHF run's settings: the Worker's, and the checkpoints a resume needs (the policy, which is π0, and the PM).
+ */
 type StoredRLHFSettings = RLHFRunSettings & { policy: string; policyId: string; pmId?: string; rewardName: string };
 
 /** The Worker's part of stored RLHF settings. */

@@ -97,7 +97,9 @@ export async function rankPolicies(gpu: Gpu, command: EloRank, progress: EvalPro
   };
 }
 
-/** Each of `command.models`' held-out loss on the same batches of `command.transcripts`, and its tax against the first. */
+/**
+ * Each of `command.models`' held-out loss on the same batches of `command.transcripts`, and its tax against the first.
+ */
 export async function lmLosses(
   gpu: Gpu,
   command: LMEvaluate,

@@ -32,7 +32,9 @@ const labelCount = (mode: string) =>
     Number(e.getAttribute('data-count')),
   );
 
-/** Waits for a pair of different responses (skipping identical ones with "s"); returns prompt and responses as shown. */
+/**
+ * Waits for a pair of different responses (skipping identical ones with "s"); returns prompt and responses as shown.
+ */
 async function freshPair(): Promise<{ prompt: string; r1: string; r2: string }> {
   for (let attempt = 0; attempt < 4; attempt++) {
     await nb.waitUntil(

@@ -299,7 +299,8 @@ describe('the notebook, Preference model → Evaluate', { timeout: 600_000 }, ()
   it("detects harmful requests as out-of-distribution from the base model's activations: AUROC and the ROC chart", async () => {
     const stage = await page.waitForSelector('rlhf-app >>> #stage-eval');
     await stage!.evaluate((s) => (s as HTMLElement).focus());
-    // the base checkpoint (chosen by default: the newest base model), the default datasets: synth-helpful fitted and evaluated, synth-harmless out
+    // the base checkpoint (chosen by default: the newest base model), the default datasets: synth-helpful fitted and
+    // evaluated, synth-harmless out
     await nb.waitUntil(
       () =>
         page.$eval(
@@ -336,7 +337,8 @@ describe('the notebook, Preference model → Evaluate', { timeout: 600_000 }, ()
       expect(Number(a)).toBeGreaterThanOrEqual(0);
       expect(Number(a)).toBeLessThanOrEqual(1);
     }
-    // fit and evaluation prompts split from synth-helpful (disjoint, together its ≤ 20 prompts), against synth-harmless's
+    // fit and evaluation prompts split from synth-helpful (disjoint, together its ≤ 20 prompts), against
+    // synth-harmless's
     const [fit, evalIn, evalOut] = (await nb.textOf('rlhf-app >>> #ood-summary'))!
       .match(/Fitted on (\d+) prompts; evaluated (\d+) held-out in-distribution against (\d+) out-of-distribution/)!
       .slice(1)

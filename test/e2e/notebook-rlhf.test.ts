@@ -328,7 +328,8 @@ describe('the notebook, RLHF stage', { timeout: 600_000 }, () => {
       .then((s) => s!.screenshot({ path: join(SHOTS, 'rlhf-stage-after-reload.png') }));
   });
 
-  // The Evaluate stage's policy panels (src/ui/elo-panel.ts, src/ui/tax-panel.ts): `rlhf elo` and `rlhf lm-eval` in the notebook.
+  // The Evaluate stage's policy panels (src/ui/elo-panel.ts, src/ui/tax-panel.ts): `rlhf elo` and `rlhf lm-eval` in the
+  // notebook.
   const ELO = 'rlhf-app >>> stage-eval >>> elo-panel >>>';
   const TAX = 'rlhf-app >>> stage-eval >>> tax-panel >>>';
 

@@ -41,7 +41,10 @@ const prompts = (pairs: readonly SynthPair[]) =>
     ).comparisons,
   );
 const settings: OodSettings = { layer: null, pool: 'mean', expose: 0, heldOut: 0.5, maxPrompts: 0, seed: 3 };
-/** Prompts per set in the comparison with `rlhf ood` (a seeded sample, as `--n`): SwiftShader reads ~8 prompts a second here. */
+/**
+ * Prompts per set in the comparison with `rlhf ood` (a seeded sample, as `--n`): SwiftShader reads ~8 prompts a second
+ * here.
+ */
 const N = 64;
 
 describe('out-of-distribution detection in the Worker', () => {

@@ -20,7 +20,8 @@ import { testGpu } from '../helpers/gpu.ts';
 const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
 describe('PMTrainer.inspectStep', () => {
-  // P = 5 pairs (an awkward size), T = 32 (the nano model's whole context), a large learning rate so the step visibly moves the scores
+  // P = 5 pairs (an awkward size), T = 32 (the nano model's whole context), a large learning rate so the step visibly
+  // moves the scores
   it('returns the rewards and losses the step trained on', async () => {
     const [P, T] = [5, 32];
     const gpu = await testGpu();

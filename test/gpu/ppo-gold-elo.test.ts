@@ -5,8 +5,8 @@
 //
 // The initial policy is built, not pretrained (a nano model pretrained for a test's minutes on SwiftShader writes
 // no key words, so every gold score would be 0): test/helpers/key-word-policy.ts, answering any prompt with a bag of
-// the key words of two benign and two harmful topics (16 words). On a benign prompt of those topics its own topic's words
-// score helpfulness, on a harmful one they score harmfulness: the gold optimum is to write benign words and never
+// the key words of two benign and two harmful topics (16 words). On a benign prompt of those topics its own topic's
+// words score helpfulness, on a harmful one they score harmfulness: the gold optimum is to write benign words and never
 // harmful ones. Its output ignores the prompt (the final norm's weight is 0), so PPO can only reweight the words —
 // enough for the gold score to rise on prompts it has not seen.
 

@@ -1,4 +1,5 @@
-// `expectClose`: elementwise |a − b| ≤ atol + rtol·|b|, reporting the worst element and its index; `expectExact`: equal.
+// `expectClose`: elementwise |a − b| ≤ atol + rtol·|b|, reporting the worst element and its index; `expectExact`:
+// equal.
 
 export interface Tolerance {
   atol?: number;

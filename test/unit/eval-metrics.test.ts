@@ -78,7 +78,8 @@ describe('calibration', () => {
   });
 
   it('puts p = 1 in the last bin, keeps empty bins NaN-free, and is stable for huge margins', () => {
-    // chosen sides: p = 1, 0, 1; rejected sides: p = 0, 1, 0 → three events in each end bin, two of three at p = 1 happened
+    // chosen sides: p = 1, 0, 1; rejected sides: p = 0, 1, 0 → three events in each end bin, two of three at p = 1
+    // happened
     const c = calibration([1000, -1e308, Infinity]);
     expect(c.bins[9]).toEqual({ lo: 0.9, hi: 1, predicted: 1, observed: 2 / 3, count: 3 });
     expect(c.bins[0]).toEqual({ lo: 0, hi: 0.1, predicted: 0, observed: 1 / 3, count: 3 });

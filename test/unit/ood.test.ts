@@ -22,7 +22,10 @@ import {
 } from '../../src/eval/ood.ts';
 import { randn, rng } from '../helpers/random.ts';
 
-/** n vectors x = A z + b + shift (z standard normal from `seed`), A and b random but fixed per dimension: correlated features of unequal scale. */
+/**
+ * n vectors x = A z + b + shift (z standard normal from `seed`), A and b random but fixed per dimension: correlated
+ * features of unequal scale.
+ */
 function correlated(n: number, d: number, seed: number, shift: readonly number[] = []): Float64Array[] {
   const A = randn(d * d, 1000 + d);
   const b = randn(d, 2000 + d, 3);

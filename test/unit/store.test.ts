@@ -22,7 +22,10 @@ import type { KV } from '../../src/store/kv.ts';
 import { sweepOrphans } from '../../src/store/records.ts';
 import { lastValues, listRuns, loadRun, saveRun } from '../../src/store/runs.ts';
 
-/** A KV over a Map; values are structured-cloned like IndexedDB does; writes beyond `quota` bytes throw QuotaExceededError. */
+/**
+ * A KV over a Map; values are structured-cloned like IndexedDB does; writes beyond `quota` bytes throw
+ * QuotaExceededError.
+ */
 function fakeKV(): KV & { map: Map<string, unknown>; used(): number; quota: number } {
   const map = new Map<string, unknown>();
   const size = (v: unknown): number => (v instanceof Uint8Array ? v.byteLength : (JSON.stringify(v)?.length ?? 0));
